@@ -1,0 +1,713 @@
+//! Reading one file: sniff, decompress, split, unwrap, hand events to a sink. Push-driven, so the
+//! browser worker can feed slices of a `File` and stay responsive, and the CLI can feed reads.
+
+use std::fmt;
+
+use crate::csv_history::{CsvError, CsvHistory};
+use crate::event::{Event, TimeSource};
+use crate::gzip::{starts_gzip, FeedError, Gunzip, GzipError};
+use crate::kind::{FileKind, KindTracker};
+use crate::limits::Limits;
+use crate::split::{Piece, SplitError, SplitFeedError, SplitLimits, Splitter};
+use crate::time::TimeQuality;
+use crate::unwrap::unwrap_record;
+
+/// Receives the events of a file as they are parsed.
+pub trait EventSink {
+    /// Why the sink refused an event (e.g. it is full). Ends the file with an error.
+    type Error: fmt::Display;
+    /// Takes one event.
+    fn accept(&mut self, event: &Event<'_>) -> Result<(), Self::Error>;
+}
+
+/// How a file's raw bytes are packaged, from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packaging {
+    /// gzip (one or more members).
+    Gzip,
+    /// A ZIP archive; open it with [`crate::archive`].
+    Zip,
+    /// Anything else: read as text.
+    Plain,
+}
+
+/// Classifies the first bytes of a file (at least 4 are needed to recognise a ZIP archive).
+pub fn packaging(first_bytes: &[u8]) -> Packaging {
+    if starts_gzip(first_bytes) {
+        Packaging::Gzip
+    } else if first_bytes.starts_with(b"PK\x03\x04") || first_bytes.starts_with(b"PK\x05\x06") {
+        Packaging::Zip
+    } else {
+        Packaging::Plain
+    }
+}
+
+/// Why a file could not be read. Each message says what is wrong; the caller adds the file name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The file has no bytes (or only whitespace).
+    #[error("the file is empty")]
+    Empty,
+    /// Binary content that is none of the known formats.
+    #[error("binary data, not gzip, ZIP, JSON or CSV (first bytes {0})")]
+    Binary(String),
+    /// Text that is neither JSON nor a recognised CSV.
+    #[error("text that is neither JSON nor a CloudTrail CSV (it starts with {0:?})")]
+    UnknownText(String),
+    /// Text in an encoding other than UTF-8.
+    #[error("{0} text; save it as UTF-8")]
+    Encoding(&'static str),
+    /// The gzip stream is broken.
+    #[error("{0}")]
+    Gzip(#[from] GzipError),
+    /// The JSON text is malformed or exceeds a structural cap.
+    #[error("{0}")]
+    Json(#[from] SplitError),
+    /// The CSV is malformed.
+    #[error("{0}")]
+    Csv(#[from] CsvError),
+    /// Decompressed data beyond [`Limits::max_decompressed_bytes`].
+    #[error("decompresses to more than {limit} bytes (limit)")]
+    TooLarge {
+        /// The cap.
+        limit: u64,
+    },
+    /// A compression ratio only a decompression bomb reaches.
+    #[error("decompression bomb: {decompressed} bytes from {compressed} compressed bytes (over {limit}:1)")]
+    Bomb {
+        /// Bytes produced so far.
+        decompressed: u64,
+        /// Compressed bytes consumed so far.
+        compressed: u64,
+        /// The ratio cap.
+        limit: u64,
+    },
+    /// More records than [`Limits::max_records_per_file`].
+    #[error("more than {0} records in one file (limit)")]
+    TooManyRecords(u64),
+    /// Valid JSON that holds no CloudTrail event at all.
+    #[error("no CloudTrail events: {0}")]
+    NoEvents(String),
+    /// The sink refused an event.
+    #[error("{0}")]
+    Sink(String),
+    /// Reading the file failed (I/O error, reported by the caller).
+    #[error("cannot read the file: {0}")]
+    Read(String),
+    /// A ZIP archive could not be opened or an entry could not be read.
+    #[error("{0}")]
+    Archive(String),
+}
+
+/// Counts of events whose time was not a plain UTC `eventTime`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeNotes {
+    /// Events without any usable time (kept, listed without a time).
+    pub missing: u64,
+    /// Times with an offset, converted to UTC.
+    pub converted_from_offset: u64,
+    /// Times without a zone, read as UTC.
+    pub assumed_utc: u64,
+    /// Times read from epoch numbers.
+    pub from_epoch_number: u64,
+    /// Times taken from an envelope because the record had no `eventTime`.
+    pub from_envelope: u64,
+    /// Times taken from Logstash's `@timestamp` because the record had no `eventTime`.
+    pub from_logstash_timestamp: u64,
+}
+
+impl TimeNotes {
+    fn observe(&mut self, event: &Event<'_>) {
+        let Some(t) = event.time else {
+            self.missing += 1;
+            return;
+        };
+        match t.quality {
+            TimeQuality::Exact => {}
+            TimeQuality::ConvertedFromOffset => self.converted_from_offset += 1,
+            TimeQuality::AssumedUtc => self.assumed_utc += 1,
+            TimeQuality::FromEpochNumber => self.from_epoch_number += 1,
+        }
+        match t.source {
+            TimeSource::EventTime => {}
+            TimeSource::Envelope => self.from_envelope += 1,
+            TimeSource::LogstashTimestamp => self.from_logstash_timestamp += 1,
+        }
+    }
+
+    /// Sentences for the file list, one per non-zero count.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut say = |n: u64, what: &str| {
+            if n > 0 {
+                out.push(format!(
+                    "{n} {} {what}",
+                    if n == 1 { "event" } else { "events" }
+                ));
+            }
+        };
+        say(
+            self.missing,
+            "without a usable time (kept, shown without a time)",
+        );
+        say(
+            self.converted_from_offset,
+            "with a local time, converted to UTC",
+        );
+        say(self.assumed_utc, "with a time without a zone, read as UTC");
+        say(self.from_epoch_number, "with an epoch-number time");
+        say(self.from_envelope, "timed by their envelope (no eventTime)");
+        say(
+            self.from_logstash_timestamp,
+            "timed by Logstash's @timestamp (no eventTime)",
+        );
+        out
+    }
+}
+
+/// The result of reading one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileOutcome {
+    /// What the file turned out to be.
+    pub kind: FileKind,
+    /// Events handed to the sink.
+    pub events: u64,
+    /// Records skipped because they were not events or not valid JSON.
+    pub skipped_records: u64,
+    /// The first few skipped records' problems, with their position.
+    pub skipped_examples: Vec<String>,
+    /// Notes on event times.
+    pub time_notes: TimeNotes,
+    /// Compressed (as stored) bytes read.
+    pub stored_bytes: u64,
+    /// Bytes of text after decompression.
+    pub text_bytes: u64,
+    /// Why the file failed, if it did. A failed file's events must be discarded by the caller.
+    pub error: Option<IngestError>,
+    /// Non-fatal oddities (trailing data after the gzip stream, ...).
+    pub warnings: Vec<String>,
+}
+
+const MAX_EXAMPLES: usize = 5;
+const SNIFF_BYTES: usize = 4096;
+
+enum Decoder {
+    /// Waiting for the first bytes to tell gzip from plain text.
+    Start(Vec<u8>),
+    Gzip(Box<Gunzip>),
+    Plain,
+}
+
+enum TextParser {
+    Sniff(Vec<u8>),
+    Json(Box<Splitter>),
+    Csv(Box<CsvHistory>),
+}
+
+/// Reads one file pushed in chunks. Create one per file (or archive entry).
+pub struct FileIngestor {
+    /// For an archive entry: its compressed size, against which the bomb ratio is judged.
+    ratio_base: Option<u64>,
+    decoder: Decoder,
+    parser: TextParser,
+    state: Progress,
+}
+
+/// Everything the parser learns, kept apart from the parser so both can be borrowed at once.
+struct Progress {
+    limits: Limits,
+    kind: KindTracker,
+    events: u64,
+    records: u64,
+    skipped: u64,
+    examples: Vec<String>,
+    time_notes: TimeNotes,
+    stored_bytes: u64,
+    text_bytes: u64,
+    warnings: Vec<String>,
+    bom_checked: bool,
+    gzip_member: u32,
+}
+
+/// Internal error carrier: an input problem, or the sink's refusal.
+enum Stop {
+    Input(IngestError),
+    Sink(String),
+}
+
+impl From<IngestError> for Stop {
+    fn from(e: IngestError) -> Self {
+        Stop::Input(e)
+    }
+}
+
+impl FileIngestor {
+    /// A reader for one file.
+    pub fn new(limits: Limits) -> Self {
+        FileIngestor {
+            ratio_base: None,
+            decoder: Decoder::Start(Vec::new()),
+            parser: TextParser::Sniff(Vec::new()),
+            state: Progress {
+                limits,
+                kind: KindTracker::default(),
+                events: 0,
+                records: 0,
+                skipped: 0,
+                examples: Vec::new(),
+                time_notes: TimeNotes::default(),
+                stored_bytes: 0,
+                text_bytes: 0,
+                warnings: Vec::new(),
+                bom_checked: false,
+                gzip_member: 0,
+            },
+        }
+    }
+
+    /// A reader for an entry of an archive whose content arrives already decompressed; the bomb
+    /// ratio is judged against the entry's compressed size.
+    pub fn for_archive_entry(limits: Limits, compressed_size: u64) -> Self {
+        let mut ingestor = FileIngestor::new(limits);
+        ingestor.ratio_base = Some(compressed_size.max(1));
+        ingestor
+    }
+
+    /// Events handed to the sink so far.
+    pub fn events(&self) -> u64 {
+        self.state.events
+    }
+
+    /// Stored bytes consumed so far.
+    pub fn stored_bytes(&self) -> u64 {
+        self.state.stored_bytes
+    }
+
+    /// Feeds the next chunk of the file. On `Err` the file is failed: call [`FileIngestor::fail`]
+    /// to get its outcome, and discard the events already accepted.
+    pub fn feed<S: EventSink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), IngestError> {
+        self.feed_inner(chunk, sink).map_err(|stop| match stop {
+            Stop::Input(e) => e,
+            Stop::Sink(msg) => IngestError::Sink(msg),
+        })
+    }
+
+    fn feed_inner<S: EventSink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Stop> {
+        self.state.stored_bytes += chunk.len() as u64;
+        let ratio_base = self.ratio_base;
+        let FileIngestor {
+            decoder,
+            parser,
+            state,
+            ..
+        } = self;
+        match decoder {
+            Decoder::Start(head) => {
+                head.extend_from_slice(chunk);
+                if head.len() < 2 {
+                    return Ok(());
+                }
+                let head = std::mem::take(head);
+                *decoder = if starts_gzip(&head) {
+                    Decoder::Gzip(Box::default())
+                } else {
+                    Decoder::Plain
+                };
+                // Replay the bytes held back for sniffing. They are already counted.
+                state.stored_bytes -= head.len() as u64;
+                return self.feed_inner(&head, sink);
+            }
+            Decoder::Gzip(gunzip) => {
+                let stored = state.stored_bytes;
+                let res = gunzip.feed(chunk, &mut |member, bytes| {
+                    if member != state.gzip_member {
+                        state.gzip_member = member;
+                        if member == 1 {
+                            state.warnings.push(
+                                "the gzip file has more than one member; all were read".to_string(),
+                            );
+                        }
+                    }
+                    state.check_budget(bytes.len() as u64, stored)?;
+                    parser_feed(parser, state, bytes, sink)
+                });
+                match res {
+                    Ok(()) => Ok(()),
+                    Err(FeedError::Gzip(e)) => Err(Stop::Input(e.into())),
+                    Err(FeedError::Sink(stop)) => Err(stop),
+                }
+            }
+            Decoder::Plain => {
+                state.check_budget(chunk.len() as u64, ratio_base.unwrap_or(u64::MAX))?;
+                parser_feed(parser, state, chunk, sink)
+            }
+        }
+    }
+
+    /// Ends the file and reports what it held.
+    pub fn finish<S: EventSink>(mut self, sink: &mut S) -> FileOutcome {
+        let result = self.finish_inner(sink);
+        let error = result.err().map(|stop| match stop {
+            Stop::Input(e) => e,
+            Stop::Sink(msg) => IngestError::Sink(msg),
+        });
+        self.outcome(error)
+    }
+
+    /// Gives up on the file with `error` (a feed error or the caller's read error).
+    pub fn fail(self, error: IngestError) -> FileOutcome {
+        self.outcome(Some(error))
+    }
+
+    fn finish_inner<S: EventSink>(&mut self, sink: &mut S) -> Result<(), Stop> {
+        let FileIngestor {
+            decoder,
+            parser,
+            state,
+            ..
+        } = self;
+        match decoder {
+            Decoder::Start(head) => {
+                let head = std::mem::take(head);
+                *decoder = Decoder::Plain;
+                state.stored_bytes -= head.len() as u64;
+                self.feed_inner(&head, sink)?;
+                return self.finish_inner(sink);
+            }
+            Decoder::Gzip(gunzip) => {
+                let summary = gunzip.finish().map_err(|e| Stop::Input(e.into()))?;
+                if summary.trailing_bytes > 0 {
+                    state.warnings.push(format!(
+                        "{} bytes after the end of the gzip data were ignored",
+                        summary.trailing_bytes
+                    ));
+                }
+            }
+            Decoder::Plain => {}
+        }
+        parser_finish(parser, state, sink)?;
+        if state.events == 0 && !state.is_digest() && state.skipped > 0 {
+            let first = state.examples.first().cloned().unwrap_or_default();
+            return Err(Stop::Input(IngestError::NoEvents(format!(
+                "{} record{} and none is an event; {first}",
+                state.skipped,
+                if state.skipped == 1 { "" } else { "s" }
+            ))));
+        }
+        Ok(())
+    }
+
+    fn outcome(self, error: Option<IngestError>) -> FileOutcome {
+        let state = self.state;
+        let kind = match (&error, state.kind.kind()) {
+            (Some(_), FileKind::JsonEvent | FileKind::Unknown) if state.events == 0 => {
+                FileKind::Unknown
+            }
+            (_, kind) => kind,
+        };
+        FileOutcome {
+            kind,
+            events: state.events,
+            skipped_records: state.skipped,
+            skipped_examples: state.examples,
+            time_notes: state.time_notes,
+            stored_bytes: state.stored_bytes,
+            text_bytes: state.text_bytes,
+            error,
+            warnings: state.warnings,
+        }
+    }
+}
+
+impl Progress {
+    fn is_digest(&self) -> bool {
+        self.kind.kind() == FileKind::Digest
+    }
+
+    fn check_budget(&mut self, new_bytes: u64, stored: u64) -> Result<(), Stop> {
+        self.text_bytes += new_bytes;
+        if self.text_bytes > self.limits.max_decompressed_bytes {
+            return Err(IngestError::TooLarge {
+                limit: self.limits.max_decompressed_bytes,
+            }
+            .into());
+        }
+        if self.text_bytes > self.limits.ratio_check_after_bytes
+            && self.text_bytes / stored.max(1) > self.limits.max_compression_ratio
+        {
+            return Err(IngestError::Bomb {
+                decompressed: self.text_bytes,
+                compressed: stored,
+                limit: self.limits.max_compression_ratio,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn skip(&mut self, position: String, why: &dyn fmt::Display) {
+        self.skipped += 1;
+        if self.examples.len() < MAX_EXAMPLES {
+            self.examples.push(format!("{position}: {why}"));
+        }
+    }
+
+    fn count_record(&mut self) -> Result<u64, Stop> {
+        self.records += 1;
+        if self.records > self.limits.max_records_per_file {
+            return Err(IngestError::TooManyRecords(self.limits.max_records_per_file).into());
+        }
+        Ok(self.records)
+    }
+
+    /// Unwraps one JSON record and hands its events to the sink.
+    fn take_record<S: EventSink>(
+        &mut self,
+        bytes: &[u8],
+        line: u64,
+        sink: &mut S,
+    ) -> Result<(), Stop> {
+        let index = self.count_record()?;
+        let position = format!("record {index} (line {line})");
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            self.skip(position, &"not valid UTF-8");
+            return Ok(());
+        };
+        let Progress {
+            kind,
+            events,
+            time_notes,
+            ..
+        } = self;
+        let result = unwrap_record(text, &mut |event: Event<'_>| {
+            kind.saw_event(event.envelope, event.record.is_insight());
+            time_notes.observe(&event);
+            *events += 1;
+            sink.accept(&event).map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(found) => {
+                if found.digest {
+                    self.kind.saw_digest();
+                }
+                if found.skipped_children > 0 {
+                    self.skip(
+                        position,
+                        &format!("{} nested records are not events", found.skipped_children),
+                    );
+                }
+                Ok(())
+            }
+            Err(Ok(msg)) => Err(Stop::Sink(msg)),
+            Err(Err(e)) => {
+                self.skip(position, &e);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn parser_feed<S: EventSink>(
+    parser: &mut TextParser,
+    state: &mut Progress,
+    bytes: &[u8],
+    sink: &mut S,
+) -> Result<(), Stop> {
+    let bytes = if state.bom_checked {
+        bytes
+    } else {
+        strip_bom(parser, state, bytes)?
+    };
+    match parser {
+        TextParser::Sniff(head) => {
+            head.extend_from_slice(bytes);
+            if head.len() >= SNIFF_BYTES {
+                let head = std::mem::take(head);
+                choose_parser(parser, state, &head)?;
+                return parser_feed(parser, state, &head, sink);
+            }
+            Ok(())
+        }
+        TextParser::Json(splitter) => {
+            let res = splitter.feed(bytes, &mut |piece: Piece<'_>| on_piece(state, piece, sink));
+            match res {
+                Ok(()) => Ok(()),
+                Err(SplitFeedError::Split(e)) => Err(IngestError::Json(e).into()),
+                Err(SplitFeedError::Consumer(stop)) => Err(stop),
+            }
+        }
+        TextParser::Csv(csv) => csv
+            .feed(bytes, &mut |event: Event<'_>| {
+                accept_csv_event(state, event, sink)
+            })
+            .map_err(|e| match e {
+                crate::csv_history::CsvFeedError::Csv(e) => Stop::Input(e.into()),
+                crate::csv_history::CsvFeedError::Consumer(stop) => stop,
+            }),
+    }
+}
+
+fn accept_csv_event<S: EventSink>(
+    state: &mut Progress,
+    event: Event<'_>,
+    sink: &mut S,
+) -> Result<(), Stop> {
+    state.count_record()?;
+    state
+        .kind
+        .saw_event(event.envelope, event.record.is_insight());
+    state.time_notes.observe(&event);
+    state.events += 1;
+    sink.accept(&event).map_err(|e| Stop::Sink(e.to_string()))
+}
+
+fn on_piece<S: EventSink>(
+    state: &mut Progress,
+    piece: Piece<'_>,
+    sink: &mut S,
+) -> Result<(), Stop> {
+    match piece {
+        Piece::Item {
+            container,
+            bytes,
+            line,
+        } => {
+            state.kind.saw_container(container);
+            state.take_record(bytes, line, sink)
+        }
+        Piece::Object {
+            bytes,
+            streamed,
+            line,
+        } => {
+            if let Some(container) = streamed {
+                // The remainder of e.g. `{"Records":[...]}`: metadata, not events.
+                state.kind.saw_container(container);
+                return Ok(());
+            }
+            state.kind.saw_top_object();
+            state.take_record(bytes, line, sink)
+        }
+    }
+}
+
+fn parser_finish<S: EventSink>(
+    parser: &mut TextParser,
+    state: &mut Progress,
+    sink: &mut S,
+) -> Result<(), Stop> {
+    if let TextParser::Sniff(head) = parser {
+        let head = std::mem::take(head);
+        if head.iter().all(u8::is_ascii_whitespace) {
+            return Err(IngestError::Empty.into());
+        }
+        choose_parser(parser, state, &head)?;
+        parser_feed(parser, state, &head, sink)?;
+    }
+    match parser {
+        TextParser::Sniff(_) => Ok(()),
+        TextParser::Json(splitter) => {
+            match splitter.finish(&mut |piece| on_piece(state, piece, sink)) {
+                Ok(()) => Ok(()),
+                Err(SplitFeedError::Split(e)) => Err(IngestError::Json(e).into()),
+                Err(SplitFeedError::Consumer(stop)) => Err(stop),
+            }
+        }
+        TextParser::Csv(csv) => csv
+            .finish(&mut |event: Event<'_>| accept_csv_event(state, event, sink))
+            .map_err(|e| match e {
+                crate::csv_history::CsvFeedError::Csv(e) => Stop::Input(e.into()),
+                crate::csv_history::CsvFeedError::Consumer(stop) => stop,
+            }),
+    }
+}
+
+/// Drops a UTF-8 byte order mark; refuses UTF-16 text, which would otherwise read as binary.
+fn strip_bom<'b>(
+    parser: &TextParser,
+    state: &mut Progress,
+    bytes: &'b [u8],
+) -> Result<&'b [u8], Stop> {
+    let seen = match parser {
+        TextParser::Sniff(head) => head.len(),
+        _ => usize::MAX,
+    };
+    if seen > 0 || bytes.len() >= 3 {
+        state.bom_checked = true;
+    }
+    if seen == 0 {
+        if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
+            return Ok(bytes.get(3..).unwrap_or_default());
+        }
+        if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+            return Err(IngestError::Encoding("UTF-16").into());
+        }
+    }
+    Ok(bytes)
+}
+
+fn choose_parser(parser: &mut TextParser, state: &mut Progress, head: &[u8]) -> Result<(), Stop> {
+    let start = head.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = start else {
+        return Err(IngestError::Empty.into());
+    };
+    let first = head.get(start).copied().unwrap_or_default();
+    if first == b'{' || first == b'[' {
+        *parser = TextParser::Json(Box::new(Splitter::new(SplitLimits {
+            max_depth: state.limits.max_depth,
+            max_record_bytes: state.limits.max_record_bytes,
+        })));
+        return Ok(());
+    }
+    if looks_binary(head) {
+        let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        return Err(IngestError::Binary(shown.join(" ")).into());
+    }
+    if let Some(csv) = CsvHistory::detect(head, state.limits.max_record_bytes) {
+        state.kind.saw_csv();
+        *parser = TextParser::Csv(Box::new(csv));
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(head.get(start..).unwrap_or_default());
+    let first_line: String = text.lines().next().unwrap_or("").chars().take(60).collect();
+    Err(IngestError::UnknownText(first_line).into())
+}
+
+fn looks_binary(head: &[u8]) -> bool {
+    if head.contains(&0) {
+        return true;
+    }
+    // Allow a multi-byte character cut at the end of the sniffed window.
+    match std::str::from_utf8(head) {
+        Ok(_) => false,
+        Err(e) => e.error_len().is_some(),
+    }
+}
+
+/// Reads a whole file from a reader (native callers: the CLI, tests, benchmarks).
+pub fn ingest_reader<R: std::io::Read, S: EventSink>(
+    mut reader: R,
+    limits: Limits,
+    sink: &mut S,
+) -> FileOutcome {
+    let mut ingestor = FileIngestor::new(limits);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return ingestor.finish(sink),
+            Ok(n) => {
+                if let Err(e) = ingestor.feed(buf.get(..n).unwrap_or_default(), sink) {
+                    return ingestor.fail(e);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return ingestor.fail(IngestError::Read(e.to_string())),
+        }
+    }
+}
+
+/// Reads a whole file held in memory.
+pub fn ingest_bytes<S: EventSink>(bytes: &[u8], limits: Limits, sink: &mut S) -> FileOutcome {
+    ingest_reader(bytes, limits, sink)
+}

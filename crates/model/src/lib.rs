@@ -1,0 +1,52 @@
+//! CloudTrail file formats: detection, streaming decompression and parsing into one event model.
+//!
+//! Every shape CloudTrail data comes in (S3 log files, digest and Insights files, the console's
+//! Event history CSV, `lookup-events` output, one-event-per-line exports, EventBridge and
+//! CloudWatch Logs envelopes, ZIP archives) is recognised from its content and read by one
+//! push-driven [`FileIngestor`]: feed it the file's bytes in chunks of any size and it hands every
+//! [`Event`] to an [`EventSink`], then returns a [`FileOutcome`] with the file's [`FileKind`], its
+//! counts, and the [`IngestError`] that stopped it, if any. Nothing here does I/O or reads a clock.
+//!
+//! ```
+//! use trailscope_model::{ingest_bytes, Event, EventSink, FileKind, Limits};
+//!
+//! struct Names(Vec<String>);
+//! impl EventSink for Names {
+//!     type Error = std::convert::Infallible;
+//!     fn accept(&mut self, event: &Event<'_>) -> Result<(), Self::Error> {
+//!         self.0.push(event.record.event_name.as_str().unwrap_or("").to_string());
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let log = br#"{"Records":[{"eventName":"CreateUser","eventTime":"2024-02-28T21:47:12Z"}]}"#;
+//! let mut names = Names(Vec::new());
+//! let outcome = ingest_bytes(log, Limits::default(), &mut names);
+//! assert_eq!(outcome.kind, FileKind::CloudTrailLog);
+//! assert_eq!(outcome.error, None);
+//! assert_eq!(names.0, ["CreateUser"]);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod archive;
+pub mod csv_history;
+pub mod event;
+pub mod gzip;
+pub mod ingest;
+pub mod kind;
+pub mod lenient;
+pub mod limits;
+pub mod split;
+pub mod time;
+pub mod unwrap;
+
+pub use archive::{is_os_metadata, SkippedEntries, ZipEntry, ZipWalker};
+pub use event::{Envelope, Event, EventRecord, EventTime, TimeSource, UserIdentity};
+pub use ingest::{
+    ingest_bytes, ingest_reader, packaging, EventSink, FileIngestor, FileOutcome, IngestError,
+    Packaging, TimeNotes,
+};
+pub use kind::FileKind;
+pub use limits::Limits;
+pub use time::{parse_event_time, TimeQuality, Timestamp};

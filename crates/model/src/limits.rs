@@ -1,0 +1,42 @@
+//! Caps that keep hostile input from exhausting memory or time.
+
+/// Caps applied while reading one file. Hitting one is a typed error for that file alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most decompressed bytes one file (or archive entry) may produce.
+    pub max_decompressed_bytes: u64,
+    /// Highest decompressed-to-compressed ratio allowed once [`Limits::ratio_check_after_bytes`]
+    /// have been produced. Real CloudTrail JSON compresses 10-30x; a deflate bomb reaches 1000x.
+    pub max_compression_ratio: u64,
+    /// The ratio is only judged after this much output, so small files are never flagged.
+    pub ratio_check_after_bytes: u64,
+    /// Deepest allowed JSON nesting.
+    pub max_depth: u32,
+    /// Largest allowed single record, in bytes. CloudTrail caps events at 256 KB; exports that
+    /// wrap them stay far below this.
+    pub max_record_bytes: usize,
+    /// Most records one file may hold.
+    pub max_records_per_file: u64,
+    /// Most entries read from one ZIP archive.
+    pub max_archive_entries: u64,
+    /// How deep ZIP archives may nest inside ZIP archives.
+    pub max_archive_depth: u8,
+    /// Largest nested ZIP archive read into memory to open it.
+    pub max_nested_archive_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_decompressed_bytes: 8 << 30,
+            max_compression_ratio: 250,
+            ratio_check_after_bytes: 64 << 20,
+            max_depth: 64,
+            max_record_bytes: 8 << 20,
+            max_records_per_file: 20_000_000,
+            max_archive_entries: 1_000_000,
+            max_archive_depth: 3,
+            max_nested_archive_bytes: 512 << 20,
+        }
+    }
+}
