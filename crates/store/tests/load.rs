@@ -1,0 +1,141 @@
+//! Loading files into the store: atomic files, duplicates, totals, pages.
+
+use proptest::prelude::*;
+use trailscope_model::{ingest_bytes, Limits};
+use trailscope_store::{Store, TimeOrder};
+
+fn event(id: &str, minute: u32, name: &str, account: &str, region: &str) -> String {
+    format!(
+        r#"{{"eventID":"{id}","eventTime":"2024-02-28T21:{minute:02}:00Z","eventName":"{name}","eventSource":"iam.amazonaws.com","awsRegion":"{region}","recipientAccountId":"{account}","userIdentity":{{"type":"IAMUser","userName":"alice"}},"readOnly":true}}"#
+    )
+}
+
+fn log(events: &[String]) -> Vec<u8> {
+    format!(r#"{{"Records":[{}]}}"#, events.join(",")).into_bytes()
+}
+
+fn load(store: &mut Store, path: &str, bytes: &[u8]) {
+    store.begin_file(path);
+    let outcome = ingest_bytes(bytes, Limits::default(), store);
+    store.end_file(outcome);
+}
+
+#[test]
+fn failed_files_leave_nothing_behind() {
+    let mut store = Store::new();
+    load(
+        &mut store,
+        "good.json",
+        &log(&[event("1", 1, "A", "111", "us-east-1")]),
+    );
+    let mut broken = log(&[
+        event("2", 2, "B", "222", "eu-west-1"),
+        event("3", 3, "C", "222", "eu-west-1"),
+    ]);
+    broken.truncate(broken.len() - 5);
+    load(&mut store, "broken.json", &broken);
+    // The broken file's events were parsed before the error and must be gone again.
+    assert_eq!(store.len(), 1);
+    let totals = store.totals();
+    assert_eq!(
+        (totals.events, totals.failed_files, totals.files),
+        (1, 1, 2)
+    );
+    assert_eq!(totals.accounts, ["111"]);
+    // Its events can still load from a good copy: the dedupe index was rolled back too.
+    load(
+        &mut store,
+        "fixed.json",
+        &log(&[event("2", 2, "B", "222", "eu-west-1")]),
+    );
+    assert_eq!(store.totals().events, 2);
+    assert_eq!(store.totals().duplicates, 0);
+}
+
+#[test]
+fn duplicates_are_merged_and_counted() {
+    let mut store = Store::new();
+    let a = log(&[
+        event("1", 1, "A", "111", "us-east-1"),
+        event("2", 2, "B", "111", "us-east-1"),
+    ]);
+    load(&mut store, "a.json", &a);
+    load(&mut store, "again.json", &a);
+    // Same ID, different event: kept apart.
+    load(
+        &mut store,
+        "reused-id.json",
+        &log(&[event("1", 5, "Other", "111", "us-east-1")]),
+    );
+    let totals = store.totals();
+    assert_eq!((totals.events, totals.duplicates), (3, 2));
+    assert_eq!(store.files()[1].duplicates, 2);
+    assert_eq!(store.files()[1].added, 0);
+}
+
+#[test]
+fn totals_and_pages() {
+    let mut store = Store::new();
+    load(
+        &mut store,
+        "a.json",
+        &log(&[
+            event("1", 30, "A", "111", "us-east-1"),
+            event("2", 10, "B", "222", "eu-west-1"),
+            event("3", 20, "C", "111", "us-east-1"),
+        ]),
+    );
+    load(
+        &mut store,
+        "b.json",
+        br#"[{"eventID":"4","eventName":"NoTime","eventTime":"..."}]"#,
+    );
+    let t = store.totals();
+    assert_eq!(
+        t.first_event_time.unwrap().to_string(),
+        "2024-02-28T21:10:00Z"
+    );
+    assert_eq!(
+        t.last_event_time.unwrap().to_string(),
+        "2024-02-28T21:30:00Z"
+    );
+    assert_eq!(t.accounts, ["111", "222"]);
+    assert_eq!(t.regions, ["eu-west-1", "us-east-1"]);
+    assert_eq!(t.events_without_time, 1);
+    let newest: Vec<String> = store
+        .page(0, 10, TimeOrder::NewestFirst)
+        .into_iter()
+        .map(|r| r.event_name.unwrap())
+        .collect();
+    assert_eq!(newest, ["A", "C", "B", "NoTime"]);
+    let page = store.page(1, 2, TimeOrder::OldestFirst);
+    assert_eq!(
+        page.iter()
+            .map(|r| r.event_name.clone().unwrap())
+            .collect::<Vec<_>>(),
+        ["B", "C"]
+    );
+    assert_eq!(page[0].user.as_deref(), Some("alice"));
+    assert_eq!(page[0].read_only, Some(true));
+    let raw = store.raw(page[0].row as usize).unwrap();
+    assert_eq!(raw, event("2", 10, "B", "222", "eu-west-1"));
+}
+
+proptest! {
+    #[test]
+    fn load_order_does_not_change_totals(order in Just(vec![0usize, 1, 2, 3]).prop_shuffle()) {
+        let files = [
+            log(&[event("1", 1, "A", "1", "r1"), event("2", 2, "B", "1", "r1")]),
+            log(&[event("2", 2, "B", "1", "r1"), event("3", 3, "C", "2", "r2")]),
+            b"{\"Records\":[{\"eventID\":\"9\"".to_vec(),
+            log(&[event("4", 4, "D", "3", "r3")]),
+        ];
+        let mut store = Store::new();
+        for &i in &order {
+            load(&mut store, &format!("f{i}"), &files[i]);
+        }
+        let t = store.totals();
+        prop_assert_eq!((t.events, t.duplicates, t.failed_files), (4, 1, 1));
+        prop_assert_eq!(t.accounts, vec!["1".to_string(), "2".to_string(), "3".to_string()]);
+    }
+}
