@@ -40,6 +40,7 @@ enum Column {
 const HEADERS: &[(&str, Column)] = &[
     ("eventid", Column::EventId),
     ("eventtime", Column::EventTime),
+    ("eventdatetime", Column::EventTime),
     ("eventname", Column::EventName),
     ("eventsource", Column::EventSource),
     ("username", Column::UserName),
@@ -59,6 +60,7 @@ const HEADERS: &[(&str, Column)] = &[
     ("requestid", Column::RequestId),
     ("eventtype", Column::EventType),
     ("useragent", Column::UserAgent),
+    ("requestuseragent", Column::UserAgent),
     ("recipientaccountid", Column::Account),
     ("awsaccountid", Column::Account),
     ("cloudtrailevent", Column::FullEvent),

@@ -80,7 +80,7 @@ pub struct EventRecord<'a> {
     pub additional_event_data: Lenient<AdditionalEventData<'a>>,
     #[serde(borrow)]
     /// `insightDetails`: present on CloudTrail Insights events only.
-    pub insight_details: Option<&'a RawValue>,
+    pub insight_details: Lenient<InsightDetails<'a>>,
 
     // Envelope and export fields, read in the same pass.
     #[serde(borrow, rename = "@timestamp")]
@@ -127,6 +127,27 @@ pub struct EventRecord<'a> {
     pub(crate) digest_end_time: Text<'a>,
     #[serde(borrow)]
     pub(crate) log_files: Option<&'a RawValue>,
+}
+
+/// `insightDetails` of a CloudTrail Insights event: which API the insight is about.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct InsightDetails<'a> {
+    #[serde(borrow)]
+    /// `Start` or `End`.
+    pub state: Text<'a>,
+    #[serde(borrow)]
+    /// The service of the API.
+    pub event_source: Text<'a>,
+    #[serde(borrow)]
+    /// The API.
+    pub event_name: Text<'a>,
+    #[serde(borrow)]
+    /// `ApiCallRateInsight` or `ApiErrorRateInsight`.
+    pub insight_type: Text<'a>,
+    #[serde(borrow)]
+    /// For error-rate insights: the error code.
+    pub error_code: Text<'a>,
 }
 
 /// `userIdentity`: who made the request.
@@ -302,7 +323,21 @@ impl<'a> EventRecord<'a> {
 
     /// Whether this is a CloudTrail Insights event.
     pub fn is_insight(&self) -> bool {
-        self.insight_details.is_some() || self.event_type.as_str() == Some("AwsCloudTrailInsight")
+        self.insight_details.0.is_some() || self.event_type.as_str() == Some("AwsCloudTrailInsight")
+    }
+
+    /// The API the event is about: `eventName`, or for an Insights event the API of its insight.
+    pub fn api_name(&self) -> Option<&str> {
+        self.event_name
+            .non_empty()
+            .or_else(|| self.insight_details.as_ref().and_then(|d| d.event_name.non_empty()))
+    }
+
+    /// The service the event is about: `eventSource`, or for an Insights event its insight's.
+    pub fn api_source(&self) -> Option<&str> {
+        self.event_source
+            .non_empty()
+            .or_else(|| self.insight_details.as_ref().and_then(|d| d.event_source.non_empty()))
     }
 
     /// The account the event belongs to: `recipientAccountId`, else the caller's account.

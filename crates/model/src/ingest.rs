@@ -355,6 +355,23 @@ impl FileIngestor {
         self.outcome(error)
     }
 
+    /// Feeds everything `reader` yields, then finishes (or fails on the first error).
+    pub fn read_all<R: std::io::Read, S: EventSink>(mut self, mut reader: R, sink: &mut S) -> FileOutcome {
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return self.finish(sink),
+                Ok(n) => {
+                    if let Err(e) = self.feed(buf.get(..n).unwrap_or_default(), sink) {
+                        return self.fail(e);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return self.fail(IngestError::Read(e.to_string())),
+            }
+        }
+    }
+
     /// Gives up on the file with `error` (a feed error or the caller's read error).
     pub fn fail(self, error: IngestError) -> FileOutcome {
         self.outcome(Some(error))
@@ -416,6 +433,23 @@ impl FileIngestor {
             text_bytes: state.text_bytes,
             error,
             warnings: state.warnings,
+        }
+    }
+}
+
+impl FileOutcome {
+    /// The outcome of a file that could not be read at all.
+    pub fn failed(kind: FileKind, error: IngestError) -> Self {
+        FileOutcome {
+            kind,
+            events: 0,
+            skipped_records: 0,
+            skipped_examples: Vec::new(),
+            time_notes: TimeNotes::default(),
+            stored_bytes: 0,
+            text_bytes: 0,
+            error: Some(error),
+            warnings: Vec::new(),
         }
     }
 }
@@ -686,25 +720,8 @@ fn looks_binary(head: &[u8]) -> bool {
 }
 
 /// Reads a whole file from a reader (native callers: the CLI, tests, benchmarks).
-pub fn ingest_reader<R: std::io::Read, S: EventSink>(
-    mut reader: R,
-    limits: Limits,
-    sink: &mut S,
-) -> FileOutcome {
-    let mut ingestor = FileIngestor::new(limits);
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => return ingestor.finish(sink),
-            Ok(n) => {
-                if let Err(e) = ingestor.feed(buf.get(..n).unwrap_or_default(), sink) {
-                    return ingestor.fail(e);
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return ingestor.fail(IngestError::Read(e.to_string())),
-        }
-    }
+pub fn ingest_reader<R: std::io::Read, S: EventSink>(reader: R, limits: Limits, sink: &mut S) -> FileOutcome {
+    FileIngestor::new(limits).read_all(reader, sink)
 }
 
 /// Reads a whole file held in memory.

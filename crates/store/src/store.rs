@@ -321,8 +321,8 @@ impl Store {
         self.file.push(file_id);
         let id = r.identity();
         let c = &mut self.columns;
-        c.event_name.push(r.event_name.as_str());
-        c.event_source.push(r.event_source.as_str());
+        c.event_name.push(r.api_name());
+        c.event_source.push(r.api_source());
         c.aws_region.push(r.aws_region.as_str());
         c.source_ip.push(r.source_ip_address.as_str());
         c.user.push(r.user_display().as_deref());

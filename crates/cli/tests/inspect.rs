@@ -1,0 +1,128 @@
+//! `trailscope inspect` end to end: files, folders, ZIP archives, broken input, exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::Value;
+
+fn trailscope() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_trailscope"))
+}
+
+fn inspect_json(paths: &[&Path]) -> (i32, Value) {
+    let out = trailscope().arg("inspect").arg("--json").args(paths).output().unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), json)
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+fn event(id: u32, minute: u32) -> String {
+    format!(r#"{{"eventID":"id-{id}","eventTime":"2024-02-28T21:{minute:02}:00Z","eventName":"CreateUser","eventSource":"iam.amazonaws.com","awsRegion":"us-east-1","recipientAccountId":"123456789012"}}"#)
+}
+
+fn log(ids: std::ops::Range<u32>) -> Vec<u8> {
+    let records: Vec<String> = ids.map(|i| event(i, i % 60)).collect();
+    format!(r#"{{"Records":[{}]}}"#, records.join(",")).into_bytes()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn reports_every_file_and_unique_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "AWSLogs/1/CloudTrail/us-east-1/a.json.gz", &gz(&log(0..10)));
+    write(d, "AWSLogs/1/CloudTrail/us-east-1/b.json", &log(5..15));
+    let truncated = gz(&log(100..200));
+    write(d, "broken.json.gz", &truncated[..truncated.len() / 2]);
+    write(d, ".DS_Store", b"\0\0\0\x01Bud1");
+    let (code, r) = inspect_json(&[d]);
+    assert_eq!(code, 1, "a failed file makes the exit code 1");
+    assert_eq!(r["events"], 15);
+    assert_eq!(r["duplicates"], 5);
+    assert_eq!(r["first_event_time"], "2024-02-28T21:00:00Z");
+    assert_eq!(r["last_event_time"], "2024-02-28T21:14:00Z");
+    assert_eq!(r["skipped_system_files"], 1);
+    let files = r["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    let by_name = |suffix: &str| files.iter().find(|f| f["path"].as_str().unwrap().ends_with(suffix)).unwrap();
+    assert_eq!(by_name("a.json.gz")["kind"], "cloudtrail_log");
+    assert_eq!(by_name("a.json.gz")["events"], 10);
+    assert_eq!(by_name("b.json")["duplicates"], 5);
+    assert_eq!(by_name("a.json.gz")["error"], Value::Null);
+    let broken = by_name("broken.json.gz");
+    assert_eq!(broken["events"], 0);
+    assert_eq!(broken["error"], "truncated gzip stream: input ends inside the compressed data of member 0");
+}
+
+#[test]
+fn exit_code_zero_when_everything_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "x.json", &log(0..3));
+    let (code, r) = inspect_json(&[&file]);
+    assert_eq!(code, 0);
+    assert_eq!(r["events"], 3);
+    assert_eq!(r["files"][0]["path"], file.display().to_string());
+}
+
+#[test]
+fn opens_zip_archives_and_nested_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = zip_of(&[("inner/c.json", &log(20..25))]);
+    let outer = zip_of(&[("a.json.gz", &gz(&log(0..4))), ("b.json", &log(10..12)), ("nested.zip", &inner), ("notes.txt", b"hello")]);
+    let path = write(dir.path(), "export.zip", &outer);
+    let (code, r) = inspect_json(&[&path]);
+    assert_eq!(code, 1, "notes.txt is not CloudTrail");
+    assert_eq!(r["events"], 11);
+    let paths: Vec<&str> = r["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let shown = path.display().to_string();
+    assert_eq!(paths, [format!("{shown}/a.json.gz"), format!("{shown}/b.json"), format!("{shown}/nested.zip/inner/c.json"), format!("{shown}/notes.txt")]);
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut w = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn usage_errors_exit_with_two() {
+    let out = trailscope().arg("inspect").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = trailscope().args(["inspect", "/definitely/not/here"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/definitely/not/here"));
+    let out = trailscope().args(["frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn text_output_summarises() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "x.json", &log(0..3));
+    let out = trailscope().arg("inspect").arg(&file).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("3 events (0 duplicates merged) from 1 files (0 failed)"), "{text}");
+    assert!(text.contains("Time span: 2024-02-28T21:00:00Z to 2024-02-28T21:02:00Z"), "{text}");
+    assert!(text.contains("Accounts (1): 123456789012"), "{text}");
+}
