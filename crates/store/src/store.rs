@@ -267,6 +267,11 @@ impl Store {
         self.end_file(outcome)
     }
 
+    /// Drops the open file without recording it (a cancelled load): its events are removed.
+    pub fn abandon_file(&mut self) {
+        self.rollback();
+    }
+
     fn rollback(&mut self) {
         if let Some(p) = self.pending.take() {
             self.truncate_to(p.first_row, &p.keys);

@@ -1,0 +1,92 @@
+//! Every file read, with its kind, its events and whether it loaded; failed files first.
+
+use leptos::prelude::*;
+use trailscope_protocol::{FileRow, FileStatus};
+
+use crate::format::count;
+use crate::state::AppState;
+
+/// Rows shown before "Show all".
+const SHOWN_ROWS: usize = 200;
+
+/// The file list.
+#[component]
+pub fn FileList(
+    /// The page state.
+    state: AppState,
+) -> impl IntoView {
+    let show_all = RwSignal::new(false);
+    // Failed files first, so a problem is never below the fold; then load order.
+    let rows = Memo::new(move |_| {
+        state.files.with(|files| {
+            let mut rows: Vec<FileRow> = files.iter().filter(|f| f.status == FileStatus::Failed).cloned().collect();
+            rows.extend(files.iter().filter(|f| f.status != FileStatus::Failed).cloned());
+            rows
+        })
+    });
+    let visible = move || {
+        let rows = rows.get();
+        if show_all.get() { rows } else { rows.into_iter().take(SHOWN_ROWS).collect() }
+    };
+    view! {
+        <Show when=move || state.files.with(|f| !f.is_empty())>
+            <section class="files">
+                <h2>
+                    "Files "
+                    <span class="muted">
+                        {move || state.files.with(|f| {
+                            let failed = f.iter().filter(|r| r.status == FileStatus::Failed).count();
+                            let warned = f.iter().filter(|r| r.status == FileStatus::Warning).count();
+                            let mut s = format!("{} read", count(f.len() as u64));
+                            if failed > 0 { s.push_str(&format!(", {} failed", count(failed as u64))); }
+                            if warned > 0 { s.push_str(&format!(", {} with notes", count(warned as u64))); }
+                            s
+                        })}
+                    </span>
+                </h2>
+                <table class="file-table" data-testid="file-list">
+                    <thead>
+                        <tr><th>"File"</th><th>"Kind"</th><th class="num">"Events"</th><th>"Status"</th></tr>
+                    </thead>
+                    <tbody>
+                        <For each=visible key=|row| row.index let:row>
+                            <FileRowView row=row />
+                        </For>
+                    </tbody>
+                </table>
+                <Show when=move || !show_all.get() && rows.with(|r| r.len() > SHOWN_ROWS)>
+                    <button class="button secondary" data-testid="show-all-files" on:click=move |_| show_all.set(true)>
+                        {move || format!("Show all {} files", count(rows.with(|r| r.len() as u64)))}
+                    </button>
+                </Show>
+            </section>
+        </Show>
+    }
+}
+
+#[component]
+fn FileRowView(row: FileRow) -> impl IntoView {
+    let status_text = match (&row.status, &row.error) {
+        (FileStatus::Failed, Some(e)) => format!("Failed: {e}"),
+        (FileStatus::Failed, None) => "Failed".to_string(),
+        (FileStatus::Warning, _) => "Loaded with notes".to_string(),
+        (FileStatus::Loaded, _) if row.duplicates > 0 => {
+            format!("Loaded ({} already loaded)", count(row.duplicates))
+        }
+        (FileStatus::Loaded, _) => "Loaded".to_string(),
+    };
+    let notes = row.notes.clone();
+    view! {
+        <tr data-testid="file-row" data-status=row.status.id() data-kind=row.kind.clone() class=format!("status-{}", row.status.id())>
+            <td class="path" data-testid="file-path" title=row.path.clone()>{row.path.clone()}</td>
+            <td data-testid="file-kind">{row.kind_label.clone()}</td>
+            <td class="num" data-testid="file-events">{count(row.events)}</td>
+            <td data-testid="file-status">
+                <span class="status">{status_text}</span>
+                {(!notes.is_empty()).then(|| view! {
+                    <ul class="notes">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+                })}
+            </td>
+        </tr>
+    }
+}

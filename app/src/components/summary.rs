@@ -1,0 +1,93 @@
+//! The totals an auditor reads first: how many events, over what time, from which accounts.
+
+use leptos::prelude::*;
+
+use crate::format::{bytes, count, millis, plural};
+use crate::state::AppState;
+
+/// Totals over everything loaded.
+#[component]
+pub fn Summary(
+    /// The page state.
+    state: AppState,
+) -> impl IntoView {
+    view! {
+        <Show when=move || state.totals.get().is_some()>
+            {move || {
+                let t = state.totals.get().unwrap_or_default();
+                let span = match (&t.first_event_time, &t.last_event_time) {
+                    (Some(a), Some(b)) => format!("{a} to {b}"),
+                    _ => "no event has a time".to_string(),
+                };
+                let last = state.last_load.get();
+                view! {
+                    <section class="summary" data-testid="summary">
+                        <div class="stat">
+                            <span class="value" data-testid="event-count">{count(t.events)}</span>
+                            <span class="label">"events"</span>
+                        </div>
+                        <div class="stat">
+                            <span class="value" data-testid="duplicate-count">{count(t.duplicates)}</span>
+                            <span class="label">"duplicates merged"</span>
+                        </div>
+                        <div class="stat">
+                            <span class="value" data-testid="file-count">{count(t.files)}</span>
+                            <span class="label">
+                                "files"
+                                {(t.failed_files > 0).then(|| view! {
+                                    <span class="failed-note" data-testid="failed-count">
+                                        {format!(" · {} failed", count(t.failed_files))}
+                                    </span>
+                                })}
+                            </span>
+                        </div>
+                        <div class="stat wide">
+                            <span class="value small" data-testid="time-span">{span}</span>
+                            <span class="label">
+                                "time span (UTC)"
+                                {(t.events_without_time > 0).then(|| format!(" · {} without a time", plural(t.events_without_time, "event", "events")))}
+                            </span>
+                        </div>
+                        <div class="stat wide">
+                            <span class="value small" data-testid="account-list" data-count=t.accounts.len()>
+                                {list(&t.accounts)}
+                            </span>
+                            <span class="label" data-testid="account-count">{plural(t.accounts.len() as u64, "account", "accounts")}</span>
+                        </div>
+                        <div class="stat wide">
+                            <span class="value small" data-testid="region-list" data-count=t.regions.len()>
+                                {list(&t.regions)}
+                            </span>
+                            <span class="label" data-testid="region-count">{plural(t.regions.len() as u64, "region", "regions")}</span>
+                        </div>
+                        <p class="footnote" data-testid="load-note">
+                            {last.map(|l| {
+                                let how = if l.cancelled {
+                                    format!("Loading was cancelled; {} not read. ", plural(l.not_read.len() as u64, "file was", "files were"))
+                                } else {
+                                    String::new()
+                                };
+                                format!(
+                                    "{how}Read {} of JSON in {}. Memory: {} of columns, {} of compressed records.",
+                                    bytes(t.text_bytes), millis(l.elapsed_millis), bytes(t.store_bytes), bytes(t.records_bytes)
+                                )
+                            })}
+                        </p>
+                    </section>
+                }
+            }}
+        </Show>
+    }
+}
+
+fn list(values: &[String]) -> String {
+    const SHOWN: usize = 6;
+    if values.is_empty() {
+        return "none".into();
+    }
+    let mut s = values.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if values.len() > SHOWN {
+        s.push_str(&format!(" and {} more", values.len() - SHOWN));
+    }
+    s
+}
