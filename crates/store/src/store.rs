@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use hashbrown::HashMap;
 use trailscope_model::{Event, EventSink, FileKind, FileOutcome, Timestamp};
-use xxhash_rust::xxh3::xxh3_128;
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::arena::StrArena;
 use crate::dict::DictColumn;
@@ -474,14 +474,14 @@ fn dedupe_key(event: &Event<'_>) -> u128 {
     match r.event_id.non_empty() {
         Some(id) => {
             let time = event.time.map_or(NO_TIME, |t| t.at.unix_millis());
-            let mut buf = Vec::with_capacity(id.len() + 80);
-            buf.extend_from_slice(id.as_bytes());
-            buf.push(0);
-            buf.extend_from_slice(&time.to_le_bytes());
-            buf.extend_from_slice(r.event_name.as_str().unwrap_or("").as_bytes());
-            buf.push(0);
-            buf.extend_from_slice(r.event_source.as_str().unwrap_or("").as_bytes());
-            xxh3_128(&buf)
+            let mut hasher = Xxh3::new();
+            hasher.update(id.as_bytes());
+            hasher.update(&[0]);
+            hasher.update(&time.to_le_bytes());
+            hasher.update(r.event_name.as_str().unwrap_or("").as_bytes());
+            hasher.update(&[0]);
+            hasher.update(r.event_source.as_str().unwrap_or("").as_bytes());
+            hasher.digest128()
         }
         None => xxh3_128(event.raw.as_bytes()) ^ 1,
     }

@@ -1,0 +1,45 @@
+//! `trailscope-gen`: writes generated CloudTrail data to disk, for benchmarks and manual tests.
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use trailscope_testgen::{write_trail, TrailLayout, TrailSpec};
+
+#[derive(Parser)]
+#[command(name = "trailscope-gen", about = "Generate CloudTrail test data")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// A trail of gzip S3 log files below OUT (AWSLogs/<account>/CloudTrail/<region>/...).
+    Trail {
+        /// Number of events.
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// gzip level (1 is fastest; CloudTrail uses 6).
+        #[arg(long, default_value_t = 6)]
+        gzip_level: u32,
+        /// The bucket folder to write into.
+        out: PathBuf,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Trail { events, seed, gzip_level, out } => {
+            let spec = TrailSpec { seed, ..TrailSpec::default() };
+            let mut layout = TrailLayout::new(&out);
+            layout.gzip_level = gzip_level;
+            let files = write_trail(&spec, events, &layout)?;
+            let json: u64 = files.iter().map(|f| f.json_bytes).sum();
+            let gz: u64 = files.iter().map(|f| f.gzip_bytes).sum();
+            println!("{} events in {} files: {json} bytes of JSON, {gz} bytes gzip", events, files.len());
+        }
+    }
+    Ok(())
+}
