@@ -5,19 +5,28 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DataTransfer, File, FileList, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry};
+use web_sys::{
+    DataTransfer, File, FileList, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry,
+};
 
 /// Entries of a drop, taken while the drop event is live (the data transfer goes stale after).
 pub fn entries_of(transfer: &DataTransfer) -> (Vec<FileSystemEntry>, Vec<File>) {
     let items = transfer.items();
     let mut entries = Vec::new();
     for i in 0..items.length() {
-        if let Some(entry) = items.get(i).and_then(|item| item.webkit_get_as_entry().ok().flatten()) {
+        if let Some(entry) = items
+            .get(i)
+            .and_then(|item| item.webkit_get_as_entry().ok().flatten())
+        {
             entries.push(entry);
         }
     }
     // Browsers without the entries API still give the plain files.
-    let files = if entries.is_empty() { files_of(transfer.files()) } else { Vec::new() };
+    let files = if entries.is_empty() {
+        files_of(transfer.files())
+    } else {
+        Vec::new()
+    };
     (entries, files)
 }
 
@@ -28,14 +37,18 @@ pub fn named_files(list: Option<FileList>) -> Vec<(String, File)> {
         .into_iter()
         .map(|file| {
             let relative = get_string(&file, "webkitRelativePath");
-            let path = relative.filter(|p| !p.is_empty()).unwrap_or_else(|| file.name());
+            let path = relative
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| file.name());
             (path, file)
         })
         .collect()
 }
 
 fn get_string(target: &JsValue, key: &str) -> Option<String> {
-    js_sys::Reflect::get(target, &key.into()).ok().and_then(|v| v.as_string())
+    js_sys::Reflect::get(target, &key.into())
+        .ok()
+        .and_then(|v| v.as_string())
 }
 
 fn files_of(list: Option<FileList>) -> Vec<File> {
@@ -66,8 +79,12 @@ async fn file_of(entry: &FileSystemFileEntry) -> Result<File, String> {
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
         entry.file_with_callback_and_callback(&resolve, &reject);
     });
-    let value = JsFuture::from(promise).await.map_err(|e| format!("cannot open {}: {e:?}", entry.full_path()))?;
-    value.dyn_into::<File>().map_err(|_| format!("{} is not a file", entry.full_path()))
+    let value = JsFuture::from(promise)
+        .await
+        .map_err(|e| format!("cannot open {}: {e:?}", entry.full_path()))?;
+    value
+        .dyn_into::<File>()
+        .map_err(|_| format!("{} is not a file", entry.full_path()))
 }
 
 /// All entries of a folder: `readEntries` returns them in batches until an empty one.
@@ -80,11 +97,17 @@ async fn read_directory(dir: &FileSystemDirectoryEntry) -> Result<Vec<FileSystem
                 let _ = reject.call1(&JsValue::NULL, &e);
             }
         });
-        let batch = JsFuture::from(promise).await.map_err(|e| format!("cannot list {}: {e:?}", dir.full_path()))?;
+        let batch = JsFuture::from(promise)
+            .await
+            .map_err(|e| format!("cannot list {}: {e:?}", dir.full_path()))?;
         let batch = Array::from(&batch);
         if batch.length() == 0 {
             return Ok(all);
         }
-        all.extend(batch.iter().filter_map(|e| e.dyn_into::<FileSystemEntry>().ok()));
+        all.extend(
+            batch
+                .iter()
+                .filter_map(|e| e.dyn_into::<FileSystemEntry>().ok()),
+        );
     }
 }

@@ -31,6 +31,15 @@ pub fn App() -> impl IntoView {
             </Show>
         </header>
         <main>
+            // A machine-readable status for headless tests: `data-state` and `data-loads`.
+            <div
+                hidden
+                data-testid="load-state"
+                data-state=move || {
+                    if !state.ready.get() { "starting" } else if state.loading.get().is_some() { "loading" } else { "idle" }
+                }
+                data-loads=move || state.loads.get()
+            ></div>
             <Show when=move || state.error.get().is_some()>
                 <p class="error-banner" data-testid="error-banner" role="alert">
                     {move || state.error.get()}

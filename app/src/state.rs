@@ -45,6 +45,8 @@ pub struct AppState {
     pub totals: RwSignal<Option<TotalsView>>,
     /// How the last load ended.
     pub last_load: RwSignal<Option<LoadSummary>>,
+    /// Loads finished since the page opened (tests wait on it through `data-loads`).
+    pub loads: RwSignal<u32>,
     /// The table page on screen.
     pub page: RwSignal<PageView>,
     /// The id of the page request whose reply is wanted (older replies are dropped).
@@ -68,6 +70,7 @@ impl AppState {
             files: RwSignal::new(Vec::new()),
             totals: RwSignal::new(None),
             last_load: RwSignal::new(None),
+            loads: RwSignal::new(0),
             page: RwSignal::new(PageView::default()),
             page_request: RwSignal::new(None),
             newest_first: RwSignal::new(true),

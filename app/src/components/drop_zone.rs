@@ -25,7 +25,9 @@ pub fn DropZone(
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
         hovering.set(false);
-        let Some(transfer) = ev.data_transfer() else { return };
+        let Some(transfer) = ev.data_transfer() else {
+            return;
+        };
         let (entries, plain) = entries_of(&transfer);
         if !plain.is_empty() {
             worker_client::load(state, plain.into_iter().map(|f| (f.name(), f)).collect());

@@ -77,7 +77,11 @@ pub fn EventTable(
 fn EventRow(row: RowData, state: AppState) -> impl IntoView {
     let id = row.row;
     let dash = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
-    let selected = move || state.record.with(|r| r.as_ref().is_some_and(|(row, _)| *row == id));
+    let selected = move || {
+        state
+            .record
+            .with(|r| r.as_ref().is_some_and(|(row, _)| *row == id))
+    };
     let write = row.read_only == Some(false);
     view! {
         <tr

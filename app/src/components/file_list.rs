@@ -19,14 +19,27 @@ pub fn FileList(
     // Failed files first, so a problem is never below the fold; then load order.
     let rows = Memo::new(move |_| {
         state.files.with(|files| {
-            let mut rows: Vec<FileRow> = files.iter().filter(|f| f.status == FileStatus::Failed).cloned().collect();
-            rows.extend(files.iter().filter(|f| f.status != FileStatus::Failed).cloned());
+            let mut rows: Vec<FileRow> = files
+                .iter()
+                .filter(|f| f.status == FileStatus::Failed)
+                .cloned()
+                .collect();
+            rows.extend(
+                files
+                    .iter()
+                    .filter(|f| f.status != FileStatus::Failed)
+                    .cloned(),
+            );
             rows
         })
     });
     let visible = move || {
         let rows = rows.get();
-        if show_all.get() { rows } else { rows.into_iter().take(SHOWN_ROWS).collect() }
+        if show_all.get() {
+            rows
+        } else {
+            rows.into_iter().take(SHOWN_ROWS).collect()
+        }
     };
     view! {
         <Show when=move || state.files.with(|f| !f.is_empty())>

@@ -14,7 +14,11 @@ pub fn ProgressPanel(
 ) -> impl IntoView {
     let fraction = move || {
         let p = state.progress.get();
-        if p.bytes_total == 0 { 0.0 } else { p.bytes_done as f64 / p.bytes_total as f64 }
+        if p.bytes_total == 0 {
+            0.0
+        } else {
+            p.bytes_done as f64 / p.bytes_total as f64
+        }
     };
     view! {
         <Show when=move || state.loading.get().is_some()>

@@ -29,7 +29,14 @@ pub fn RecordPanel(
 fn pretty(json: &str) -> String {
     js_sys::JSON::parse(json)
         .ok()
-        .and_then(|v| js_sys::JSON::stringify_with_replacer_and_space(&v, &wasm_bindgen::JsValue::NULL, &2.into()).ok())
+        .and_then(|v| {
+            js_sys::JSON::stringify_with_replacer_and_space(
+                &v,
+                &wasm_bindgen::JsValue::NULL,
+                &2.into(),
+            )
+            .ok()
+        })
         .and_then(|s| s.as_string())
         .unwrap_or_else(|| json.to_string())
 }

@@ -85,7 +85,12 @@ fn list(values: &[String]) -> String {
     if values.is_empty() {
         return "none".into();
     }
-    let mut s = values.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let mut s = values
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if values.len() > SHOWN {
         s.push_str(&format!(" and {} more", values.len() - SHOWN));
     }

@@ -8,16 +8,42 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, FileReaderSync};
 
-/// Reads `blob[start..end]` asynchronously (the await lets other messages, like a cancel, in).
-pub async fn read_chunk(blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, String> {
-    let slice = blob.slice_with_f64_and_f64(start, end).map_err(js_message)?;
-    let buffer = JsFuture::from(slice.array_buffer()).await.map_err(js_message)?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+/// A read of `blob[start..end]` that has started; the browser fetches the bytes while the worker
+/// does other things.
+pub struct ChunkRead(Result<JsFuture, String>);
+
+impl ChunkRead {
+    /// Starts reading.
+    pub fn start(blob: &Blob, start: f64, end: f64) -> Self {
+        ChunkRead(
+            blob.slice_with_f64_and_f64(start, end)
+                .map(|s| JsFuture::from(s.array_buffer()))
+                .map_err(js_message),
+        )
+    }
+
+    /// Starts reading a whole blob: cheaper than a slice (slicing a `File` costs about 0.2 ms).
+    pub fn whole(blob: &Blob) -> Self {
+        ChunkRead(Ok(JsFuture::from(blob.array_buffer())))
+    }
+
+    /// The bytes, once read.
+    pub async fn finish(self) -> Result<Vec<u8>, String> {
+        let buffer = self.0?.await.map_err(js_message)?;
+        Ok(Uint8Array::new(&buffer).to_vec())
+    }
 }
 
 /// Reads `blob[start..end]` synchronously.
-pub fn read_chunk_sync(reader: &FileReaderSync, blob: &Blob, start: f64, end: f64) -> Result<Vec<u8>, String> {
-    let slice = blob.slice_with_f64_and_f64(start, end).map_err(js_message)?;
+pub fn read_chunk_sync(
+    reader: &FileReaderSync,
+    blob: &Blob,
+    start: f64,
+    end: f64,
+) -> Result<Vec<u8>, String> {
+    let slice = blob
+        .slice_with_f64_and_f64(start, end)
+        .map_err(js_message)?;
     let buffer = reader.read_as_array_buffer(&slice).map_err(js_message)?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
@@ -47,7 +73,14 @@ impl BlobReader {
     pub fn new(blob: Blob) -> Result<Self, String> {
         let reader = FileReaderSync::new().map_err(js_message)?;
         let size = blob.size() as u64;
-        Ok(BlobReader { blob, reader, size, pos: 0, buf: Vec::new(), buf_start: 0 })
+        Ok(BlobReader {
+            blob,
+            reader,
+            size,
+            pos: 0,
+            buf: Vec::new(),
+            buf_start: 0,
+        })
     }
 }
 
@@ -56,7 +89,8 @@ impl Read for BlobReader {
         if self.pos >= self.size || out.is_empty() {
             return Ok(0);
         }
-        let in_buf = self.pos >= self.buf_start && self.pos < self.buf_start + self.buf.len() as u64;
+        let in_buf =
+            self.pos >= self.buf_start && self.pos < self.buf_start + self.buf.len() as u64;
         if !in_buf {
             let end = (self.pos + BUFFER_BYTES).min(self.size);
             self.buf = read_chunk_sync(&self.reader, &self.blob, self.pos as f64, end as f64)
@@ -69,7 +103,9 @@ impl Read for BlobReader {
         let offset = (self.pos - self.buf_start) as usize;
         let available = self.buf.get(offset..).unwrap_or_default();
         let n = available.len().min(out.len());
-        out.get_mut(..n).unwrap_or_default().copy_from_slice(available.get(..n).unwrap_or_default());
+        out.get_mut(..n)
+            .unwrap_or_default()
+            .copy_from_slice(available.get(..n).unwrap_or_default());
         self.pos += n as u64;
         Ok(n)
     }
@@ -82,7 +118,8 @@ impl Seek for BlobReader {
             SeekFrom::End(d) => self.size.checked_add_signed(d),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
-        let target = target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
+        let target = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
         self.pos = target;
         Ok(target)
     }

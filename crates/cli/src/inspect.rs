@@ -62,7 +62,12 @@ impl<'a> FileReport<'a> {
 pub fn run(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
     let (inputs, skipped_system_files) = collect_inputs(paths)?;
     let mut store = Store::new();
-    load_all(&mut store, &inputs, Limits::default(), !json && std::io::stderr().is_terminal());
+    load_all(
+        &mut store,
+        &inputs,
+        Limits::default(),
+        !json && std::io::stderr().is_terminal(),
+    );
     let totals = store.totals();
     let report = Report {
         files: store.files().iter().map(FileReport::new).collect(),
@@ -83,19 +88,37 @@ pub fn run(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
     } else {
         print_table(&mut out, &report, &totals)?;
     }
-    Ok(if totals.failed_files > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if totals.failed_files > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_table(out: &mut impl Write, report: &Report<'_>, totals: &Totals) -> std::io::Result<()> {
-    let width = report.files.iter().map(|f| f.path.chars().count()).max().unwrap_or(4).clamp(4, 80);
-    writeln!(out, "{:<width$}  {:<20}  {:>9}  STATUS", "FILE", "KIND", "EVENTS")?;
+    let width = report
+        .files
+        .iter()
+        .map(|f| f.path.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 80);
+    writeln!(
+        out,
+        "{:<width$}  {:<20}  {:>9}  STATUS",
+        "FILE", "KIND", "EVENTS"
+    )?;
     for f in &report.files {
         let status = match &f.error {
             Some(e) => format!("error: {e}"),
             None if f.duplicates > 0 => format!("ok ({} already loaded)", f.duplicates),
             None => "ok".to_string(),
         };
-        writeln!(out, "{:<width$}  {:<20}  {:>9}  {status}", f.path, f.kind, f.events)?;
+        writeln!(
+            out,
+            "{:<width$}  {:<20}  {:>9}  {status}",
+            f.path, f.kind, f.events
+        )?;
         for note in &f.notes {
             writeln!(out, "{:<width$}  {:<20}  {:>9}  note: {note}", "", "", "")?;
         }
@@ -112,8 +135,18 @@ fn print_table(out: &mut impl Write, report: &Report<'_>, totals: &Totals) -> st
     if totals.events_without_time > 0 {
         writeln!(out, "Events without a time: {}", totals.events_without_time)?;
     }
-    writeln!(out, "Accounts ({}): {}", totals.accounts.len(), list(&totals.accounts))?;
-    writeln!(out, "Regions ({}): {}", totals.regions.len(), list(&totals.regions))?;
+    writeln!(
+        out,
+        "Accounts ({}): {}",
+        totals.accounts.len(),
+        list(&totals.accounts)
+    )?;
+    writeln!(
+        out,
+        "Regions ({}): {}",
+        totals.regions.len(),
+        list(&totals.regions)
+    )?;
     if report.skipped_system_files > 0 {
         writeln!(out, "System files skipped: {}", report.skipped_system_files)?;
     }
@@ -122,7 +155,12 @@ fn print_table(out: &mut impl Write, report: &Report<'_>, totals: &Totals) -> st
 
 fn list(values: &[String]) -> String {
     const SHOWN: usize = 12;
-    let mut s = values.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let mut s = values
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if values.len() > SHOWN {
         s.push_str(&format!(", … {} more", values.len() - SHOWN));
     }

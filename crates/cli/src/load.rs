@@ -29,15 +29,22 @@ pub fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<(Vec<Input>, u64)> {
     let mut inputs = Vec::new();
     let mut skipped = 0u64;
     for path in paths {
-        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
         if meta.is_file() {
-            inputs.push(Input { path: path.clone(), display: path.display().to_string(), size: meta.len() });
+            inputs.push(Input {
+                path: path.clone(),
+                display: path.display().to_string(),
+                size: meta.len(),
+            });
             continue;
         }
         if !meta.is_dir() {
             bail!("{} is neither a file nor a folder", path.display());
         }
-        let walker = walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name();
+        let walker = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name();
         for entry in walker {
             let entry = entry.with_context(|| format!("cannot walk {}", path.display()))?;
             if !entry.file_type().is_file() {
@@ -49,7 +56,11 @@ pub fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<(Vec<Input>, u64)> {
                 continue;
             }
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            inputs.push(Input { path: entry.path().to_path_buf(), display, size });
+            inputs.push(Input {
+                path: entry.path().to_path_buf(),
+                display,
+                size,
+            });
         }
     }
     Ok((inputs, skipped))
@@ -83,7 +94,13 @@ pub fn load_all(store: &mut Store, inputs: &[Input], limits: Limits, progress: b
 }
 
 /// Reads one file, which may be a ZIP archive, into the store.
-fn load_reader<R: Read + Seek>(store: &mut Store, display: &str, mut reader: R, limits: Limits, depth: u8) {
+fn load_reader<R: Read + Seek>(
+    store: &mut Store,
+    display: &str,
+    mut reader: R,
+    limits: Limits,
+    depth: u8,
+) {
     let mut head = [0u8; 4];
     let n = read_head(&mut reader, &mut head);
     if reader.rewind().is_err() {
@@ -110,9 +127,18 @@ fn read_head<R: Read>(reader: &mut R, head: &mut [u8; 4]) -> usize {
     n
 }
 
-fn load_zip<R: Read + Seek>(store: &mut Store, display: &str, reader: R, limits: Limits, depth: u8) {
+fn load_zip<R: Read + Seek>(
+    store: &mut Store,
+    display: &str,
+    reader: R,
+    limits: Limits,
+    depth: u8,
+) {
     if depth >= limits.max_archive_depth {
-        let msg = format!("ZIP archives nested deeper than {} levels", limits.max_archive_depth);
+        let msg = format!(
+            "ZIP archives nested deeper than {} levels",
+            limits.max_archive_depth
+        );
         store.add_failed_file(display, failed(IngestError::Archive(msg)));
         return;
     }
@@ -141,7 +167,12 @@ fn load_zip<R: Read + Seek>(store: &mut Store, display: &str, reader: R, limits:
             let cap = limits.max_nested_archive_bytes;
             let read = (&mut entry.reader).take(cap + 1).read_to_end(&mut bytes);
             if let Err(e) = read {
-                store.add_failed_file(&path, failed(IngestError::Archive(format!("cannot read this ZIP entry: {e}"))));
+                store.add_failed_file(
+                    &path,
+                    failed(IngestError::Archive(format!(
+                        "cannot read this ZIP entry: {e}"
+                    ))),
+                );
             } else if bytes.len() as u64 > cap {
                 let msg = format!("nested ZIP archive larger than {cap} bytes");
                 store.add_failed_file(&path, failed(IngestError::Archive(msg)));
@@ -158,6 +189,10 @@ fn load_zip<R: Read + Seek>(store: &mut Store, display: &str, reader: R, limits:
 }
 
 fn failed(error: IngestError) -> FileOutcome {
-    let kind = if matches!(error, IngestError::Archive(_)) { FileKind::Zip } else { FileKind::Unknown };
+    let kind = if matches!(error, IngestError::Archive(_)) {
+        FileKind::Zip
+    } else {
+        FileKind::Unknown
+    };
     FileOutcome::failed(kind, error)
 }

@@ -13,7 +13,12 @@ fn trailscope() -> Command {
 }
 
 fn inspect_json(paths: &[&Path]) -> (i32, Value) {
-    let out = trailscope().arg("inspect").arg("--json").args(paths).output().unwrap();
+    let out = trailscope()
+        .arg("inspect")
+        .arg("--json")
+        .args(paths)
+        .output()
+        .unwrap();
     let json: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), json)
@@ -26,7 +31,9 @@ fn gz(data: &[u8]) -> Vec<u8> {
 }
 
 fn event(id: u32, minute: u32) -> String {
-    format!(r#"{{"eventID":"id-{id}","eventTime":"2024-02-28T21:{minute:02}:00Z","eventName":"CreateUser","eventSource":"iam.amazonaws.com","awsRegion":"us-east-1","recipientAccountId":"123456789012"}}"#)
+    format!(
+        r#"{{"eventID":"id-{id}","eventTime":"2024-02-28T21:{minute:02}:00Z","eventName":"CreateUser","eventSource":"iam.amazonaws.com","awsRegion":"us-east-1","recipientAccountId":"123456789012"}}"#
+    )
 }
 
 fn log(ids: std::ops::Range<u32>) -> Vec<u8> {
@@ -45,7 +52,11 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 fn reports_every_file_and_unique_events() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "AWSLogs/1/CloudTrail/us-east-1/a.json.gz", &gz(&log(0..10)));
+    write(
+        d,
+        "AWSLogs/1/CloudTrail/us-east-1/a.json.gz",
+        &gz(&log(0..10)),
+    );
     write(d, "AWSLogs/1/CloudTrail/us-east-1/b.json", &log(5..15));
     let truncated = gz(&log(100..200));
     write(d, "broken.json.gz", &truncated[..truncated.len() / 2]);
@@ -59,14 +70,22 @@ fn reports_every_file_and_unique_events() {
     assert_eq!(r["skipped_system_files"], 1);
     let files = r["files"].as_array().unwrap();
     assert_eq!(files.len(), 3);
-    let by_name = |suffix: &str| files.iter().find(|f| f["path"].as_str().unwrap().ends_with(suffix)).unwrap();
+    let by_name = |suffix: &str| {
+        files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+            .unwrap()
+    };
     assert_eq!(by_name("a.json.gz")["kind"], "cloudtrail_log");
     assert_eq!(by_name("a.json.gz")["events"], 10);
     assert_eq!(by_name("b.json")["duplicates"], 5);
     assert_eq!(by_name("a.json.gz")["error"], Value::Null);
     let broken = by_name("broken.json.gz");
     assert_eq!(broken["events"], 0);
-    assert_eq!(broken["error"], "truncated gzip stream: input ends inside the compressed data of member 0");
+    assert_eq!(
+        broken["error"],
+        "truncated gzip stream: input ends inside the compressed data of member 0"
+    );
 }
 
 #[test]
@@ -83,20 +102,39 @@ fn exit_code_zero_when_everything_reads() {
 fn opens_zip_archives_and_nested_ones() {
     let dir = tempfile::tempdir().unwrap();
     let inner = zip_of(&[("inner/c.json", &log(20..25))]);
-    let outer = zip_of(&[("a.json.gz", &gz(&log(0..4))), ("b.json", &log(10..12)), ("nested.zip", &inner), ("notes.txt", b"hello")]);
+    let outer = zip_of(&[
+        ("a.json.gz", &gz(&log(0..4))),
+        ("b.json", &log(10..12)),
+        ("nested.zip", &inner),
+        ("notes.txt", b"hello"),
+    ]);
     let path = write(dir.path(), "export.zip", &outer);
     let (code, r) = inspect_json(&[&path]);
     assert_eq!(code, 1, "notes.txt is not CloudTrail");
     assert_eq!(r["events"], 11);
-    let paths: Vec<&str> = r["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     let shown = path.display().to_string();
-    assert_eq!(paths, [format!("{shown}/a.json.gz"), format!("{shown}/b.json"), format!("{shown}/nested.zip/inner/c.json"), format!("{shown}/notes.txt")]);
+    assert_eq!(
+        paths,
+        [
+            format!("{shown}/a.json.gz"),
+            format!("{shown}/b.json"),
+            format!("{shown}/nested.zip/inner/c.json"),
+            format!("{shown}/notes.txt")
+        ]
+    );
 }
 
 fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     let mut w = zip::ZipWriter::new(&mut out);
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for (name, data) in entries {
         w.start_file(*name, opts).unwrap();
         w.write_all(data).unwrap();
@@ -109,7 +147,10 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 fn usage_errors_exit_with_two() {
     let out = trailscope().arg("inspect").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = trailscope().args(["inspect", "/definitely/not/here"]).output().unwrap();
+    let out = trailscope()
+        .args(["inspect", "/definitely/not/here"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/definitely/not/here"));
     let out = trailscope().args(["frobnicate"]).output().unwrap();
@@ -122,7 +163,13 @@ fn text_output_summarises() {
     let file = write(dir.path(), "x.json", &log(0..3));
     let out = trailscope().arg("inspect").arg(&file).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("3 events (0 duplicates merged) from 1 files (0 failed)"), "{text}");
-    assert!(text.contains("Time span: 2024-02-28T21:00:00Z to 2024-02-28T21:02:00Z"), "{text}");
+    assert!(
+        text.contains("3 events (0 duplicates merged) from 1 files (0 failed)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Time span: 2024-02-28T21:00:00Z to 2024-02-28T21:02:00Z"),
+        "{text}"
+    );
     assert!(text.contains("Accounts (1): 123456789012"), "{text}");
 }

@@ -31,7 +31,10 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("split_only", |b| {
         b.iter(|| {
-            let mut splitter = Splitter::new(SplitLimits { max_depth: 64, max_record_bytes: 8 << 20 });
+            let mut splitter = Splitter::new(SplitLimits {
+                max_depth: 64,
+                max_record_bytes: 8 << 20,
+            });
             let mut n = 0u64;
             let _ = splitter.feed::<()>(json.as_bytes(), &mut |_| {
                 n += 1;

@@ -328,16 +328,20 @@ impl<'a> EventRecord<'a> {
 
     /// The API the event is about: `eventName`, or for an Insights event the API of its insight.
     pub fn api_name(&self) -> Option<&str> {
-        self.event_name
-            .non_empty()
-            .or_else(|| self.insight_details.as_ref().and_then(|d| d.event_name.non_empty()))
+        self.event_name.non_empty().or_else(|| {
+            self.insight_details
+                .as_ref()
+                .and_then(|d| d.event_name.non_empty())
+        })
     }
 
     /// The service the event is about: `eventSource`, or for an Insights event its insight's.
     pub fn api_source(&self) -> Option<&str> {
-        self.event_source
-            .non_empty()
-            .or_else(|| self.insight_details.as_ref().and_then(|d| d.event_source.non_empty()))
+        self.event_source.non_empty().or_else(|| {
+            self.insight_details
+                .as_ref()
+                .and_then(|d| d.event_source.non_empty())
+        })
     }
 
     /// The account the event belongs to: `recipientAccountId`, else the caller's account.

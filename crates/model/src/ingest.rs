@@ -356,7 +356,11 @@ impl FileIngestor {
     }
 
     /// Feeds everything `reader` yields, then finishes (or fails on the first error).
-    pub fn read_all<R: std::io::Read, S: EventSink>(mut self, mut reader: R, sink: &mut S) -> FileOutcome {
+    pub fn read_all<R: std::io::Read, S: EventSink>(
+        mut self,
+        mut reader: R,
+        sink: &mut S,
+    ) -> FileOutcome {
         let mut buf = vec![0u8; 256 * 1024];
         loop {
             match reader.read(&mut buf) {
@@ -416,7 +420,13 @@ impl FileIngestor {
     }
 
     fn outcome(self, error: Option<IngestError>) -> FileOutcome {
-        let state = self.state;
+        let mut state = self.state;
+        if error.is_some() {
+            // Nothing of a failed file is kept, so notes about its records would mislead.
+            state.time_notes = TimeNotes::default();
+            state.examples.clear();
+            state.skipped = 0;
+        }
         let kind = match (&error, state.kind.kind()) {
             (Some(_), FileKind::JsonEvent | FileKind::Unknown) if state.events == 0 => {
                 FileKind::Unknown
@@ -720,7 +730,11 @@ fn looks_binary(head: &[u8]) -> bool {
 }
 
 /// Reads a whole file from a reader (native callers: the CLI, tests, benchmarks).
-pub fn ingest_reader<R: std::io::Read, S: EventSink>(reader: R, limits: Limits, sink: &mut S) -> FileOutcome {
+pub fn ingest_reader<R: std::io::Read, S: EventSink>(
+    reader: R,
+    limits: Limits,
+    sink: &mut S,
+) -> FileOutcome {
     FileIngestor::new(limits).read_all(reader, sink)
 }
 

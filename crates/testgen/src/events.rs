@@ -24,8 +24,17 @@ impl Default for TrailSpec {
     fn default() -> Self {
         TrailSpec {
             seed: 1,
-            accounts: vec!["123456789012".into(), "210987654321".into(), "111122223333".into()],
-            regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into(), "ap-southeast-2".into()],
+            accounts: vec![
+                "123456789012".into(),
+                "210987654321".into(),
+                "111122223333".into(),
+            ],
+            regions: vec![
+                "us-east-1".into(),
+                "us-west-2".into(),
+                "eu-west-1".into(),
+                "ap-southeast-2".into(),
+            ],
             start_unix_seconds: 1_709_164_800, // 2024-02-29T00:00:00Z
             mean_gap_millis: 250,
         }
@@ -42,26 +51,122 @@ struct Api {
 }
 
 const APIS: &[Api] = &[
-    Api { source: "s3.amazonaws.com", name: "GetObject", read_only: true, weight: 30 },
-    Api { source: "s3.amazonaws.com", name: "PutObject", read_only: false, weight: 10 },
-    Api { source: "ec2.amazonaws.com", name: "DescribeInstances", read_only: true, weight: 14 },
-    Api { source: "sts.amazonaws.com", name: "AssumeRole", read_only: true, weight: 12 },
-    Api { source: "kms.amazonaws.com", name: "Decrypt", read_only: true, weight: 10 },
-    Api { source: "iam.amazonaws.com", name: "ListRoles", read_only: true, weight: 4 },
-    Api { source: "iam.amazonaws.com", name: "CreateUser", read_only: false, weight: 1 },
-    Api { source: "iam.amazonaws.com", name: "AttachRolePolicy", read_only: false, weight: 1 },
-    Api { source: "iam.amazonaws.com", name: "PutUserPolicy", read_only: false, weight: 1 },
-    Api { source: "ec2.amazonaws.com", name: "RunInstances", read_only: false, weight: 2 },
-    Api { source: "ec2.amazonaws.com", name: "AuthorizeSecurityGroupIngress", read_only: false, weight: 1 },
-    Api { source: "s3.amazonaws.com", name: "PutBucketPolicy", read_only: false, weight: 1 },
-    Api { source: "lambda.amazonaws.com", name: "Invoke", read_only: false, weight: 6 },
-    Api { source: "signin.amazonaws.com", name: "ConsoleLogin", read_only: false, weight: 1 },
-    Api { source: "cloudtrail.amazonaws.com", name: "LookupEvents", read_only: true, weight: 2 },
-    Api { source: "logs.amazonaws.com", name: "PutLogEvents", read_only: false, weight: 3 },
+    Api {
+        source: "s3.amazonaws.com",
+        name: "GetObject",
+        read_only: true,
+        weight: 30,
+    },
+    Api {
+        source: "s3.amazonaws.com",
+        name: "PutObject",
+        read_only: false,
+        weight: 10,
+    },
+    Api {
+        source: "ec2.amazonaws.com",
+        name: "DescribeInstances",
+        read_only: true,
+        weight: 14,
+    },
+    Api {
+        source: "sts.amazonaws.com",
+        name: "AssumeRole",
+        read_only: true,
+        weight: 12,
+    },
+    Api {
+        source: "kms.amazonaws.com",
+        name: "Decrypt",
+        read_only: true,
+        weight: 10,
+    },
+    Api {
+        source: "iam.amazonaws.com",
+        name: "ListRoles",
+        read_only: true,
+        weight: 4,
+    },
+    Api {
+        source: "iam.amazonaws.com",
+        name: "CreateUser",
+        read_only: false,
+        weight: 1,
+    },
+    Api {
+        source: "iam.amazonaws.com",
+        name: "AttachRolePolicy",
+        read_only: false,
+        weight: 1,
+    },
+    Api {
+        source: "iam.amazonaws.com",
+        name: "PutUserPolicy",
+        read_only: false,
+        weight: 1,
+    },
+    Api {
+        source: "ec2.amazonaws.com",
+        name: "RunInstances",
+        read_only: false,
+        weight: 2,
+    },
+    Api {
+        source: "ec2.amazonaws.com",
+        name: "AuthorizeSecurityGroupIngress",
+        read_only: false,
+        weight: 1,
+    },
+    Api {
+        source: "s3.amazonaws.com",
+        name: "PutBucketPolicy",
+        read_only: false,
+        weight: 1,
+    },
+    Api {
+        source: "lambda.amazonaws.com",
+        name: "Invoke",
+        read_only: false,
+        weight: 6,
+    },
+    Api {
+        source: "signin.amazonaws.com",
+        name: "ConsoleLogin",
+        read_only: false,
+        weight: 1,
+    },
+    Api {
+        source: "cloudtrail.amazonaws.com",
+        name: "LookupEvents",
+        read_only: true,
+        weight: 2,
+    },
+    Api {
+        source: "logs.amazonaws.com",
+        name: "PutLogEvents",
+        read_only: false,
+        weight: 3,
+    },
 ];
 
-const USERS: &[&str] = &["alice", "bob", "carol", "deploy-bot", "terraform", "dave", "erin", "mallory"];
-const ROLES: &[&str] = &["Admin", "ReadOnly", "Deployer", "LambdaExec", "AWSServiceRoleForConfig", "DataPipeline"];
+const USERS: &[&str] = &[
+    "alice",
+    "bob",
+    "carol",
+    "deploy-bot",
+    "terraform",
+    "dave",
+    "erin",
+    "mallory",
+];
+const ROLES: &[&str] = &[
+    "Admin",
+    "ReadOnly",
+    "Deployer",
+    "LambdaExec",
+    "AWSServiceRoleForConfig",
+    "DataPipeline",
+];
 const AGENTS: &[&str] = &[
     "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.79 exe/x86_64.amzn.2023 prompt/off command/s3.cp",
     "Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#6.1.79 md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.51",
@@ -119,11 +224,23 @@ impl EventGenerator {
         let time = iso(self.now_millis / 1000);
         let event_id = self.uuid();
         let request_id = self.uuid();
-        let ip = format!("{}.{}.{}.{}", self.rng.random_range(1..224), self.rng.random_range(0..256), self.rng.random_range(0..256), self.rng.random_range(1..255));
+        let ip = format!(
+            "{}.{}.{}.{}",
+            self.rng.random_range(1..224),
+            self.rng.random_range(0..256),
+            self.rng.random_range(0..256),
+            self.rng.random_range(1..255)
+        );
         let agent = *pick(&mut self.rng, AGENTS);
         let error = match self.rng.random_range(0..100) {
-            0..=3 => Some(("AccessDenied", "User is not authorized to perform this operation")),
-            4 => Some(("Client.UnauthorizedOperation", "You are not authorized to perform this operation.")),
+            0..=3 => Some((
+                "AccessDenied",
+                "User is not authorized to perform this operation",
+            )),
+            4 => Some((
+                "Client.UnauthorizedOperation",
+                "You are not authorized to perform this operation.",
+            )),
             5 => Some(("ThrottlingException", "Rate exceeded")),
             _ => None,
         };
@@ -142,9 +259,17 @@ impl EventGenerator {
             out,
             r#","requestID":"{request_id}","eventID":"{event_id}","readOnly":{},"eventType":"{}","managementEvent":{},"recipientAccountId":"{account}","eventCategory":"{}","tlsDetails":{{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"{}.{region}.amazonaws.com"}}}}"#,
             api.read_only,
-            if api.name == "ConsoleLogin" { "AwsConsoleSignIn" } else { "AwsApiCall" },
+            if api.name == "ConsoleLogin" {
+                "AwsConsoleSignIn"
+            } else {
+                "AwsApiCall"
+            },
             api.source != "s3.amazonaws.com" || !matches!(api.name, "GetObject" | "PutObject"),
-            if matches!(api.name, "GetObject" | "PutObject" | "Invoke") { "Data" } else { "Management" },
+            if matches!(api.name, "GetObject" | "PutObject" | "Invoke") {
+                "Data"
+            } else {
+                "Management"
+            },
             api.source.trim_end_matches(".amazonaws.com"),
         );
         self.now_millis
@@ -207,19 +332,30 @@ impl EventGenerator {
                 );
             }
             _ => {
-                let _ = write!(out, r#"{{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}}"#);
+                let _ = write!(
+                    out,
+                    r#"{{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}}"#
+                );
             }
         }
     }
 
     fn write_parameters(&mut self, out: &mut String, api: &Api, account: &str, region: &str) {
         let bucket = format!("data-{}-{}", account, self.rng.random_range(0..20));
-        let object = format!("exports/2024/{:02}/part-{:05}.parquet", self.rng.random_range(1..13), self.rng.random_range(0..100_000));
+        let object = format!(
+            "exports/2024/{:02}/part-{:05}.parquet",
+            self.rng.random_range(1..13),
+            self.rng.random_range(0..100_000)
+        );
         let _ = match api.name {
             "GetObject" | "PutObject" => write!(
                 out,
                 r#""requestParameters":{{"bucketName":"{bucket}","Host":"{bucket}.s3.{region}.amazonaws.com","key":"{object}"}},"responseElements":null,"additionalEventData":{{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0.0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"{}","bytesTransferredOut":{}}},"resources":[{{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::{bucket}/{object}"}},{{"accountId":"{account}","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::{bucket}"}}]"#,
-                { let id = self.key_id("x"); id }, self.rng.random_range(100..5_000_000)
+                {
+                    let id = self.key_id("x");
+                    id
+                },
+                self.rng.random_range(100..5_000_000)
             ),
             "AssumeRole" => {
                 let role = *pick(&mut self.rng, ROLES);
@@ -228,7 +364,10 @@ impl EventGenerator {
                 write!(
                     out,
                     r#""requestParameters":{{"roleArn":"arn:aws:iam::{account}:role/{role}","roleSessionName":"session-{}","durationSeconds":3600}},"responseElements":{{"credentials":{{"accessKeyId":"{key}","sessionToken":"IQoJb3JpZ2luX2VjEOr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD{}","expiration":"{}"}},"assumedRoleUser":{{"assumedRoleId":"AROA{}:session","arn":"arn:aws:sts::{account}:assumed-role/{role}/session"}}}}"#,
-                    counter, token, iso(self.now_millis / 1000 + 3600), role_id
+                    counter,
+                    token,
+                    iso(self.now_millis / 1000 + 3600),
+                    role_id
                 )
             }
             "DescribeInstances" => write!(
@@ -243,12 +382,17 @@ impl EventGenerator {
             "ConsoleLogin" => write!(
                 out,
                 r#""requestParameters":null,"responseElements":{{"ConsoleLogin":"Success"}},"additionalEventData":{{"LoginTo":"https://console.aws.amazon.com/console/home","MobileVersion":"No","MFAUsed":"{}"}}"#,
-                if self.rng.random_bool(0.7) { "Yes" } else { "No" }
+                if self.rng.random_bool(0.7) {
+                    "Yes"
+                } else {
+                    "No"
+                }
             ),
             _ => write!(
                 out,
                 r#""requestParameters":{{"maxResults":{},"nextToken":"{}"}},"responseElements":null"#,
-                self.rng.random_range(10..1000), self.key_id("")
+                self.rng.random_range(10..1000),
+                self.key_id("")
             ),
         };
     }
@@ -263,7 +407,12 @@ pub(crate) fn iso(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);
     let secs = seconds.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 /// Howard Hinnant's days-to-civil algorithm.
@@ -294,8 +443,14 @@ mod tests {
     #[test]
     fn same_seed_same_records() {
         let spec = TrailSpec::default();
-        let a: Vec<String> = { let mut g = EventGenerator::new(&spec); (0..50).map(|_| g.next_record()).collect() };
-        let b: Vec<String> = { let mut g = EventGenerator::new(&spec); (0..50).map(|_| g.next_record()).collect() };
+        let a: Vec<String> = {
+            let mut g = EventGenerator::new(&spec);
+            (0..50).map(|_| g.next_record()).collect()
+        };
+        let b: Vec<String> = {
+            let mut g = EventGenerator::new(&spec);
+            (0..50).map(|_| g.next_record()).collect()
+        };
         assert_eq!(a, b);
         let mean = a.iter().map(String::len).sum::<usize>() / a.len();
         assert!((1000..2200).contains(&mean), "mean record size {mean}");
@@ -311,8 +466,17 @@ mod json_tests {
         let mut g = EventGenerator::new(&TrailSpec::default());
         for _ in 0..2000 {
             let record = g.next_record();
-            let v: serde_json::Value = serde_json::from_str(&record).unwrap_or_else(|e| panic!("{e}: {record}"));
-            for field in ["eventID", "eventTime", "eventName", "eventSource", "awsRegion", "userIdentity", "recipientAccountId"] {
+            let v: serde_json::Value =
+                serde_json::from_str(&record).unwrap_or_else(|e| panic!("{e}: {record}"));
+            for field in [
+                "eventID",
+                "eventTime",
+                "eventName",
+                "eventSource",
+                "awsRegion",
+                "userIdentity",
+                "recipientAccountId",
+            ] {
                 assert!(v.get(field).is_some(), "{field} missing in {record}");
             }
         }

@@ -16,7 +16,9 @@
 #![warn(missing_docs)]
 
 mod events;
+mod fixtures;
 mod trail;
 
 pub use events::{EventGenerator, TrailSpec};
+pub use fixtures::{write_fixtures, Expectation, Manifest};
 pub use trail::{gzip, log_file_json, write_trail, LogFile, TrailLayout};

@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use trailscope_testgen::{write_trail, TrailLayout, TrailSpec};
+use trailscope_testgen::{write_fixtures, write_trail, TrailLayout, TrailSpec};
 
 #[derive(Parser)]
 #[command(name = "trailscope-gen", about = "Generate CloudTrail test data")]
@@ -27,18 +27,44 @@ enum Command {
         /// The bucket folder to write into.
         out: PathBuf,
     },
+    /// Files in every input shape, good and broken, with `manifest.json` saying what each holds.
+    Fixtures {
+        /// The folder to write into.
+        out: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Trail { events, seed, gzip_level, out } => {
-            let spec = TrailSpec { seed, ..TrailSpec::default() };
+        Command::Trail {
+            events,
+            seed,
+            gzip_level,
+            out,
+        } => {
+            let spec = TrailSpec {
+                seed,
+                ..TrailSpec::default()
+            };
             let mut layout = TrailLayout::new(&out);
             layout.gzip_level = gzip_level;
             let files = write_trail(&spec, events, &layout)?;
             let json: u64 = files.iter().map(|f| f.json_bytes).sum();
             let gz: u64 = files.iter().map(|f| f.gzip_bytes).sum();
-            println!("{} events in {} files: {json} bytes of JSON, {gz} bytes gzip", events, files.len());
+            println!(
+                "{} events in {} files: {json} bytes of JSON, {gz} bytes gzip",
+                events,
+                files.len()
+            );
+        }
+        Command::Fixtures { out } => {
+            let manifest = write_fixtures(&out)?;
+            std::fs::write(out.join("manifest.json"), manifest.to_json())?;
+            println!(
+                "{} fixture files in {}",
+                manifest.files.len(),
+                out.display()
+            );
         }
     }
     Ok(())

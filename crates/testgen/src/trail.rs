@@ -39,7 +39,11 @@ pub struct TrailLayout {
 impl TrailLayout {
     /// The usual layout below `root`.
     pub fn new(root: &Path) -> Self {
-        TrailLayout { root: root.to_path_buf(), window_seconds: 300, gzip_level: 6 }
+        TrailLayout {
+            root: root.to_path_buf(),
+            window_seconds: 300,
+            gzip_level: 6,
+        }
     }
 }
 
@@ -72,7 +76,11 @@ struct Pending {
 }
 
 /// Writes `events` events as log files and returns them in the order written.
-pub fn write_trail(spec: &TrailSpec, events: u64, layout: &TrailLayout) -> anyhow::Result<Vec<LogFile>> {
+pub fn write_trail(
+    spec: &TrailSpec,
+    events: u64,
+    layout: &TrailLayout,
+) -> anyhow::Result<Vec<LogFile>> {
     let mut generator = EventGenerator::new(spec);
     let mut names = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5eed);
     let mut pending: BTreeMap<(String, String), Pending> = BTreeMap::new();
@@ -85,14 +93,27 @@ pub fn write_trail(spec: &TrailSpec, events: u64, layout: &TrailLayout) -> anyho
         let window = at.div_euclid(layout.window_seconds);
         let slot = pending
             .entry((account.clone(), region.clone()))
-            .or_insert_with(|| Pending { window, records: String::new(), count: 0 });
+            .or_insert_with(|| Pending {
+                window,
+                records: String::new(),
+                count: 0,
+            });
         if slot.window != window && slot.count > 0 {
-            let done = std::mem::replace(slot, Pending { window, records: String::new(), count: 0 });
+            let done = std::mem::replace(
+                slot,
+                Pending {
+                    window,
+                    records: String::new(),
+                    count: 0,
+                },
+            );
             written.push(flush(layout, &account, &region, done, &mut names)?);
         }
-        let slot = pending
-            .entry((account, region))
-            .or_insert_with(|| Pending { window, records: String::new(), count: 0 });
+        let slot = pending.entry((account, region)).or_insert_with(|| Pending {
+            window,
+            records: String::new(),
+            count: 0,
+        });
         slot.window = window;
         if slot.count > 0 {
             slot.records.push(',');
@@ -122,13 +143,21 @@ fn owner_of(record: &str) -> (String, String) {
     (field("recipientAccountId"), field("awsRegion"))
 }
 
-fn flush(layout: &TrailLayout, account: &str, region: &str, done: Pending, names: &mut ChaCha8Rng) -> anyhow::Result<LogFile> {
+fn flush(
+    layout: &TrailLayout,
+    account: &str,
+    region: &str,
+    done: Pending,
+    names: &mut ChaCha8Rng,
+) -> anyhow::Result<LogFile> {
     // Delivered at the end of the window.
     let delivered = (done.window + 1) * layout.window_seconds;
     let (y, m, d) = civil_from_days(delivered.div_euclid(86_400));
     let secs = delivered.rem_euclid(86_400);
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let unique: String = (0..16).map(|_| ALNUM[names.random_range(0..ALNUM.len())] as char).collect();
+    let unique: String = (0..16)
+        .map(|_| ALNUM[names.random_range(0..ALNUM.len())] as char)
+        .collect();
     let key = format!(
         "AWSLogs/{account}/CloudTrail/{region}/{y:04}/{m:02}/{d:02}/{account}_CloudTrail_{region}_{y:04}{m:02}{d:02}T{:02}{:02}Z_{unique}.json.gz",
         secs / 3600,
@@ -138,8 +167,14 @@ fn flush(layout: &TrailLayout, account: &str, region: &str, done: Pending, names
     let gz = gzip(json.as_bytes(), layout.gzip_level);
     let path = layout.root.join(&key);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     std::fs::write(&path, &gz).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(LogFile { key, events: done.count, json_bytes: json.len() as u64, gzip_bytes: gz.len() as u64 })
+    Ok(LogFile {
+        key,
+        events: done.count,
+        json_bytes: json.len() as u64,
+        gzip_bytes: gz.len() as u64,
+    })
 }

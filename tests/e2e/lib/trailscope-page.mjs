@@ -1,0 +1,67 @@
+// A page object over the data-testid hooks: what a user's own headless tests would use too.
+export class TrailscopePage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  /** Waits until the worker is up and nothing is loading. */
+  async ready() {
+    await this.page.locator('[data-testid=load-state][data-state=idle]').waitFor({ state: 'attached' });
+  }
+
+  /** Picks files through "Choose files" and waits for the load to finish. */
+  async upload(paths, { timeout = 60_000 } = {}) {
+    await this.ready();
+    const before = await this.loadCount();
+    await this.page.setInputFiles('[data-testid=file-input]', paths);
+    await this.waitForLoad(before, timeout);
+  }
+
+  /** Picks a folder through "Choose folder". */
+  async uploadFolder(dir, { timeout = 60_000 } = {}) {
+    await this.ready();
+    const before = await this.loadCount();
+    await this.page.setInputFiles('[data-testid=folder-input]', dir);
+    await this.waitForLoad(before, timeout);
+  }
+
+  /** Loads finished so far. */
+  async loadCount() {
+    return Number(await this.page.locator('[data-testid=load-state]').getAttribute('data-loads'));
+  }
+
+  async waitForLoad(before, timeout) {
+    await this.page.locator(`[data-testid=load-state][data-state=idle][data-loads="${before + 1}"]`)
+      .waitFor({ state: 'attached', timeout });
+  }
+
+  async number(testid) {
+    const text = await this.page.locator(`[data-testid=${testid}]`).first().textContent();
+    return Number(text.replace(/[^0-9]/g, ''));
+  }
+
+  eventCount() { return this.number('event-count'); }
+  duplicateCount() { return this.number('duplicate-count'); }
+
+  async fileRows() {
+    return this.page.locator('[data-testid=file-row]').evaluateAll((rows) =>
+      rows.map((row) => ({
+        path: row.querySelector('[data-testid=file-path]').textContent,
+        kind: row.dataset.kind,
+        status: row.dataset.status,
+        events: Number(row.querySelector('[data-testid=file-events]').textContent.replace(/[^0-9]/g, '')),
+        text: row.querySelector('[data-testid=file-status]').textContent,
+      })),
+    );
+  }
+
+  async eventRows() {
+    return this.page.locator('[data-testid=event-row]').evaluateAll((rows) =>
+      rows.map((row) => ({
+        time: row.querySelector('[data-testid=cell-time]').textContent,
+        name: row.querySelector('[data-testid=cell-event-name]').textContent,
+        user: row.querySelector('[data-testid=cell-user]').textContent,
+      })),
+    );
+  }
+}

@@ -1,0 +1,165 @@
+// The built page, served from a sub-path, driven in Chromium as a user would: pick files and
+// folders, drop files, read the counts, cancel, open an event.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { launch, openPage } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+import { DIST, ROOT, fixtures, trail, filesUnder, hasShared, SHARED } from './lib/fixtures.mjs';
+import { TrailscopePage } from './lib/trailscope-page.mjs';
+
+let server;
+let browser;
+let fx;
+const SHOTS = path.join(ROOT, 'tests/e2e/results');
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(DIST, 'index.html')), 'dist/ is missing: build the page first');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ root: DIST });
+  browser = await launch();
+  fx = fixtures();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open() {
+  const opened = await openPage(browser, server.url);
+  const ts = new TrailscopePage(opened.page);
+  await ts.ready();
+  return { ...opened, ts };
+}
+
+test('the page starts clean from a sub-path and never leaves its host', async () => {
+  const { page, problems, foreignRequests, ts } = await open();
+  assert.equal(await page.title(), 'Trailscope: CloudTrail in your browser');
+  await page.locator('[data-testid=drop-zone]').waitFor();
+  await ts.upload(filesUnder(path.join(fx.dir, 'trail')));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(foreignRequests, []);
+  assert.ok(server.requests.every((p) => p.startsWith('/tools/trailscope/')), server.requests.join(' '));
+  await page.close();
+});
+
+test('every fixture reads as its manifest says, and broken files fail alone', async () => {
+  const { page, problems, ts } = await open();
+  await ts.upload(filesUnder(fx.dir));
+  assert.equal(await ts.eventCount(), fx.manifest.unique_events);
+  assert.equal(await ts.duplicateCount(), fx.manifest.duplicates);
+  const rows = await ts.fileRows();
+  assert.equal(rows.length, fx.manifest.files.length);
+  for (const expected of fx.manifest.files) {
+    // Picked files are named by file name; archive entries by archive name and entry path.
+    const name = expected.path.includes('.zip/')
+      ? expected.path.slice(expected.path.lastIndexOf('/', expected.path.indexOf('.zip/')) + 1)
+      : path.basename(expected.path);
+    const row = rows.find((r) => r.path === name);
+    assert.ok(row, `${name} is not listed: ${rows.map((r) => r.path).join(', ')}`);
+    assert.equal(row.kind, expected.kind, name);
+    assert.equal(row.events, expected.events, name);
+    assert.equal(row.status, expected.status, name);
+    if (expected.status === 'failed') assert.ok(row.text.includes(expected.error_contains), `${name}: ${row.text}`);
+  }
+  // Failed files are listed first, so they are never below the fold.
+  const failed = fx.manifest.files.filter((f) => f.status === 'failed').length;
+  assert.ok(rows.slice(0, failed).every((r) => r.status === 'failed'));
+  assert.match(await page.locator('[data-testid=failed-count]').textContent(), new RegExp(`${failed} failed`));
+  await page.screenshot({ path: path.join(SHOTS, 'fixtures.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a picked folder keeps its paths', async () => {
+  const { page, ts } = await open();
+  await ts.uploadFolder(path.join(fx.dir, 'trail'));
+  const rows = await ts.fileRows();
+  assert.equal(rows.length, 4);
+  assert.ok(rows.every((r) => r.path.startsWith('trail/AWSLogs/123456789012/')), rows.map((r) => r.path).join(', '));
+  assert.equal(await ts.eventCount(), 150);
+  await page.close();
+});
+
+test('dropped files load like picked ones', async () => {
+  const { page, ts } = await open();
+  const log = filesUnder(path.join(fx.dir, 'trail')).find((p) => p.includes('Fixture00000001'));
+  const bytes = [...fs.readFileSync(log)];
+  const before = await ts.loadCount();
+  const transfer = await page.evaluateHandle(({ bytes, name }) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], name));
+    return dt;
+  }, { bytes, name: path.basename(log) });
+  await page.dispatchEvent('[data-testid=drop-zone]', 'drop', { dataTransfer: transfer });
+  await ts.waitForLoad(before, 30_000);
+  assert.equal(await ts.eventCount(), 60);
+  await page.close();
+});
+
+test('the table pages through events and opens the original record', async () => {
+  const { page, ts } = await open();
+  await ts.upload(filesUnder(path.join(fx.dir, 'trail')));
+  const first = await ts.eventRows();
+  assert.equal(first.length, 100);
+  const times = first.map((r) => r.time);
+  assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+  await page.click('[data-testid=page-next]');
+  await page.locator('[data-testid=page-range]', { hasText: '101–150 of 150' }).waitFor();
+  assert.equal((await ts.eventRows()).length, 50);
+  await page.locator('[data-testid=event-row]').first().click();
+  const json = await page.locator('[data-testid=record-json]').textContent();
+  const record = JSON.parse(json);
+  assert.ok(record.eventID && record.eventName);
+  await page.close();
+});
+
+test('a long load shows progress, keeps the page responsive, and can be cancelled', async () => {
+  const big = trail(150_000);
+  const files = filesUnder(big);
+  const { page, ts, problems } = await open();
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+    }).observe({ type: 'longtask', buffered: false });
+  });
+  const before = await ts.loadCount();
+  await page.setInputFiles('[data-testid=file-input]', files);
+  await page.locator('[data-testid=load-progress]').waitFor();
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid=progress-text]')?.textContent ?? '';
+    const m = t.match(/([\d,]+) events so far/);
+    return m && Number(m[1].replace(/,/g, '')) > 20_000;
+  }, null, { timeout: 60_000 });
+  // The page answers while the worker works.
+  const started = Date.now();
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  assert.ok(Date.now() - started < 200, 'the main thread is free');
+  await page.click('[data-testid=cancel-load]');
+  await ts.waitForLoad(before, 60_000);
+  const note = await page.locator('[data-testid=load-note]').textContent();
+  assert.match(note, /Loading was cancelled/);
+  const events = await ts.eventCount();
+  assert.ok(events > 0 && events < 150_000, `${events} events kept`);
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  assert.deepEqual(longTasks, [], `main-thread tasks over 50 ms: ${longTasks}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+  fs.rmSync(big, { recursive: true, force: true });
+});
+
+test('the shared datasets load in the page', { skip: !hasShared && 'no ../shared/datasets' }, async () => {
+  const { page, ts, problems } = await open();
+  await ts.uploadFolder(path.join(SHARED, 'invictus-sigma-aws'));
+  assert.equal(await ts.eventCount(), 2900);
+  const rows = await ts.fileRows();
+  assert.equal(rows.filter((r) => r.status === 'loaded').length, 55);
+  assert.equal(rows.filter((r) => r.status === 'failed').length, 1); // SOURCE.md
+  await page.screenshot({ path: path.join(SHOTS, 'invictus.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
