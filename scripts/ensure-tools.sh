@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
-# Installs every tool the build and the tests need, when it is missing, and nothing that is present.
+# Installs what the build (and, with `test`, the tests) need, when it is missing.
 # Works on a fresh Debian machine that has only Rust (rustup), apt and npm.
-# Trunk never downloads anything itself: Trunk.toml runs it offline and pins the tools installed here.
+# Trunk never downloads anything itself: Trunk.toml runs it offline with the versions installed here.
+#
+#   scripts/ensure-tools.sh build   # wasm32 target, trunk, wasm-bindgen-cli, npm's binaryen
+#   scripts/ensure-tools.sh test    # the above, plus Chromium, chromedriver and playwright-core
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE="${1:-test}"
 
 TRUNK_VERSION=0.21.14
-log() { printf '\033[1m[ensure-tools]\033[0m %s\n' "$*" >&2; }
+log() { printf '[ensure-tools] %s\n' "$*" >&2; }
 
-# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
-wasm_bindgen_version() {
-  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
-}
-
-need_apt=()
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  log "installing ${need_apt[*]} from apt"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+if [ "$MODE" = test ]; then
+  need_apt=()
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+  if [ ${#need_apt[@]} -gt 0 ]; then
+    log "installing ${need_apt[*]} from apt"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  fi
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -29,12 +31,13 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if ! trunk --version 2>/dev/null | grep -q " ${TRUNK_VERSION}\$"; then
-  # 0.22 needs a newer rustc than the machine has; 0.21.14 is the last 0.21.
+  # trunk 0.22 needs a newer rustc than 1.95; 0.21.14 is the last 0.21.
   log "installing trunk ${TRUNK_VERSION} (about 10 minutes the first time)"
   cargo install trunk --version "${TRUNK_VERSION}" --locked --force
 fi
 
-WB_VERSION="$(wasm_bindgen_version)"
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WB_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
 if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WB_VERSION}\$"; then
   # No --locked: the registry mirror lacks one of the versions its lock file names.
   log "installing wasm-bindgen-cli ${WB_VERSION} (about 5 minutes the first time)"
@@ -42,7 +45,8 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WB_VERSION}\$"; then
 fi
 
 if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ]; then
-  # npm's binaryen 132 (Debian's 108 cannot read what current rustc emits) and playwright-core.
+  # npm's binaryen 132 (Debian's 108 cannot read what current rustc emits) and playwright-core,
+  # which drives Debian's Chromium and never downloads a browser.
   log "installing the npm packages of tests/e2e"
   npm --prefix tests/e2e ci --no-audit --no-fund --loglevel=error
 fi

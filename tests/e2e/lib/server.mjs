@@ -15,7 +15,7 @@ const TYPES = {
 };
 
 /** Serves `root` at http://127.0.0.1:<port><basePath>. Every request path is recorded. */
-export async function startServer({ root, basePath = '/tools/trailscope/' }) {
+export async function startServer({ root, basePath = '/tools/trailscope/', port = 0 }) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -33,10 +33,10 @@ export async function startServer({ root, basePath = '/tools/trailscope/' }) {
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
     fs.createReadStream(file).pipe(res);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = server.address().port;
   return {
-    url: `http://127.0.0.1:${port}${basePath}`,
+    url: `http://127.0.0.1:${bound}${basePath}`,
     requests,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
