@@ -18,7 +18,7 @@ step "native tests (unit, property, conformance, CLI)"
 cargo test --workspace --exclude trailscope-app --quiet
 
 step "wasm tests in headless Chromium"
-cargo test --target wasm32-unknown-unknown -p trailscope-model -p trailscope-store -p trailscope-app --quiet
+cargo test --target wasm32-unknown-unknown -p trailscope-model -p trailscope-store -p trailscope-app
 
 step "release page"
 trunk build --release --offline

@@ -1,5 +1,12 @@
 //! Components rendered in a real browser: what the user sees for a given state.
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use leptos::prelude::*;
 use trailscope_app::components::{FileList, Summary};
@@ -34,7 +41,9 @@ fn row(index: u32, path: &str, status: FileStatus, events: u64) -> FileRow {
 
 fn texts(root: &web_sys::HtmlElement, selector: &str) -> Vec<String> {
     let list = root.query_selector_all(selector).unwrap();
-    (0..list.length()).map(|i| list.item(i).unwrap().text_content().unwrap_or_default()).collect()
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
+        .collect()
 }
 
 #[wasm_bindgen_test]
@@ -48,10 +57,21 @@ async fn file_list_shows_failed_files_first() {
     ]);
     let _handle = leptos::mount::mount_to(root.clone(), move || view! { <FileList state=state /> });
     leptos::task::tick().await;
-    assert_eq!(texts(&root, "[data-testid=file-path]"), ["b.json.gz", "a.json.gz", "c.json.gz"]);
+    assert_eq!(
+        texts(&root, "[data-testid=file-path]"),
+        ["b.json.gz", "a.json.gz", "c.json.gz"]
+    );
     let statuses: Vec<String> = {
         let list = root.query_selector_all("[data-testid=file-row]").unwrap();
-        (0..list.length()).map(|i| list.item(i).unwrap().unchecked_into::<web_sys::Element>().get_attribute("data-status").unwrap()).collect()
+        (0..list.length())
+            .map(|i| {
+                list.item(i)
+                    .unwrap()
+                    .unchecked_into::<web_sys::Element>()
+                    .get_attribute("data-status")
+                    .unwrap()
+            })
+            .collect()
     };
     assert_eq!(statuses, ["failed", "loaded", "warning"]);
     assert!(texts(&root, "[data-testid=file-status]")[0].contains("truncated gzip stream"));
@@ -72,12 +92,19 @@ async fn summary_shows_the_totals() {
         failed_files: 1,
         ..TotalsView::default()
     }));
-    state.last_load.set(Some(LoadSummary { cancelled: false, not_read: vec![], elapsed_millis: 1500.0 }));
+    state.last_load.set(Some(LoadSummary {
+        cancelled: false,
+        not_read: vec![],
+        elapsed_millis: 1500.0,
+    }));
     let _handle = leptos::mount::mount_to(root.clone(), move || view! { <Summary state=state /> });
     leptos::task::tick().await;
     assert_eq!(texts(&root, "[data-testid=event-count]"), ["1,234,567"]);
     assert_eq!(texts(&root, "[data-testid=duplicate-count]"), ["12"]);
-    assert_eq!(texts(&root, "[data-testid=time-span]"), ["2024-02-29T00:00:00Z to 2024-03-02T21:23:48Z"]);
+    assert_eq!(
+        texts(&root, "[data-testid=time-span]"),
+        ["2024-02-29T00:00:00Z to 2024-03-02T21:23:48Z"]
+    );
     assert_eq!(texts(&root, "[data-testid=account-count]"), ["2 accounts"]);
     assert_eq!(texts(&root, "[data-testid=failed-count]"), [" · 1 failed"]);
 }

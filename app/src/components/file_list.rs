@@ -16,31 +16,25 @@ pub fn FileList(
     state: AppState,
 ) -> impl IntoView {
     let show_all = RwSignal::new(false);
-    // Failed files first, so a problem is never below the fold; then load order.
-    let rows = Memo::new(move |_| {
-        state.files.with(|files| {
-            let mut rows: Vec<FileRow> = files
-                .iter()
-                .filter(|f| f.status == FileStatus::Failed)
-                .cloned()
-                .collect();
-            rows.extend(
-                files
-                    .iter()
-                    .filter(|f| f.status != FileStatus::Failed)
-                    .cloned(),
-            );
-            rows
-        })
-    });
+    // Failed files first, so a problem is never below the fold; then load order. Only the rows
+    // on screen are cloned: a load of ten thousand files updates this list many times.
     let visible = move || {
-        let rows = rows.get();
-        if show_all.get() {
-            rows
+        let limit = if show_all.get() {
+            usize::MAX
         } else {
-            rows.into_iter().take(SHOWN_ROWS).collect()
-        }
+            SHOWN_ROWS
+        };
+        state.files.with(|files| {
+            let failed = files.iter().filter(|f| f.status == FileStatus::Failed);
+            let others = files.iter().filter(|f| f.status != FileStatus::Failed);
+            failed
+                .chain(others)
+                .take(limit)
+                .cloned()
+                .collect::<Vec<FileRow>>()
+        })
     };
+    let total = move || state.files.with(Vec::len);
     view! {
         <Show when=move || state.files.with(|f| !f.is_empty())>
             <section class="files">
@@ -67,9 +61,9 @@ pub fn FileList(
                         </For>
                     </tbody>
                 </table>
-                <Show when=move || !show_all.get() && rows.with(|r| r.len() > SHOWN_ROWS)>
+                <Show when=move || !show_all.get() && (total() > SHOWN_ROWS)>
                     <button class="button secondary" data-testid="show-all-files" on:click=move |_| show_all.set(true)>
-                        {move || format!("Show all {} files", count(rows.with(|r| r.len() as u64)))}
+                        {move || format!("Show all {} files", count(total() as u64))}
                     </button>
                 </Show>
             </section>

@@ -197,7 +197,9 @@ async fn load_file(
         // Large files: the next chunk is read while this one is parsed.
         let next = (offset < size)
             .then(|| ChunkRead::start(file, offset, (offset + CHUNK_BYTES).min(size)));
-        if let Err(e) = ingestor.feed(&chunk, &mut state.borrow_mut().store) {
+        // Bound first: a borrow in an `if let` scrutinee would live through the block.
+        let fed = ingestor.feed(&chunk, &mut state.borrow_mut().store);
+        if let Err(e) = fed {
             let outcome = ingestor.fail(e);
             state.borrow_mut().store.end_file(outcome);
             return Ok(());
@@ -304,10 +306,11 @@ fn load_zip<'a, R: Read + Seek + 'a>(
                 if n == 0 {
                     break ingestor.finish(&mut state.borrow_mut().store);
                 }
-                if let Err(e) = ingestor.feed(
+                let fed = ingestor.feed(
                     buf.get(..n).unwrap_or_default(),
                     &mut state.borrow_mut().store,
-                ) {
+                );
+                if let Err(e) = fed {
                     break ingestor.fail(e);
                 }
                 reporter.maybe_yield().await;

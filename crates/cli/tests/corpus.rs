@@ -1,5 +1,12 @@
 //! The public datasets in `../shared/datasets`, when present: every CloudTrail file reads, with the
 //! counts and kinds stated here, and every file that is not CloudTrail gets a clear error.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,5 +1,12 @@
 //! The generated fixture set (the same one the browser tests drop on the page) reads exactly as its
 //! manifest says, through the CLI.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::process::Command;
 

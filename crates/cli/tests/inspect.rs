@@ -1,4 +1,11 @@
 //! `trailscope inspect` end to end: files, folders, ZIP archives, broken input, exit codes.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

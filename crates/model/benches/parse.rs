@@ -1,4 +1,11 @@
 //! Parsing throughput on a generated corpus: MB/s of JSON and events/s, stage by stage.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use trailscope_model::gzip::Gunzip;

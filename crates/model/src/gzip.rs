@@ -230,9 +230,9 @@ impl Gunzip {
                     buf.extend_from_slice(head);
                     self.compressed += take as u64;
                     input = rest;
-                    if buf.len() == 8 {
-                        let crc = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
-                        let size = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]);
+                    if let Some(&[c0, c1, c2, c3, s0, s1, s2, s3]) = buf.get(..8) {
+                        let crc = u32::from_le_bytes([c0, c1, c2, c3]);
+                        let size = u32::from_le_bytes([s0, s1, s2, s3]);
                         if crc != self.crc.sum() {
                             return Err(FeedError::Gzip(GzipError::TrailerMismatch {
                                 member: self.member,
@@ -338,7 +338,7 @@ pub enum FeedError<E> {
 
 /// Whether `bytes` start with the gzip magic number.
 pub fn starts_gzip(bytes: &[u8]) -> bool {
-    bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+    bytes.starts_with(&[0x1f, 0x8b])
 }
 
 enum HeaderParse {

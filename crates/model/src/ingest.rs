@@ -316,7 +316,7 @@ impl FileIngestor {
                 };
                 // Replay the bytes held back for sniffing. They are already counted.
                 state.stored_bytes -= head.len() as u64;
-                return self.feed_inner(&head, sink);
+                self.feed_inner(&head, sink)
             }
             Decoder::Gzip(gunzip) => {
                 let stored = state.stored_bytes;

@@ -321,9 +321,9 @@ fn describe_object(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn events(
-        text: &str,
-    ) -> Result<Vec<(String, Envelope, Option<String>, Option<TimeSource>)>, String> {
+    type Seen = (String, Envelope, Option<String>, Option<TimeSource>);
+
+    fn events(text: &str) -> Result<Vec<Seen>, String> {
         let mut got = Vec::new();
         let res = unwrap_record::<()>(text, &mut |e| {
             got.push((

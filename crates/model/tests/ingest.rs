@@ -1,4 +1,11 @@
 //! Reading every input shape through the public API, and failing well on hostile input.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Write;
 

@@ -1,6 +1,13 @@
 //! The parsers in a real browser (wasm32, headless Chromium): catches differences that only the
 //! web target has (usize width, SIMD paths, no clock).
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use trailscope_model::{ingest_bytes, Event, EventSink, FileKind, IngestError, Limits};
 use wasm_bindgen_test::*;
@@ -11,7 +18,8 @@ struct Names(Vec<String>);
 impl EventSink for Names {
     type Error = std::convert::Infallible;
     fn accept(&mut self, e: &Event<'_>) -> Result<(), Self::Error> {
-        self.0.push(e.record.event_name.as_str().unwrap_or("").to_string());
+        self.0
+            .push(e.record.event_name.as_str().unwrap_or("").to_string());
         Ok(())
     }
 }
@@ -42,8 +50,14 @@ fn reports_broken_input_in_the_browser() {
     let log = gz(br#"{"Records":[{"eventName":"x"}]}"#);
     let mut names = Names(Vec::new());
     let outcome = ingest_bytes(&log[..log.len() - 10], Limits::default(), &mut names);
-    assert!(matches!(outcome.error, Some(IngestError::Gzip(_))), "{outcome:?}");
+    assert!(
+        matches!(outcome.error, Some(IngestError::Gzip(_))),
+        "{outcome:?}"
+    );
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
     let outcome = ingest_bytes(deep.as_bytes(), Limits::default(), &mut names);
-    assert!(matches!(outcome.error, Some(IngestError::Json(_))), "{outcome:?}");
+    assert!(
+        matches!(outcome.error, Some(IngestError::Json(_))),
+        "{outcome:?}"
+    );
 }

@@ -1,4 +1,11 @@
 //! Loading into the store: parse plus columns, dedupe and compressed records.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use trailscope_model::{ingest_bytes, Limits};

@@ -1,4 +1,11 @@
 //! Loading files into the store: atomic files, duplicates, totals, pages.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
 use trailscope_model::{ingest_bytes, Limits};

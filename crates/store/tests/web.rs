@@ -1,5 +1,12 @@
 //! The store in a real browser (wasm32, headless Chromium).
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use trailscope_model::{ingest_bytes, Limits};
 use trailscope_store::{Store, TimeOrder};

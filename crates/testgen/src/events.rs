@@ -351,10 +351,7 @@ impl EventGenerator {
             "GetObject" | "PutObject" => write!(
                 out,
                 r#""requestParameters":{{"bucketName":"{bucket}","Host":"{bucket}.s3.{region}.amazonaws.com","key":"{object}"}},"responseElements":null,"additionalEventData":{{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0.0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"{}","bytesTransferredOut":{}}},"resources":[{{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::{bucket}/{object}"}},{{"accountId":"{account}","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::{bucket}"}}]"#,
-                {
-                    let id = self.key_id("x");
-                    id
-                },
+                self.key_id("x"),
                 self.rng.random_range(100..5_000_000)
             ),
             "AssumeRole" => {
