@@ -1,25 +1,42 @@
-//! The only code that talks to the worker: starts it, sends requests, turns replies into state.
+//! The only code that talks to the workers: starts them, hands them files, sends requests and
+//! turns replies into state.
+//!
+//! One store worker owns the events; one parser worker per core reads files and sends the store
+//! their event batches directly, over a `MessageChannel` set up here, so parsed data never passes
+//! through the page.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use js_sys::{Array, Object, Reflect};
 use leptos::prelude::*;
-use trailscope_protocol::{Request, RequestId, Response};
+use serde::Serialize;
+use trailscope_protocol::{
+    LoadProgress, PackedInput, ParseEvent, ParseRequest, Request, RequestId, Response, Role,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, File, MessageEvent, Url, Worker};
+use web_sys::{Blob, BlobPropertyBag, File, MessageChannel, MessageEvent, Url, Worker};
 
 use crate::state::{AppState, LoadSummary, PageView, PAGE_ROWS};
-
-thread_local! {
-    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
-    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
-}
 
 /// Names of the worker's script and wasm as Trunk emits them next to the page.
 const WORKER_SCRIPT: &str = "trailscope-worker.js";
 const WORKER_WASM: &str = "trailscope-worker_bg.wasm";
+/// Parsers at most, whatever the core count.
+const MAX_PARSERS: usize = 4;
+
+/// Progress of one parser: (bytes done, bytes given).
+type ParserProgress = (u64, u64);
+
+thread_local! {
+    static STORE: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    static PARSERS: RefCell<Vec<Worker>> = const { RefCell::new(Vec::new()) };
+    static PARSER_PROGRESS: RefCell<Vec<ParserProgress>> = const { RefCell::new(Vec::new()) };
+    static WORKERS_READY: Cell<usize> = const { Cell::new(0) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+    static OUTBOX: RefCell<Option<Outbox>> = const { RefCell::new(None) };
+}
 
 fn next_id() -> RequestId {
     NEXT_ID.with(|n| {
@@ -29,37 +46,103 @@ fn next_id() -> RequestId {
     })
 }
 
-/// Starts the worker and routes its replies into `state`.
+fn now_millis() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// How many parsers to run: one per core the browser reports, within reason.
+fn parser_count() -> usize {
+    let cores = web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency());
+    (cores as usize).clamp(1, MAX_PARSERS)
+}
+
+/// Starts the workers and routes their replies into `state`.
 pub fn start(state: AppState) {
-    match spawn() {
-        Ok(worker) => {
-            let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-                match serde_wasm_bindgen::from_value::<Response>(event.data()) {
-                    Ok(response) => apply(state, response),
-                    Err(e) => state
-                        .error
-                        .set(Some(format!("unreadable reply from the worker: {e}"))),
-                }
-            });
-            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            on_message.forget(); // lives as long as the page
-            let on_error =
-                Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
-                    state
-                        .error
-                        .set(Some(format!("the worker stopped: {}", event.message())));
-                    state.loading.set(None);
-                });
-            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            on_error.forget();
-            WORKER.with(|w| *w.borrow_mut() = Some(worker));
-        }
-        Err(message) => state.error.set(Some(message)),
+    if let Err(message) = spawn_all(state) {
+        state.error.set(Some(message));
     }
 }
 
+fn spawn_all(state: AppState) -> Result<(), String> {
+    let parsers = parser_count();
+    let store = spawn()?;
+    let on_store = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        match serde_wasm_bindgen::from_value::<Response>(event.data()) {
+            Ok(response) => apply(state, response),
+            Err(e) => state
+                .error
+                .set(Some(format!("unreadable reply from the store worker: {e}"))),
+        }
+    });
+    store.set_onmessage(Some(on_store.as_ref().unchecked_ref()));
+    on_store.forget(); // lives as long as the page
+    watch_errors(&store, state);
+    let store_ports = Array::new();
+    let mut workers = Vec::with_capacity(parsers);
+    for index in 0..parsers {
+        let parser = spawn()?;
+        let channel = MessageChannel::new().map_err(|_| "cannot connect the workers")?;
+        let on_parser = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Ok(event) = serde_wasm_bindgen::from_value::<ParseEvent>(event.data()) {
+                apply_parse_event(state, event);
+            }
+        });
+        parser.set_onmessage(Some(on_parser.as_ref().unchecked_ref()));
+        on_parser.forget();
+        watch_errors(&parser, state);
+        let port = channel.port1();
+        init(
+            &parser,
+            Role::Parser {
+                index: index as u32,
+            },
+            "port",
+            &port,
+            &Array::of1(&port),
+        )?;
+        store_ports.push(&channel.port2());
+        workers.push(parser);
+    }
+    init(&store, Role::Store, "ports", &store_ports, &store_ports)?;
+    STORE.with(|s| *s.borrow_mut() = Some(store));
+    PARSER_PROGRESS.with(|p| *p.borrow_mut() = vec![(0, 0); parsers]);
+    PARSERS.with(|p| *p.borrow_mut() = workers);
+    Ok(())
+}
+
+fn init(
+    worker: &Worker,
+    role: Role,
+    key: &str,
+    value: &JsValue,
+    transfer: &Array,
+) -> Result<(), String> {
+    let message = Object::new();
+    let role = serde_wasm_bindgen::to_value(&role).map_err(|e| e.to_string())?;
+    let _ = Reflect::set(&message, &"role".into(), &role);
+    let _ = Reflect::set(&message, &key.into(), value);
+    worker
+        .post_message_with_transfer(&message, transfer)
+        .map_err(|e| format!("cannot start a worker: {e:?}"))
+}
+
+fn watch_errors(worker: &Worker, state: AppState) {
+    let on_error =
+        Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+            state
+                .error
+                .set(Some(format!("a worker stopped: {}", event.message())));
+            state.loading.set(None);
+        });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+}
+
 /// The worker runs from a tiny classic script that loads Trunk's no-modules bundle by URLs
-/// resolved against the page, so the page works from any folder of any static server.
+/// resolved against the page, so the page works from any folder of any static server. Messages
+/// that arrive while the wasm loads are held and replayed once the worker listens.
 fn spawn() -> Result<Worker, String> {
     let document = web_sys::window()
         .and_then(|w| w.document())
@@ -72,7 +155,11 @@ fn spawn() -> Result<Worker, String> {
         .map_err(|_| "bad worker URL")?
         .href();
     let source = format!(
-        "importScripts({script_url:?});\nwasm_bindgen({{ module_or_path: {wasm_url:?} }});\n"
+        "const early = []; self.onmessage = (e) => early.push(e.data);\n\
+         importScripts({script_url:?});\n\
+         wasm_bindgen({{ module_or_path: {wasm_url:?} }}).then(() => {{\n\
+           for (const data of early) self.dispatchEvent(new MessageEvent('message', {{ data }}));\n\
+         }});\n"
     );
     let parts = Array::of1(&JsValue::from_str(&source));
     let options = BlobPropertyBag::new();
@@ -80,10 +167,10 @@ fn spawn() -> Result<Worker, String> {
     let blob = Blob::new_with_str_sequence_and_options(&parts, &options)
         .map_err(|_| "cannot build the worker script")?;
     let url = Url::create_object_url_with_blob(&blob).map_err(|_| "cannot build the worker URL")?;
-    Worker::new(&url).map_err(|e| format!("cannot start the worker: {e:?}"))
+    Worker::new(&url).map_err(|e| format!("cannot start a worker: {e:?}"))
 }
 
-fn send(request: &Request, files: Option<&Array>) {
+fn post<T: Serialize>(worker: &Worker, request: &T, files: Option<&Array>) {
     let Ok(encoded) = serde_wasm_bindgen::to_value(request) else {
         return;
     };
@@ -92,130 +179,144 @@ fn send(request: &Request, files: Option<&Array>) {
     if let Some(files) = files {
         let _ = Reflect::set(&message, &"files".into(), files);
     }
-    WORKER.with(|w| {
-        if let Some(worker) = w.borrow().as_ref() {
-            if let Err(e) = worker.post_message(&message) {
-                web_sys::console::error_2(&"trailscope: cannot reach the worker".into(), &e);
-            }
+    if let Err(e) = worker.post_message(&message) {
+        web_sys::console::error_2(&"trailscope: cannot reach a worker".into(), &e);
+    }
+}
+
+fn send(request: &Request) {
+    STORE.with(|s| {
+        if let Some(store) = s.borrow().as_ref() {
+            post(store, request, None);
         }
     });
 }
 
-/// Files handed over per message at most.
-const FILES_PER_BATCH: usize = 64;
-/// Main-thread time one hand-over task should take. Cloning a `File` into the worker costs the
-/// main thread 0.3 to 3 ms (measured), so the batch size adapts to the measured cost.
-const BATCH_MILLIS: f64 = 15.0;
+/// Files handed over per pack at most.
+const FILES_PER_PACK: usize = 4096;
+/// Main-thread time one hand-over task may take. The first `size` of a picked file costs the
+/// main thread a disk stat (about 0.3 ms, measured), so a pack ends when this time is up.
+const PACK_MILLIS: f64 = 15.0;
 
-/// Batches of the current load not yet handed to the worker.
+/// Files of the current load not yet handed to a parser.
 struct Outbox {
     id: RequestId,
-    total_files: u64,
-    files: VecDeque<(String, File)>,
+    files: VecDeque<(u32, String, File)>,
+    next_parser: usize,
     /// Files never handed over because the load was cancelled.
     withheld: Vec<String>,
 }
 
-thread_local! {
-    static OUTBOX: RefCell<Option<Outbox>> = const { RefCell::new(None) };
-    /// Measured main-thread cost of handing one file over, in milliseconds.
-    static MILLIS_PER_FILE: Cell<f64> = const { Cell::new(2.0) };
-}
-
-/// Loads `files` (display path, handle) into the worker's store.
+/// Loads `files` (display path, handle).
 pub fn load(state: AppState, files: Vec<(String, File)>) {
-    if files.is_empty() || state.loading.get_untracked().is_some() {
+    if files.is_empty() || state.loading.get_untracked().is_some() || !state.ready.get_untracked() {
         return;
     }
     let id = next_id();
     state.loading.set(Some(id));
     state.cancelling.set(false);
     state.last_load.set(None);
-    state.progress.set(Default::default());
-    let total_files = files.len() as u64;
+    state.progress.set(LoadProgress {
+        files_total: files.len() as u64,
+        ..LoadProgress::default()
+    });
+    PARSER_PROGRESS.with(|p| p.borrow_mut().iter_mut().for_each(|x| *x = (0, 0)));
+    send(&Request::BeginLoad {
+        id,
+        total_files: files.len() as u64,
+    });
+    let files = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, (path, file))| (i as u32, path, file))
+        .collect();
     OUTBOX.with(|o| {
         *o.borrow_mut() = Some(Outbox {
             id,
-            total_files,
-            files: files.into(),
+            files,
+            next_parser: 0,
             withheld: Vec::new(),
         })
     });
-    send_next_batch();
+    send_next_pack();
 }
 
-/// Posts one message of files now and schedules the next in a task of its own.
-fn send_next_batch() {
+/// Hands the next pack of files to the next parser now, and schedules the following one in a
+/// task of its own. A pack is one `Blob` made of the files back to back: passing a `Blob` to a
+/// worker costs almost nothing, while passing each `File` costs a millisecond or more.
+fn send_next_pack() {
     let started = now_millis();
-    let Some((id, total_files)) =
-        OUTBOX.with(|o| o.borrow().as_ref().map(|o| (o.id, o.total_files)))
-    else {
-        return;
-    };
-    let handles = Array::new();
-    let mut paths = Vec::new();
-    let mut last = false;
-    let per_file = MILLIS_PER_FILE.with(Cell::get);
-    let size = ((BATCH_MILLIS / per_file) as usize).clamp(1, FILES_PER_BATCH);
-    while paths.len() < size {
-        let next = OUTBOX.with(|o| o.borrow_mut().as_mut().and_then(|o| o.files.pop_front()));
-        let Some((path, file)) = next else { break };
-        paths.push(path);
-        handles.push(&file);
-        last = OUTBOX.with(|o| o.borrow().as_ref().is_none_or(|o| o.files.is_empty()));
-        if last {
-            break;
-        }
-    }
-    if paths.is_empty() {
-        return;
-    }
-    let count = paths.len() as f64;
-    send(
-        &Request::Load {
-            id,
-            paths,
-            total_files,
-            last,
-        },
-        Some(&handles),
-    );
-    let measured = (now_millis() - started) / count;
-    MILLIS_PER_FILE.with(|m| m.set((m.get() * 0.5 + measured * 0.5).max(0.05)));
-    if !last {
-        gloo_timers::callback::Timeout::new(0, send_next_batch).forget();
-    }
-}
-
-fn now_millis() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
-}
-
-/// Asks the worker to stop the load in progress. Files not yet handed over are withheld, and the
-/// worker is told that the batch it has is the last.
-pub fn cancel(state: AppState) {
-    state.cancelling.set(true);
-    let unsent = OUTBOX.with(|o| {
+    let parts = Array::new();
+    let mut inputs = Vec::new();
+    let taken = OUTBOX.with(|o| {
         let mut outbox = o.borrow_mut();
         let outbox = outbox.as_mut()?;
-        let unsent: Vec<String> = outbox.files.drain(..).map(|(path, _)| path).collect();
-        outbox.withheld.extend(unsent);
-        Some((outbox.id, outbox.total_files))
+        while inputs.len() < FILES_PER_PACK
+            && (inputs.is_empty() || now_millis() - started < PACK_MILLIS)
+        {
+            let Some((number, path, file)) = outbox.files.pop_front() else {
+                break;
+            };
+            let size = file.size() as u64;
+            inputs.push(PackedInput { number, path, size });
+            parts.push(&file);
+        }
+        let parser = outbox.next_parser;
+        outbox.next_parser += 1;
+        Some((outbox.id, parser, outbox.files.is_empty()))
     });
-    send(&Request::Cancel { id: next_id() }, None);
-    if let Some((id, total_files)) = unsent {
-        send(
-            &Request::Load {
-                id,
-                paths: Vec::new(),
-                total_files,
-                last: true,
-            },
-            Some(&Array::new()),
-        );
+    let Some((load, parser, last)) = taken else {
+        return;
+    };
+    if inputs.is_empty() {
+        return;
     }
+    match Blob::new_with_blob_sequence(&parts) {
+        Ok(pack) => PARSERS.with(|p| {
+            let parsers = p.borrow();
+            if let Some(worker) = parsers.get(parser % parsers.len().max(1)) {
+                post_pack(worker, &ParseRequest::Parse { load, inputs }, &pack);
+            }
+        }),
+        Err(e) => web_sys::console::error_2(&"trailscope: cannot pack files".into(), &e),
+    }
+    if !last {
+        gloo_timers::callback::Timeout::new(0, send_next_pack).forget();
+    }
+}
+
+fn post_pack(worker: &Worker, request: &ParseRequest, pack: &Blob) {
+    let Ok(encoded) = serde_wasm_bindgen::to_value(request) else {
+        return;
+    };
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"request".into(), &encoded);
+    let _ = Reflect::set(&message, &"pack".into(), pack);
+    if let Err(e) = worker.post_message(&message) {
+        web_sys::console::error_2(&"trailscope: cannot reach a parser".into(), &e);
+    }
+}
+
+/// Stops the load in progress: the parsers skip what they have not read, and files not yet
+/// handed over are withheld.
+pub fn cancel(state: AppState) {
+    state.cancelling.set(true);
+    let Some((id, withheld)) = OUTBOX.with(|o| {
+        let mut outbox = o.borrow_mut();
+        let outbox = outbox.as_mut()?;
+        let unsent: Vec<String> = outbox.files.drain(..).map(|(_, path, _)| path).collect();
+        let count = unsent.len() as u64;
+        outbox.withheld.extend(unsent);
+        Some((outbox.id, count))
+    }) else {
+        return;
+    };
+    PARSERS.with(|p| {
+        for worker in p.borrow().iter() {
+            post(worker, &ParseRequest::Cancel { load: id }, None);
+        }
+    });
+    send(&Request::Cancel { id, withheld });
 }
 
 /// Asks for the table page starting at `offset`.
@@ -223,39 +324,82 @@ pub fn request_page(state: AppState, offset: u64) {
     let id = next_id();
     state.page_request.set(Some(id));
     let newest_first = state.newest_first.get_untracked();
-    send(
-        &Request::Page {
-            id,
-            offset,
-            limit: PAGE_ROWS,
-            newest_first,
-        },
-        None,
-    );
+    send(&Request::Page {
+        id,
+        offset,
+        limit: PAGE_ROWS,
+        newest_first,
+    });
 }
 
 /// Asks for the original JSON of an event.
 pub fn request_record(row: u32) {
-    send(&Request::Record { id: next_id(), row }, None);
+    send(&Request::Record { id: next_id(), row });
 }
 
 /// Forgets everything loaded.
 pub fn reset() {
-    send(&Request::Reset { id: next_id() }, None);
+    send(&Request::Reset { id: next_id() });
+}
+
+fn worker_ready(state: AppState) {
+    let ready = WORKERS_READY.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    let expected = 1 + PARSERS.with(|p| p.borrow().len());
+    if ready >= expected {
+        state.ready.set(true);
+    }
+}
+
+fn apply_parse_event(state: AppState, event: ParseEvent) {
+    match event {
+        ParseEvent::Ready { .. } => worker_ready(state),
+        ParseEvent::Progress {
+            load,
+            parser,
+            bytes_done,
+            bytes_total,
+        } => {
+            if state.loading.get_untracked() != Some(load) {
+                return;
+            }
+            let (done, total) = PARSER_PROGRESS.with(|p| {
+                let mut p = p.borrow_mut();
+                if let Some(slot) = p.get_mut(parser as usize) {
+                    *slot = (bytes_done, bytes_total);
+                }
+                p.iter().fold((0, 0), |(d, t), (bd, bt)| (d + bd, t + bt))
+            });
+            state.progress.update(|p| {
+                p.bytes_done = done;
+                p.bytes_total = total;
+            });
+        }
+    }
 }
 
 fn apply(state: AppState, response: Response) {
     match response {
-        Response::Ready => state.ready.set(true),
-        Response::Progress { progress, .. } => state.progress.set(progress),
+        Response::Ready => worker_ready(state),
+        Response::Progress {
+            files_done, events, ..
+        } => state.progress.update(|p| {
+            p.files_done = files_done;
+            p.events = events;
+        }),
         Response::FilesDone { files, .. } => state.files.update(|all| all.extend(files)),
         Response::LoadDone {
             cancelled,
-            not_read,
+            mut not_read,
             totals,
             elapsed_millis,
             ..
         } => {
+            if let Some(outbox) = OUTBOX.with(|o| o.borrow_mut().take()) {
+                not_read.extend(outbox.withheld);
+            }
             state.loading.set(None);
             state.cancelling.set(false);
             state.totals.set(Some(totals));

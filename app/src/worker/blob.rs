@@ -22,11 +22,6 @@ impl ChunkRead {
         )
     }
 
-    /// Starts reading a whole blob: cheaper than a slice (slicing a `File` costs about 0.2 ms).
-    pub fn whole(blob: &Blob) -> Self {
-        ChunkRead(Ok(JsFuture::from(blob.array_buffer())))
-    }
-
     /// The bytes, once read.
     pub async fn finish(self) -> Result<Vec<u8>, String> {
         let buffer = self.0?.await.map_err(js_message)?;

@@ -43,7 +43,7 @@ struct FileReport<'a> {
 
 impl<'a> FileReport<'a> {
     fn new(file: &'a FileEntry) -> Self {
-        let o = &file.outcome;
+        let o = &file.summary;
         let mut notes: Vec<String> = o.warnings.clone();
         notes.extend(o.skipped_examples.iter().map(|e| format!("skipped {e}")));
         notes.extend(o.time_notes.describe());
@@ -52,7 +52,7 @@ impl<'a> FileReport<'a> {
             kind: o.kind.id(),
             events: if o.error.is_some() { 0 } else { o.events },
             duplicates: file.duplicates,
-            error: o.error.as_ref().map(ToString::to_string),
+            error: o.error.clone(),
             skipped_records: o.skipped_records,
             notes,
         }

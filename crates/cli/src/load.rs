@@ -11,7 +11,7 @@ use trailscope_model::{
     ingest_reader, is_os_metadata, packaging, FileIngestor, FileKind, FileOutcome, IngestError,
     Limits, Packaging, ZipWalker,
 };
-use trailscope_store::Store;
+use trailscope_store::{FileSummary, Store};
 
 /// A file found under the given paths.
 pub struct Input {
@@ -83,8 +83,7 @@ pub fn load_all(store: &mut Store, inputs: &[Input], limits: Limits, progress: b
         match File::open(&input.path) {
             Ok(file) => load_reader(store, &input.display, BufReader::new(file), limits, 0),
             Err(e) => {
-                let outcome = failed(IngestError::Read(e.to_string()));
-                store.add_failed_file(&input.display, outcome);
+                failed(store, &input.display, IngestError::Read(e.to_string()));
             }
         }
         bar.inc(input.size);
@@ -104,16 +103,14 @@ fn load_reader<R: Read + Seek>(
     let mut head = [0u8; 4];
     let n = read_head(&mut reader, &mut head);
     if reader.rewind().is_err() {
-        store.add_failed_file(display, failed(IngestError::Read("cannot rewind".into())));
+        failed(store, display, IngestError::Read("cannot rewind".into()));
         return;
     }
     if packaging(head.get(..n).unwrap_or_default()) == Packaging::Zip {
         load_zip(store, display, reader, limits, depth);
         return;
     }
-    store.begin_file(display);
-    let outcome = ingest_reader(reader, limits, store);
-    store.end_file(outcome);
+    store.load(display, |batch| ingest_reader(reader, limits, batch));
 }
 
 fn read_head<R: Read>(reader: &mut R, head: &mut [u8; 4]) -> usize {
@@ -139,13 +136,13 @@ fn load_zip<R: Read + Seek>(
             "ZIP archives nested deeper than {} levels",
             limits.max_archive_depth
         );
-        store.add_failed_file(display, failed(IngestError::Archive(msg)));
+        failed(store, display, IngestError::Archive(msg));
         return;
     }
     let mut walker = match ZipWalker::open(reader, limits) {
         Ok(w) => w,
         Err(e) => {
-            store.add_failed_file(display, failed(e));
+            failed(store, display, e);
             return;
         }
     };
@@ -153,7 +150,7 @@ fn load_zip<R: Read + Seek>(
         let mut entry = match entry {
             Ok(entry) => entry,
             Err((name, e)) => {
-                store.add_failed_file(&format!("{display}/{name}"), failed(e));
+                failed(store, &format!("{display}/{name}"), e);
                 continue;
             }
         };
@@ -167,32 +164,33 @@ fn load_zip<R: Read + Seek>(
             let cap = limits.max_nested_archive_bytes;
             let read = (&mut entry.reader).take(cap + 1).read_to_end(&mut bytes);
             if let Err(e) = read {
-                store.add_failed_file(
-                    &path,
-                    failed(IngestError::Archive(format!(
-                        "cannot read this ZIP entry: {e}"
-                    ))),
-                );
+                let msg = format!("cannot read this ZIP entry: {e}");
+                failed(store, &path, IngestError::Archive(msg));
             } else if bytes.len() as u64 > cap {
                 let msg = format!("nested ZIP archive larger than {cap} bytes");
-                store.add_failed_file(&path, failed(IngestError::Archive(msg)));
+                failed(store, &path, IngestError::Archive(msg));
             } else {
                 load_zip(store, &path, Cursor::new(bytes), limits, depth + 1);
             }
             continue;
         }
-        store.begin_file(&path);
         let ingestor = FileIngestor::for_archive_entry(limits, entry.compressed_size);
-        let outcome = ingestor.read_all(Cursor::new(head).chain(&mut entry.reader), store);
-        store.end_file(outcome);
+        store.load(&path, |batch| {
+            ingestor.read_all(Cursor::new(head).chain(&mut entry.reader), batch)
+        });
     }
 }
 
-fn failed(error: IngestError) -> FileOutcome {
+/// Records a file that could not be read at all.
+fn failed(store: &mut Store, path: &str, error: IngestError) {
     let kind = if matches!(error, IngestError::Archive(_)) {
         FileKind::Zip
     } else {
         FileKind::Unknown
     };
-    FileOutcome::failed(kind, error)
+    store.add_file(
+        path,
+        FileSummary::from(&FileOutcome::failed(kind, error)),
+        Vec::new(),
+    );
 }

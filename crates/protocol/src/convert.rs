@@ -1,12 +1,13 @@
 //! Conversions from the core's types to the wire types.
 
-use trailscope_store::{FileEntry, MemoryUse, RowView, Totals};
+use trailscope_model::{FileKind, TimeNotes};
+use trailscope_store::{FileEntry, FileSummary, MemoryUse, RowView, Totals};
 
-use crate::{FileRow, FileStatus, RowData, TotalsView};
+use crate::{FileRow, FileStatus, RowData, SummaryWire, TotalsView};
 
 /// The file list row for a loaded (or failed) file.
 pub fn file_row(index: u32, file: &FileEntry) -> FileRow {
-    let o = &file.outcome;
+    let o = &file.summary;
     let status = if o.error.is_some() {
         FileStatus::Failed
     } else if o.skipped_records > 0 || !o.warnings.is_empty() {
@@ -28,7 +29,7 @@ pub fn file_row(index: u32, file: &FileEntry) -> FileRow {
         events: if o.error.is_some() { 0 } else { o.events },
         duplicates: file.duplicates,
         status,
-        error: o.error.as_ref().map(ToString::to_string),
+        error: o.error.clone(),
         notes,
         stored_bytes: o.stored_bytes,
     }
@@ -66,5 +67,77 @@ pub fn row(view: RowView) -> RowData {
         error: view.error,
         event_id: view.event_id,
         read_only: view.read_only,
+    }
+}
+
+/// A file summary for the wire.
+pub fn summary_to_wire(s: &FileSummary) -> SummaryWire {
+    let t = &s.time_notes;
+    SummaryWire {
+        kind: s.kind.id().to_string(),
+        events: s.events,
+        skipped_records: s.skipped_records,
+        skipped_examples: s.skipped_examples.clone(),
+        time_notes: [
+            t.missing,
+            t.converted_from_offset,
+            t.assumed_utc,
+            t.from_epoch_number,
+            t.from_envelope,
+            t.from_logstash_timestamp,
+        ],
+        stored_bytes: s.stored_bytes,
+        text_bytes: s.text_bytes,
+        error: s.error.clone(),
+        warnings: s.warnings.clone(),
+    }
+}
+
+/// A file summary from the wire (an unknown kind id reads as `Unknown`).
+pub fn summary_from_wire(w: SummaryWire) -> FileSummary {
+    let [missing, converted_from_offset, assumed_utc, from_epoch_number, from_envelope, from_logstash_timestamp] =
+        w.time_notes;
+    FileSummary {
+        kind: FileKind::from_id(&w.kind).unwrap_or(FileKind::Unknown),
+        events: w.events,
+        skipped_records: w.skipped_records,
+        skipped_examples: w.skipped_examples,
+        time_notes: TimeNotes {
+            missing,
+            converted_from_offset,
+            assumed_utc,
+            from_epoch_number,
+            from_envelope,
+            from_logstash_timestamp,
+        },
+        stored_bytes: w.stored_bytes,
+        text_bytes: w.text_bytes,
+        error: w.error,
+        warnings: w.warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_round_trip() {
+        let summary = FileSummary {
+            kind: FileKind::EventHistoryCsv,
+            events: 3,
+            skipped_records: 1,
+            skipped_examples: vec!["record 2: bad".into()],
+            time_notes: TimeNotes {
+                missing: 1,
+                from_envelope: 2,
+                ..TimeNotes::default()
+            },
+            stored_bytes: 10,
+            text_bytes: 20,
+            error: None,
+            warnings: vec!["w".into()],
+        };
+        assert_eq!(summary_from_wire(summary_to_wire(&summary)), summary);
     }
 }

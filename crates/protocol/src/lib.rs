@@ -1,13 +1,20 @@
-//! Typed messages between the page and its Web Worker: the only crate whose types cross that
+//! Typed messages between the page and its Web Workers: the only crate whose types cross that
 //! boundary, and the only one that derives serde for it.
 //!
-//! The page sends a [`Request`] with a [`RequestId`]; the worker answers with [`Response`]s that
-//! carry the same id, so the page can drop replies to requests it no longer cares about (a page of
-//! rows for a filter that has since changed). Files travel beside the message as `File` handles,
-//! never as contents: the worker reads them itself.
+//! The page runs one *store* worker, which owns the event store and answers queries, and one
+//! *parser* worker per spare core, which read and parse files. Each worker is told its [`Role`] in
+//! its first message. Three channels carry typed messages:
+//!
+//! * page → store: [`Request`]s with a [`RequestId`]; the store answers with [`Response`]s that
+//!   carry the same id, so the page can drop replies it no longer wants;
+//! * page → parser: [`ParseRequest`]s, with `File` handles beside them (never contents: the
+//!   parser reads them itself); parsers report [`ParseEvent`]s (progress) to the page;
+//! * parser → store, over a `MessageChannel` the page sets up: [`Parsed`] files, whose event
+//!   batches travel as transferable `ArrayBuffer`s.
 //!
 //! ```
 //! use trailscope_protocol::{Request, RequestId};
+//!
 //!
 //! let request = Request::Page { id: RequestId(7), offset: 0, limit: 50, newest_first: true };
 //! assert_eq!(request.id(), RequestId(7));
@@ -19,7 +26,7 @@ mod convert;
 
 use serde::{Deserialize, Serialize};
 
-pub use convert::{file_row, row, totals};
+pub use convert::{file_row, row, summary_from_wire, summary_to_wire, totals};
 
 /// Correlates a response with its request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -29,23 +36,20 @@ pub struct RequestId(pub u32);
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Request {
-    /// Read these files (their `File` handles travel beside the message, in the same order).
-    /// Cloning a `File` into a worker costs the page's main thread about 0.3 ms, so a big
-    /// selection arrives in several `Load` messages with the same id, the last one marked `last`.
-    Load {
-        /// Request id, shared by all batches of one load.
+    /// A load of `total_files` inputs begins; the parsers will send them as [`Parsed`] messages.
+    BeginLoad {
+        /// The load's id (also in the parsers' messages).
         id: RequestId,
-        /// Display path of each file in this batch (folder-relative for dropped folders).
-        paths: Vec<String>,
-        /// Files in the whole load.
+        /// Inputs (files as given) in the load.
         total_files: u64,
-        /// Whether this is the last batch.
-        last: bool,
     },
-    /// Stop the load in progress after the current chunk. Files already read stay loaded.
+    /// The load was cancelled. The parsers report the inputs they skip; `withheld` inputs were
+    /// never handed to a parser and will not be reported.
     Cancel {
-        /// Request id.
+        /// The load's id.
         id: RequestId,
+        /// Inputs the page kept back.
+        withheld: u64,
     },
     /// A page of events in time order.
     Page {
@@ -76,8 +80,8 @@ impl Request {
     /// The request's id.
     pub fn id(&self) -> RequestId {
         match self {
-            Request::Load { id, .. }
-            | Request::Cancel { id }
+            Request::BeginLoad { id, .. }
+            | Request::Cancel { id, .. }
             | Request::Page { id, .. }
             | Request::Record { id, .. }
             | Request::Reset { id } => *id,
@@ -85,7 +89,135 @@ impl Request {
     }
 }
 
-/// What the worker tells the page.
+/// What a worker is for; the first message a worker gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// Owns the store. Its message carries one `MessagePort` per parser in `ports`.
+    Store,
+    /// Reads files; number `index`. Its message carries the `MessagePort` to the store in `port`.
+    Parser {
+        /// Which parser (for progress).
+        index: u32,
+    },
+}
+
+/// What the page asks of a parser.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ParseRequest {
+    /// Read a pack of inputs. The inputs travel beside the message as one `Blob` (`pack`) made of
+    /// the files one after another: handing a worker one `File` costs the page's main thread a
+    /// millisecond or more, while a `Blob` of a thousand files costs almost nothing, and the
+    /// parser can read many small files in one request.
+    Parse {
+        /// The load.
+        load: RequestId,
+        /// The pack's inputs, in order.
+        inputs: Vec<PackedInput>,
+    },
+    /// Skip every input not yet read (the one being read is dropped).
+    Cancel {
+        /// The load.
+        load: RequestId,
+    },
+}
+
+/// One input of a pack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackedInput {
+    /// Its number in the load.
+    pub number: u32,
+    /// Display path (folder-relative for folders).
+    pub path: String,
+    /// Its size in bytes: where the next input of the pack starts.
+    pub size: u64,
+}
+
+/// What a parser tells the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ParseEvent {
+    /// The parser has started.
+    Ready {
+        /// Which parser.
+        parser: u32,
+    },
+    /// Reading advanced.
+    Progress {
+        /// The load.
+        load: RequestId,
+        /// Which parser.
+        parser: u32,
+        /// Bytes of this parser's inputs read so far.
+        bytes_done: u64,
+        /// Bytes of the inputs this parser has been given.
+        bytes_total: u64,
+    },
+}
+
+/// What a parser sends the store: files it read, whose event batches travel beside the message
+/// as `ArrayBuffer`s in `batches` ([`trailscope_store::EventBatch::to_bytes`]) with the files'
+/// rows one after another, and the inputs it finished.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Parsed {
+    /// The load.
+    pub load: RequestId,
+    /// Files (or archive entries) read, in the order of their rows.
+    pub files: Vec<ParsedFile>,
+    /// Inputs whose files have all been sent (an archive may send many files).
+    pub inputs_done: Vec<InputDone>,
+}
+
+/// One file a parser read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParsedFile {
+    /// The input it belongs to.
+    pub input: u32,
+    /// Display path (`archive.zip/entry` for archive entries).
+    pub path: String,
+    /// What reading it produced.
+    pub summary: SummaryWire,
+    /// Its rows in the batches.
+    pub rows: u64,
+    /// Its read was cancelled half-way: skip its rows, do not list it.
+    pub discard: bool,
+}
+
+/// An input whose files have all been sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputDone {
+    /// The input.
+    pub input: u32,
+    /// Its path.
+    pub path: String,
+    /// False when it was skipped because the load was cancelled.
+    pub read: bool,
+}
+
+/// [`trailscope_store::FileSummary`] on the wire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryWire {
+    /// [`trailscope_model::FileKind::id`].
+    pub kind: String,
+    /// Events read.
+    pub events: u64,
+    /// Records skipped.
+    pub skipped_records: u64,
+    /// The first skipped records' problems.
+    pub skipped_examples: Vec<String>,
+    /// [`trailscope_model::TimeNotes`] in field order.
+    pub time_notes: [u64; 6],
+    /// Bytes as stored.
+    pub stored_bytes: u64,
+    /// Bytes of text.
+    pub text_bytes: u64,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Oddities.
+    pub warnings: Vec<String>,
+}
+
+/// What the store worker tells the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Response {
@@ -95,8 +227,10 @@ pub enum Response {
     Progress {
         /// The load request.
         id: RequestId,
-        /// Counts so far.
-        progress: LoadProgress,
+        /// Inputs finished.
+        files_done: u64,
+        /// Unique events stored so far.
+        events: u64,
     },
     /// Files finished (read or failed), in the order they finished.
     FilesDone {
@@ -111,11 +245,11 @@ pub enum Response {
         id: RequestId,
         /// Whether it was cancelled before reading everything.
         cancelled: bool,
-        /// Files given that were not read because of the cancel.
+        /// Inputs the parsers skipped because of the cancel.
         not_read: Vec<String>,
         /// Totals over everything loaded so far.
         totals: TotalsView,
-        /// Milliseconds the load took in the worker.
+        /// Milliseconds from the load's start to its end, in the store worker.
         elapsed_millis: f64,
     },
     /// A page of rows.
@@ -161,7 +295,7 @@ pub struct LoadProgress {
     pub files_total: u64,
     /// Bytes of the given files read.
     pub bytes_done: u64,
-    /// Bytes of the given files that have reached the worker so far (the page does not read
+    /// Bytes of the given files that have reached the parsers so far (the page does not read
     /// file sizes itself: the first `size` of a picked file costs its main thread a disk stat).
     pub bytes_total: u64,
     /// Unique events stored so far.

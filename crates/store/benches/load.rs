@@ -24,9 +24,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("gzip_log_into_store", |b| {
         b.iter(|| {
             let mut store = Store::new();
-            store.begin_file("bench.json.gz");
-            let outcome = ingest_bytes(&gz, Limits::default(), &mut store);
-            store.end_file(outcome);
+            store.load("bench.json.gz", |batch| {
+                ingest_bytes(&gz, Limits::default(), batch)
+            });
             store.len()
         })
     });

@@ -1,14 +1,28 @@
 //! Unique strings (event IDs) stored back to back: no dictionary, since no two rows share one.
 
 /// Append-only strings addressed by row.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub struct StrArena {
-    bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
     /// Per row: end offset in `bytes`; an empty string means absent.
-    ends: Vec<u32>,
+    pub(crate) ends: Vec<u32>,
 }
 
 impl StrArena {
+    /// Rebuilds an arena from its parts, checking that the offsets fit and cut only at
+    /// character boundaries.
+    pub(crate) fn from_parts(bytes: Vec<u8>, ends: Vec<u32>) -> Option<Self> {
+        let text = std::str::from_utf8(&bytes).ok()?;
+        let mut last = 0u32;
+        for &end in &ends {
+            if end < last || end as usize > bytes.len() || !text.is_char_boundary(end as usize) {
+                return None;
+            }
+            last = end;
+        }
+        Some(StrArena { bytes, ends })
+    }
+
     /// Appends a row.
     pub fn push(&mut self, value: Option<&str>) {
         if let Some(v) = value {
@@ -26,21 +40,8 @@ impl StrArena {
             None => 0,
         };
         let bytes = self.bytes.get(start..end)?;
-        // Only whole `&str`s are pushed, so this never fails.
+        // Only whole `&str`s are pushed (or checked by `from_parts`), so this never fails.
         std::str::from_utf8(bytes).ok().filter(|s| !s.is_empty())
-    }
-
-    /// Drops rows from `row` on.
-    pub fn truncate(&mut self, row: usize) {
-        if row >= self.ends.len() {
-            return;
-        }
-        let keep = match row.checked_sub(1) {
-            Some(prev) => self.ends.get(prev).copied().unwrap_or(0) as usize,
-            None => 0,
-        };
-        self.bytes.truncate(keep);
-        self.ends.truncate(row);
     }
 
     /// Heap bytes used.
@@ -54,7 +55,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pushes_gets_and_truncates() {
+    fn pushes_and_gets() {
         let mut a = StrArena::default();
         a.push(Some("abc"));
         a.push(None);
@@ -63,8 +64,7 @@ mod tests {
             (a.get(0), a.get(1), a.get(2), a.get(3)),
             (Some("abc"), None, Some("de"), None)
         );
-        a.truncate(1);
-        a.push(Some("xy"));
-        assert_eq!((a.get(0), a.get(1)), (Some("abc"), Some("xy")));
+        assert!(StrArena::from_parts(b"abc".to_vec(), vec![2, 1]).is_none());
+        assert!(StrArena::from_parts("é".as_bytes().to_vec(), vec![1]).is_none());
     }
 }

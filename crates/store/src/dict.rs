@@ -56,9 +56,18 @@ impl DictColumn {
         self.codes.push(code);
     }
 
-    /// Drops rows from `len` on (values added meanwhile stay in the dictionary, unused).
-    pub fn truncate(&mut self, len: usize) {
-        self.codes.truncate(len);
+    /// Appends a row by code (which must come from [`DictColumn::intern`]).
+    pub(crate) fn push_code(&mut self, code: u32) {
+        self.codes.push(code);
+    }
+
+    /// Hands over the distinct values and the row codes; the column starts over.
+    pub(crate) fn take_parts(&mut self) -> (Vec<Box<str>>, Vec<u32>) {
+        self.index.clear();
+        (
+            std::mem::take(&mut self.values),
+            std::mem::take(&mut self.codes),
+        )
     }
 
     /// The value at `row`.
@@ -104,7 +113,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn interns_and_truncates() {
+    fn interns_values_once() {
         let mut col = DictColumn::default();
         for v in [Some("a"), Some("b"), None, Some("a"), Some("")] {
             col.push(v);
@@ -112,8 +121,6 @@ mod tests {
         assert_eq!(col.codes(), &[1, 2, 0, 1, 0]);
         assert_eq!(col.get(3), Some("a"));
         assert_eq!(col.get(2), None);
-        col.truncate(2);
-        assert_eq!(col.codes(), &[1, 2]);
         assert_eq!(col.intern("b"), 2);
         assert_eq!(col.intern("c"), 3);
         assert_eq!(col.distinct(), 3);

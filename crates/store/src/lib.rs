@@ -1,11 +1,12 @@
 //! The in-memory event store: columnar, deduplicated, with the original records kept compressed.
 //!
-//! A [`Store`] receives events file by file: [`Store::begin_file`], then each event through its
-//! [`trailscope_model::EventSink`] implementation, then [`Store::end_file`] with the file's
-//! outcome. A file that failed is rolled back whole, so a half-read file never leaves events
+//! Events reach a [`Store`] in [`EventBatch`]es: a parsing thread feeds parsed events to a
+//! [`BatchBuilder`] (an [`trailscope_model::EventSink`]), and the store merges whole files with
+//! [`Store::add_file`]. A file that failed adds no event, so a half-read file never leaves events
 //! behind. Identical events (same `eventID`, time, name and source) are stored once and counted as
-//! duplicates. String fields are dictionary-encoded [`DictColumn`]s; the original JSON of each
-//! record is kept LZ4-compressed in blocks for the detail view.
+//! duplicates. String fields are dictionary-encoded [`DictColumn`]s named by [`Field`]; the
+//! original JSON of each record is kept LZ4-compressed in blocks for the detail view. Batches have
+//! a binary form ([`EventBatch::to_bytes`]) so they can move between Web Workers.
 //!
 //! ```
 //! use trailscope_model::{ingest_bytes, Limits};
@@ -14,9 +15,7 @@
 //! let log = br#"{"Records":[{"eventID":"1","eventName":"CreateUser","eventTime":"2024-02-28T21:47:12Z"}]}"#;
 //! let mut store = Store::new();
 //! for path in ["a.json", "copy-of-a.json"] {
-//!     store.begin_file(path);
-//!     let outcome = ingest_bytes(log, Limits::default(), &mut store);
-//!     store.end_file(outcome);
+//!     store.load(path, |batch| ingest_bytes(log, Limits::default(), batch));
 //! }
 //! let totals = store.totals();
 //! assert_eq!((totals.events, totals.duplicates), (1, 1));
@@ -25,14 +24,20 @@
 #![warn(missing_docs)]
 
 mod arena;
+mod batch;
 mod dict;
+mod field;
 mod raw;
+mod row;
 mod rows;
 mod store;
 mod summary;
 
+pub use batch::{BatchBuilder, BatchError, EventBatch};
 pub use dict::{DictColumn, ABSENT};
+pub use field::{Field, FIELD_COUNT};
 pub use raw::RawStore;
+pub use row::Tri;
 pub use rows::{RowView, TimeOrder};
-pub use store::{Columns, FileEntry, FileId, MemoryUse, Store, StoreError, Tri, MAX_ROWS};
+pub use store::{FileEntry, FileId, FileRows, FileSummary, MemoryUse, Store, MAX_ROWS};
 pub use summary::Totals;

@@ -2,7 +2,9 @@
 
 use trailscope_model::Timestamp;
 
-use crate::store::{Store, Tri};
+use crate::field::Field;
+use crate::row::Tri;
+use crate::store::Store;
 
 /// One event as the table shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,18 +44,17 @@ impl Store {
     /// The table row for store row `row`.
     pub fn row_view(&self, row: u32) -> RowView {
         let r = row as usize;
-        let c = &self.columns;
-        let owned = |v: Option<&str>| v.map(str::to_string);
+        let get = |field: Field| self.value(field, r).map(str::to_string);
         RowView {
             row,
             time: self.time_at(r),
-            event_name: owned(c.event_name.get(r)),
-            event_source: owned(c.event_source.get(r)),
-            user: owned(c.user.get(r)),
-            source_ip: owned(c.source_ip.get(r)),
-            region: owned(c.aws_region.get(r)),
-            error: owned(c.error_code.get(r).or_else(|| c.error_message.get(r))),
-            event_id: owned(self.event_id(r)),
+            event_name: get(Field::EventName),
+            event_source: get(Field::EventSource),
+            user: get(Field::User),
+            source_ip: get(Field::SourceIp),
+            region: get(Field::AwsRegion),
+            error: get(Field::ErrorCode).or_else(|| get(Field::ErrorMessage)),
+            event_id: self.event_id(r).map(str::to_string),
             read_only: match self.read_only(r) {
                 Tri::Unknown => None,
                 t => t.to_option(),

@@ -1,57 +1,53 @@
-//! The event store: columns per field, one row per unique event, files loaded atomically.
-
-use std::collections::BTreeSet;
+//! The event store: columns per field, one row per unique event, whole files merged at once.
 
 use hashbrown::HashMap;
-use trailscope_model::{Event, EventSink, FileKind, FileOutcome, Timestamp};
-use xxhash_rust::xxh3::{xxh3_128, Xxh3};
+use trailscope_model::{FileKind, FileOutcome, TimeNotes, Timestamp};
 
 use crate::arena::StrArena;
+use crate::batch::{BatchBuilder, EventBatch};
 use crate::dict::DictColumn;
-use crate::raw::RawStore;
-
-/// Sentinel for "no time" in the time column.
-pub(crate) const NO_TIME: i64 = i64::MIN;
+use crate::field::{Field, FIELD_COUNT};
+use crate::raw::{RawRef, RawStore};
+use crate::row::{Tri, INSIGHT_BIT, MANAGEMENT_SHIFT, MFA_SHIFT, NO_TIME, READ_ONLY_SHIFT};
 
 /// Index of a loaded file in [`Store::files`].
 pub type FileId = u32;
 
-/// A tri-state flag column value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Tri {
-    /// `false`.
-    No = 0,
-    /// `true`.
-    Yes = 1,
-    /// Absent.
-    Unknown = 2,
+/// What reading a file produced, as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSummary {
+    /// What the file turned out to be.
+    pub kind: FileKind,
+    /// Events read from it.
+    pub events: u64,
+    /// Records skipped because they were not events or not valid JSON.
+    pub skipped_records: u64,
+    /// The first skipped records' problems.
+    pub skipped_examples: Vec<String>,
+    /// Notes on event times.
+    pub time_notes: TimeNotes,
+    /// Bytes as stored (compressed).
+    pub stored_bytes: u64,
+    /// Bytes of text after decompression.
+    pub text_bytes: u64,
+    /// Why the file failed; a failed file adds no events.
+    pub error: Option<String>,
+    /// Non-fatal oddities.
+    pub warnings: Vec<String>,
 }
 
-impl From<Option<bool>> for Tri {
-    fn from(v: Option<bool>) -> Self {
-        match v {
-            Some(true) => Tri::Yes,
-            Some(false) => Tri::No,
-            None => Tri::Unknown,
-        }
-    }
-}
-
-impl Tri {
-    /// As an option.
-    pub fn to_option(self) -> Option<bool> {
-        match self {
-            Tri::Yes => Some(true),
-            Tri::No => Some(false),
-            Tri::Unknown => None,
-        }
-    }
-
-    fn from_u8(v: u8) -> Tri {
-        match v {
-            0 => Tri::No,
-            1 => Tri::Yes,
-            _ => Tri::Unknown,
+impl From<&FileOutcome> for FileSummary {
+    fn from(o: &FileOutcome) -> Self {
+        FileSummary {
+            kind: o.kind,
+            events: o.events,
+            skipped_records: o.skipped_records,
+            skipped_examples: o.skipped_examples.clone(),
+            time_notes: o.time_notes,
+            stored_bytes: o.stored_bytes,
+            text_bytes: o.text_bytes,
+            error: o.error.as_ref().map(ToString::to_string),
+            warnings: o.warnings.clone(),
         }
     }
 }
@@ -62,105 +58,112 @@ pub struct FileEntry {
     /// The path as the user gave it (folder-relative, or `archive.zip/entry`).
     pub path: String,
     /// What reading it produced.
-    pub outcome: FileOutcome,
-    /// Events it added (unique ones; its duplicates of earlier events are not counted here).
+    pub summary: FileSummary,
+    /// Events it added (its duplicates of events already stored are not counted here).
     pub added: u64,
-    /// Its events that were already loaded (from another file or earlier in this one).
+    /// Its events that were already stored (from another file or earlier in this one).
     pub duplicates: u64,
 }
 
-/// The string columns, named after the CloudTrail fields they hold.
-#[derive(Default, Debug)]
-pub struct Columns {
-    /// `eventName`.
-    pub event_name: DictColumn,
-    /// `eventSource`.
-    pub event_source: DictColumn,
-    /// `awsRegion`.
-    pub aws_region: DictColumn,
-    /// `sourceIPAddress`.
-    pub source_ip: DictColumn,
-    /// The caller as people read it ([`trailscope_model::EventRecord::user_display`]).
-    pub user: DictColumn,
-    /// `userIdentity.type`.
-    pub identity_type: DictColumn,
-    /// `userIdentity.arn`.
-    pub principal_arn: DictColumn,
-    /// `userIdentity.accessKeyId`.
-    pub access_key_id: DictColumn,
-    /// `userIdentity.sessionContext.sessionIssuer.arn`.
-    pub session_issuer: DictColumn,
-    /// `recipientAccountId`, else `userIdentity.accountId`.
-    pub account: DictColumn,
-    /// `errorCode`.
-    pub error_code: DictColumn,
-    /// `errorMessage`.
-    pub error_message: DictColumn,
-    /// `userAgent`.
-    pub user_agent: DictColumn,
-    /// `eventType`.
-    pub event_type: DictColumn,
-    /// `eventCategory`.
-    pub event_category: DictColumn,
+/// A file's part of a run of batches: its summary and how many rows it has there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRows {
+    /// The path as the user gave it.
+    pub path: String,
+    /// What reading it produced.
+    pub summary: FileSummary,
+    /// Its rows in the batches (rows of a failed file are there too, and skipped).
+    pub rows: u64,
+    /// Skip its rows and do not list the file (a read that was cancelled half-way).
+    pub discard: bool,
 }
 
-impl Columns {
-    fn all_mut(&mut self) -> [&mut DictColumn; 15] {
-        [
-            &mut self.event_name,
-            &mut self.event_source,
-            &mut self.aws_region,
-            &mut self.source_ip,
-            &mut self.user,
-            &mut self.identity_type,
-            &mut self.principal_arn,
-            &mut self.access_key_id,
-            &mut self.session_issuer,
-            &mut self.account,
-            &mut self.error_code,
-            &mut self.error_message,
-            &mut self.user_agent,
-            &mut self.event_type,
-            &mut self.event_category,
-        ]
+/// The batch list of one [`Store::add_files`]: each batch with its value-code maps into the
+/// store's dictionaries and the store index of its first record block.
+type PreparedBatches = Vec<(EventBatch, Vec<Vec<u32>>, u32)>;
+
+/// Walks the rows of several batches, with each batch's dictionaries already interned into the
+/// store's and its record blocks already handed over.
+struct BatchRows {
+    batches: PreparedBatches,
+    batch: usize,
+    row: usize,
+}
+
+impl BatchRows {
+    fn new(store: &mut Store, batches: Vec<EventBatch>) -> Self {
+        let batches = batches
+            .into_iter()
+            .map(|mut batch| {
+                let maps = store
+                    .columns
+                    .iter_mut()
+                    .zip(&batch.values)
+                    .map(|(column, values)| {
+                        std::iter::once(crate::dict::ABSENT)
+                            .chain(values.iter().map(|v| column.intern(v)))
+                            .collect()
+                    })
+                    .collect();
+                let base = store.raw.append_blocks(std::mem::take(&mut batch.blocks));
+                (batch, maps, base)
+            })
+            .collect();
+        BatchRows {
+            batches,
+            batch: 0,
+            row: 0,
+        }
     }
 
-    fn all(&self) -> [&DictColumn; 15] {
-        [
-            &self.event_name,
-            &self.event_source,
-            &self.aws_region,
-            &self.source_ip,
-            &self.user,
-            &self.identity_type,
-            &self.principal_arn,
-            &self.access_key_id,
-            &self.session_issuer,
-            &self.account,
-            &self.error_code,
-            &self.error_message,
-            &self.user_agent,
-            &self.event_type,
-            &self.event_category,
-        ]
+    /// The next (batch, row) position.
+    fn next(&mut self) -> Option<(usize, usize)> {
+        loop {
+            let (batch, _, _) = self.batches.get(self.batch)?;
+            if self.row < batch.len() {
+                self.row += 1;
+                return Some((self.batch, self.row - 1));
+            }
+            self.batch += 1;
+            self.row = 0;
+        }
+    }
+
+    fn batch(&self, index: usize) -> Option<(&EventBatch, &[Vec<u32>], u32)> {
+        self.batches
+            .get(index)
+            .map(|(b, m, base)| (b, m.as_slice(), *base))
     }
 }
 
 /// The in-memory event store.
-#[derive(Default)]
 pub struct Store {
     pub(crate) time: Vec<i64>,
     pub(crate) flags: Vec<u8>,
     pub(crate) file: Vec<FileId>,
-    pub(crate) columns: Columns,
+    pub(crate) columns: [DictColumn; FIELD_COUNT],
     pub(crate) event_id: StrArena,
     pub(crate) raw: RawStore,
-    seen: HashMap<u128, u32>,
+    seen: HashMap<u128, ()>,
     files: Vec<FileEntry>,
-    pending: Option<Pending>,
     /// Rows sorted by (time, row); rebuilt lazily after loads.
     order: Vec<u32>,
-    order_dirty: bool,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            time: Vec::new(),
+            flags: Vec::new(),
+            file: Vec::new(),
+            columns: std::array::from_fn(|_| DictColumn::default()),
+            event_id: StrArena::default(),
+            raw: RawStore::default(),
+            seen: HashMap::new(),
+            files: Vec::new(),
+            order: Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -171,32 +174,6 @@ impl std::fmt::Debug for Store {
             .finish()
     }
 }
-
-/// A file being loaded: where to roll back to, and which dedupe keys it added.
-struct Pending {
-    path: String,
-    first_row: usize,
-    keys: Vec<u128>,
-    duplicates: u64,
-}
-
-/// Why an event could not be stored.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The store holds the most rows it can address.
-    #[error("the store is full ({0} events)")]
-    Full(usize),
-    /// An event arrived with no file open.
-    #[error("no file is being loaded")]
-    NoOpenFile,
-}
-
-// Flag bits: read-only, MFA, management (2 bits each: 0 no, 1 yes, 2 unknown).
-const READ_ONLY_SHIFT: u8 = 0;
-const MFA_SHIFT: u8 = 2;
-const MANAGEMENT_SHIFT: u8 = 4;
-const INSIGHT_BIT: u8 = 1 << 6;
 
 /// Largest number of rows (row indexes are `u32`).
 pub const MAX_ROWS: usize = u32::MAX as usize - 1;
@@ -217,146 +194,124 @@ impl Store {
         self.time.is_empty()
     }
 
-    /// The files loaded so far, in load order.
+    /// The files loaded so far, in the order they were added.
     pub fn files(&self) -> &[FileEntry] {
         &self.files
     }
 
-    /// Starts loading a file. Events go in through [`Store::accept`] (or the [`EventSink`] impl),
-    /// then the file ends with [`Store::end_file`].
-    pub fn begin_file(&mut self, path: &str) {
-        if self.pending.is_some() {
-            // A file left open by a caller that lost track: its events are discarded.
-            self.rollback();
-        }
-        self.pending = Some(Pending {
-            path: path.to_string(),
-            first_row: self.len(),
-            keys: Vec::new(),
-            duplicates: 0,
-        });
+    /// Reads one file with `read` (which fills a [`BatchBuilder`] and returns the outcome) and
+    /// adds it: the single-threaded path of the CLI and the tests.
+    pub fn load(
+        &mut self,
+        path: &str,
+        read: impl FnOnce(&mut BatchBuilder) -> FileOutcome,
+    ) -> FileId {
+        let mut builder = BatchBuilder::new();
+        let outcome = read(&mut builder);
+        self.add_file(path, FileSummary::from(&outcome), vec![builder.take()])
     }
 
-    /// Ends the open file with its outcome. A failed file's events are removed again, so a file
-    /// is either loaded whole or not at all. Returns the new file's id.
-    pub fn end_file(&mut self, outcome: FileOutcome) -> FileId {
-        let failed = outcome.error.is_some();
-        let (path, added, duplicates) = match self.pending.take() {
-            Some(p) if failed => {
-                self.truncate_to(p.first_row, &p.keys);
-                (p.path, 0, 0)
+    /// Adds a file: its summary, and, unless it failed, its events. A failed file adds no event,
+    /// so a half-read file never leaves events behind. Events already stored are counted as the
+    /// file's duplicates and not added again.
+    pub fn add_file(
+        &mut self,
+        path: &str,
+        summary: FileSummary,
+        batches: Vec<EventBatch>,
+    ) -> FileId {
+        let rows = batches.iter().map(|b| b.len() as u64).sum();
+        let first = self.files.len();
+        self.add_files(
+            vec![FileRows {
+                path: path.to_string(),
+                summary,
+                rows,
+                discard: false,
+            }],
+            batches,
+        );
+        FileId::try_from(first).unwrap_or(FileId::MAX)
+    }
+
+    /// Adds several files whose events lie one after another in `batches`: the first file's
+    /// `rows` rows, then the next file's, and so on. Rows of failed files are skipped. Parsers
+    /// send many small files this way, so the store interns each batch's values once.
+    pub fn add_files(&mut self, files: Vec<FileRows>, batches: Vec<EventBatch>) {
+        let mut rows = BatchRows::new(self, batches);
+        for file in files {
+            let file_id = FileId::try_from(self.files.len()).unwrap_or(FileId::MAX);
+            let (mut added, mut duplicates) = (0u64, 0u64);
+            for _ in 0..file.rows {
+                let Some(row) = rows.next() else { break };
+                if file.summary.error.is_some() || file.discard {
+                    continue;
+                }
+                match self.merge_row(&rows, row, file_id) {
+                    Some(true) => added += 1,
+                    Some(false) => duplicates += 1,
+                    None => {}
+                }
             }
-            Some(p) => ((p.path), (self.len() - p.first_row) as u64, p.duplicates),
-            None => (String::new(), 0, 0),
-        };
-        if added > 0 {
-            self.order_dirty = true;
-        }
-        self.files.push(FileEntry {
-            path,
-            outcome,
-            added,
-            duplicates,
-        });
-        FileId::try_from(self.files.len() - 1).unwrap_or(FileId::MAX)
-    }
-
-    /// Records a file that was never read into the store (e.g. an unreadable archive).
-    pub fn add_failed_file(&mut self, path: &str, outcome: FileOutcome) -> FileId {
-        self.begin_file(path);
-        self.end_file(outcome)
-    }
-
-    /// Drops the open file without recording it (a cancelled load): its events are removed.
-    pub fn abandon_file(&mut self) {
-        self.rollback();
-    }
-
-    fn rollback(&mut self) {
-        if let Some(p) = self.pending.take() {
-            self.truncate_to(p.first_row, &p.keys);
-        }
-    }
-
-    fn truncate_to(&mut self, row: usize, keys: &[u128]) {
-        for key in keys {
-            self.seen.remove(key);
-        }
-        self.time.truncate(row);
-        self.flags.truncate(row);
-        self.file.truncate(row);
-        for col in self.columns.all_mut() {
-            col.truncate(row);
-        }
-        self.event_id.truncate(row);
-        self.raw.truncate(row);
-    }
-
-    /// Adds an event of the open file, unless an identical event is already stored.
-    pub fn accept(&mut self, event: &Event<'_>) -> Result<(), StoreError> {
-        let file_id = FileId::try_from(self.files.len()).unwrap_or(FileId::MAX);
-        let row = self.len();
-        let Some(pending) = self.pending.as_mut() else {
-            return Err(StoreError::NoOpenFile);
-        };
-        if row >= MAX_ROWS {
-            return Err(StoreError::Full(row));
-        }
-        let key = dedupe_key(event);
-        match self.seen.entry(key) {
-            hashbrown::hash_map::Entry::Occupied(_) => {
-                pending.duplicates += 1;
-                return Ok(());
-            }
-            hashbrown::hash_map::Entry::Vacant(slot) => {
-                slot.insert(row as u32);
-                pending.keys.push(key);
+            if !file.discard {
+                self.files.push(FileEntry {
+                    path: file.path,
+                    summary: file.summary,
+                    added,
+                    duplicates,
+                });
             }
         }
-        let r = &event.record;
+        if self.order.len() != self.len() {
+            self.order.clear();
+        }
+    }
+
+    /// Copies one batch row unless its dedupe key is stored: `Some(true)` when added,
+    /// `Some(false)` for a duplicate, `None` when the store is full.
+    fn merge_row(
+        &mut self,
+        rows: &BatchRows,
+        (b, row): (usize, usize),
+        file_id: FileId,
+    ) -> Option<bool> {
+        let (batch, maps, base) = rows.batch(b)?;
+        if self.len() >= MAX_ROWS {
+            return None;
+        }
+        let key = *batch.keys.get(row)?;
+        if self.seen.insert(key, ()).is_some() {
+            return Some(false);
+        }
         self.time
-            .push(event.time.map_or(NO_TIME, |t| t.at.unix_millis()));
-        let mut flags = (Tri::from(r.read_only.0) as u8) << READ_ONLY_SHIFT
-            | (Tri::from(r.mfa_used()) as u8) << MFA_SHIFT
-            | (Tri::from(r.management_event.0) as u8) << MANAGEMENT_SHIFT;
-        if r.is_insight() {
-            flags |= INSIGHT_BIT;
-        }
-        self.flags.push(flags);
+            .push(batch.time.get(row).copied().unwrap_or(NO_TIME));
+        self.flags
+            .push(batch.flags.get(row).copied().unwrap_or(0xff));
         self.file.push(file_id);
-        let id = r.identity();
-        let c = &mut self.columns;
-        c.event_name.push(r.api_name());
-        c.event_source.push(r.api_source());
-        c.aws_region.push(r.aws_region.as_str());
-        c.source_ip.push(r.source_ip_address.as_str());
-        c.user.push(r.user_display().as_deref());
-        c.identity_type
-            .push(id.and_then(|i| i.identity_type.as_str()));
-        c.principal_arn.push(id.and_then(|i| i.arn.as_str()));
-        c.access_key_id
-            .push(id.and_then(|i| i.access_key_id.as_str()));
-        c.session_issuer
-            .push(r.session_issuer().and_then(|s| s.arn.as_str()));
-        c.account.push(r.account_id());
-        c.error_code.push(r.error_code.as_str());
-        c.error_message.push(r.error_message.as_str());
-        c.user_agent.push(r.user_agent.as_str());
-        c.event_type.push(r.event_type.as_str());
-        c.event_category.push(r.event_category.as_str());
-        self.event_id.push(r.event_id.as_str());
-        self.raw.push(event.raw.as_bytes());
-        Ok(())
+        for ((column, map), codes) in self.columns.iter_mut().zip(maps).zip(&batch.codes) {
+            let local = codes.get(row).copied().unwrap_or(0) as usize;
+            column.push_code(map.get(local).copied().unwrap_or(crate::dict::ABSENT));
+        }
+        self.event_id.push(batch.event_ids.get(row));
+        let at = batch.raw.get(row).copied().unwrap_or(RawRef {
+            block: 0,
+            start: 0,
+            end: 0,
+        });
+        self.raw.push(RawRef {
+            block: at.block.saturating_add(base),
+            ..at
+        });
+        Some(true)
     }
 
     /// Rows in time order (events without a time first), rebuilt if loads changed the store.
     pub fn time_order(&mut self) -> &[u32] {
-        if self.order_dirty || self.order.len() != self.len() {
+        if self.order.len() != self.len() {
             let mut order: Vec<u32> = (0..self.len() as u32).collect();
             let time = &self.time;
             order.sort_by_key(|&r| (time.get(r as usize).copied().unwrap_or(NO_TIME), r));
             self.order = order;
-            self.order_dirty = false;
         }
         &self.order
     }
@@ -370,9 +325,15 @@ impl Store {
             .map(Timestamp::from_unix_millis)
     }
 
-    /// The string columns.
-    pub fn columns(&self) -> &Columns {
-        &self.columns
+    /// A string column.
+    #[allow(clippy::indexing_slicing)] // one column per field: `Field::index` is always in range
+    pub fn column(&self, field: Field) -> &DictColumn {
+        &self.columns[field.index()]
+    }
+
+    /// The value of `field` at `row`.
+    pub fn value(&self, field: Field, row: usize) -> Option<&str> {
+        self.column(field).get(row)
     }
 
     /// `eventID` at `row`.
@@ -380,27 +341,23 @@ impl Store {
         self.event_id.get(row)
     }
 
+    fn flag(&self, row: usize, shift: u8) -> Tri {
+        Tri::from_bits(self.flags.get(row).map_or(2, |f| f >> shift))
+    }
+
     /// `readOnly` at `row`.
     pub fn read_only(&self, row: usize) -> Tri {
-        Tri::from_u8(
-            self.flags
-                .get(row)
-                .map_or(2, |f| (f >> READ_ONLY_SHIFT) & 3),
-        )
+        self.flag(row, READ_ONLY_SHIFT)
     }
 
     /// Whether MFA was used, at `row`.
     pub fn mfa_used(&self, row: usize) -> Tri {
-        Tri::from_u8(self.flags.get(row).map_or(2, |f| (f >> MFA_SHIFT) & 3))
+        self.flag(row, MFA_SHIFT)
     }
 
     /// `managementEvent` at `row`.
     pub fn management_event(&self, row: usize) -> Tri {
-        Tri::from_u8(
-            self.flags
-                .get(row)
-                .map_or(2, |f| (f >> MANAGEMENT_SHIFT) & 3),
-        )
+        self.flag(row, MANAGEMENT_SHIFT)
     }
 
     /// Whether the event at `row` is a CloudTrail Insights event.
@@ -420,30 +377,25 @@ impl Store {
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
+    /// The original records.
+    pub fn records(&self) -> &RawStore {
+        &self.raw
+    }
+
     /// Approximate heap bytes: the columns and indexes, and separately the compressed records.
     pub fn memory(&self) -> MemoryUse {
         let columns = self.time.capacity() * 8
             + self.flags.capacity()
             + self.file.capacity() * 4
-            + self
-                .columns
-                .all()
-                .iter()
-                .map(|c| c.heap_bytes())
-                .sum::<usize>()
+            + self.columns.iter().map(|c| c.heap_bytes()).sum::<usize>()
             + self.event_id.heap_bytes()
-            + self.seen.capacity() * 21
+            + self.seen.capacity() * 17
             + self.order.capacity() * 4;
         MemoryUse {
             columns_bytes: columns,
             records_bytes: self.raw.heap_bytes(),
             records_raw_bytes: self.raw.raw_bytes(),
         }
-    }
-
-    /// Events in files that failed are never stored; this counts the files by kind for the page.
-    pub fn kinds(&self) -> BTreeSet<FileKind> {
-        self.files.iter().map(|f| f.outcome.kind).collect()
     }
 }
 
@@ -458,31 +410,33 @@ pub struct MemoryUse {
     pub records_raw_bytes: u64,
 }
 
-impl EventSink for Store {
-    type Error = StoreError;
-    fn accept(&mut self, event: &Event<'_>) -> Result<(), StoreError> {
-        Store::accept(self, event)
-    }
-}
+#[cfg(test)]
+mod tests {
+    use trailscope_model::{ingest_bytes, Limits};
 
-/// Two records are the same event when they share `eventID`, time, name and source. CloudTrail
-/// gives every event its own ID, so copies of one event (an S3 log file and a lookup-events export
-/// of the same day) merge; fixtures that reuse an ID for different events stay apart. Records
-/// without an ID merge only when their JSON is byte-identical.
-fn dedupe_key(event: &Event<'_>) -> u128 {
-    let r = &event.record;
-    match r.event_id.non_empty() {
-        Some(id) => {
-            let time = event.time.map_or(NO_TIME, |t| t.at.unix_millis());
-            let mut hasher = Xxh3::new();
-            hasher.update(id.as_bytes());
-            hasher.update(&[0]);
-            hasher.update(&time.to_le_bytes());
-            hasher.update(r.event_name.as_str().unwrap_or("").as_bytes());
-            hasher.update(&[0]);
-            hasher.update(r.event_source.as_str().unwrap_or("").as_bytes());
-            hasher.digest128()
+    use super::*;
+
+    #[test]
+    fn batches_survive_their_binary_form() {
+        let log = br#"{"Records":[{"eventID":"1","eventName":"A","eventTime":"2024-01-01T00:00:00Z","awsRegion":"r"},{"eventID":"2","eventName":"B","userIdentity":{"type":"Root"}}]}"#;
+        let mut builder = BatchBuilder::new();
+        let outcome = ingest_bytes(log, Limits::default(), &mut builder);
+        let batch = builder.take();
+        let bytes = batch.to_bytes();
+        let back = EventBatch::from_bytes(&bytes).unwrap();
+        assert_eq!(back, batch);
+        for cut in [0, 3, 10, bytes.len() / 2, bytes.len() - 1] {
+            assert!(EventBatch::from_bytes(&bytes[..cut]).is_err());
         }
-        None => xxh3_128(event.raw.as_bytes()) ^ 1,
+        let mut store = Store::new();
+        store.add_file("a", FileSummary::from(&outcome), vec![back]);
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.value(Field::User, 1), Some("root"));
+        assert_eq!(
+            store.raw(0).as_deref(),
+            Some(
+                r#"{"eventID":"1","eventName":"A","eventTime":"2024-01-01T00:00:00Z","awsRegion":"r"}"#
+            )
+        );
     }
 }

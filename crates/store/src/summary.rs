@@ -3,7 +3,9 @@
 use trailscope_model::Timestamp;
 
 use crate::dict::{DictColumn, ABSENT};
-use crate::store::{Store, NO_TIME};
+use crate::field::Field;
+use crate::row::NO_TIME;
+use crate::store::Store;
 
 /// What was loaded, in numbers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,16 +57,16 @@ impl Store {
             t.first_event_time = Some(Timestamp::from_unix_millis(first));
             t.last_event_time = Some(Timestamp::from_unix_millis(last));
         }
-        t.accounts = distinct_values(&self.columns.account);
-        t.regions = distinct_values(&self.columns.aws_region);
+        t.accounts = distinct_values(self.column(Field::Account));
+        t.regions = distinct_values(self.column(Field::AwsRegion));
         for file in self.files() {
             t.files += 1;
             t.duplicates += file.duplicates;
-            t.stored_bytes += file.outcome.stored_bytes;
-            t.text_bytes += file.outcome.text_bytes;
-            if file.outcome.error.is_some() {
+            t.stored_bytes += file.summary.stored_bytes;
+            t.text_bytes += file.summary.text_bytes;
+            if file.summary.error.is_some() {
                 t.failed_files += 1;
-            } else if file.outcome.skipped_records > 0 || !file.outcome.warnings.is_empty() {
+            } else if file.summary.skipped_records > 0 || !file.summary.warnings.is_empty() {
                 t.files_with_warnings += 1;
             }
         }

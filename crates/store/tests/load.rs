@@ -9,7 +9,7 @@
 
 use proptest::prelude::*;
 use trailscope_model::{ingest_bytes, Limits};
-use trailscope_store::{Store, TimeOrder};
+use trailscope_store::{BatchBuilder, FileRows, FileSummary, Store, TimeOrder};
 
 fn event(id: &str, minute: u32, name: &str, account: &str, region: &str) -> String {
     format!(
@@ -22,9 +22,7 @@ fn log(events: &[String]) -> Vec<u8> {
 }
 
 fn load(store: &mut Store, path: &str, bytes: &[u8]) {
-    store.begin_file(path);
-    let outcome = ingest_bytes(bytes, Limits::default(), store);
-    store.end_file(outcome);
+    store.load(path, |batch| ingest_bytes(bytes, Limits::default(), batch));
 }
 
 #[test]
@@ -49,7 +47,7 @@ fn failed_files_leave_nothing_behind() {
         (1, 1, 2)
     );
     assert_eq!(totals.accounts, ["111"]);
-    // Its events can still load from a good copy: the dedupe index was rolled back too.
+    // Its events can still load from a good copy: nothing of the broken file was indexed.
     load(
         &mut store,
         "fixed.json",
@@ -145,4 +143,60 @@ proptest! {
         prop_assert_eq!((t.events, t.duplicates, t.failed_files), (4, 1, 1));
         prop_assert_eq!(t.accounts, vec!["1".to_string(), "2".to_string(), "3".to_string()]);
     }
+}
+
+#[test]
+fn several_files_in_one_run_of_batches() {
+    // Three files parsed into one builder; the middle one fails half-way and the last is
+    // discarded (a cancelled read): only the first file's events may be stored.
+    let mut builder = BatchBuilder::new();
+    let good = ingest_bytes(
+        &log(&[event("1", 1, "A", "1", "r"), event("2", 2, "B", "1", "r")]),
+        Limits::default(),
+        &mut builder,
+    );
+    let mut broken = log(&[event("3", 3, "C", "1", "r"), event("4", 4, "D", "1", "r")]);
+    broken.truncate(broken.len() - 3);
+    let before = builder.len();
+    let bad = ingest_bytes(&broken, Limits::default(), &mut builder);
+    let bad_rows = (builder.len() - before) as u64;
+    assert!(
+        bad_rows > 0,
+        "the broken file's first records were parsed before the damage"
+    );
+    let first = builder.take();
+    let cancelled = ingest_bytes(
+        &log(&[event("5", 5, "E", "1", "r")]),
+        Limits::default(),
+        &mut builder,
+    );
+    let second = builder.take();
+    let mut store = Store::new();
+    store.add_files(
+        vec![
+            FileRows {
+                path: "good".into(),
+                summary: FileSummary::from(&good),
+                rows: 2,
+                discard: false,
+            },
+            FileRows {
+                path: "bad".into(),
+                summary: FileSummary::from(&bad),
+                rows: bad_rows,
+                discard: false,
+            },
+            FileRows {
+                path: "cancelled".into(),
+                summary: FileSummary::from(&cancelled),
+                rows: 1,
+                discard: true,
+            },
+        ],
+        vec![first, second],
+    );
+    assert_eq!(store.len(), 2);
+    let paths: Vec<&str> = store.files().iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["good", "bad"]);
+    assert_eq!(store.totals().failed_files, 1);
 }

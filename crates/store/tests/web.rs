@@ -22,9 +22,9 @@ fn loads_dedupes_and_pages_in_the_browser() {
     let log = format!(r#"{{"Records":[{}]}}"#, records.join(","));
     let mut store = Store::new();
     for path in ["a.json", "b.json"] {
-        store.begin_file(path);
-        let outcome = ingest_bytes(log.as_bytes(), Limits::default(), &mut store);
-        store.end_file(outcome);
+        store.load(path, |batch| {
+            ingest_bytes(log.as_bytes(), Limits::default(), batch)
+        });
     }
     let totals = store.totals();
     assert_eq!((totals.events, totals.duplicates), (3000, 3000));

@@ -1,0 +1,568 @@
+//! The parser role: reads the packs of files it is given into event batches and sends them to the
+//! store worker. Several parsers run at once, one per core.
+//!
+//! A pack is one `Blob` made of many files back to back. The parser reads it in large ranges,
+//! always a couple ahead, and cuts the ranges into files by their sizes, so ten thousand small log
+//! files cost a few hundred reads instead of ten thousand. Files are gathered into shared batches
+//! and sent every few tens of milliseconds, so the store interns each batch's values once.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{Cursor, Read, Seek};
+use std::rc::Rc;
+
+use js_sys::{Array, Reflect};
+use trailscope_model::{
+    is_os_metadata, packaging, Event, EventSink, FileIngestor, FileKind, FileOutcome, IngestError,
+    Limits, Packaging, ZipWalker,
+};
+use trailscope_protocol::{
+    summary_to_wire, InputDone, PackedInput, ParseEvent, ParseRequest, Parsed, ParsedFile,
+    RequestId,
+};
+use trailscope_store::{BatchBuilder, EventBatch, FileSummary};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, MessagePort};
+
+use super::blob::{BlobReader, ChunkRead};
+use super::{now_millis, post_to_page, yield_now};
+
+/// Bytes of a pack read per request.
+const RANGE_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+/// Ranges read ahead of the one being parsed.
+const READ_AHEAD: usize = 2;
+/// How often progress goes to the page, and parsed files to the store.
+const SEND_EVERY_MILLIS: f64 = 100.0;
+/// How long the parser works before it lets messages (a cancel, more files) in.
+const YIELD_EVERY_MILLIS: f64 = 40.0;
+/// Events per batch: bounds the size of one message to the store.
+const EVENTS_PER_BATCH: usize = 50_000;
+/// Bytes of a file's start needed to tell a ZIP archive.
+const SNIFF_BYTES: usize = 4;
+
+/// A pack waiting to be read.
+struct Pack {
+    blob: Blob,
+    inputs: Vec<PackedInput>,
+}
+
+/// Everything a parser holds between messages.
+pub(crate) struct ParserState {
+    index: u32,
+    port: MessagePort,
+    load: Option<RequestId>,
+    packs: VecDeque<Pack>,
+    running: bool,
+    cancel: bool,
+    bytes_total: u64,
+    bytes_done: u64,
+    last_progress: f64,
+    last_yield: f64,
+}
+
+impl ParserState {
+    pub(crate) fn new(index: u32, port: MessagePort) -> Self {
+        ParserState {
+            index,
+            port,
+            load: None,
+            packs: VecDeque::new(),
+            running: false,
+            cancel: false,
+            bytes_total: 0,
+            bytes_done: 0,
+            last_progress: 0.0,
+            last_yield: 0.0,
+        }
+    }
+}
+
+/// Handles a message from the page.
+pub(crate) fn handle(state: &Rc<RefCell<ParserState>>, data: &JsValue) {
+    let message = Reflect::get(data, &"request".into()).unwrap_or(JsValue::UNDEFINED);
+    let request: ParseRequest = match serde_wasm_bindgen::from_value(message) {
+        Ok(r) => r,
+        Err(e) => {
+            web_sys::console::error_1(
+                &format!("trailscope parser: unreadable request: {e}").into(),
+            );
+            return;
+        }
+    };
+    match request {
+        ParseRequest::Parse { load, inputs } => {
+            let Some(blob) = Reflect::get(data, &"pack".into())
+                .ok()
+                .and_then(|b| b.dyn_into::<Blob>().ok())
+            else {
+                web_sys::console::error_1(&"trailscope parser: a pack without its blob".into());
+                return;
+            };
+            let mut st = state.borrow_mut();
+            if st.load != Some(load) {
+                st.load = Some(load);
+                st.cancel = false;
+                st.bytes_total = 0;
+                st.bytes_done = 0;
+            }
+            st.bytes_total += inputs.iter().map(|i| i.size).sum::<u64>();
+            st.packs.push_back(Pack { blob, inputs });
+            if !st.running {
+                st.running = true;
+                drop(st);
+                wasm_bindgen_futures::spawn_local(run(state.clone(), load));
+            }
+        }
+        ParseRequest::Cancel { load } => {
+            let mut st = state.borrow_mut();
+            if st.load == Some(load) {
+                st.cancel = true;
+            }
+        }
+    }
+}
+
+/// Files read but not yet sent to the store, with their batches.
+struct Outgoing {
+    load: RequestId,
+    builder: BatchBuilder,
+    batches: Vec<EventBatch>,
+    /// Rows added so far (only differences matter: a file's rows are the growth while it is read).
+    rows: u64,
+    files: Vec<ParsedFile>,
+    inputs_done: Vec<InputDone>,
+    last_send: f64,
+}
+
+impl Outgoing {
+    fn new(load: RequestId) -> Self {
+        Outgoing {
+            load,
+            builder: BatchBuilder::new(),
+            batches: Vec::new(),
+            rows: 0,
+            files: Vec::new(),
+            inputs_done: Vec::new(),
+            last_send: now_millis(),
+        }
+    }
+
+    /// Records a file whose rows were added since `rows_before`.
+    fn file(
+        &mut self,
+        input: u32,
+        path: &str,
+        outcome: &FileOutcome,
+        rows_before: u64,
+        discard: bool,
+    ) {
+        let summary = summary_to_wire(&FileSummary::from(outcome));
+        let rows = self.rows - rows_before;
+        self.files.push(ParsedFile {
+            input,
+            path: path.to_string(),
+            summary,
+            rows,
+            discard,
+        });
+    }
+
+    fn failed(&mut self, input: u32, path: &str, kind: FileKind, error: IngestError) {
+        let rows = self.rows;
+        self.file(input, path, &FileOutcome::failed(kind, error), rows, false);
+    }
+
+    /// Sends what has been gathered, when enough time has passed or `force`.
+    fn send(&mut self, state: &Rc<RefCell<ParserState>>, force: bool) {
+        let due = now_millis() - self.last_send >= SEND_EVERY_MILLIS;
+        if !force && !due && self.builder.len() < EVENTS_PER_BATCH {
+            return;
+        }
+        if self.files.is_empty() && self.inputs_done.is_empty() {
+            return;
+        }
+        if !self.builder.is_empty() {
+            self.batches.push(self.builder.take());
+        }
+        let parsed = Parsed {
+            load: self.load,
+            files: std::mem::take(&mut self.files),
+            inputs_done: std::mem::take(&mut self.inputs_done),
+        };
+        let batches = std::mem::take(&mut self.batches);
+        self.last_send = now_millis();
+        let Ok(encoded) = serde_wasm_bindgen::to_value(&parsed) else {
+            return;
+        };
+        let message = js_sys::Object::new();
+        let _ = Reflect::set(&message, &"parsed".into(), &encoded);
+        let buffers = Array::new();
+        for batch in &batches {
+            buffers.push(&js_sys::Uint8Array::from(batch.to_bytes().as_slice()).buffer());
+        }
+        let _ = Reflect::set(&message, &"batches".into(), &buffers);
+        // The batches move to the store worker without a copy.
+        if let Err(e) = state
+            .borrow()
+            .port
+            .post_message_with_transferable(&message, &buffers)
+        {
+            web_sys::console::error_2(&"trailscope parser: cannot reach the store".into(), &e);
+        }
+    }
+}
+
+impl EventSink for Outgoing {
+    type Error = std::convert::Infallible;
+    fn accept(&mut self, event: &Event<'_>) -> Result<(), Self::Error> {
+        self.builder.push(event);
+        self.rows += 1;
+        if self.builder.len() >= EVENTS_PER_BATCH {
+            self.batches.push(self.builder.take());
+        }
+        Ok(())
+    }
+}
+
+fn report(state: &Rc<RefCell<ParserState>>, load: RequestId, force: bool) {
+    let mut st = state.borrow_mut();
+    let now = now_millis();
+    if !force && now - st.last_progress < SEND_EVERY_MILLIS {
+        return;
+    }
+    st.last_progress = now;
+    post_to_page(&ParseEvent::Progress {
+        load,
+        parser: st.index,
+        bytes_done: st.bytes_done,
+        bytes_total: st.bytes_total.max(st.bytes_done),
+    });
+}
+
+async fn maybe_yield(state: &Rc<RefCell<ParserState>>) {
+    let last = state.borrow().last_yield;
+    if now_millis() - last > YIELD_EVERY_MILLIS {
+        yield_now().await;
+        state.borrow_mut().last_yield = now_millis();
+    }
+}
+
+/// Reads a pack front to back, in large ranges requested ahead of need.
+struct PackReader {
+    blob: Blob,
+    size: f64,
+    /// Next byte to request.
+    requested: f64,
+    inflight: VecDeque<ChunkRead>,
+    /// The range being consumed, and how much of it is consumed.
+    current: Vec<u8>,
+    used: usize,
+}
+
+impl PackReader {
+    fn new(blob: Blob) -> Self {
+        let size = blob.size();
+        let mut reader = PackReader {
+            blob,
+            size,
+            requested: 0.0,
+            inflight: VecDeque::new(),
+            current: Vec::new(),
+            used: 0,
+        };
+        reader.request();
+        reader
+    }
+
+    fn request(&mut self) {
+        while self.inflight.len() < READ_AHEAD && self.requested < self.size {
+            let end = (self.requested + RANGE_BYTES).min(self.size);
+            self.inflight
+                .push_back(ChunkRead::start(&self.blob, self.requested, end));
+            self.requested = end;
+        }
+    }
+
+    /// Up to `max` next bytes (fewer at a range end); empty at the end of the pack.
+    async fn piece(&mut self, max: usize) -> Result<&[u8], String> {
+        if self.used >= self.current.len() {
+            let Some(next) = self.inflight.pop_front() else {
+                return Ok(&[]);
+            };
+            self.request();
+            self.current = next.finish().await?;
+            self.used = 0;
+        }
+        let start = self.used;
+        let end = (start + max).min(self.current.len());
+        self.used = end;
+        Ok(self.current.get(start..end).unwrap_or_default())
+    }
+
+    /// Moves past `n` bytes; bytes not yet requested are never read.
+    async fn skip(&mut self, mut n: u64) -> Result<(), String> {
+        loop {
+            let buffered = self.current.len().saturating_sub(self.used) as u64;
+            if n <= buffered {
+                self.used += n as usize;
+                return Ok(());
+            }
+            n -= buffered;
+            self.used = self.current.len();
+            let Some(next) = self.inflight.pop_front() else {
+                self.requested = (self.requested + n as f64).min(self.size);
+                self.request();
+                return Ok(());
+            };
+            self.current = next.finish().await?;
+            self.used = 0;
+            self.request();
+        }
+    }
+}
+
+/// Reads the queued packs until none is left. Runs as a task on the worker's event loop.
+async fn run(state: Rc<RefCell<ParserState>>, load: RequestId) {
+    let limits = Limits::default();
+    let mut out = Outgoing::new(load);
+    loop {
+        let Some(pack) = state.borrow_mut().packs.pop_front() else {
+            break;
+        };
+        let mut reader = PackReader::new(pack.blob.clone());
+        let mut offset = 0u64;
+        for input in pack.inputs {
+            let before = state.borrow().bytes_done;
+            let read = if state.borrow().cancel {
+                false
+            } else if is_os_metadata(&input.path) {
+                let _ = reader.skip(input.size).await;
+                true
+            } else {
+                read_input(
+                    &state,
+                    &mut out,
+                    &mut reader,
+                    &pack.blob,
+                    offset,
+                    &input,
+                    limits,
+                )
+                .await
+                .is_ok()
+            };
+            out.inputs_done.push(InputDone {
+                input: input.number,
+                path: input.path,
+                read,
+            });
+            offset += input.size;
+            state.borrow_mut().bytes_done = before + input.size;
+            out.send(&state, false);
+            report(&state, load, false);
+        }
+    }
+    out.send(&state, true);
+    state.borrow_mut().running = false;
+    report(&state, load, true);
+}
+
+/// The load was cancelled while this input was being read.
+struct Cancelled;
+
+async fn read_input(
+    state: &Rc<RefCell<ParserState>>,
+    out: &mut Outgoing,
+    reader: &mut PackReader,
+    pack: &Blob,
+    offset: u64,
+    input: &PackedInput,
+    limits: Limits,
+) -> Result<(), Cancelled> {
+    let (number, path, size) = (input.number, input.path.as_str(), input.size);
+    let rows_before = out.rows;
+    let mut remaining = size;
+    // The first bytes decide between a ZIP archive and everything else.
+    let mut head = Vec::new();
+    while (head.len() as u64) < size.min(SNIFF_BYTES as u64) {
+        match reader
+            .piece((size - head.len() as u64).min(SNIFF_BYTES as u64) as usize)
+            .await
+        {
+            Ok([]) => break,
+            Ok(piece) => head.extend_from_slice(piece),
+            Err(e) => {
+                out.failed(number, path, FileKind::Unknown, IngestError::Read(e));
+                return Ok(());
+            }
+        }
+    }
+    remaining -= head.len() as u64;
+    if packaging(&head) == Packaging::Zip {
+        let _ = reader.skip(remaining).await;
+        let slice = pack.slice_with_f64_and_f64(offset as f64, (offset + size) as f64);
+        return match slice
+            .map_err(super::blob::js_message)
+            .and_then(BlobReader::new)
+        {
+            Ok(blob_reader) => read_zip(state, out, number, path, blob_reader, limits, 0).await,
+            Err(e) => {
+                out.failed(number, path, FileKind::Zip, IngestError::Read(e));
+                Ok(())
+            }
+        };
+    }
+    let mut ingestor = FileIngestor::new(limits);
+    let mut fed = ingestor.feed(&head, out);
+    let bytes_before = state.borrow().bytes_done;
+    while fed.is_ok() && remaining > 0 {
+        let piece = match reader
+            .piece(remaining.min(RANGE_BYTES as u64) as usize)
+            .await
+        {
+            Ok([]) => break,
+            Ok(piece) => piece,
+            Err(e) => {
+                fed = Err(IngestError::Read(e));
+                break;
+            }
+        };
+        remaining -= piece.len() as u64;
+        fed = ingestor.feed(piece, out);
+        state.borrow_mut().bytes_done = bytes_before + (size - remaining);
+        report(state, out.load, false);
+        maybe_yield(state).await;
+        if state.borrow().cancel {
+            let _ = reader.skip(remaining).await;
+            out.file(
+                number,
+                path,
+                &ingestor.fail(IngestError::Read("cancelled".into())),
+                rows_before,
+                true,
+            );
+            return Err(Cancelled);
+        }
+    }
+    let outcome = match fed {
+        Ok(()) => ingestor.finish(out),
+        Err(e) => {
+            let _ = reader.skip(remaining).await;
+            ingestor.fail(e)
+        }
+    };
+    out.file(number, path, &outcome, rows_before, false);
+    Ok(())
+}
+
+/// Reads a ZIP archive entry by entry. Boxed because nested archives recurse.
+fn read_zip<'a, R: Read + Seek + 'a>(
+    state: &'a Rc<RefCell<ParserState>>,
+    out: &'a mut Outgoing,
+    number: u32,
+    path: &'a str,
+    reader: R,
+    limits: Limits,
+    depth: u8,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Cancelled>> + 'a>> {
+    Box::pin(async move {
+        if depth >= limits.max_archive_depth {
+            let msg = format!(
+                "ZIP archives nested deeper than {} levels",
+                limits.max_archive_depth
+            );
+            out.failed(number, path, FileKind::Zip, IngestError::Archive(msg));
+            return Ok(());
+        }
+        let mut walker = match ZipWalker::open(reader, limits) {
+            Ok(w) => w,
+            Err(e) => {
+                out.failed(number, path, FileKind::Zip, e);
+                return Ok(());
+            }
+        };
+        while let Some(entry) = walker.next_entry() {
+            let mut entry = match entry {
+                Ok(entry) => entry,
+                Err((name, e)) => {
+                    out.failed(number, &format!("{path}/{name}"), FileKind::Unknown, e);
+                    continue;
+                }
+            };
+            let entry_path = format!("{path}/{}", entry.path);
+            let mut buf = vec![0u8; 1 << 20];
+            let mut n = match entry.reader.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    let msg = format!("cannot read this ZIP entry: {e}");
+                    out.failed(
+                        number,
+                        &entry_path,
+                        FileKind::Unknown,
+                        IngestError::Archive(msg),
+                    );
+                    continue;
+                }
+            };
+            if packaging(buf.get(..n).unwrap_or_default()) == Packaging::Zip {
+                // A nested archive needs random access: read it into memory, within a cap.
+                let mut bytes = buf.get(..n).unwrap_or_default().to_vec();
+                let cap = limits.max_nested_archive_bytes;
+                let read = (&mut entry.reader).take(cap + 1).read_to_end(&mut bytes);
+                if read.is_err() || bytes.len() as u64 > cap {
+                    let msg = format!("nested ZIP archive unreadable or larger than {cap} bytes");
+                    out.failed(
+                        number,
+                        &entry_path,
+                        FileKind::Zip,
+                        IngestError::Archive(msg),
+                    );
+                } else {
+                    read_zip(
+                        state,
+                        out,
+                        number,
+                        &entry_path,
+                        Cursor::new(bytes),
+                        limits,
+                        depth + 1,
+                    )
+                    .await?;
+                }
+                continue;
+            }
+            let rows_before = out.rows;
+            let mut ingestor = FileIngestor::for_archive_entry(limits, entry.compressed_size);
+            let outcome = loop {
+                if n == 0 {
+                    break ingestor.finish(out);
+                }
+                if let Err(e) = ingestor.feed(buf.get(..n).unwrap_or_default(), out) {
+                    break ingestor.fail(e);
+                }
+                maybe_yield(state).await;
+                if state.borrow().cancel {
+                    out.file(
+                        number,
+                        &entry_path,
+                        &ingestor.fail(IngestError::Read("cancelled".into())),
+                        rows_before,
+                        true,
+                    );
+                    return Err(Cancelled);
+                }
+                n = match entry.reader.read(&mut buf) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        break ingestor.fail(IngestError::Archive(format!(
+                            "cannot read this ZIP entry: {e}"
+                        )))
+                    }
+                };
+            };
+            out.file(number, &entry_path, &outcome, rows_before, false);
+        }
+        Ok(())
+    })
+}

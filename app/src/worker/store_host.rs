@@ -1,0 +1,233 @@
+//! The store role: owns the event store, merges the files the parsers send, and answers the
+//! page's requests.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Reflect, Uint8Array};
+use trailscope_protocol::{
+    file_row, summary_from_wire, FileRow, Parsed, Request, RequestId, Response,
+};
+use trailscope_store::{EventBatch, FileRows, Store, TimeOrder};
+use wasm_bindgen::prelude::*;
+
+use super::{now_millis, post_to_page};
+
+/// How often progress goes to the page.
+const PROGRESS_EVERY_MILLIS: f64 = 100.0;
+
+/// The load in progress.
+struct Load {
+    id: RequestId,
+    expected: u64,
+    done: u64,
+    not_read: Vec<String>,
+    cancelled: bool,
+    started: f64,
+}
+
+/// Everything the store worker holds between messages.
+#[derive(Default)]
+pub(crate) struct StoreHost {
+    store: Store,
+    load: Option<Load>,
+    reported_files: usize,
+    last_progress: f64,
+    /// Parser messages that overtook their load's `BeginLoad` (the page posts that first, but
+    /// messages on different channels may arrive in any order).
+    early: Vec<JsValue>,
+}
+
+/// Handles a request from the page.
+pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
+    let message = Reflect::get(data, &"request".into()).unwrap_or(JsValue::UNDEFINED);
+    let request: Request = match serde_wasm_bindgen::from_value(message) {
+        Ok(r) => r,
+        Err(e) => {
+            web_sys::console::error_1(&format!("trailscope store: unreadable request: {e}").into());
+            return;
+        }
+    };
+    let mut h = host.borrow_mut();
+    match request {
+        Request::BeginLoad { id, total_files } => {
+            if h.load.is_some() {
+                post_to_page(&Response::Failed {
+                    id,
+                    message: "a load is already running".into(),
+                });
+                return;
+            }
+            h.load = Some(Load {
+                id,
+                expected: total_files,
+                done: 0,
+                not_read: Vec::new(),
+                cancelled: false,
+                started: now_millis(),
+            });
+            let early = std::mem::take(&mut h.early);
+            drop(h);
+            for data in &early {
+                handle_parsed(host, data);
+            }
+            host.borrow_mut().finish_if_done();
+        }
+        Request::Cancel { id, withheld } => {
+            if let Some(load) = h.load.as_mut().filter(|l| l.id == id) {
+                load.cancelled = true;
+                load.expected = load.expected.saturating_sub(withheld);
+            }
+            h.finish_if_done();
+        }
+        Request::Page {
+            id,
+            offset,
+            limit,
+            newest_first,
+        } => {
+            let order = if newest_first {
+                TimeOrder::NewestFirst
+            } else {
+                TimeOrder::OldestFirst
+            };
+            let offset_rows = usize::try_from(offset).unwrap_or(usize::MAX);
+            let rows = h.store.page(offset_rows, limit as usize, order);
+            let total = h.store.len() as u64;
+            let rows = rows.into_iter().map(trailscope_protocol::row).collect();
+            post_to_page(&Response::Page {
+                id,
+                offset,
+                rows,
+                total,
+            });
+        }
+        Request::Record { id, row } => match h.store.raw(row as usize) {
+            Some(json) => post_to_page(&Response::Record { id, row, json }),
+            None => post_to_page(&Response::Failed {
+                id,
+                message: format!("no event at row {row}"),
+            }),
+        },
+        Request::Reset { id } => {
+            if h.load.is_some() {
+                post_to_page(&Response::Failed {
+                    id,
+                    message: "cannot clear while loading; cancel first".into(),
+                });
+                return;
+            }
+            h.store = Store::new();
+            h.reported_files = 0;
+            post_to_page(&Response::ResetDone { id });
+        }
+    }
+}
+
+/// Handles files (and inputs' ends) from a parser.
+pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
+    let message = Reflect::get(data, &"parsed".into()).unwrap_or(JsValue::UNDEFINED);
+    let parsed: Parsed = match serde_wasm_bindgen::from_value(message) {
+        Ok(p) => p,
+        Err(e) => {
+            web_sys::console::error_1(
+                &format!("trailscope store: unreadable parser message: {e}").into(),
+            );
+            return;
+        }
+    };
+    let mut h = host.borrow_mut();
+    let Some(load) = h.load.as_ref().map(|l| l.id) else {
+        h.early.push(data.clone());
+        return;
+    };
+    if parsed.load != load {
+        return; // a straggler of an earlier load
+    }
+    let buffers = Reflect::get(data, &"batches".into())
+        .map(|v| Array::from(&v))
+        .unwrap_or_default();
+    let mut batches = Vec::with_capacity(buffers.length() as usize);
+    let mut damaged = None;
+    for buffer in buffers.iter() {
+        match EventBatch::from_bytes(&Uint8Array::new(&buffer).to_vec()) {
+            Ok(batch) => batches.push(batch),
+            Err(e) => damaged = Some(e.to_string()),
+        }
+    }
+    let files = parsed
+        .files
+        .into_iter()
+        .map(|f| {
+            let mut summary = summary_from_wire(f.summary);
+            if let Some(e) = &damaged {
+                // Rows cannot be matched to files once a batch is lost: fail them all.
+                summary.error.get_or_insert_with(|| e.clone());
+            }
+            FileRows {
+                path: f.path,
+                summary,
+                rows: f.rows,
+                discard: f.discard,
+            }
+        })
+        .collect();
+    h.store.add_files(files, batches);
+    if let Some(current) = h.load.as_mut() {
+        for done in parsed.inputs_done {
+            current.done += 1;
+            if !done.read {
+                current.not_read.push(done.path);
+            }
+        }
+    }
+    h.report(false);
+    h.finish_if_done();
+}
+
+impl StoreHost {
+    fn report(&mut self, force: bool) {
+        let now = now_millis();
+        if !force && now - self.last_progress < PROGRESS_EVERY_MILLIS {
+            return;
+        }
+        self.last_progress = now;
+        let Some(load) = &self.load else { return };
+        let files: Vec<FileRow> = self
+            .store
+            .files()
+            .iter()
+            .enumerate()
+            .skip(self.reported_files)
+            .map(|(i, f)| file_row(u32::try_from(i).unwrap_or(u32::MAX), f))
+            .collect();
+        self.reported_files = self.store.files().len();
+        if !files.is_empty() {
+            post_to_page(&Response::FilesDone { id: load.id, files });
+        }
+        post_to_page(&Response::Progress {
+            id: load.id,
+            files_done: load.done,
+            events: self.store.len() as u64,
+        });
+    }
+
+    fn finish_if_done(&mut self) {
+        let done = self.load.as_ref().is_some_and(|l| l.done >= l.expected);
+        if !done {
+            return;
+        }
+        self.report(true);
+        let Some(load) = self.load.take() else { return };
+        // Sort now, while the page waits for the load anyway, rather than on the first page.
+        self.store.time_order();
+        let totals = trailscope_protocol::totals(&self.store.totals(), self.store.memory());
+        post_to_page(&Response::LoadDone {
+            id: load.id,
+            cancelled: load.cancelled,
+            not_read: load.not_read,
+            totals,
+            elapsed_millis: now_millis() - load.started,
+        });
+    }
+}
