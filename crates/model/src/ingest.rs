@@ -202,6 +202,9 @@ enum Decoder {
 enum TextParser {
     Sniff(Vec<u8>),
     Json(Box<Splitter>),
+    /// CloudWatch Logs' export to S3: each line is `<ISO time> <event JSON>`. `true` while the
+    /// current line's time prefix is being skipped.
+    Timestamped(bool, Box<Splitter>),
     Csv(Box<CsvHistory>),
 }
 
@@ -573,13 +576,28 @@ fn parser_feed<S: EventSink>(
             }
             Ok(())
         }
-        TextParser::Json(splitter) => {
-            let res = splitter.feed(bytes, &mut |piece: Piece<'_>| on_piece(state, piece, sink));
-            match res {
-                Ok(()) => Ok(()),
-                Err(SplitFeedError::Split(e)) => Err(IngestError::Json(e).into()),
-                Err(SplitFeedError::Consumer(stop)) => Err(stop),
+        TextParser::Json(splitter) => split_feed(splitter, state, bytes, sink),
+        TextParser::Timestamped(in_prefix, splitter) => {
+            let mut rest = bytes;
+            while !rest.is_empty() {
+                if *in_prefix {
+                    // Skip the time up to the first space (a line without one is all prefix).
+                    match memchr::memchr2(b' ', b'\n', rest) {
+                        Some(i) => {
+                            *in_prefix = rest.get(i) == Some(&b'\n');
+                            rest = rest.get(i + 1..).unwrap_or_default();
+                        }
+                        None => rest = &[],
+                    }
+                } else {
+                    let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+                    let (line, tail) = rest.split_at(end);
+                    split_feed(splitter, state, line, sink)?;
+                    *in_prefix = line.last() == Some(&b'\n');
+                    rest = tail;
+                }
             }
+            Ok(())
         }
         TextParser::Csv(csv) => csv
             .feed(bytes, &mut |event: Event<'_>| {
@@ -589,6 +607,19 @@ fn parser_feed<S: EventSink>(
                 crate::csv_history::CsvFeedError::Csv(e) => Stop::Input(e.into()),
                 crate::csv_history::CsvFeedError::Consumer(stop) => stop,
             }),
+    }
+}
+
+fn split_feed<S: EventSink>(
+    splitter: &mut Splitter,
+    state: &mut Progress,
+    bytes: &[u8],
+    sink: &mut S,
+) -> Result<(), Stop> {
+    match splitter.feed(bytes, &mut |piece: Piece<'_>| on_piece(state, piece, sink)) {
+        Ok(()) => Ok(()),
+        Err(SplitFeedError::Split(e)) => Err(IngestError::Json(e).into()),
+        Err(SplitFeedError::Consumer(stop)) => Err(stop),
     }
 }
 
@@ -651,7 +682,7 @@ fn parser_finish<S: EventSink>(
     }
     match parser {
         TextParser::Sniff(_) => Ok(()),
-        TextParser::Json(splitter) => {
+        TextParser::Json(splitter) | TextParser::Timestamped(_, splitter) => {
             match splitter.finish(&mut |piece| on_piece(state, piece, sink)) {
                 Ok(()) => Ok(()),
                 Err(SplitFeedError::Split(e)) => Err(IngestError::Json(e).into()),
@@ -704,6 +735,17 @@ fn choose_parser(parser: &mut TextParser, state: &mut Progress, head: &[u8]) -> 
         })));
         return Ok(());
     }
+    if is_timestamped_json(head.get(start..).unwrap_or_default()) {
+        state.kind.saw_cloudwatch_export();
+        *parser = TextParser::Timestamped(
+            true,
+            Box::new(Splitter::new(SplitLimits {
+                max_depth: state.limits.max_depth,
+                max_record_bytes: state.limits.max_record_bytes,
+            })),
+        );
+        return Ok(());
+    }
     if looks_binary(head) {
         let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
         return Err(IngestError::Binary(shown.join(" ")).into());
@@ -716,6 +758,17 @@ fn choose_parser(parser: &mut TextParser, state: &mut Progress, head: &[u8]) -> 
     let text = String::from_utf8_lossy(head.get(start..).unwrap_or_default());
     let first_line: String = text.lines().next().unwrap_or("").chars().take(60).collect();
     Err(IngestError::UnknownText(first_line).into())
+}
+
+/// `2024-02-29T00:00:00.000Z {"eventVersion":...`: a line of CloudWatch Logs' S3 export.
+fn is_timestamped_json(text: &[u8]) -> bool {
+    let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let date_like = line.get(..11).is_some_and(|d| {
+        d.iter().take(4).all(u8::is_ascii_digit)
+            && d.get(4) == Some(&b'-')
+            && d.get(10) == Some(&b'T')
+    });
+    date_like && memchr::memmem::find(line, b" {").is_some()
 }
 
 fn looks_binary(head: &[u8]) -> bool {

@@ -107,6 +107,7 @@ pub(crate) struct KindTracker {
     top_objects: u64,
     digest: bool,
     csv: bool,
+    cloudwatch_export: bool,
     events: u64,
     insights: u64,
     envelopes: [u64; 5],
@@ -123,6 +124,10 @@ impl KindTracker {
 
     pub(crate) fn saw_digest(&mut self) {
         self.digest = true;
+    }
+
+    pub(crate) fn saw_cloudwatch_export(&mut self) {
+        self.cloudwatch_export = true;
     }
 
     pub(crate) fn saw_csv(&mut self) {
@@ -164,6 +169,9 @@ impl KindTracker {
     pub(crate) fn kind(&self) -> FileKind {
         if self.csv {
             return FileKind::EventHistoryCsv;
+        }
+        if self.cloudwatch_export {
+            return FileKind::CloudWatchLogs;
         }
         if self.digest && self.events == 0 {
             return FileKind::Digest;

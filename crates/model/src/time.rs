@@ -185,6 +185,9 @@ fn digits_value(digits: &[u8]) -> Option<u32> {
 /// `2022-02-08 09:23:37+11:00`, `2025-01-21 17:49:47.000000000`, `2025-01-21 17:49:47Z`:
 /// the forms lookup-events, Panther and spreadsheets leave behind.
 fn parse_space_separated(text: &str) -> Option<(Timestamp, TimeQuality)> {
+    if let Some(found) = parse_console_12_hour(text) {
+        return Some(found);
+    }
     let (date, clock) = text.split_once(' ')?;
     let joined = format!("{date}T{clock}");
     if let Some(ts) = parse_canonical(&joined) {
@@ -203,6 +206,17 @@ fn parse_space_separated(text: &str) -> Option<(Timestamp, TimeQuality)> {
         "[year]-[month]-[day] [hour]:[minute]:[second][optional [.[subsecond]]]"
     );
     let dt = PrimitiveDateTime::parse(text, &naive).ok()?;
+    from_datetime(dt.assume_utc()).map(|ts| (ts, TimeQuality::AssumedUtc))
+}
+
+/// `2020-05-13, 04:52:01 PM`: the older console CSV download wrote the viewer's local time
+/// without a zone; it is read as UTC and flagged.
+fn parse_console_12_hour(text: &str) -> Option<(Timestamp, TimeQuality)> {
+    let format = format_description!(
+        version = 2,
+        "[year]-[month]-[day], [hour repr:12]:[minute]:[second] [period]"
+    );
+    let dt = PrimitiveDateTime::parse(text, &format).ok()?;
     from_datetime(dt.assume_utc()).map(|ts| (ts, TimeQuality::AssumedUtc))
 }
 

@@ -168,6 +168,22 @@ fn eventbridge_and_cloudwatch_envelopes() {
 }
 
 #[test]
+fn cloudwatch_logs_export_lines() {
+    let lines = format!(
+        "2024-02-28T21:01:00.000Z {}\n2024-02-28T21:02:00.000Z {}\n",
+        event(1),
+        event(2)
+    );
+    for bytes in [lines.clone().into_bytes(), gz(lines.as_bytes())] {
+        for chunk in [3, 17, 10_000] {
+            let (outcome, seen) = feed_in_chunks(&bytes, &[chunk]);
+            assert_loaded(&outcome, FileKind::CloudWatchLogs, 2);
+            assert_eq!(names(&seen), ["E1", "E2"]);
+        }
+    }
+}
+
+#[test]
 fn event_history_csv() {
     let csv = "\u{feff}Event ID,Event time,User name,Event name,Resource type,Resource name,AWS access key,AWS region,Error code,Source IP address,Event source,Read-only\r\n\
         id-1,2024-02-28T21:01:00Z,alice,CreateUser,AWS::IAM::User,bob,AKIAEXAMPLE,us-east-1,,192.0.2.1,iam.amazonaws.com,false\r\n\

@@ -229,6 +229,25 @@ pub fn write_fixtures(root: &Path) -> anyhow::Result<Manifest> {
     );
     unique += 3;
 
+    // CloudWatch Logs' export to S3: `<time> <event>` lines, gzip.
+    let exported: Vec<String> = records(&mut generator, 5)
+        .iter()
+        .map(|r| format!("{}.000Z {r}", field(r, "eventTime").trim_end_matches('Z')))
+        .collect();
+    write(
+        root,
+        "exports/cloudwatch-export-000000.gz",
+        &gzip(format!("{}\n", exported.join("\n")).as_bytes(), 6),
+    )?;
+    expect(
+        "exports/cloudwatch-export-000000.gz",
+        "cloudwatch_logs",
+        5,
+        "loaded",
+        "",
+    );
+    unique += 5;
+
     // NDJSON with one broken line: loads with a note.
     let noisy = records(&mut generator, 3);
     write(

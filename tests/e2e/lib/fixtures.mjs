@@ -24,8 +24,8 @@ export function fixtures() {
 }
 
 /** A generated trail of `events` events (gzip S3 log files below `AWSLogs/`). */
-export function trail(events, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailscope-trail-'))) {
-  gen(['trail', '--events', String(events), '--gzip-level', '1', dir]);
+export function trail(events, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailscope-trail-')), level = 1) {
+  gen(['trail', '--events', String(events), '--gzip-level', String(level), dir]);
   return dir;
 }
 
