@@ -51,8 +51,8 @@ pub fn App() -> impl IntoView {
             <Summary state=state />
             <div class="workspace">
                 <div class="main-column">
-                    <EventTable state=state />
                     <FileList state=state />
+                    <EventTable state=state />
                 </div>
                 <RecordPanel state=state />
             </div>

@@ -51,6 +51,7 @@ pub fn FileList(
                         })}
                     </span>
                 </h2>
+                <div class="file-scroll">
                 <table class="file-table" data-testid="file-list">
                     <thead>
                         <tr><th>"File"</th><th>"Kind"</th><th class="num">"Events"</th><th>"Status"</th></tr>
@@ -61,6 +62,7 @@ pub fn FileList(
                         </For>
                     </tbody>
                 </table>
+                </div>
                 <Show when=move || !show_all.get() && (total() > SHOWN_ROWS)>
                     <button class="button secondary" data-testid="show-all-files" on:click=move |_| show_all.set(true)>
                         {move || format!("Show all {} files", count(total() as u64))}
