@@ -23,12 +23,21 @@ pub fn ProgressPanel(
     view! {
         <Show when=move || state.loading.get().is_some()>
             <section class="progress" data-testid="load-progress">
-                <progress max="1" value=fraction data-testid="progress-bar"></progress>
+                <div
+                    class="bar"
+                    role="progressbar"
+                    aria-valuemin="0"
+                    aria-valuemax="100"
+                    aria-valuenow=move || format!("{:.0}", fraction() * 100.0)
+                    data-testid="progress-bar"
+                >
+                    <div class="fill" style:width=move || format!("{:.1}%", fraction() * 100.0)></div>
+                </div>
                 <p data-testid="progress-text">
                     {move || {
                         let p = state.progress.get();
                         format!(
-                            "{} of {} files · {} of {} · {} events so far",
+                            "{} of {} files, {} of {}, {} events so far",
                             count(p.files_done), count(p.files_total), bytes(p.bytes_done),
                             bytes(p.bytes_total), count(p.events)
                         )
