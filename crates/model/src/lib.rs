@@ -37,6 +37,7 @@ pub mod ingest;
 pub mod kind;
 pub mod lenient;
 pub mod limits;
+pub mod loghash;
 pub mod split;
 pub mod time;
 pub mod unwrap;
@@ -49,4 +50,5 @@ pub use ingest::{
 };
 pub use kind::FileKind;
 pub use limits::Limits;
+pub use loghash::{hex_lower, LogHash, LogHasher, LogRead};
 pub use time::{parse_event_time, TimeQuality, Timestamp};

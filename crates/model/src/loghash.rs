@@ -1,0 +1,206 @@
+//! The SHA-256 that CloudTrail signs for a log file: over the decompressed bytes of the first
+//! gzip member, with aws-cli's reading of damaged gzip (`integrity-validation.md` §7).
+
+use sha2::{Digest, Sha256};
+
+use crate::gzip::{FeedError, Gunzip, GzipError};
+
+/// How the gzip stream of a log file read, for the verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogRead {
+    /// The first member is complete, trailer included.
+    Complete,
+    /// The deflate data of the first member is complete but its 8-byte trailer is missing or
+    /// cut: aws-cli never requires the member's end, so the content hash decides.
+    TrailerMissing,
+    /// The input ends inside the first member's header or deflate data: the hash covers what
+    /// was decompressed (aws-cli hashes partial output too).
+    Truncated,
+    /// Not gzip, corrupt deflate data, or a CRC or length that does not match.
+    Invalid(String),
+}
+
+/// What hashing a log file found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogHash {
+    /// Lowercase hex SHA-256 of the first member's decompressed bytes (possibly partial).
+    pub sha256_hex: String,
+    /// How the stream read.
+    pub read: LogRead,
+    /// Bytes (garbage or further members) after the first member.
+    pub trailing_data: bool,
+    /// Decompressed bytes of the first member.
+    pub decompressed_bytes: u64,
+}
+
+/// Hashes a log file pushed in chunks.
+pub struct LogHasher {
+    gunzip: Gunzip,
+    sha: Sha256,
+    member0_bytes: u64,
+    later_members: bool,
+    error: Option<GzipError>,
+}
+
+impl Default for LogHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LogHasher {
+    /// A hasher at the start of a file.
+    pub fn new() -> Self {
+        LogHasher {
+            gunzip: Gunzip::new(),
+            sha: Sha256::new(),
+            member0_bytes: 0,
+            later_members: false,
+            error: None,
+        }
+    }
+
+    /// Feeds the next chunk of the file as stored.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        let (sha, bytes, later) = (
+            &mut self.sha,
+            &mut self.member0_bytes,
+            &mut self.later_members,
+        );
+        let result = self.gunzip.feed::<()>(chunk, &mut |member, out| {
+            if member == 0 {
+                sha.update(out);
+                *bytes += out.len() as u64;
+            } else {
+                *later = true;
+            }
+            Ok(())
+        });
+        if let Err(FeedError::Gzip(e)) = result {
+            self.error = Some(e);
+        }
+    }
+
+    /// Ends the file.
+    pub fn finish(self) -> LogHash {
+        let sha256_hex = hex_lower(&self.sha.finalize());
+        let mut trailing_data = self.later_members;
+        let read = match self.error {
+            Some(GzipError::Truncated {
+                member: 0,
+                part: "trailer",
+            }) => LogRead::TrailerMissing,
+            Some(GzipError::Truncated { member: 0, .. }) => LogRead::Truncated,
+            // A broken later member is data after the first one.
+            Some(GzipError::Truncated { .. } | GzipError::BadHeader { member: 1.., .. }) => {
+                trailing_data = true;
+                LogRead::Complete
+            }
+            Some(e) => LogRead::Invalid(e.to_string()),
+            None => match self.gunzip.finish_lenient() {
+                Ok(summary) => {
+                    trailing_data |= summary.trailing_bytes > 0 || summary.members > 1;
+                    if summary.trailer_missing && summary.members <= 1 {
+                        LogRead::TrailerMissing
+                    } else {
+                        LogRead::Complete
+                    }
+                }
+                Err(GzipError::Truncated {
+                    member: 0,
+                    part: "trailer",
+                }) => LogRead::TrailerMissing,
+                Err(GzipError::Truncated { member: 0, .. }) => LogRead::Truncated,
+                Err(GzipError::Truncated { .. }) => {
+                    trailing_data = true;
+                    LogRead::Complete
+                }
+                Err(e) => LogRead::Invalid(e.to_string()),
+            },
+        };
+        LogHash {
+            sha256_hex,
+            read,
+            trailing_data,
+            decompressed_bytes: self.member0_bytes,
+        }
+    }
+}
+
+/// Lowercase hex.
+pub fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn hash(bytes: &[u8]) -> LogHash {
+        let mut h = LogHasher::new();
+        for chunk in bytes.chunks(7) {
+            h.feed(chunk);
+        }
+        h.finish()
+    }
+
+    fn sha(data: &[u8]) -> String {
+        hex_lower(&Sha256::digest(data))
+    }
+
+    #[test]
+    fn reads_as_aws_cli_does() {
+        let data = b"{\"Records\":[]}".repeat(100);
+        let file = gz(&data);
+        let h = hash(&file);
+        assert_eq!(
+            (h.sha256_hex.as_str(), &h.read, h.trailing_data),
+            (sha(&data).as_str(), &LogRead::Complete, false)
+        );
+
+        let h = hash(&file[..file.len() - 8]);
+        assert_eq!(
+            (h.sha256_hex.as_str(), &h.read),
+            (sha(&data).as_str(), &LogRead::TrailerMissing)
+        );
+
+        let h = hash(&file[..file.len() / 2]);
+        assert_eq!(h.read, LogRead::Truncated);
+        assert_ne!(h.sha256_hex, sha(&data));
+
+        let mut two = file.clone();
+        two.extend(gz(b"more"));
+        let h = hash(&two);
+        assert_eq!(
+            (h.sha256_hex.as_str(), h.trailing_data),
+            (sha(&data).as_str(), true)
+        );
+
+        let mut garbage = file.clone();
+        garbage.extend_from_slice(b"xyz");
+        assert!(hash(&garbage).trailing_data);
+
+        let mut crc = file.clone();
+        let n = crc.len();
+        crc[n - 6] ^= 1;
+        assert!(matches!(hash(&crc).read, LogRead::Invalid(_)));
+        assert!(matches!(hash(&data).read, LogRead::Invalid(_)));
+    }
+}

@@ -1,0 +1,134 @@
+//! What verification works on: the files of a downloaded trail, read once.
+
+use trailscope_model::gzip::{FeedError, Gunzip, GzipError};
+use trailscope_model::{LogHash, LogHasher};
+
+use crate::keys::PublicKeys;
+use crate::layout::{find_awslogs, DigestKey, PathIndex};
+use crate::signatures::Signatures;
+
+/// Largest decompressed digest accepted (real ones are a few KB per hour of logs).
+const MAX_DIGEST_BYTES: usize = 64 << 20;
+
+/// A digest file as read.
+#[derive(Clone, Debug)]
+pub struct DigestBytes {
+    /// The decompressed first gzip member, or why it cannot be read (aws-cli: invalid format).
+    pub content: Result<Vec<u8>, String>,
+    /// Bytes after the first gzip member (aws-cli ignores them, `integrity-validation.md` §8).
+    pub trailing_data: bool,
+}
+
+impl DigestBytes {
+    /// Reads a digest object's bytes as stored.
+    pub fn from_stored(bytes: &[u8]) -> Self {
+        let mut gunzip = Gunzip::new();
+        let mut out = Vec::new();
+        let fed = gunzip.feed(bytes, &mut |member, chunk| {
+            if member > 0 {
+                return Ok(());
+            }
+            if out.len() + chunk.len() > MAX_DIGEST_BYTES {
+                return Err("the digest decompresses to more than 64 MiB");
+            }
+            out.extend_from_slice(chunk);
+            Ok(())
+        });
+        let content = match fed {
+            // Damage in a later member is data after the first one, which a one-shot inflate
+            // never looks at.
+            Err(FeedError::Gzip(
+                GzipError::Corrupt { member: 1.., .. }
+                | GzipError::TrailerMismatch { member: 1.., .. },
+            )) => Ok(out),
+            Err(FeedError::Gzip(e)) => Err(e.to_string()),
+            Err(FeedError::Sink(e)) => Err(e.to_string()),
+            Ok(()) => match gunzip.finish() {
+                // A later member cut short is trailing data for a one-shot inflate.
+                Ok(_) | Err(GzipError::Truncated { member: 1.., .. }) => Ok(out),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        let trailing_data = match gunzip.finish_lenient() {
+            Ok(s) => s.members > 1 || s.trailing_bytes > 0,
+            Err(_) => gunzip.compressed_bytes() < bytes.len() as u64 || content.is_ok(),
+        };
+        DigestBytes {
+            content,
+            trailing_data,
+        }
+    }
+}
+
+/// What a local file holds, for verification.
+#[derive(Clone, Debug)]
+pub enum Content {
+    /// A digest file (named like one).
+    Digest(DigestBytes),
+    /// Anything else, hashed as a log file would be.
+    Log(LogHash),
+}
+
+/// The files, keys and signatures a verification reads.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyInputs {
+    pub(crate) paths: PathIndex,
+    pub(crate) contents: Vec<Content>,
+    /// The trusted public keys (`list-public-keys` output).
+    pub keys: PublicKeys,
+    /// Digest signatures from sidecar files.
+    pub signatures: Signatures,
+}
+
+/// Whether a path names a digest file (by its key's shape).
+pub fn is_digest_path(path: &str) -> bool {
+    find_awslogs(path)
+        .and_then(|at| path.get(at..))
+        .and_then(DigestKey::parse)
+        .is_some()
+}
+
+impl VerifyInputs {
+    /// Empty inputs.
+    pub fn new() -> Self {
+        VerifyInputs::default()
+    }
+
+    /// Adds a file by its path and bytes as stored: a digest if its path names one, else it is
+    /// hashed like a log file.
+    pub fn add_file(&mut self, path: &str, bytes: &[u8]) {
+        if is_digest_path(path) {
+            self.add_digest(path, DigestBytes::from_stored(bytes));
+        } else {
+            let mut hasher = LogHasher::new();
+            hasher.feed(bytes);
+            self.add_log(path, hasher.finish());
+        }
+    }
+
+    /// Adds a digest file.
+    pub fn add_digest(&mut self, path: &str, digest: DigestBytes) {
+        self.paths.add(path);
+        self.contents.push(Content::Digest(digest));
+    }
+
+    /// Adds a log file (or any other file) with its hash, computed while streaming it.
+    pub fn add_log(&mut self, path: &str, hash: LogHash) {
+        self.paths.add(path);
+        self.contents.push(Content::Log(hash));
+    }
+
+    /// Number of files added.
+    pub fn len(&self) -> usize {
+        self.contents.len()
+    }
+
+    /// Whether no file was added.
+    pub fn is_empty(&self) -> bool {
+        self.contents.is_empty()
+    }
+
+    pub(crate) fn content(&self, id: usize) -> Option<&Content> {
+        self.contents.get(id)
+    }
+}

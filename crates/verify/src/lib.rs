@@ -1,0 +1,40 @@
+//! Offline CloudTrail log file integrity validation: what `aws cloudtrail validate-logs` does,
+//! without the bucket, the network or the clock, and stricter where aws-cli is lenient.
+//!
+//! Give [`VerifyInputs`] the downloaded files (digests by their bytes, log files by the
+//! [`trailscope_model::LogHash`] computed while streaming them), the trusted [`PublicKeys`] and
+//! any [`Signatures`] sidecar; [`verify`] walks every trail's digest chain the way aws-cli does
+//! (`integrity-validation.md` §9) and returns a [`Report`]: a [`Verdict`] per digest and log file
+//! in aws-cli's words, the [`Finding`]s aws-cli does not make, and a [`Summary`].
+//!
+//! ```
+//! use trailscope_verify::{verify, Options, VerifyInputs};
+//!
+//! let inputs = VerifyInputs::new();
+//! let report = verify(&inputs, &Options::default());
+//! assert!(report.results.is_empty() && !report.has_invalid());
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod digest;
+mod findings;
+mod inputs;
+mod keys;
+mod layout;
+mod report;
+mod signatures;
+mod walk;
+
+pub use digest::{
+    decode_hex, sha256_hex, string_to_sign, verify_signature, DigestFile, HexError, LogEntry,
+};
+pub use inputs::{is_digest_path, Content, DigestBytes, VerifyInputs};
+pub use keys::{KeyEncoding, KeyError, KeyFileError, PublicKey, PublicKeys};
+pub use layout::{DigestKey, Located, PathIndex, TrailId};
+pub use report::{
+    Counts, FileResult, Finding, LogIntegrity, ObjectType, Range, Report, Severity, Summary,
+    Verdict,
+};
+pub use signatures::{SignatureFileError, SignatureMeta, Signatures};
+pub use walk::{verify, Mode, Options};
