@@ -19,8 +19,11 @@
 
 mod events;
 mod fixtures;
+mod signed;
+mod test_keys;
 mod trail;
 
 pub use events::{EventGenerator, TrailSpec};
 pub use fixtures::{write_fixtures, Expectation, Manifest};
+pub use signed::{public_keys_json, signed_trail, SignedDigest, SignedTrail, SignedTrailSpec, TestKey};
 pub use trail::{gzip, log_file_json, write_trail, LogFile, TrailLayout};
