@@ -6,6 +6,7 @@
 
 mod inspect;
 mod load;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,12 +32,55 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Verify log file integrity offline, as `aws cloudtrail validate-logs` does, and more.
+    Verify {
+        /// The downloaded trail: digest and log files, folders read recursively.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The trusted keys: `aws cloudtrail list-public-keys` output (CLI v1 or v2).
+        #[arg(long, value_name = "FILE", required = true)]
+        public_keys: Vec<PathBuf>,
+        /// Digest signatures: `{key: signature}`, S3 metadata, or `aws s3api head-object`
+        /// output. Without one, each digest's signature is taken from the next digest.
+        #[arg(long, value_name = "FILE")]
+        signatures: Vec<PathBuf>,
+        /// Only digests from this time on (`2024-02-28T20:00:00Z` or `2024-02-28`).
+        #[arg(long, value_name = "TIME")]
+        start_time: Option<String>,
+        /// Only digests up to this time (and an hour after, as aws-cli).
+        #[arg(long, value_name = "TIME")]
+        end_time: Option<String>,
+        /// Print a JSON report.
+        #[arg(long)]
+        json: bool,
+        /// aws-cli's exact verdicts: a digest without a sidecar signature fails, and nothing is
+        /// taken from the chain.
+        #[arg(long)]
+        aws_cli_compat: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { json, paths } => inspect::run(&paths, json),
+        Command::Verify {
+            paths,
+            public_keys,
+            signatures,
+            start_time,
+            end_time,
+            json,
+            aws_cli_compat,
+        } => verify::run(&verify::Args {
+            paths,
+            public_keys,
+            signatures,
+            start_time,
+            end_time,
+            json,
+            aws_cli_compat,
+        }),
     };
     match result {
         Ok(code) => code,

@@ -26,12 +26,23 @@ pub struct TestKey {
 impl TestKey {
     fn from_b64(b64: &str) -> Self {
         use rsa::pkcs1::EncodeRsaPublicKey;
-        let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_default();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap_or_default();
         // The constants are valid keys; the tests fail loudly if one is not.
-        let private = RsaPrivateKey::from_pkcs1_der(&der).unwrap_or_else(|e| panic!("bad test key: {e}"));
-        let public_der = private.to_public_key().to_pkcs1_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default();
+        let private =
+            RsaPrivateKey::from_pkcs1_der(&der).unwrap_or_else(|e| panic!("bad test key: {e}"));
+        let public_der = private
+            .to_public_key()
+            .to_pkcs1_der()
+            .map(|d| d.as_bytes().to_vec())
+            .unwrap_or_default();
         let fingerprint = hex(&Md5::digest(&public_der));
-        TestKey { private, public_der, fingerprint }
+        TestKey {
+            private,
+            public_der,
+            fingerprint,
+        }
     }
 
     /// The trail's first key.
@@ -52,15 +63,20 @@ impl TestKey {
     /// Signs `message` with RSASSA-PKCS1-v1_5 / SHA-256; lowercase hex.
     pub fn sign(&self, message: &[u8]) -> String {
         let hashed = Sha256::digest(message);
-        hex(&self.private.sign(Pkcs1v15Sign::new::<Sha256>(), &hashed).unwrap_or_default())
+        hex(&self
+            .private
+            .sign(Pkcs1v15Sign::new::<Sha256>(), &hashed)
+            .unwrap_or_default())
     }
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// The shape of a signed trail.
@@ -143,7 +159,10 @@ impl SignedTrail {
     /// The file at `bucket/key`.
     pub fn file_mut(&mut self, key: &str) -> Option<&mut Vec<u8>> {
         let path = format!("{}/{key}", self.bucket);
-        self.files.iter_mut().find(|(p, _)| *p == path).map(|(_, b)| b)
+        self.files
+            .iter_mut()
+            .find(|(p, _)| *p == path)
+            .map(|(_, b)| b)
     }
 
     /// Removes the file at `bucket/key`.
@@ -202,10 +221,19 @@ fn digest_json(
         })
         .collect();
     let (pb, pk, ph, ps) = match previous {
-        Some((b, k, h, s)) => (format!("\"{b}\""), format!("\"{k}\""), format!("\"{h}\""), format!("\"{s}\"")),
+        Some((b, k, h, s)) => (
+            format!("\"{b}\""),
+            format!("\"{k}\""),
+            format!("\"{h}\""),
+            format!("\"{s}\""),
+        ),
         None => ("null".into(), "null".into(), "null".into(), "null".into()),
     };
-    let hash_alg = if previous.is_some() { "\"SHA-256\"" } else { "null" };
+    let hash_alg = if previous.is_some() {
+        "\"SHA-256\""
+    } else {
+        "null"
+    };
     let (newest, oldest) = match logs.first() {
         Some((_, _, _, t)) => (format!("\"{t}\""), format!("\"{t}\"")),
         None => ("null".into(), "null".into()),
@@ -252,19 +280,42 @@ pub fn signed_trail(spec: &SignedTrailSpec) -> SignedTrail {
         for n in 0..spec.logs_per_hour {
             let delivered = start + 300 + n as i64 * 600;
             let day = iso(delivered);
-            let folder = format!("{}/{}/{}", day.get(0..4).unwrap_or(""), day.get(5..7).unwrap_or(""), day.get(8..10).unwrap_or(""));
+            let folder = format!(
+                "{}/{}/{}",
+                day.get(0..4).unwrap_or(""),
+                day.get(5..7).unwrap_or(""),
+                day.get(8..10).unwrap_or("")
+            );
             let stamp = compact(delivered).get(..13).unwrap_or("").to_string() + "Z";
             let key = format!("{root}/CloudTrail/{}/{folder}/{}_CloudTrail_{}_{stamp}_Hour{hour:03}Log{n:04}x.json.gz", spec.region, spec.account, spec.region);
-            let records: Vec<String> = (0..spec.events_per_log).map(|_| generator.next_record()).collect();
+            let records: Vec<String> = (0..spec.events_per_log)
+                .map(|_| generator.next_record())
+                .collect();
             let json = format!("{{\"Records\":[{}]}}", records.join(","));
             let hash = hex(&Sha256::digest(json.as_bytes()));
             files.push((format!("{}/{key}", spec.bucket), gzip(json.as_bytes(), 6)));
             logs.push((spec.bucket.clone(), key, hash, iso(delivered)));
         }
-        let signer = if spec.rotate_at.is_some_and(|r| hour >= r) { &key_b } else { &key_a };
+        let signer = if spec.rotate_at.is_some_and(|r| hour >= r) {
+            &key_b
+        } else {
+            &key_a
+        };
         let day = iso(end);
-        let folder = format!("{}/{}/{}", day.get(0..4).unwrap_or(""), day.get(5..7).unwrap_or(""), day.get(8..10).unwrap_or(""));
-        let name = format!("{}_CloudTrail-Digest_{}_{}_{}_{}", spec.account, spec.region, spec.trail, spec.region, compact(end));
+        let folder = format!(
+            "{}/{}/{}",
+            day.get(0..4).unwrap_or(""),
+            day.get(5..7).unwrap_or(""),
+            day.get(8..10).unwrap_or("")
+        );
+        let name = format!(
+            "{}_CloudTrail-Digest_{}_{}_{}_{}",
+            spec.account,
+            spec.region,
+            spec.trail,
+            spec.region,
+            compact(end)
+        );
         // A late log file of a backfill hour, named by a backfill digest.
         let late = spec.backfill_hours.contains(&hour).then(|| {
             let key = format!(
@@ -279,24 +330,58 @@ pub fn signed_trail(spec: &SignedTrailSpec) -> SignedTrail {
             files.push((format!("{}/{key}", spec.bucket), gzip(json.as_bytes(), 6)));
             vec![(spec.bucket.clone(), key, hash, iso(end))]
         });
-        let mut write_digest = |backfill: bool, logs: &[(String, String, String, String)], prev: &mut Option<(String, String, String)>| {
-            let suffix = if backfill { "_backfill.json.gz" } else { ".json.gz" };
-            let key = format!("{root}/CloudTrail-Digest/{}/{folder}/{name}{suffix}", spec.region);
-            let previous_fields = prev.as_ref().map(|(k, h, s)| (spec.bucket.as_str(), k.as_str(), h.as_str(), s.as_str()));
-            let json = digest_json(&spec.account, &iso(start), &iso(end), &spec.bucket, &key, &signer.fingerprint, previous_fields, logs);
-            let sha = hex(&Sha256::digest(json.as_bytes()));
-            let to_sign = format!("{}\n{}/{key}\n{sha}\n{}", iso(end), spec.bucket, prev.as_ref().map_or("null", |(_, _, s)| s.as_str()));
-            let signature = signer.sign(to_sign.as_bytes());
-            files.push((format!("{}/{key}", spec.bucket), gzip(json.as_bytes(), 6)));
-            digests.push(SignedDigest { key: key.clone(), signature: signature.clone(), logs: logs.iter().map(|l| l.1.clone()).collect(), backfill });
-            *prev = Some((key, sha, signature));
-        };
+        let mut write_digest =
+            |backfill: bool,
+             logs: &[(String, String, String, String)],
+             prev: &mut Option<(String, String, String)>| {
+                let suffix = if backfill {
+                    "_backfill.json.gz"
+                } else {
+                    ".json.gz"
+                };
+                let key = format!(
+                    "{root}/CloudTrail-Digest/{}/{folder}/{name}{suffix}",
+                    spec.region
+                );
+                let previous_fields = prev
+                    .as_ref()
+                    .map(|(k, h, s)| (spec.bucket.as_str(), k.as_str(), h.as_str(), s.as_str()));
+                let json = digest_json(
+                    &spec.account,
+                    &iso(start),
+                    &iso(end),
+                    &spec.bucket,
+                    &key,
+                    &signer.fingerprint,
+                    previous_fields,
+                    logs,
+                );
+                let sha = hex(&Sha256::digest(json.as_bytes()));
+                let to_sign = format!(
+                    "{}\n{}/{key}\n{sha}\n{}",
+                    iso(end),
+                    spec.bucket,
+                    prev.as_ref().map_or("null", |(_, _, s)| s.as_str())
+                );
+                let signature = signer.sign(to_sign.as_bytes());
+                files.push((format!("{}/{key}", spec.bucket), gzip(json.as_bytes(), 6)));
+                digests.push(SignedDigest {
+                    key: key.clone(),
+                    signature: signature.clone(),
+                    logs: logs.iter().map(|l| l.1.clone()).collect(),
+                    backfill,
+                });
+                *prev = Some((key, sha, signature));
+            };
         write_digest(false, &logs, &mut previous);
         if let Some(late) = &late {
             write_digest(true, late, &mut backfill_prev);
         }
     }
-    let signatures: Vec<String> = digests.iter().map(|d| format!("\"{}\":\"{}\"", d.key, d.signature)).collect();
+    let signatures: Vec<String> = digests
+        .iter()
+        .map(|d| format!("\"{}\":\"{}\"", d.key, d.signature))
+        .collect();
     SignedTrail {
         files,
         digests,

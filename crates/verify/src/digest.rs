@@ -140,7 +140,7 @@ pub enum HexError {
 /// Decodes hex in either case, as `binascii.unhexlify` does.
 pub fn decode_hex(text: &str) -> Result<Vec<u8>, HexError> {
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(HexError::OddLength);
     }
     let digit = |c: u8| -> Result<u8, HexError> {
@@ -153,7 +153,10 @@ pub fn decode_hex(text: &str) -> Result<Vec<u8>, HexError> {
     };
     bytes
         .chunks_exact(2)
-        .map(|pair| Ok(digit(pair[0])? << 4 | digit(pair[1])?))
+        .map(|pair| match pair {
+            [hi, lo] => Ok(digit(*hi)? << 4 | digit(*lo)?),
+            _ => Err(HexError::OddLength),
+        })
         .collect()
 }
 

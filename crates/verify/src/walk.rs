@@ -204,7 +204,7 @@ pub(crate) fn list_digests(
     parsed: &Parsed,
     options: &Options,
 ) -> BTreeMap<TrailId, Vec<Listed>> {
-    let lower = options.start.map(|s| compact(s));
+    let lower = options.start.map(compact);
     let upper = options
         .end
         .map(|e| compact(Timestamp::from_unix_millis(e.unix_millis() + 3_600_000)));

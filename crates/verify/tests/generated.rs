@@ -1,13 +1,20 @@
 //! Signed trails made by the test generator with test keys: every kind of trail verifies, and
 //! every kind of tampering is caught. Needs nothing from `../shared`.
 // Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Write;
 
 use proptest::prelude::*;
 use trailscope_testgen::{public_keys_json, signed_trail, SignedTrail, SignedTrailSpec, TestKey};
-use trailscope_verify::{verify, Mode, ObjectType, Options, PublicKeys, Report, Signatures, VerifyInputs};
+use trailscope_verify::{
+    verify, Mode, ObjectType, Options, PublicKeys, Report, Signatures, VerifyInputs,
+};
 
 fn inputs(trail: &SignedTrail, signatures: Option<&str>) -> VerifyInputs {
     let mut inputs = VerifyInputs::new();
@@ -24,11 +31,19 @@ fn inputs(trail: &SignedTrail, signatures: Option<&str>) -> VerifyInputs {
 }
 
 fn run(trail: &SignedTrail) -> Report {
-    verify(&inputs(trail, Some(&trail.signatures_json)), &Options::default())
+    verify(
+        &inputs(trail, Some(&trail.signatures_json)),
+        &Options::default(),
+    )
 }
 
 fn verdict_of<'r>(report: &'r Report, key: &str) -> &'r str {
-    report.results.iter().find(|r| r.key == key).map(|r| r.verdict.as_str()).unwrap_or_else(|| panic!("{key} not in the report"))
+    report
+        .results
+        .iter()
+        .find(|r| r.key == key)
+        .map(|r| r.verdict.as_str())
+        .unwrap_or_else(|| panic!("{key} not in the report"))
 }
 
 fn all_valid(report: &Report) -> bool {
@@ -41,26 +56,63 @@ fn gz(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-
 #[test]
 fn every_kind_of_trail_verifies() {
     let specs = [
         SignedTrailSpec::default(),
-        SignedTrailSpec { prefix: Some("audit/cloudtrail".into()), ..Default::default() },
-        SignedTrailSpec { org_id: Some("o-a1b2c3d4e5".into()), ..Default::default() },
-        SignedTrailSpec { backfill_hours: vec![1, 2], ..Default::default() },
-        SignedTrailSpec { logs_per_hour: 0, hours: 2, ..Default::default() },
-        SignedTrailSpec { rotate_at: None, hours: 6, ..Default::default() },
+        SignedTrailSpec {
+            prefix: Some("audit/cloudtrail".into()),
+            ..Default::default()
+        },
+        SignedTrailSpec {
+            org_id: Some("o-a1b2c3d4e5".into()),
+            ..Default::default()
+        },
+        SignedTrailSpec {
+            backfill_hours: vec![1, 2],
+            ..Default::default()
+        },
+        SignedTrailSpec {
+            logs_per_hour: 0,
+            hours: 2,
+            ..Default::default()
+        },
+        SignedTrailSpec {
+            rotate_at: None,
+            hours: 6,
+            ..Default::default()
+        },
     ];
     for spec in specs {
         let trail = signed_trail(&spec);
         let report = run(&trail);
         assert!(all_valid(&report), "{spec:?}: {:?}", report.results);
         let expected_digests = spec.hours + spec.backfill_hours.len();
-        assert_eq!(report.results.iter().filter(|r| r.object == ObjectType::Digest).count(), expected_digests, "{spec:?}");
-        assert_eq!(report.summary.logs.valid as usize, spec.hours * spec.logs_per_hour + spec.backfill_hours.len());
-        assert!(report.findings.iter().all(|f| f.kind == "newest_digest" || f.kind == "signature_from_chain"), "{:?}", report.findings);
-        assert!(report.log_integrity.iter().all(|(_, s)| *s == trailscope_verify::LogIntegrity::Verified));
+        assert_eq!(
+            report
+                .results
+                .iter()
+                .filter(|r| r.object == ObjectType::Digest)
+                .count(),
+            expected_digests,
+            "{spec:?}"
+        );
+        assert_eq!(
+            report.summary.logs.valid as usize,
+            spec.hours * spec.logs_per_hour + spec.backfill_hours.len()
+        );
+        assert!(
+            report
+                .findings
+                .iter()
+                .all(|f| f.kind == "newest_digest" || f.kind == "signature_from_chain"),
+            "{:?}",
+            report.findings
+        );
+        assert!(report
+            .log_integrity
+            .iter()
+            .all(|(_, s)| *s == trailscope_verify::LogIntegrity::Verified));
     }
 }
 
@@ -73,7 +125,10 @@ fn every_kind_of_tampering_is_caught() {
     let mut t = base.clone();
     let bytes = t.file_mut(&log).unwrap();
     *bytes = gz(b"{\"Records\":[]}");
-    assert_eq!(verdict_of(&run(&t), &log), "INVALID: hash value doesn't match");
+    assert_eq!(
+        verdict_of(&run(&t), &log),
+        "INVALID: hash value doesn't match"
+    );
 
     let mut t = base.clone();
     t.remove(&log);
@@ -81,7 +136,10 @@ fn every_kind_of_tampering_is_caught() {
 
     let mut t = base.clone();
     t.file_mut(&log).unwrap().extend_from_slice(b"junk");
-    assert_eq!(verdict_of(&run(&t), &log), "INVALID: unexpected data after end of compressed stream");
+    assert_eq!(
+        verdict_of(&run(&t), &log),
+        "INVALID: unexpected data after end of compressed stream"
+    );
 
     let mut t = base.clone();
     let bytes = t.file_mut(&log).unwrap();
@@ -94,8 +152,13 @@ fn every_kind_of_tampering_is_caught() {
     let digest = d(1);
     let bytes = t.file_mut(&digest).unwrap();
     let json = trailscope_model_gunzip(bytes);
-    *bytes = gz(json.replacen("\"logFiles\":[{", "\"logFiles\":[{\"x\":1,", 1).as_bytes());
-    assert_eq!(verdict_of(&run(&t), &digest), "INVALID: signature verification failed");
+    *bytes = gz(json
+        .replacen("\"logFiles\":[{", "\"logFiles\":[{\"x\":1,", 1)
+        .as_bytes());
+    assert_eq!(
+        verdict_of(&run(&t), &digest),
+        "INVALID: signature verification failed"
+    );
 
     // A digest deleted from the middle: reported where the chain expects it, and as a finding.
     let mut t = base.clone();
@@ -108,13 +171,22 @@ fn every_kind_of_tampering_is_caught() {
 
     // Two signatures swapped.
     let mut t = base.clone();
-    let (a, b) = (t.digests[1].signature.clone(), t.digests[2].signature.clone());
+    let (a, b) = (
+        t.digests[1].signature.clone(),
+        t.digests[2].signature.clone(),
+    );
     t.digests[1].signature = b;
     t.digests[2].signature = a;
     let sidecar = t.signatures_for(&t.digests.iter().map(|d| d.key.as_str()).collect::<Vec<_>>());
     let r = verify(&inputs(&t, Some(&sidecar)), &Options::default());
-    assert_eq!(verdict_of(&r, &d(1)), "INVALID: signature verification failed");
-    assert_eq!(verdict_of(&r, &d(2)), "INVALID: signature verification failed");
+    assert_eq!(
+        verdict_of(&r, &d(1)),
+        "INVALID: signature verification failed"
+    );
+    assert_eq!(
+        verdict_of(&r, &d(2)),
+        "INVALID: signature verification failed"
+    );
 
     // A digest re-signed by an attacker under their own fingerprint.
     let attacker = TestKey::attacker();
@@ -125,12 +197,21 @@ fn every_kind_of_tampering_is_caught() {
     let forged = json.replace(&genuine, &attacker.fingerprint);
     *t.file_mut(&digest).unwrap() = gz(forged.as_bytes());
     let r = run(&t);
-    assert_eq!(verdict_of(&r, &digest), format!("INVALID: public key not found in region us-east-1 for fingerprint {}", attacker.fingerprint));
+    assert_eq!(
+        verdict_of(&r, &digest),
+        format!(
+            "INVALID: public key not found in region us-east-1 for fingerprint {}",
+            attacker.fingerprint
+        )
+    );
     // ... and trusted only if the user adds the attacker's key: the key list is the trust anchor.
     let keys = public_keys_json(&[&TestKey::a(), &TestKey::b(), &attacker]);
     let mut i = inputs(&t, Some(&t.signatures_json));
     i.keys = PublicKeys::from_json(keys.as_bytes()).unwrap();
-    assert_eq!(verdict_of(&verify(&i, &Options::default()), &digest), "INVALID: signature verification failed");
+    assert_eq!(
+        verdict_of(&verify(&i, &Options::default()), &digest),
+        "INVALID: signature verification failed"
+    );
 
     // A digest copied to another name.
     let mut t = base.clone();
@@ -145,31 +226,60 @@ fn every_kind_of_tampering_is_caught() {
 fn trailscope_model_gunzip(bytes: &[u8]) -> String {
     use std::io::Read;
     let mut out = String::new();
-    flate2::read::GzDecoder::new(bytes).read_to_string(&mut out).unwrap();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut out)
+        .unwrap();
     out
 }
 
 #[test]
 fn without_a_sidecar_the_chain_vouches_and_the_newest_is_unverifiable() {
-    let trail = signed_trail(&SignedTrailSpec { hours: 5, ..Default::default() });
+    let trail = signed_trail(&SignedTrailSpec {
+        hours: 5,
+        ..Default::default()
+    });
     let r = verify(&inputs(&trail, None), &Options::default());
-    let digests: Vec<&str> = r.results.iter().filter(|r| r.object == ObjectType::Digest).map(|r| r.verdict.as_str()).collect();
+    let digests: Vec<&str> = r
+        .results
+        .iter()
+        .filter(|r| r.object == ObjectType::Digest)
+        .map(|r| r.verdict.as_str())
+        .collect();
     assert!(digests[0].starts_with("UNVERIFIABLE"), "{digests:?}");
     assert!(digests[1..].iter().all(|v| *v == "valid"), "{digests:?}");
     // The newest digest's log files are not proven.
     let newest_logs = &trail.digests.last().unwrap().logs;
     for (path, status) in &r.log_integrity {
         if newest_logs.iter().any(|l| path.ends_with(l.as_str())) {
-            assert_eq!(*status, trailscope_verify::LogIntegrity::Unverified, "{path}");
+            assert_eq!(
+                *status,
+                trailscope_verify::LogIntegrity::Unverified,
+                "{path}"
+            );
         }
     }
     // In aws-cli mode every digest fails for want of its metadata.
-    let r = verify(&inputs(&trail, None), &Options { mode: Mode::AwsCli, ..Options::default() });
-    assert!(r.results.iter().all(|r| r.verdict == "INVALID: signature verification failed"));
+    let r = verify(
+        &inputs(&trail, None),
+        &Options {
+            mode: Mode::AwsCli,
+            ..Options::default()
+        },
+    );
+    assert!(r
+        .results
+        .iter()
+        .all(|r| r.verdict == "INVALID: signature verification failed"));
 }
 
 fn small_trail() -> SignedTrail {
-    signed_trail(&SignedTrailSpec { hours: 1, logs_per_hour: 2, events_per_log: 3, rotate_at: None, ..Default::default() })
+    signed_trail(&SignedTrailSpec {
+        hours: 1,
+        logs_per_hour: 2,
+        events_per_log: 3,
+        rotate_at: None,
+        ..Default::default()
+    })
 }
 
 proptest! {
