@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use trailscope_testgen::{write_fixtures, write_trail, TrailLayout, TrailSpec};
+use trailscope_testgen::{signed_trail, write_fixtures, write_trail, SignedTrailSpec, TrailLayout, TrailSpec};
 
 #[derive(Parser)]
 #[command(name = "trailscope-gen", about = "Generate CloudTrail test data")]
@@ -25,6 +25,21 @@ enum Command {
         #[arg(long, default_value_t = 6)]
         gzip_level: u32,
         /// The bucket folder to write into.
+        out: PathBuf,
+    },
+    /// A signed trail (logs, chained digests signed with test keys) below OUT/<bucket>/, with
+    /// OUT/public-keys.json and OUT/signatures.json.
+    SignedTrail {
+        /// Hourly digests.
+        #[arg(long, default_value_t = 24)]
+        hours: usize,
+        /// Log files per hour.
+        #[arg(long, default_value_t = 12)]
+        logs_per_hour: usize,
+        /// Events per log file.
+        #[arg(long, default_value_t = 100)]
+        events_per_log: usize,
+        /// The folder to write into.
         out: PathBuf,
     },
     /// Files in every input shape, good and broken, with `manifest.json` saying what each holds.
@@ -56,6 +71,22 @@ fn main() -> anyhow::Result<()> {
                 events,
                 files.len()
             );
+        }
+        Command::SignedTrail { hours, logs_per_hour, events_per_log, out } => {
+            let spec = SignedTrailSpec { hours, logs_per_hour, events_per_log, rotate_at: Some(hours / 2), ..SignedTrailSpec::default() };
+            let trail = signed_trail(&spec);
+            let mut gz = 0u64;
+            for (path, bytes) in &trail.files {
+                let full = out.join(path);
+                if let Some(parent) = full.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&full, bytes)?;
+                gz += bytes.len() as u64;
+            }
+            std::fs::write(out.join("public-keys.json"), &trail.public_keys_json)?;
+            std::fs::write(out.join("signatures.json"), &trail.signatures_json)?;
+            println!("{} digests, {} files, {gz} bytes stored", trail.digests.len(), trail.files.len());
         }
         Command::Fixtures { out } => {
             let manifest = write_fixtures(&out)?;
