@@ -8,6 +8,7 @@ use crate::event::{Event, TimeSource};
 use crate::gzip::{starts_gzip, FeedError, Gunzip, GzipError};
 use crate::kind::{FileKind, KindTracker};
 use crate::limits::Limits;
+use crate::loghash::{HashTap, LogHash};
 use crate::split::{Piece, SplitError, SplitFeedError, SplitLimits, Splitter};
 use crate::time::TimeQuality;
 use crate::unwrap::unwrap_record;
@@ -187,6 +188,11 @@ pub struct FileOutcome {
     pub error: Option<IngestError>,
     /// Non-fatal oddities (trailing data after the gzip stream, ...).
     pub warnings: Vec<String>,
+    /// For a gzip file: the SHA-256 of its first member, judged as aws-cli judges a log file
+    /// (computed while reading, so verification never reads the file again).
+    pub log_hash: Option<LogHash>,
+    /// For a digest file: its first gzip member's exact bytes (what its signature covers).
+    pub digest_bytes: Option<Vec<u8>>,
 }
 
 const MAX_EXAMPLES: usize = 5;
@@ -231,6 +237,12 @@ struct Progress {
     warnings: Vec<String>,
     bom_checked: bool,
     gzip_member: u32,
+    /// The running hash of a gzip file's first member.
+    tap: Option<HashTap>,
+    /// A parse error met while the hash still needs the rest of the file; reported at the end.
+    deferred: Option<Stop>,
+    log_hash: Option<LogHash>,
+    digest_bytes: Option<Vec<u8>>,
 }
 
 /// Internal error carrier: an input problem, or the sink's refusal.
@@ -265,6 +277,10 @@ impl FileIngestor {
                 warnings: Vec::new(),
                 bom_checked: false,
                 gzip_member: 0,
+                tap: None,
+                deferred: None,
+                log_hash: None,
+                digest_bytes: None,
             },
         }
     }
@@ -313,6 +329,7 @@ impl FileIngestor {
                 }
                 let head = std::mem::take(head);
                 *decoder = if starts_gzip(&head) {
+                    state.tap = Some(HashTap::new());
                     Decoder::Gzip(Box::default())
                 } else {
                     Decoder::Plain
@@ -333,11 +350,28 @@ impl FileIngestor {
                         }
                     }
                     state.check_budget(bytes.len() as u64, stored)?;
-                    parser_feed(parser, state, bytes, sink)
+                    if let Some(tap) = &mut state.tap {
+                        tap.update(member, bytes);
+                    }
+                    if state.deferred.is_some() {
+                        return Ok(());
+                    }
+                    match parser_feed(parser, state, bytes, sink) {
+                        // The file's hash needs the rest of it: carry on decompressing and
+                        // report the parse error at the end.
+                        Err(stop @ Stop::Input(_)) if state.tap.is_some() => {
+                            state.deferred = Some(stop);
+                            Ok(())
+                        }
+                        other => other,
+                    }
                 });
                 match res {
                     Ok(()) => Ok(()),
-                    Err(FeedError::Gzip(e)) => Err(Stop::Input(e.into())),
+                    Err(FeedError::Gzip(e)) => {
+                        state.seal_hash(Some(&e), gunzip);
+                        Err(Stop::Input(e.into()))
+                    }
                     Err(FeedError::Sink(stop)) => Err(stop),
                 }
             }
@@ -400,6 +434,13 @@ impl FileIngestor {
                 return self.finish_inner(sink);
             }
             Decoder::Gzip(gunzip) => {
+                if state.log_hash.is_none() {
+                    let error = gunzip.finish().err();
+                    state.seal_hash(error.as_ref(), gunzip);
+                }
+                if let Some(stop) = state.deferred.take() {
+                    return Err(stop);
+                }
                 let summary = gunzip.finish().map_err(|e| Stop::Input(e.into()))?;
                 if summary.trailing_bytes > 0 {
                     state.warnings.push(format!(
@@ -446,6 +487,8 @@ impl FileIngestor {
             text_bytes: state.text_bytes,
             error,
             warnings: state.warnings,
+            log_hash: state.log_hash,
+            digest_bytes: state.digest_bytes.filter(|_| kind == FileKind::Digest),
         }
     }
 }
@@ -463,11 +506,22 @@ impl FileOutcome {
             text_bytes: 0,
             error: Some(error),
             warnings: Vec::new(),
+            log_hash: None,
+            digest_bytes: None,
         }
     }
 }
 
 impl Progress {
+    /// Ends the first member's hash (once), keeping a digest's bytes.
+    fn seal_hash(&mut self, error: Option<&GzipError>, gunzip: &Gunzip) {
+        if let Some(tap) = self.tap.take() {
+            let (hash, kept) = tap.finish(error, gunzip);
+            self.log_hash = Some(hash);
+            self.digest_bytes = kept;
+        }
+    }
+
     fn is_digest(&self) -> bool {
         self.kind.kind() == FileKind::Digest
     }

@@ -86,48 +86,90 @@ impl LogHasher {
 
     /// Ends the file.
     pub fn finish(self) -> LogHash {
-        let sha256_hex = hex_lower(&self.sha.finalize());
-        let mut trailing_data = self.later_members;
-        let read = match self.error {
-            Some(GzipError::Truncated {
-                member: 0,
-                part: "trailer",
-            }) => LogRead::TrailerMissing,
-            Some(GzipError::Truncated { member: 0, .. }) => LogRead::Truncated,
-            // A broken later member is data after the first one.
-            Some(GzipError::Truncated { .. } | GzipError::BadHeader { member: 1.., .. }) => {
+        let (read, trailing_data) = classify(self.error.as_ref(), &self.gunzip, self.later_members);
+        LogHash { sha256_hex: hex_lower(&self.sha.finalize()), read, trailing_data, decompressed_bytes: self.member0_bytes }
+    }
+}
+
+/// The hash of a log file's first gzip member, taken while the file is read for its events:
+/// the ingestor passes it every decompressed chunk.
+#[derive(Clone, Default)]
+pub(crate) struct HashTap {
+    sha: Sha256,
+    member0_bytes: u64,
+    later_members: bool,
+    /// The first member's bytes while they are small (a digest file needs them whole).
+    kept: Vec<u8>,
+    kept_all: bool,
+}
+
+/// First-member bytes kept for a possible digest file.
+const KEEP_BYTES: usize = 1 << 20;
+
+impl HashTap {
+    pub(crate) fn new() -> Self {
+        HashTap { kept_all: true, ..HashTap::default() }
+    }
+
+    pub(crate) fn update(&mut self, member: u32, bytes: &[u8]) {
+        if member > 0 {
+            self.later_members = true;
+            return;
+        }
+        self.sha.update(bytes);
+        self.member0_bytes += bytes.len() as u64;
+        if self.kept_all && self.kept.len() + bytes.len() <= KEEP_BYTES {
+            self.kept.extend_from_slice(bytes);
+        } else {
+            self.kept_all = false;
+            self.kept = Vec::new();
+        }
+    }
+
+    /// The hash, judged as aws-cli would, and the first member's bytes if all were kept.
+    pub(crate) fn finish(self, error: Option<&GzipError>, gunzip: &Gunzip) -> (LogHash, Option<Vec<u8>>) {
+        let (read, trailing_data) = classify(error, gunzip, self.later_members);
+        let kept = self.kept_all.then_some(self.kept);
+        (LogHash { sha256_hex: hex_lower(&self.sha.finalize()), read, trailing_data, decompressed_bytes: self.member0_bytes }, kept)
+    }
+}
+
+/// How a log's gzip stream read (`integrity-validation.md` §7): `error` is the decoder's, if it
+/// stopped; later members are data after the first one.
+fn classify(error: Option<&GzipError>, gunzip: &Gunzip, later_members: bool) -> (LogRead, bool) {
+    let mut trailing_data = later_members;
+    let read = match error {
+        Some(GzipError::Truncated { member: 0, part: "trailer" }) => LogRead::TrailerMissing,
+        Some(GzipError::Truncated { member: 0, .. }) => LogRead::Truncated,
+        // A broken later member is data after the first one.
+        Some(GzipError::Truncated { .. } | GzipError::BadHeader { member: 1.., .. }) => {
+            trailing_data = true;
+            LogRead::Complete
+        }
+        Some(GzipError::Corrupt { member: 1.., .. } | GzipError::TrailerMismatch { member: 1.., .. }) => {
+            trailing_data = true;
+            LogRead::Complete
+        }
+        Some(e) => LogRead::Invalid(e.to_string()),
+        None => match gunzip.finish_lenient() {
+            Ok(summary) => {
+                trailing_data |= summary.trailing_bytes > 0 || summary.members > 1;
+                if summary.trailer_missing && summary.members <= 1 {
+                    LogRead::TrailerMissing
+                } else {
+                    LogRead::Complete
+                }
+            }
+            Err(GzipError::Truncated { member: 0, part: "trailer" }) => LogRead::TrailerMissing,
+            Err(GzipError::Truncated { member: 0, .. }) => LogRead::Truncated,
+            Err(GzipError::Truncated { .. }) => {
                 trailing_data = true;
                 LogRead::Complete
             }
-            Some(e) => LogRead::Invalid(e.to_string()),
-            None => match self.gunzip.finish_lenient() {
-                Ok(summary) => {
-                    trailing_data |= summary.trailing_bytes > 0 || summary.members > 1;
-                    if summary.trailer_missing && summary.members <= 1 {
-                        LogRead::TrailerMissing
-                    } else {
-                        LogRead::Complete
-                    }
-                }
-                Err(GzipError::Truncated {
-                    member: 0,
-                    part: "trailer",
-                }) => LogRead::TrailerMissing,
-                Err(GzipError::Truncated { member: 0, .. }) => LogRead::Truncated,
-                Err(GzipError::Truncated { .. }) => {
-                    trailing_data = true;
-                    LogRead::Complete
-                }
-                Err(e) => LogRead::Invalid(e.to_string()),
-            },
-        };
-        LogHash {
-            sha256_hex,
-            read,
-            trailing_data,
-            decompressed_bytes: self.member0_bytes,
-        }
-    }
+            Err(e) => LogRead::Invalid(e.to_string()),
+        },
+    };
+    (read, trailing_data)
 }
 
 /// Lowercase hex.
