@@ -8,11 +8,10 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::Serialize;
 use trailscope_model::{LogHasher, Timestamp};
 use trailscope_verify::{
-    is_digest_path, verify, Content, DigestBytes, Finding, Mode, Options, PublicKeys, Signatures,
-    Summary, VerifyInputs,
+    is_digest_path, verify, Content, DigestBytes, Mode, Options, PublicKeys, Signatures,
+    VerifyInputs,
 };
 
 use crate::load::collect_inputs;
@@ -25,26 +24,6 @@ pub struct Args {
     pub end_time: Option<String>,
     pub json: bool,
     pub aws_cli_compat: bool,
-}
-
-/// The `--json` report. Field names are part of the CLI's contract.
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    results: Vec<JsonResult<'a>>,
-    notices: &'a [String],
-    findings: &'a [Finding],
-    summary: &'a Summary,
-}
-
-#[derive(Serialize)]
-struct JsonResult<'a> {
-    #[serde(rename = "type")]
-    object: &'static str,
-    backfill: bool,
-    bucket: &'a str,
-    key: &'a str,
-    verdict: &'a str,
-    local_path: Option<&'a str>,
 }
 
 fn parse_time(text: &str, what: &str) -> anyhow::Result<Timestamp> {
@@ -104,27 +83,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let report = verify(&inputs, &options);
     let mut out = std::io::stdout().lock();
     if args.json {
-        let json = JsonReport {
-            results: report
-                .results
-                .iter()
-                .map(|r| JsonResult {
-                    object: match r.object {
-                        trailscope_verify::ObjectType::Digest => "digest",
-                        trailscope_verify::ObjectType::Log => "log",
-                    },
-                    backfill: r.backfill,
-                    bucket: &r.bucket,
-                    key: &r.key,
-                    verdict: &r.verdict,
-                    local_path: r.local_path.as_deref(),
-                })
-                .collect(),
-            notices: &report.notices,
-            findings: &report.findings,
-            summary: &report.summary,
-        };
-        serde_json::to_writer_pretty(&mut out, &json)?;
+        // The JSON shape is part of the CLI's contract (see the README).
+        out.write_all(report.to_json(None).as_bytes())?;
         writeln!(out)?;
     } else {
         out.write_all(report.to_text().as_bytes())?;

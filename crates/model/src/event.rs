@@ -127,6 +127,10 @@ pub struct EventRecord<'a> {
     pub(crate) digest_end_time: Text<'a>,
     #[serde(borrow)]
     pub(crate) log_files: Option<&'a RawValue>,
+    #[serde(borrow, rename = "PublicKeyList")]
+    pub(crate) public_key_list: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Metadata")]
+    pub(crate) metadata: Option<&'a RawValue>,
 }
 
 /// `insightDetails` of a CloudTrail Insights event: which API the insight is about.

@@ -3,12 +3,14 @@
 
 use std::fmt;
 
+use sha2::{Digest as _, Sha256};
+
 use crate::csv_history::{CsvError, CsvHistory};
 use crate::event::{Event, TimeSource};
 use crate::gzip::{starts_gzip, FeedError, Gunzip, GzipError};
 use crate::kind::{FileKind, KindTracker};
 use crate::limits::Limits;
-use crate::loghash::{HashTap, LogHash};
+use crate::loghash::{hex_lower, HashTap, LogHash, LogRead};
 use crate::split::{Piece, SplitError, SplitFeedError, SplitLimits, Splitter};
 use crate::time::TimeQuality;
 use crate::unwrap::unwrap_record;
@@ -188,15 +190,21 @@ pub struct FileOutcome {
     pub error: Option<IngestError>,
     /// Non-fatal oddities (trailing data after the gzip stream, ...).
     pub warnings: Vec<String>,
-    /// For a gzip file: the SHA-256 of its first member, judged as aws-cli judges a log file
-    /// (computed while reading, so verification never reads the file again).
+    /// The SHA-256 of its first gzip member, judged as aws-cli judges a log file (computed
+    /// while reading, so verification never reads the file again); a file that is not gzip
+    /// reads as invalid.
     pub log_hash: Option<LogHash>,
-    /// For a digest file: its first gzip member's exact bytes (what its signature covers).
-    pub digest_bytes: Option<Vec<u8>>,
+    /// The SHA-256 of the file as stored, lowercase hex (for reports that identify inputs).
+    pub stored_sha256: Option<String>,
+    /// The bytes verification needs: for a digest file, its first gzip member exactly (what its
+    /// signature covers); for a public-key list or a signature sidecar, its text.
+    pub kept_bytes: Option<Vec<u8>>,
 }
 
 const MAX_EXAMPLES: usize = 5;
 const SNIFF_BYTES: usize = 4096;
+/// Text kept for key lists and signature sidecars.
+const KEEP_TEXT_BYTES: usize = 16 << 20;
 
 enum Decoder {
     /// Waiting for the first bytes to tell gzip from plain text.
@@ -243,6 +251,9 @@ struct Progress {
     deferred: Option<Stop>,
     log_hash: Option<LogHash>,
     digest_bytes: Option<Vec<u8>>,
+    /// The text so far while it is small (`None` once it is not).
+    kept_text: Option<Vec<u8>>,
+    stored_sha: Sha256,
 }
 
 /// Internal error carrier: an input problem, or the sink's refusal.
@@ -281,6 +292,8 @@ impl FileIngestor {
                 deferred: None,
                 log_hash: None,
                 digest_bytes: None,
+                kept_text: Some(Vec::new()),
+                stored_sha: Sha256::new(),
             },
         }
     }
@@ -314,6 +327,10 @@ impl FileIngestor {
 
     fn feed_inner<S: EventSink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Stop> {
         self.state.stored_bytes += chunk.len() as u64;
+        if !matches!(self.decoder, Decoder::Start(_)) {
+            // Bytes held back for sniffing are hashed when they are replayed.
+            self.state.stored_sha.update(chunk);
+        }
         let ratio_base = self.ratio_base;
         let FileIngestor {
             decoder,
@@ -452,7 +469,7 @@ impl FileIngestor {
             Decoder::Plain => {}
         }
         parser_finish(parser, state, sink)?;
-        if state.events == 0 && !state.is_digest() && state.skipped > 0 {
+        if state.events == 0 && !state.kind.is_integrity_input() && state.skipped > 0 {
             let first = state.examples.first().cloned().unwrap_or_default();
             return Err(Stop::Input(IngestError::NoEvents(format!(
                 "{} record{} and none is an event; {first}",
@@ -465,6 +482,7 @@ impl FileIngestor {
 
     fn outcome(self, error: Option<IngestError>) -> FileOutcome {
         let mut state = self.state;
+        let failed = error.is_some();
         if error.is_some() {
             // Nothing of a failed file is kept, so notes about its records would mislead.
             state.time_notes = TimeNotes::default();
@@ -487,8 +505,21 @@ impl FileIngestor {
             text_bytes: state.text_bytes,
             error,
             warnings: state.warnings,
-            log_hash: state.log_hash,
-            digest_bytes: state.digest_bytes.filter(|_| kind == FileKind::Digest),
+            log_hash: state.log_hash.or_else(|| {
+                // Read to the end as plain text: not gzip, which a log file must be.
+                (!failed || state.stored_bytes > 0).then(|| LogHash {
+                    sha256_hex: String::new(),
+                    read: LogRead::Invalid("not a gzip stream".into()),
+                    trailing_data: false,
+                    decompressed_bytes: 0,
+                })
+            }),
+            stored_sha256: Some(hex_lower(&state.stored_sha.finalize())),
+            kept_bytes: match kind {
+                FileKind::Digest => state.digest_bytes,
+                FileKind::PublicKeys | FileKind::DigestSignatures => state.kept_text,
+                _ => None,
+            },
         }
     }
 }
@@ -507,7 +538,8 @@ impl FileOutcome {
             error: Some(error),
             warnings: Vec::new(),
             log_hash: None,
-            digest_bytes: None,
+            stored_sha256: None,
+            kept_bytes: None,
         }
     }
 }
@@ -522,8 +554,15 @@ impl Progress {
         }
     }
 
-    fn is_digest(&self) -> bool {
-        self.kind.kind() == FileKind::Digest
+    /// Keeps the text of a small file, in case it is a key list or a signature sidecar.
+    fn keep_text(&mut self, bytes: &[u8]) {
+        if let Some(kept) = &mut self.kept_text {
+            if kept.len() + bytes.len() <= KEEP_TEXT_BYTES {
+                kept.extend_from_slice(bytes);
+            } else {
+                self.kept_text = None;
+            }
+        }
     }
 
     fn check_budget(&mut self, new_bytes: u64, stored: u64) -> Result<(), Stop> {
@@ -592,6 +631,12 @@ impl Progress {
                 if found.digest {
                     self.kind.saw_digest();
                 }
+                if found.public_keys {
+                    self.kind.saw_public_keys();
+                }
+                if found.signatures {
+                    self.kind.saw_signatures();
+                }
                 if found.skipped_children > 0 {
                     self.skip(
                         position,
@@ -620,6 +665,10 @@ fn parser_feed<S: EventSink>(
     } else {
         strip_bom(parser, state, bytes)?
     };
+    if !matches!(parser, TextParser::Sniff(_)) {
+        // Sniffed bytes come back through here once a parser is chosen.
+        state.keep_text(bytes);
+    }
     match parser {
         TextParser::Sniff(head) => {
             head.extend_from_slice(bytes);

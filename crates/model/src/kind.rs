@@ -29,6 +29,10 @@ pub enum FileKind {
     JsonArray,
     /// A single CloudTrail event as a JSON object.
     JsonEvent,
+    /// `aws cloudtrail list-public-keys` output: the keys digests are verified with.
+    PublicKeys,
+    /// Digest signatures: `{key: signature}`, S3 metadata, or `aws s3api head-object` output.
+    DigestSignatures,
     /// A ZIP archive (its entries are listed as files of their own).
     Zip,
     /// Not recognised (only ever reported with an error).
@@ -49,6 +53,8 @@ impl FileKind {
             FileKind::Ndjson => "ndjson",
             FileKind::JsonArray => "json_array",
             FileKind::JsonEvent => "json_event",
+            FileKind::PublicKeys => "cloudtrail_public_keys",
+            FileKind::DigestSignatures => "digest_signatures",
             FileKind::Zip => "zip",
             FileKind::Unknown => "unknown",
         }
@@ -67,6 +73,8 @@ impl FileKind {
             FileKind::Ndjson => "one event per line",
             FileKind::JsonArray => "JSON array of events",
             FileKind::JsonEvent => "single event",
+            FileKind::PublicKeys => "CloudTrail public keys",
+            FileKind::DigestSignatures => "digest signatures",
             FileKind::Zip => "ZIP archive",
             FileKind::Unknown => "unrecognised",
         }
@@ -79,7 +87,7 @@ impl FileKind {
 }
 
 /// Every kind, in display order.
-pub const ALL_KINDS: [FileKind; 12] = [
+pub const ALL_KINDS: [FileKind; 14] = [
     FileKind::CloudTrailLog,
     FileKind::Digest,
     FileKind::Insights,
@@ -90,6 +98,8 @@ pub const ALL_KINDS: [FileKind; 12] = [
     FileKind::Ndjson,
     FileKind::JsonArray,
     FileKind::JsonEvent,
+    FileKind::PublicKeys,
+    FileKind::DigestSignatures,
     FileKind::Zip,
     FileKind::Unknown,
 ];
@@ -106,6 +116,8 @@ pub(crate) struct KindTracker {
     container: Option<Container>,
     top_objects: u64,
     digest: bool,
+    public_keys: bool,
+    signatures: bool,
     csv: bool,
     cloudwatch_export: bool,
     events: u64,
@@ -128,6 +140,19 @@ impl KindTracker {
 
     pub(crate) fn saw_cloudwatch_export(&mut self) {
         self.cloudwatch_export = true;
+    }
+
+    pub(crate) fn saw_public_keys(&mut self) {
+        self.public_keys = true;
+    }
+
+    pub(crate) fn saw_signatures(&mut self) {
+        self.signatures = true;
+    }
+
+    /// An integrity input (digest, keys, signatures) rather than events.
+    pub(crate) fn is_integrity_input(&self) -> bool {
+        self.events == 0 && (self.digest || self.public_keys || self.signatures)
     }
 
     pub(crate) fn saw_csv(&mut self) {
@@ -175,6 +200,12 @@ impl KindTracker {
         }
         if self.digest && self.events == 0 {
             return FileKind::Digest;
+        }
+        if self.public_keys && self.events == 0 {
+            return FileKind::PublicKeys;
+        }
+        if self.signatures && self.events == 0 {
+            return FileKind::DigestSignatures;
         }
         let by_envelope = |direct: FileKind| match self.dominant_envelope() {
             Envelope::EventBridge => FileKind::EventBridge,

@@ -87,7 +87,12 @@ impl LogHasher {
     /// Ends the file.
     pub fn finish(self) -> LogHash {
         let (read, trailing_data) = classify(self.error.as_ref(), &self.gunzip, self.later_members);
-        LogHash { sha256_hex: hex_lower(&self.sha.finalize()), read, trailing_data, decompressed_bytes: self.member0_bytes }
+        LogHash {
+            sha256_hex: hex_lower(&self.sha.finalize()),
+            read,
+            trailing_data,
+            decompressed_bytes: self.member0_bytes,
+        }
     }
 }
 
@@ -108,7 +113,10 @@ const KEEP_BYTES: usize = 1 << 20;
 
 impl HashTap {
     pub(crate) fn new() -> Self {
-        HashTap { kept_all: true, ..HashTap::default() }
+        HashTap {
+            kept_all: true,
+            ..HashTap::default()
+        }
     }
 
     pub(crate) fn update(&mut self, member: u32, bytes: &[u8]) {
@@ -127,10 +135,22 @@ impl HashTap {
     }
 
     /// The hash, judged as aws-cli would, and the first member's bytes if all were kept.
-    pub(crate) fn finish(self, error: Option<&GzipError>, gunzip: &Gunzip) -> (LogHash, Option<Vec<u8>>) {
+    pub(crate) fn finish(
+        self,
+        error: Option<&GzipError>,
+        gunzip: &Gunzip,
+    ) -> (LogHash, Option<Vec<u8>>) {
         let (read, trailing_data) = classify(error, gunzip, self.later_members);
         let kept = self.kept_all.then_some(self.kept);
-        (LogHash { sha256_hex: hex_lower(&self.sha.finalize()), read, trailing_data, decompressed_bytes: self.member0_bytes }, kept)
+        (
+            LogHash {
+                sha256_hex: hex_lower(&self.sha.finalize()),
+                read,
+                trailing_data,
+                decompressed_bytes: self.member0_bytes,
+            },
+            kept,
+        )
     }
 }
 
@@ -139,14 +159,19 @@ impl HashTap {
 fn classify(error: Option<&GzipError>, gunzip: &Gunzip, later_members: bool) -> (LogRead, bool) {
     let mut trailing_data = later_members;
     let read = match error {
-        Some(GzipError::Truncated { member: 0, part: "trailer" }) => LogRead::TrailerMissing,
+        Some(GzipError::Truncated {
+            member: 0,
+            part: "trailer",
+        }) => LogRead::TrailerMissing,
         Some(GzipError::Truncated { member: 0, .. }) => LogRead::Truncated,
         // A broken later member is data after the first one.
         Some(GzipError::Truncated { .. } | GzipError::BadHeader { member: 1.., .. }) => {
             trailing_data = true;
             LogRead::Complete
         }
-        Some(GzipError::Corrupt { member: 1.., .. } | GzipError::TrailerMismatch { member: 1.., .. }) => {
+        Some(
+            GzipError::Corrupt { member: 1.., .. } | GzipError::TrailerMismatch { member: 1.., .. },
+        ) => {
             trailing_data = true;
             LogRead::Complete
         }
@@ -160,7 +185,10 @@ fn classify(error: Option<&GzipError>, gunzip: &Gunzip, later_members: bool) -> 
                     LogRead::Complete
                 }
             }
-            Err(GzipError::Truncated { member: 0, part: "trailer" }) => LogRead::TrailerMissing,
+            Err(GzipError::Truncated {
+                member: 0,
+                part: "trailer",
+            }) => LogRead::TrailerMissing,
             Err(GzipError::Truncated { member: 0, .. }) => LogRead::Truncated,
             Err(GzipError::Truncated { .. }) => {
                 trailing_data = true;

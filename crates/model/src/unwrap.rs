@@ -43,6 +43,10 @@ pub struct Found {
     pub events: u64,
     /// The record is a CloudTrail digest (no events, but a known kind).
     pub digest: bool,
+    /// The record is `list-public-keys` output.
+    pub public_keys: bool,
+    /// The record is a digest-signature sidecar (`{key: signature}`, S3 metadata, `head-object`).
+    pub signatures: bool,
     /// Children of a wrapper that held no event (reported, not fatal to the wrapper).
     pub skipped_children: u64,
 }
@@ -184,6 +188,18 @@ fn visit<E>(
         found.digest = true;
         return Ok(());
     }
+    if record.public_key_list.is_some() {
+        found.public_keys = true;
+        return Ok(());
+    }
+    if depth == 0
+        && (text.contains("CloudTrail-Digest") || record.metadata.is_some())
+        && text.contains("signature")
+        || text.contains("CloudTrail-Digest_") && looks_like_signature_map(text)
+    {
+        found.signatures = true;
+        return Ok(());
+    }
     Err(Err(RecordError::NotAnEvent(describe_object(text))))
 }
 
@@ -296,6 +312,20 @@ fn lookup_summary(r: EventRecord<'_>) -> EventRecord<'_> {
         });
     }
     summary
+}
+
+/// `{"<digest key>": "<hex signature>"}`: the flat signature sidecar.
+fn looks_like_signature_map(text: &str) -> bool {
+    serde_json::from_str::<std::collections::BTreeMap<String, serde_json::Value>>(text).is_ok_and(
+        |m| {
+            !m.is_empty()
+                && m.iter().all(|(k, v)| {
+                    k.contains("CloudTrail-Digest")
+                        && v.as_str()
+                            .is_some_and(|s| s.bytes().all(|b| b.is_ascii_hexdigit()))
+                })
+        },
+    )
 }
 
 /// A short description of an unrecognised object: its first keys.

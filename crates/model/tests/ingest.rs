@@ -445,25 +445,51 @@ fn gzip_files_are_hashed_while_read() {
     let text = s3_log(4);
     let (outcome, _) = read(&gz(text.as_bytes()));
     let hash = outcome.log_hash.expect("a gzip file is hashed");
-    assert_eq!(hash.sha256_hex, trailscope_model::hex_lower(&Sha256::digest(text.as_bytes())));
+    assert_eq!(
+        hash.sha256_hex,
+        trailscope_model::hex_lower(&Sha256::digest(text.as_bytes()))
+    );
     assert_eq!(hash.read, trailscope_model::LogRead::Complete);
-    assert_eq!(outcome.digest_bytes, None);
+    assert_eq!(outcome.kept_bytes, None);
 
     // A file whose JSON fails still gets its whole hash (verification does not parse JSON).
     let broken = format!("{}{{", text);
     let (outcome, _) = read(&gz(broken.as_bytes()));
     assert!(outcome.error.is_some());
-    assert_eq!(outcome.log_hash.unwrap().sha256_hex, trailscope_model::hex_lower(&Sha256::digest(broken.as_bytes())));
+    assert_eq!(
+        outcome.log_hash.unwrap().sha256_hex,
+        trailscope_model::hex_lower(&Sha256::digest(broken.as_bytes()))
+    );
 
     // A digest keeps its exact bytes, for the signature.
     let digest = r#"{"digestStartTime":"a","digestEndTime":"b","digestS3Bucket":"c","digestS3Object":"d","logFiles":[]}"#;
     let (outcome, _) = read(&gz(digest.as_bytes()));
     assert_eq!(outcome.kind, FileKind::Digest);
-    assert_eq!(outcome.digest_bytes.as_deref(), Some(digest.as_bytes()));
+    assert_eq!(outcome.kept_bytes.as_deref(), Some(digest.as_bytes()));
+
+    // Key lists and signature sidecars are recognised and kept.
+    let keys = r#"{"PublicKeyList":[{"Value":"AAAA","Fingerprint":"ab"}]}"#;
+    let (outcome, _) = read(keys.as_bytes());
+    assert_eq!(
+        (outcome.kind, outcome.error.is_none()),
+        (FileKind::PublicKeys, true)
+    );
+    assert_eq!(outcome.kept_bytes.as_deref(), Some(keys.as_bytes()));
+    let sidecar = r#"{"AWSLogs/1/CloudTrail-Digest/r/2024/01/01/1_CloudTrail-Digest_r_t_r_20240101T000000Z.json.gz":"0a1b"}"#;
+    let (outcome, _) = read(sidecar.as_bytes());
+    assert_eq!(
+        (outcome.kind, outcome.error.is_none()),
+        (FileKind::DigestSignatures, true)
+    );
+    let head = r#"{"AcceptRanges":"bytes","ContentLength":1,"Metadata":{"signature":"0a","signature-algorithm":"SHA256withRSA"}}"#;
+    assert_eq!(read(head.as_bytes()).0.kind, FileKind::DigestSignatures);
 
     // Truncation is judged as aws-cli judges it, even though the file fails to load.
     let full = gz(text.as_bytes());
     let (outcome, _) = read(&full[..full.len() - 8]);
     assert!(outcome.error.is_some());
-    assert_eq!(outcome.log_hash.unwrap().read, trailscope_model::LogRead::TrailerMissing);
+    assert_eq!(
+        outcome.log_hash.unwrap().read,
+        trailscope_model::LogRead::TrailerMissing
+    );
 }

@@ -2,7 +2,9 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use trailscope_testgen::{signed_trail, write_fixtures, write_trail, SignedTrailSpec, TrailLayout, TrailSpec};
+use trailscope_testgen::{
+    signed_trail, write_fixtures, write_trail, SignedTrailSpec, TrailLayout, TrailSpec,
+};
 
 #[derive(Parser)]
 #[command(name = "trailscope-gen", about = "Generate CloudTrail test data")]
@@ -72,8 +74,19 @@ fn main() -> anyhow::Result<()> {
                 files.len()
             );
         }
-        Command::SignedTrail { hours, logs_per_hour, events_per_log, out } => {
-            let spec = SignedTrailSpec { hours, logs_per_hour, events_per_log, rotate_at: Some(hours / 2), ..SignedTrailSpec::default() };
+        Command::SignedTrail {
+            hours,
+            logs_per_hour,
+            events_per_log,
+            out,
+        } => {
+            let spec = SignedTrailSpec {
+                hours,
+                logs_per_hour,
+                events_per_log,
+                rotate_at: Some(hours / 2),
+                ..SignedTrailSpec::default()
+            };
             let trail = signed_trail(&spec);
             let mut gz = 0u64;
             for (path, bytes) in &trail.files {
@@ -86,7 +99,11 @@ fn main() -> anyhow::Result<()> {
             }
             std::fs::write(out.join("public-keys.json"), &trail.public_keys_json)?;
             std::fs::write(out.join("signatures.json"), &trail.signatures_json)?;
-            println!("{} digests, {} files, {gz} bytes stored", trail.digests.len(), trail.files.len());
+            println!(
+                "{} digests, {} files, {gz} bytes stored",
+                trail.digests.len(),
+                trail.files.len()
+            );
         }
         Command::Fixtures { out } => {
             let manifest = write_fixtures(&out)?;

@@ -20,6 +20,24 @@ pub struct DigestBytes {
 }
 
 impl DigestBytes {
+    /// A digest read by the ingest pipeline: its first gzip member (if kept) and how the gzip
+    /// stream read. A one-shot inflate fails on anything but a complete first member.
+    pub fn from_first_member(
+        first_member: Option<Vec<u8>>,
+        hash: &trailscope_model::LogHash,
+    ) -> Self {
+        let content = match (&hash.read, first_member) {
+            (trailscope_model::LogRead::Complete, Some(bytes)) => Ok(bytes),
+            (trailscope_model::LogRead::Complete, None) => Err("the digest is too large".into()),
+            (trailscope_model::LogRead::Invalid(e), _) => Err(e.clone()),
+            (_, _) => Err("truncated gzip stream".into()),
+        };
+        DigestBytes {
+            content,
+            trailing_data: hash.trailing_data,
+        }
+    }
+
     /// Reads a digest object's bytes as stored.
     pub fn from_stored(bytes: &[u8]) -> Self {
         let mut gunzip = Gunzip::new();

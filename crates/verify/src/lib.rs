@@ -22,6 +22,7 @@ mod findings;
 mod inputs;
 mod keys;
 mod layout;
+mod render;
 mod report;
 mod signatures;
 mod walk;
@@ -32,6 +33,7 @@ pub use digest::{
 pub use inputs::{is_digest_path, Content, DigestBytes, VerifyInputs};
 pub use keys::{KeyEncoding, KeyError, KeyFileError, PublicKey, PublicKeys};
 pub use layout::{DigestKey, Located, PathIndex, TrailId};
+pub use render::{InputFile, RunInfo};
 pub use report::{
     Counts, FileResult, Finding, LogIntegrity, ObjectType, Range, Report, Severity, Summary,
     Verdict,
