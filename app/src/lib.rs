@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 pub mod components;
+pub mod download;
 pub mod dropped;
 pub mod format;
 pub mod state;
@@ -12,7 +13,9 @@ pub mod worker_client;
 
 use leptos::prelude::*;
 
-use crate::components::{DropZone, EventTable, FileList, ProgressPanel, RecordPanel, Summary};
+use crate::components::{
+    DropZone, EventTable, FileList, ProgressPanel, RecordPanel, Summary, VerifyPanel,
+};
 use crate::state::AppState;
 
 /// The root component.
@@ -49,6 +52,7 @@ pub fn App() -> impl IntoView {
             <DropZone state=state />
             <ProgressPanel state=state />
             <Summary state=state />
+            <VerifyPanel state=state />
             <div class="workspace">
                 <div class="main-column">
                     <FileList state=state />

@@ -1,7 +1,7 @@
 //! The page's state: what the worker has told it, held in signals the components read.
 
 use leptos::prelude::*;
-use trailscope_protocol::{FileRow, LoadProgress, RequestId, RowData, TotalsView};
+use trailscope_protocol::{FileRow, LoadProgress, RequestId, RowData, TotalsView, VerifyView};
 
 /// Rows shown per table page.
 pub const PAGE_ROWS: u32 = 100;
@@ -57,6 +57,12 @@ pub struct AppState {
     pub record: RwSignal<Option<(u32, String)>>,
     /// A problem to show (the worker failed to start, a request failed).
     pub error: RwSignal<Option<String>>,
+    /// The verification request in flight, if any.
+    pub verifying: RwSignal<Option<RequestId>>,
+    /// The last verification report (cleared when more files load).
+    pub verify: RwSignal<Option<VerifyView>>,
+    /// Why the last verification could not run.
+    pub verify_error: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -76,6 +82,9 @@ impl AppState {
             newest_first: RwSignal::new(true),
             record: RwSignal::new(None),
             error: RwSignal::new(None),
+            verifying: RwSignal::new(None),
+            verify: RwSignal::new(None),
+            verify_error: RwSignal::new(None),
         }
     }
 }

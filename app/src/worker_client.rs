@@ -337,6 +337,36 @@ pub fn request_record(row: u32) {
     send(&Request::Record { id: next_id(), row });
 }
 
+/// What to verify: the page's choices in the Verify view.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VerifyChoices {
+    /// Only digests from this time (RFC 3339 or a date); empty for no limit.
+    pub start: String,
+    /// Only digests up to this time.
+    pub end: String,
+    /// aws-cli's exact verdicts.
+    pub aws_cli_compat: bool,
+}
+
+/// Verifies the integrity of everything loaded.
+pub fn request_verify(state: AppState, choices: &VerifyChoices) {
+    let id = next_id();
+    state.verifying.set(Some(id));
+    state.verify_error.set(None);
+    let checked_at = js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default();
+    let given = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    send(&Request::Verify {
+        id,
+        start: given(&choices.start),
+        end: given(&choices.end),
+        aws_cli_compat: choices.aws_cli_compat,
+        checked_at,
+    });
+}
+
 /// Forgets everything loaded.
 pub fn reset() {
     send(&Request::Reset { id: next_id() });
@@ -402,14 +432,28 @@ fn apply(state: AppState, response: Response) {
             }
             state.loading.set(None);
             state.cancelling.set(false);
-            state.totals.set(Some(totals));
             state.last_load.set(Some(LoadSummary {
                 cancelled,
                 not_read,
                 elapsed_millis,
             }));
             state.loads.update(|n| *n += 1);
+            // A report from before this load no longer describes what is loaded.
+            state.verify.set(None);
+            if totals.integrity.digests > 0 {
+                // Digests were dropped: the user came to verify, so do it at once.
+                request_verify(state, &VerifyChoices::default());
+            }
+            state.totals.set(Some(totals));
             request_page(state, 0);
+        }
+        Response::Verified { id, view } => {
+            if state.verifying.get_untracked() == Some(id) {
+                state.verifying.set(None);
+                state.verify.set(Some(*view));
+                // Rows now carry their integrity.
+                request_page(state, state.page.with_untracked(|p| p.offset));
+            }
         }
         Response::Page {
             id,
@@ -432,7 +476,16 @@ fn apply(state: AppState, response: Response) {
             state.last_load.set(None);
             state.page.set(PageView::default());
             state.record.set(None);
+            state.verify.set(None);
+            state.verify_error.set(None);
         }
-        Response::Failed { message, .. } => state.error.set(Some(message)),
+        Response::Failed { id, message } => {
+            if state.verifying.get_untracked() == Some(id) {
+                state.verifying.set(None);
+                state.verify_error.set(Some(message));
+            } else {
+                state.error.set(Some(message));
+            }
+        }
     }
 }

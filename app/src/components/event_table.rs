@@ -59,7 +59,7 @@ pub fn EventTable(
                     <thead>
                         <tr>
                             <th>"Time (UTC)"</th><th>"Event name"</th><th>"Event source"</th><th>"User"</th>
-                            <th>"Source IP"</th><th>"Region"</th><th>"Error"</th>
+                            <th>"Source IP"</th><th>"Region"</th><th>"Error"</th><th>"Integrity"</th>
                         </tr>
                     </thead>
                     <tbody>
@@ -83,6 +83,7 @@ fn EventRow(row: RowData, state: AppState) -> impl IntoView {
             .with(|r| r.as_ref().is_some_and(|(row, _)| *row == id))
     };
     let write = row.read_only == Some(false);
+    let integrity = row.integrity.clone().unwrap_or_default();
     view! {
         <tr
             data-testid="event-row"
@@ -100,6 +101,22 @@ fn EventRow(row: RowData, state: AppState) -> impl IntoView {
             <td data-testid="cell-error">
                 {row.error.map(|e| view! { <span class="badge error">{e}</span> })}
             </td>
+            <td data-testid="cell-integrity" data-integrity=integrity>
+                {row.integrity.map(|i| {
+                    let (class, label) = integrity_badge(&i);
+                    view! { <span class=format!("badge {class}")>{label}</span> }
+                })}
+            </td>
         </tr>
+    }
+}
+
+/// How an event's integrity reads in the table.
+fn integrity_badge(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "verified" => ("valid", "verified"),
+        "failed" => ("invalid", "file failed"),
+        "unverified" => ("unverifiable", "unverified"),
+        _ => ("muted-badge", "not covered"),
     }
 }

@@ -4,6 +4,7 @@
 //! post replies.
 
 mod blob;
+mod integrity;
 mod parser;
 mod store_host;
 

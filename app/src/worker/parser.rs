@@ -17,8 +17,8 @@ use trailscope_model::{
     Limits, Packaging, ZipWalker,
 };
 use trailscope_protocol::{
-    summary_to_wire, InputDone, PackedInput, ParseEvent, ParseRequest, Parsed, ParsedFile,
-    RequestId,
+    log_hash_to_wire, summary_to_wire, InputDone, PackedInput, ParseEvent, ParseRequest, Parsed,
+    ParsedFile, RequestId,
 };
 use trailscope_store::{BatchBuilder, EventBatch, FileSummary};
 use wasm_bindgen::prelude::*;
@@ -165,6 +165,9 @@ impl Outgoing {
             summary,
             rows,
             discard,
+            log_hash: outcome.log_hash.as_ref().map(log_hash_to_wire),
+            kept: outcome.kept_bytes.clone().map(serde_bytes::ByteBuf::from),
+            stored_sha256: outcome.stored_sha256.clone(),
         });
     }
 

@@ -11,6 +11,7 @@ use trailscope_protocol::{
 use trailscope_store::{EventBatch, FileRows, Store, TimeOrder};
 use wasm_bindgen::prelude::*;
 
+use super::integrity::{IntegrityBook, VerifyAsk};
 use super::{now_millis, post_to_page};
 
 /// How often progress goes to the page.
@@ -36,6 +37,8 @@ pub(crate) struct StoreHost {
     /// Parser messages that overtook their load's `BeginLoad` (the page posts that first, but
     /// messages on different channels may arrive in any order).
     early: Vec<JsValue>,
+    /// Hashes, digests, keys and signatures of the loaded files.
+    integrity: IntegrityBook,
 }
 
 /// Handles a request from the page.
@@ -109,6 +112,37 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 message: format!("no event at row {row}"),
             }),
         },
+        Request::Verify {
+            id,
+            start,
+            end,
+            aws_cli_compat,
+            checked_at,
+        } => {
+            if h.load.is_some() {
+                post_to_page(&Response::Failed {
+                    id,
+                    message: "cannot verify while loading; wait for the load to finish".into(),
+                });
+                return;
+            }
+            let ask = VerifyAsk {
+                start: start.as_deref().filter(|s| !s.trim().is_empty()),
+                end: end.as_deref().filter(|s| !s.trim().is_empty()),
+                aws_cli_compat,
+                checked_at,
+            };
+            let StoreHost {
+                integrity, store, ..
+            } = &mut *h;
+            match integrity.verify(&ask, store) {
+                Ok((report, run)) => post_to_page(&Response::Verified {
+                    id,
+                    view: Box::new(trailscope_protocol::verify_view(&report, &run)),
+                }),
+                Err(message) => post_to_page(&Response::Failed { id, message }),
+            }
+        }
         Request::Reset { id } => {
             if h.load.is_some() {
                 post_to_page(&Response::Failed {
@@ -118,6 +152,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 return;
             }
             h.store = Store::new();
+            h.integrity = IntegrityBook::default();
             h.reported_files = 0;
             post_to_page(&Response::ResetDone { id });
         }
@@ -159,6 +194,7 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
         .files
         .into_iter()
         .map(|f| {
+            h.integrity.add(&f, kind_of(&f));
             let mut summary = summary_from_wire(f.summary);
             if let Some(e) = &damaged {
                 // Rows cannot be matched to files once a batch is lost: fail them all.
@@ -221,7 +257,11 @@ impl StoreHost {
         let Some(load) = self.load.take() else { return };
         // Sort now, while the page waits for the load anyway, rather than on the first page.
         self.store.time_order();
-        let totals = trailscope_protocol::totals(&self.store.totals(), self.store.memory());
+        let totals = trailscope_protocol::totals(
+            &self.store.totals(),
+            self.store.memory(),
+            self.integrity.counts(),
+        );
         post_to_page(&Response::LoadDone {
             id: load.id,
             cancelled: load.cancelled,
@@ -230,4 +270,10 @@ impl StoreHost {
             elapsed_millis: now_millis() - load.started,
         });
     }
+}
+
+/// The kind a parser found for a file.
+fn kind_of(file: &trailscope_protocol::ParsedFile) -> trailscope_model::FileKind {
+    trailscope_model::FileKind::from_id(&file.summary.kind)
+        .unwrap_or(trailscope_model::FileKind::Unknown)
 }

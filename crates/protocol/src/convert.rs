@@ -1,9 +1,13 @@
 //! Conversions from the core's types to the wire types.
 
-use trailscope_model::{FileKind, TimeNotes};
+use trailscope_model::{FileKind, LogHash, LogRead, TimeNotes};
 use trailscope_store::{FileEntry, FileSummary, MemoryUse, RowView, Totals};
+use trailscope_verify::{ObjectType, Report, RunInfo, Verdict};
 
-use crate::{FileRow, FileStatus, RowData, SummaryWire, TotalsView};
+use crate::{
+    FileRow, FileStatus, IntegrityInputs, LogHashWire, RowData, SummaryWire, TotalsView, VerifyRow,
+    VerifyView,
+};
 
 /// The file list row for a loaded (or failed) file.
 pub fn file_row(index: u32, file: &FileEntry) -> FileRow {
@@ -36,7 +40,7 @@ pub fn file_row(index: u32, file: &FileEntry) -> FileRow {
 }
 
 /// The summary totals.
-pub fn totals(t: &Totals, memory: MemoryUse) -> TotalsView {
+pub fn totals(t: &Totals, memory: MemoryUse, integrity: IntegrityInputs) -> TotalsView {
     TotalsView {
         events: t.events,
         duplicates: t.duplicates,
@@ -51,6 +55,7 @@ pub fn totals(t: &Totals, memory: MemoryUse) -> TotalsView {
         text_bytes: t.text_bytes,
         store_bytes: memory.columns_bytes as u64,
         records_bytes: memory.records_bytes as u64,
+        integrity,
     }
 }
 
@@ -67,6 +72,100 @@ pub fn row(view: RowView) -> RowData {
         error: view.error,
         event_id: view.event_id,
         read_only: view.read_only,
+        integrity: view.integrity.map(|i| i.as_str().to_string()),
+    }
+}
+
+/// A log hash for the wire.
+pub fn log_hash_to_wire(h: &LogHash) -> LogHashWire {
+    let (read, reason) = match &h.read {
+        LogRead::Complete => ("complete", None),
+        LogRead::TrailerMissing => ("trailer_missing", None),
+        LogRead::Truncated => ("truncated", None),
+        LogRead::Invalid(r) => ("invalid", Some(r.clone())),
+    };
+    LogHashWire {
+        sha256: h.sha256_hex.clone(),
+        read: read.into(),
+        reason,
+        trailing: h.trailing_data,
+        bytes: h.decompressed_bytes,
+    }
+}
+
+/// A log hash from the wire.
+pub fn log_hash_from_wire(w: LogHashWire) -> LogHash {
+    let read = match w.read.as_str() {
+        "complete" => LogRead::Complete,
+        "trailer_missing" => LogRead::TrailerMissing,
+        "truncated" => LogRead::Truncated,
+        _ => LogRead::Invalid(w.reason.unwrap_or_else(|| "invalid".into())),
+    };
+    LogHash {
+        sha256_hex: w.sha256,
+        read,
+        trailing_data: w.trailing,
+        decompressed_bytes: w.bytes,
+    }
+}
+
+/// A verification report for the page, with its downloads.
+pub fn verify_view(report: &Report, run: &RunInfo) -> VerifyView {
+    let s = &report.summary;
+    let counts = |c: &trailscope_verify::Counts| [c.valid, c.invalid, c.unverifiable];
+    VerifyView {
+        digests: counts(&s.digests),
+        backfill_digests: counts(&s.backfill_digests),
+        logs: counts(&s.logs),
+        logs_not_covered: s.logs_not_covered,
+        covered: s
+            .covered
+            .iter()
+            .map(|r| (r.start.clone(), r.end.clone()))
+            .collect(),
+        gaps: s
+            .gaps
+            .iter()
+            .map(|r| (r.start.clone(), r.end.clone()))
+            .collect(),
+        newest_digest_end: s.newest_digest_end.clone(),
+        trails: s.trails.clone(),
+        keys_used: s.keys_used.clone(),
+        rows: report
+            .results
+            .iter()
+            .map(|r| VerifyRow {
+                object: match r.object {
+                    ObjectType::Digest => "digest",
+                    ObjectType::Log => "log",
+                }
+                .into(),
+                backfill: r.backfill,
+                s3_uri: format!("s3://{}/{}", r.bucket, r.key),
+                verdict: r.verdict.clone(),
+                status: match r.outcome {
+                    Verdict::Valid => "valid",
+                    Verdict::Invalid(_) => "invalid",
+                    Verdict::Unverifiable(_) => "unverifiable",
+                }
+                .into(),
+            })
+            .collect(),
+        notices: report.notices.clone(),
+        findings: report
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.kind.to_string(),
+                    format!("{:?}", f.severity).to_lowercase(),
+                    f.message.clone(),
+                )
+            })
+            .collect(),
+        json: report.to_json(Some(run)),
+        html: report.to_html(run),
+        has_invalid: report.has_invalid(),
     }
 }
 

@@ -26,7 +26,10 @@ mod convert;
 
 use serde::{Deserialize, Serialize};
 
-pub use convert::{file_row, row, summary_from_wire, summary_to_wire, totals};
+pub use convert::{
+    file_row, log_hash_from_wire, log_hash_to_wire, row, summary_from_wire, summary_to_wire,
+    totals, verify_view,
+};
 
 /// Correlates a response with its request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -69,6 +72,19 @@ pub enum Request {
         /// Store row.
         row: u32,
     },
+    /// Verify the integrity of everything loaded (digests, log files, keys, signatures).
+    Verify {
+        /// Request id.
+        id: RequestId,
+        /// Only digests from this time (RFC 3339).
+        start: Option<String>,
+        /// Only digests up to this time.
+        end: Option<String>,
+        /// aws-cli's exact verdicts instead of Trailscope's.
+        aws_cli_compat: bool,
+        /// The page's clock, for the report.
+        checked_at: String,
+    },
     /// Forget everything loaded.
     Reset {
         /// Request id.
@@ -84,6 +100,7 @@ impl Request {
             | Request::Cancel { id, .. }
             | Request::Page { id, .. }
             | Request::Record { id, .. }
+            | Request::Verify { id, .. }
             | Request::Reset { id } => *id,
         }
     }
@@ -181,6 +198,27 @@ pub struct ParsedFile {
     pub rows: u64,
     /// Its read was cancelled half-way: skip its rows, do not list it.
     pub discard: bool,
+    /// Its first gzip member's hash, for verification.
+    pub log_hash: Option<LogHashWire>,
+    /// The bytes verification needs (a digest's first member, a key list, a signature file).
+    pub kept: Option<serde_bytes::ByteBuf>,
+    /// SHA-256 of the file as stored.
+    pub stored_sha256: Option<String>,
+}
+
+/// [`trailscope_model::LogHash`] on the wire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogHashWire {
+    /// Lowercase hex SHA-256 of the first member.
+    pub sha256: String,
+    /// `complete`, `trailer_missing`, `truncated` or `invalid`.
+    pub read: String,
+    /// Why it is invalid.
+    pub reason: Option<String>,
+    /// Data after the first member.
+    pub trailing: bool,
+    /// Decompressed bytes of the first member.
+    pub bytes: u64,
 }
 
 /// An input whose files have all been sent.
@@ -272,6 +310,13 @@ pub enum Response {
         /// The JSON as it was read.
         json: String,
     },
+    /// The verification report.
+    Verified {
+        /// The verify request.
+        id: RequestId,
+        /// The report.
+        view: Box<VerifyView>,
+    },
     /// Everything was forgotten.
     ResetDone {
         /// The reset request.
@@ -284,6 +329,69 @@ pub enum Response {
         /// Why.
         message: String,
     },
+}
+
+/// A verification report for the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VerifyView {
+    /// Digests: valid, invalid, unverifiable.
+    pub digests: [u64; 3],
+    /// Backfill digests: valid, invalid, unverifiable.
+    pub backfill_digests: [u64; 3],
+    /// Log files: valid, invalid, named only by unverified digests.
+    pub logs: [u64; 3],
+    /// Log files named by no digest.
+    pub logs_not_covered: u64,
+    /// Time covered by valid digests.
+    pub covered: Vec<(String, String)>,
+    /// Gaps between covered ranges.
+    pub gaps: Vec<(String, String)>,
+    /// The newest digest's end.
+    pub newest_digest_end: Option<String>,
+    /// Trails verified.
+    pub trails: Vec<String>,
+    /// Fingerprints of the keys that verified digests.
+    pub keys_used: Vec<String>,
+    /// One row per verdict, in aws-cli's order.
+    pub rows: Vec<VerifyRow>,
+    /// aws-cli's notices.
+    pub notices: Vec<String>,
+    /// What aws-cli misses: (kind, severity, message).
+    pub findings: Vec<(String, String, String)>,
+    /// The report as JSON (for download).
+    pub json: String,
+    /// The report as a printable HTML page (for download).
+    pub html: String,
+    /// Whether anything is invalid.
+    pub has_invalid: bool,
+}
+
+/// One verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyRow {
+    /// `digest` or `log`.
+    pub object: String,
+    /// A backfill digest.
+    pub backfill: bool,
+    /// `s3://bucket/key`.
+    pub s3_uri: String,
+    /// aws-cli's verdict text.
+    pub verdict: String,
+    /// `valid`, `invalid` or `unverifiable`.
+    pub status: String,
+}
+
+/// What verification has to work with, as loaded so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrityInputs {
+    /// Digest files.
+    pub digests: u64,
+    /// Log files hashed.
+    pub logs: u64,
+    /// Public keys (from key files).
+    pub keys: u64,
+    /// Digest signatures (from sidecar files).
+    pub signature_files: u64,
 }
 
 /// Load progress counts.
@@ -378,6 +486,8 @@ pub struct TotalsView {
     pub store_bytes: u64,
     /// Heap bytes of the compressed original records.
     pub records_bytes: u64,
+    /// What verification has to work with.
+    pub integrity: IntegrityInputs,
 }
 
 /// One event row for the table.
@@ -403,4 +513,7 @@ pub struct RowData {
     pub event_id: Option<String>,
     /// `readOnly`.
     pub read_only: Option<bool>,
+    /// The integrity of the file the event came from: `verified`, `failed`, `unverified`,
+    /// `not_covered`, or `None` before verification.
+    pub integrity: Option<String>,
 }

@@ -4,7 +4,7 @@ use trailscope_model::Timestamp;
 
 use crate::field::Field;
 use crate::row::Tri;
-use crate::store::Store;
+use crate::store::{Integrity, Store};
 
 /// One event as the table shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct RowView {
     pub event_id: Option<String>,
     /// `readOnly`.
     pub read_only: Option<bool>,
+    /// The integrity of the event's file, once verified.
+    pub integrity: Option<Integrity>,
 }
 
 /// Which end of time a page starts from.
@@ -59,6 +61,7 @@ impl Store {
                 Tri::Unknown => None,
                 t => t.to_option(),
             },
+            integrity: self.integrity(r),
         }
     }
 

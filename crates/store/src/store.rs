@@ -146,6 +146,8 @@ pub struct Store {
     pub(crate) raw: RawStore,
     seen: HashMap<u128, ()>,
     files: Vec<FileEntry>,
+    /// Each file's integrity, once verification has run (indexed like `files`).
+    integrity: Vec<Option<Integrity>>,
     /// Rows sorted by (time, row); rebuilt lazily after loads.
     order: Vec<u32>,
 }
@@ -161,6 +163,7 @@ impl Default for Store {
             raw: RawStore::default(),
             seen: HashMap::new(),
             files: Vec::new(),
+            integrity: Vec::new(),
             order: Vec::new(),
         }
     }
@@ -254,6 +257,7 @@ impl Store {
                 }
             }
             if !file.discard {
+                self.integrity.push(None);
                 self.files.push(FileEntry {
                     path: file.path,
                     summary: file.summary,
@@ -370,6 +374,21 @@ impl Store {
         self.file.get(row).and_then(|&f| self.files.get(f as usize))
     }
 
+    /// Records the outcome of verification for every file, by path (`None`: not verified).
+    pub fn set_integrity(&mut self, mut of_path: impl FnMut(&str) -> Option<Integrity>) {
+        self.integrity = self.files.iter().map(|f| of_path(&f.path)).collect();
+    }
+
+    /// The integrity of file `file`, once verified.
+    pub fn file_integrity(&self, file: FileId) -> Option<Integrity> {
+        self.integrity.get(file as usize).copied().flatten()
+    }
+
+    /// The integrity of the event at `row` (that of the file it came from), once verified.
+    pub fn integrity(&self, row: usize) -> Option<Integrity> {
+        self.file.get(row).and_then(|&f| self.file_integrity(f))
+    }
+
     /// The original record at `row`.
     pub fn raw(&self, row: usize) -> Option<String> {
         self.raw
@@ -395,6 +414,31 @@ impl Store {
             columns_bytes: columns,
             records_bytes: self.raw.heap_bytes(),
             records_raw_bytes: self.raw.raw_bytes(),
+        }
+    }
+}
+
+/// What verification said about the file an event came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Integrity {
+    /// A valid digest names the file and its hash matches.
+    Verified,
+    /// The file failed verification (hash mismatch, unreadable, moved, ...).
+    Failed,
+    /// Only digests that could not be verified name the file.
+    Unverified,
+    /// No digest names the file.
+    NotCovered,
+}
+
+impl Integrity {
+    /// The name the filter language and the wire use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Integrity::Verified => "verified",
+            Integrity::Failed => "failed",
+            Integrity::Unverified => "unverified",
+            Integrity::NotCovered => "not_covered",
         }
     }
 }
@@ -438,5 +482,26 @@ mod tests {
                 r#"{"eventID":"1","eventName":"A","eventTime":"2024-01-01T00:00:00Z","awsRegion":"r"}"#
             )
         );
+    }
+
+    #[test]
+    fn events_carry_their_files_integrity() {
+        let a = br#"{"Records":[{"eventID":"1","eventTime":"2024-01-01T00:00:00Z"}]}"#;
+        let b = br#"{"Records":[{"eventID":"2","eventTime":"2024-01-01T00:00:00Z"},{"eventID":"1","eventTime":"2024-01-01T00:00:00Z"}]}"#;
+        let mut store = Store::new();
+        store.load("a.json", |s| ingest_bytes(a, Limits::default(), s));
+        store.load("b.json", |s| ingest_bytes(b, Limits::default(), s));
+        assert_eq!(store.integrity(0), None);
+        store.set_integrity(|path| match path {
+            "a.json" => Some(Integrity::Verified),
+            "b.json" => Some(Integrity::Failed),
+            _ => None,
+        });
+        // Event 1 is stored once, from the first file that had it.
+        assert_eq!(store.integrity(0), Some(Integrity::Verified));
+        assert_eq!(store.integrity(1), Some(Integrity::Failed));
+        assert_eq!(store.row_view(1).integrity, Some(Integrity::Failed));
+        store.set_integrity(|_| None);
+        assert_eq!(store.integrity(0), None);
     }
 }

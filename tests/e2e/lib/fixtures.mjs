@@ -29,6 +29,14 @@ export function trail(events, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trail
   return dir;
 }
 
+/** A signed trail below `dir/<bucket>/`, with `public-keys.json` and `signatures.json`. */
+export function signedTrail({ hours = 4, logsPerHour = 3, eventsPerLog = 20 } = {},
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailscope-signed-'))) {
+  gen(['signed-trail', '--hours', String(hours), '--logs-per-hour', String(logsPerHour),
+    '--events-per-log', String(eventsPerLog), dir]);
+  return dir;
+}
+
 /** Every file below `dir`, sorted. */
 export function filesUnder(dir) {
   const out = [];

@@ -64,4 +64,33 @@ export class TrailscopePage {
       })),
     );
   }
+
+  /** Waits for a verification report and reads its summary. */
+  async verifySummary({ timeout = 60_000 } = {}) {
+    const el = this.page.locator('[data-testid=verify-summary]');
+    await el.waitFor({ timeout });
+    return el.evaluate((e) => ({
+      verdict: e.dataset.verdict,
+      digestsValid: Number(e.dataset.digestsValid),
+      digestsInvalid: Number(e.dataset.digestsInvalid),
+      digestsUnverifiable: Number(e.dataset.digestsUnverifiable),
+      logsValid: Number(e.dataset.logsValid),
+      logsInvalid: Number(e.dataset.logsInvalid),
+      logsUnverified: Number(e.dataset.logsUnverified),
+      logsNotCovered: Number(e.dataset.logsNotCovered),
+    }));
+  }
+
+  /** The per-file verdicts shown (all of them, not only the problems). */
+  async verifyRows() {
+    await this.page.locator('[data-testid=verify-show-all]').click();
+    return this.page.locator('[data-testid=verify-row]').evaluateAll((rows) =>
+      rows.map((row) => ({
+        status: row.dataset.status,
+        object: row.dataset.object,
+        uri: row.children[1].textContent,
+        verdict: row.children[2].textContent,
+      })),
+    );
+  }
 }

@@ -1,0 +1,158 @@
+//! What the store worker gathers for verification while files load, and the verification run.
+//!
+//! The parsers hash every file's first gzip member as they read it and keep a digest's bytes,
+//! a key list's or a signature file's text; nothing is read twice. Verification itself then
+//! only checks signatures and compares hashes, which takes milliseconds.
+
+use trailscope_model::{FileKind, Timestamp};
+use trailscope_protocol::{log_hash_from_wire, IntegrityInputs, ParsedFile};
+use trailscope_store::{Integrity, Store};
+use trailscope_verify::{
+    verify, DigestBytes, InputFile, LogIntegrity, Mode, Options, PublicKeys, Report, RunInfo,
+    VerifyInputs,
+};
+
+/// Verification inputs gathered from the loaded files.
+#[derive(Default)]
+pub(crate) struct IntegrityBook {
+    inputs: VerifyInputs,
+    counts: IntegrityInputs,
+    stored: Vec<InputFile>,
+    /// Key and signature files that could not be used, with why.
+    problems: Vec<String>,
+}
+
+/// What the page asked to verify.
+pub(crate) struct VerifyAsk<'a> {
+    pub(crate) start: Option<&'a str>,
+    pub(crate) end: Option<&'a str>,
+    pub(crate) aws_cli_compat: bool,
+    pub(crate) checked_at: String,
+}
+
+impl IntegrityBook {
+    /// What verification has to work with so far.
+    pub(crate) fn counts(&self) -> IntegrityInputs {
+        self.counts
+    }
+
+    /// Takes what verification needs from a file a parser read.
+    pub(crate) fn add(&mut self, file: &ParsedFile, kind: FileKind) {
+        if file.discard {
+            return;
+        }
+        if let Some(sha256) = &file.stored_sha256 {
+            self.stored.push(InputFile {
+                path: file.path.clone(),
+                bytes: file.summary.stored_bytes,
+                sha256: sha256.clone(),
+            });
+        }
+        let kept = file.kept.as_ref().map(|b| b.as_slice());
+        match kind {
+            FileKind::PublicKeys => match kept.map(PublicKeys::from_json) {
+                Some(Ok(keys)) => {
+                    self.counts.keys += keys.iter().count() as u64;
+                    self.inputs.keys.extend(keys);
+                }
+                Some(Err(e)) => self.problems.push(format!("{}: {e}", file.path)),
+                None => self
+                    .problems
+                    .push(format!("{}: the key list was too large to keep", file.path)),
+            },
+            FileKind::DigestSignatures => {
+                match kept.map(|b| self.inputs.signatures.add_json(b, &file.path)) {
+                    Some(Ok(_)) => self.counts.signature_files += 1,
+                    Some(Err(e)) => self.problems.push(format!("{}: {e}", file.path)),
+                    None => self.problems.push(format!(
+                        "{}: the signature file was too large to keep",
+                        file.path
+                    )),
+                }
+            }
+            FileKind::Digest => {
+                if let Some(hash) = file.log_hash.clone().map(log_hash_from_wire) {
+                    let first = file.kept.as_ref().map(|b| b.to_vec());
+                    self.inputs
+                        .add_digest(&file.path, DigestBytes::from_first_member(first, &hash));
+                    self.counts.digests += 1;
+                }
+            }
+            _ => {
+                if let Some(hash) = file.log_hash.clone().map(log_hash_from_wire) {
+                    self.inputs.add_log(&file.path, hash);
+                    self.counts.logs += 1;
+                }
+            }
+        }
+    }
+
+    /// Verifies everything gathered and marks each loaded file's integrity in `store`.
+    pub(crate) fn verify(
+        &self,
+        ask: &VerifyAsk<'_>,
+        store: &mut Store,
+    ) -> Result<(Report, RunInfo), String> {
+        let start = ask.start.map(|t| parse_time(t, "start")).transpose()?;
+        let end = ask.end.map(|t| parse_time(t, "end")).transpose()?;
+        if let (Some(s), Some(e)) = (start, end) {
+            if s > e {
+                return Err("the start of the time range is after its end".into());
+            }
+        }
+        let mode = if ask.aws_cli_compat {
+            Mode::AwsCli
+        } else {
+            Mode::Strict
+        };
+        let mut report = verify(&self.inputs, &Options { start, end, mode });
+        for problem in &self.problems {
+            report.notices.push(format!("Not used: {problem}"));
+        }
+        let by_path: std::collections::HashMap<&str, Integrity> = report
+            .log_integrity
+            .iter()
+            .map(|(path, status)| (path.as_str(), integrity(*status)))
+            .collect();
+        store.set_integrity(|path| by_path.get(path).copied());
+        let run = RunInfo {
+            tool: format!("Trailscope {} (web)", env!("CARGO_PKG_VERSION")),
+            checked_at: ask.checked_at.clone(),
+            window: match (ask.start, ask.end) {
+                (None, None) => None,
+                (s, e) => Some((s.unwrap_or("").to_string(), e.unwrap_or("").to_string())),
+            },
+            mode: if ask.aws_cli_compat {
+                "aws-cli"
+            } else {
+                "strict"
+            }
+            .into(),
+            inputs: self.stored.clone(),
+            keys: self
+                .inputs
+                .keys
+                .iter()
+                .map(|k| (k.fingerprint.clone(), k.fingerprint_matches_value))
+                .collect(),
+        };
+        Ok((report, run))
+    }
+}
+
+fn integrity(status: LogIntegrity) -> Integrity {
+    match status {
+        LogIntegrity::Verified => Integrity::Verified,
+        LogIntegrity::Failed => Integrity::Failed,
+        LogIntegrity::Unverified => Integrity::Unverified,
+        LogIntegrity::NotCovered => Integrity::NotCovered,
+    }
+}
+
+fn parse_time(text: &str, what: &str) -> Result<Timestamp, String> {
+    let text = text.trim();
+    Timestamp::parse_rfc3339(text)
+        .or_else(|| Timestamp::parse_rfc3339(&format!("{text}T00:00:00Z")))
+        .or_else(|| Timestamp::parse_rfc3339(&format!("{text}:00Z")))
+        .ok_or_else(|| format!("the {what} time {text:?} is not a time like 2024-02-28T20:00:00Z"))
+}

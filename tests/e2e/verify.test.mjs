@@ -1,0 +1,132 @@
+// Integrity verification through the page: a signed trail made by the Rust generator with test
+// keys, dropped as a folder, verified in the worker; then the same trail tampered with.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+import { launch, openPage } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+import { DIST, ROOT, signedTrail, filesUnder } from './lib/fixtures.mjs';
+import { TrailscopePage } from './lib/trailscope-page.mjs';
+
+const HOURS = 4;
+const LOGS_PER_HOUR = 3;
+const SHOTS = path.join(ROOT, 'tests/e2e/results');
+
+let server;
+let browser;
+let trailDir;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(DIST, 'index.html')), 'dist/ is missing: build the page first');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ root: DIST });
+  browser = await launch();
+  trailDir = signedTrail({ hours: HOURS, logsPerHour: LOGS_PER_HOUR, eventsPerLog: 20 });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open() {
+  const opened = await openPage(browser, server.url);
+  const ts = new TrailscopePage(opened.page);
+  await ts.ready();
+  return { ...opened, ts };
+}
+
+/** A copy of the generated trail to damage. */
+function copyOfTrail() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailscope-tampered-'));
+  fs.cpSync(trailDir, dir, { recursive: true });
+  return dir;
+}
+
+test('a signed trail verifies in the page, and every event says so', async () => {
+  const { page, problems, ts } = await open();
+  await ts.uploadFolder(trailDir);
+  const summary = await ts.verifySummary();
+  assert.equal(summary.verdict, 'intact');
+  assert.equal(summary.digestsValid, HOURS);
+  assert.equal(summary.digestsInvalid, 0);
+  assert.equal(summary.logsValid, HOURS * LOGS_PER_HOUR);
+  assert.equal(summary.logsNotCovered, 0);
+  const rows = await ts.verifyRows();
+  assert.equal(rows.length, HOURS + HOURS * LOGS_PER_HOUR);
+  assert.ok(rows.every((r) => r.status === 'valid' && r.verdict === 'valid'), JSON.stringify(rows.slice(0, 3)));
+  // The key list and the signature sidecar were recognised by content.
+  assert.match(await page.locator('[data-testid=verify-inputs]').textContent(), /4 digest files · .* · 2 public keys · 1 signature file/);
+  const integrity = await page.locator('[data-testid=cell-integrity]').evaluateAll((cells) => cells.map((c) => c.dataset.integrity));
+  assert.ok(integrity.length > 0 && integrity.every((i) => i === 'verified'), integrity.join(','));
+
+  // The JSON report downloads and lists every file.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-testid=verify-download-json]').click(),
+  ]);
+  const report = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(report.results.length, rows.length);
+  assert.ok(report.run.inputs.length > rows.length, 'the report records every input with its SHA-256');
+  assert.match(report.run.inputs[0].sha256, /^[0-9a-f]{64}$/);
+  await page.screenshot({ path: path.join(SHOTS, 'verify-intact.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a changed log file and a deleted digest are caught', async () => {
+  const dir = copyOfTrail();
+  const files = filesUnder(dir);
+  const logs = files.filter((f) => f.endsWith('.json.gz') && !f.includes('CloudTrail-Digest'));
+  const digests = files.filter((f) => f.includes('CloudTrail-Digest')).sort();
+  // One event's name changes; the file is still valid gzip and valid JSON.
+  const victim = logs[1];
+  const text = zlib.gunzipSync(fs.readFileSync(victim)).toString('utf8');
+  const changed = text.replace(/"eventName":"(\w)/, (_, c) => `"eventName":"${c === 'X' ? 'Y' : 'X'}`);
+  assert.notEqual(changed, text);
+  fs.writeFileSync(victim, zlib.gzipSync(changed));
+  // A digest in the middle of the chain disappears.
+  fs.rmSync(digests[1]);
+
+  const { page, ts } = await open();
+  await ts.uploadFolder(dir);
+  const summary = await ts.verifySummary();
+  assert.equal(summary.verdict, 'invalid');
+  assert.ok(summary.logsInvalid >= 1);
+  const rows = await ts.verifyRows();
+  const bad = rows.find((r) => r.uri.endsWith(path.basename(victim)));
+  assert.ok(bad, 'the changed log has a row');
+  assert.equal(bad.status, 'invalid');
+  assert.equal(bad.verdict, "INVALID: hash value doesn't match");
+  const kinds = await page.locator('[data-testid=verify-finding]').evaluateAll((f) => f.map((x) => x.dataset.kind));
+  assert.ok(kinds.includes('digest_missing'), kinds.join(','));
+  // The changed file's events are marked in the table, and no event of it reads as verified.
+  const headline = await page.locator('[data-testid=verify-headline]').textContent();
+  assert.match(headline, /INVALID/);
+  await page.screenshot({ path: path.join(SHOTS, 'verify-tampered.png'), fullPage: true });
+  await page.close();
+});
+
+test('without a signature file the chain vouches for all but the newest digest', async () => {
+  const dir = copyOfTrail();
+  fs.rmSync(path.join(dir, 'signatures.json'));
+  const { page, ts } = await open();
+  await ts.uploadFolder(dir);
+  let summary = await ts.verifySummary();
+  assert.equal(summary.verdict, 'incomplete');
+  assert.equal(summary.digestsValid, HOURS - 1);
+  assert.equal(summary.digestsUnverifiable, 1);
+  assert.equal(summary.digestsInvalid, 0);
+
+  // aws-cli's verdicts: a digest with no signature in S3 metadata fails.
+  await page.locator('[data-testid=verify-aws-cli]').check();
+  await page.locator('[data-testid=verify-run]').click();
+  await page.locator('[data-testid=verify-summary][data-verdict=invalid]').waitFor();
+  summary = await ts.verifySummary();
+  assert.equal(summary.digestsValid, 0);
+  await page.close();
+});
