@@ -57,6 +57,8 @@ pub struct AppState {
     pub record: RwSignal<Option<(u32, String)>>,
     /// A problem to show (the worker failed to start, a request failed).
     pub error: RwSignal<Option<String>>,
+    /// Verify-only mode for the next load: log files are hashed, their events not read.
+    pub verify_only: RwSignal<bool>,
     /// The verification request in flight, if any.
     pub verifying: RwSignal<Option<RequestId>>,
     /// The last verification report (cleared when more files load).
@@ -82,6 +84,7 @@ impl AppState {
             newest_first: RwSignal::new(true),
             record: RwSignal::new(None),
             error: RwSignal::new(None),
+            verify_only: RwSignal::new(false),
             verifying: RwSignal::new(None),
             verify: RwSignal::new(None),
             verify_error: RwSignal::new(None),

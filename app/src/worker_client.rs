@@ -201,6 +201,8 @@ const PACK_MILLIS: f64 = 15.0;
 /// Files of the current load not yet handed to a parser.
 struct Outbox {
     id: RequestId,
+    /// Verify-only mode: log files are hashed, their events not read.
+    hash_only: bool,
     files: VecDeque<(u32, String, File)>,
     next_parser: usize,
     /// Files never handed over because the load was cancelled.
@@ -233,6 +235,7 @@ pub fn load(state: AppState, files: Vec<(String, File)>) {
     OUTBOX.with(|o| {
         *o.borrow_mut() = Some(Outbox {
             id,
+            hash_only: state.verify_only.get_untracked(),
             files,
             next_parser: 0,
             withheld: Vec::new(),
@@ -263,9 +266,9 @@ fn send_next_pack() {
         }
         let parser = outbox.next_parser;
         outbox.next_parser += 1;
-        Some((outbox.id, parser, outbox.files.is_empty()))
+        Some((outbox.id, parser, outbox.files.is_empty(), outbox.hash_only))
     });
-    let Some((load, parser, last)) = taken else {
+    let Some((load, parser, last, hash_only)) = taken else {
         return;
     };
     if inputs.is_empty() {
@@ -275,7 +278,15 @@ fn send_next_pack() {
         Ok(pack) => PARSERS.with(|p| {
             let parsers = p.borrow();
             if let Some(worker) = parsers.get(parser % parsers.len().max(1)) {
-                post_pack(worker, &ParseRequest::Parse { load, inputs }, &pack);
+                post_pack(
+                    worker,
+                    &ParseRequest::Parse {
+                        load,
+                        inputs,
+                        hash_only,
+                    },
+                    &pack,
+                );
             }
         }),
         Err(e) => web_sys::console::error_2(&"trailscope: cannot pack files".into(), &e),

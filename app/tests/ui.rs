@@ -108,3 +108,19 @@ async fn summary_shows_the_totals() {
     assert_eq!(texts(&root, "[data-testid=account-count]"), ["2 accounts"]);
     assert_eq!(texts(&root, "[data-testid=failed-count]"), [" · 1 failed"]);
 }
+
+#[wasm_bindgen_test]
+async fn webcrypto_and_sha2_agree() {
+    use sha2::Digest;
+    for len in [0usize, 1, 55, 56, 64, 1000, 3 << 20] {
+        let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+        let fast = trailscope_app::worker::fast_hash::sha256_hex(&bytes)
+            .await
+            .expect("WebCrypto is available in the test page");
+        assert_eq!(
+            fast,
+            trailscope_model::hex_lower(&sha2::Sha256::digest(&bytes)),
+            "{len} bytes"
+        );
+    }
+}

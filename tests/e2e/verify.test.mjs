@@ -130,3 +130,27 @@ test('without a signature file the chain vouches for all but the newest digest',
   assert.equal(summary.digestsValid, 0);
   await page.close();
 });
+
+test('verify-only mode hashes log files without reading their events, with the same verdicts', async () => {
+  const dir = copyOfTrail();
+  const files = filesUnder(dir);
+  const victim = files.filter((f) => f.endsWith('.json.gz') && !f.includes('CloudTrail-Digest'))[2];
+  // A truncated log file: aws-cli hashes what decompresses, which no longer matches.
+  const bytes = fs.readFileSync(victim);
+  fs.writeFileSync(victim, bytes.subarray(0, bytes.length - 40));
+  const { page, ts } = await open();
+  await page.locator('[data-testid=verify-only]').check();
+  await ts.uploadFolder(dir);
+  const summary = await ts.verifySummary();
+  assert.equal(summary.verdict, 'invalid');
+  assert.equal(summary.digestsValid, HOURS);
+  assert.equal(summary.logsValid, HOURS * LOGS_PER_HOUR - 1);
+  assert.equal(summary.logsInvalid, 1);
+  assert.equal(await ts.eventCount(), 0);
+  const kinds = new Set((await ts.fileRows()).map((r) => r.kind));
+  assert.ok(kinds.has('hashed_only') && kinds.has('cloudtrail_digest') && kinds.has('cloudtrail_public_keys'), [...kinds].join(','));
+  const rows = await ts.verifyRows();
+  const bad = rows.find((r) => r.uri.endsWith(path.basename(victim)));
+  assert.equal(bad.verdict, "INVALID: hash value doesn't match");
+  await page.close();
+});

@@ -74,6 +74,16 @@ pub fn DropZone(
                     <input type="file" multiple data-testid="folder-input" node_ref=folder_input on:change=on_pick disabled=busy />
                 </label>
             </div>
+            <label class="verify-only" title="For trails too large to load: log files are hashed for integrity verification, their events are not read">
+                <input
+                    type="checkbox"
+                    data-testid="verify-only"
+                    prop:checked=move || state.verify_only.get()
+                    on:change=move |ev| state.verify_only.set(event_target_checked(&ev))
+                    disabled=busy
+                />
+                " Verify only: hash gzip log files without reading their events (much faster for large trails)"
+            </label>
         </section>
     }
 }

@@ -20,6 +20,7 @@ pub fn Summary(
                     _ => "no event has a time".to_string(),
                 };
                 let last = state.last_load.get();
+                let elapsed = last.as_ref().map(|l| l.elapsed_millis.round() as u64);
                 view! {
                     <section class="summary" data-testid="summary">
                         <div class="stat">
@@ -60,7 +61,12 @@ pub fn Summary(
                             </span>
                             <span class="label" data-testid="region-count">{plural(t.regions.len() as u64, "region", "regions")}</span>
                         </div>
-                        <p class="footnote" data-testid="load-note">
+                        <p
+                            class="footnote"
+                            data-testid="load-note"
+                            data-text-bytes=t.text_bytes
+                            data-elapsed-ms=elapsed
+                        >
                             {last.map(|l| {
                                 let how = if l.cancelled {
                                     format!("Loading was cancelled; {} not read. ", plural(l.not_read.len() as u64, "file was", "files were"))

@@ -4,6 +4,7 @@
 //! post replies.
 
 mod blob;
+pub mod fast_hash;
 mod integrity;
 mod parser;
 mod store_host;

@@ -13,8 +13,8 @@ use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
 use trailscope_model::{
-    is_os_metadata, packaging, Event, EventSink, FileIngestor, FileKind, FileOutcome, IngestError,
-    Limits, Packaging, ZipWalker,
+    hex_lower, is_os_metadata, packaging, Event, EventSink, FileIngestor, FileKind, FileOutcome,
+    IngestError, Limits, LogHasher, Packaging, ZipWalker,
 };
 use trailscope_protocol::{
     log_hash_to_wire, summary_to_wire, InputDone, PackedInput, ParseEvent, ParseRequest, Parsed,
@@ -25,7 +25,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, MessagePort};
 
+use trailscope_verify::is_digest_path;
+
 use super::blob::{BlobReader, ChunkRead};
+use super::fast_hash::sha256_hex;
 use super::{now_millis, post_to_page, yield_now};
 
 /// Bytes of a pack read per request.
@@ -38,6 +41,10 @@ const SEND_EVERY_MILLIS: f64 = 100.0;
 const YIELD_EVERY_MILLIS: f64 = 40.0;
 /// Events per batch: bounds the size of one message to the store.
 const EVENTS_PER_BATCH: usize = 50_000;
+/// Largest file (and first member) hashed by WebCrypto in verify-only mode.
+const KEEP_FOR_WEBCRYPTO: usize = 256 << 20;
+/// The first bytes of every gzip file.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Bytes of a file's start needed to tell a ZIP archive.
 const SNIFF_BYTES: usize = 4;
 
@@ -45,6 +52,8 @@ const SNIFF_BYTES: usize = 4;
 struct Pack {
     blob: Blob,
     inputs: Vec<PackedInput>,
+    /// Verify-only mode.
+    hash_only: bool,
 }
 
 /// Everything a parser holds between messages.
@@ -91,7 +100,11 @@ pub(crate) fn handle(state: &Rc<RefCell<ParserState>>, data: &JsValue) {
         }
     };
     match request {
-        ParseRequest::Parse { load, inputs } => {
+        ParseRequest::Parse {
+            load,
+            inputs,
+            hash_only,
+        } => {
             let Some(blob) = Reflect::get(data, &"pack".into())
                 .ok()
                 .and_then(|b| b.dyn_into::<Blob>().ok())
@@ -107,7 +120,11 @@ pub(crate) fn handle(state: &Rc<RefCell<ParserState>>, data: &JsValue) {
                 st.bytes_done = 0;
             }
             st.bytes_total += inputs.iter().map(|i| i.size).sum::<u64>();
-            st.packs.push_back(Pack { blob, inputs });
+            st.packs.push_back(Pack {
+                blob,
+                inputs,
+                hash_only,
+            });
             if !st.running {
                 st.running = true;
                 drop(st);
@@ -351,6 +368,7 @@ async fn run(state: Rc<RefCell<ParserState>>, load: RequestId) {
                     offset,
                     &input,
                     limits,
+                    pack.hash_only,
                 )
                 .await
                 .is_ok()
@@ -374,6 +392,7 @@ async fn run(state: Rc<RefCell<ParserState>>, load: RequestId) {
 /// The load was cancelled while this input was being read.
 struct Cancelled;
 
+#[allow(clippy::too_many_arguments)] // one input's whole context; a struct would only rename it
 async fn read_input(
     state: &Rc<RefCell<ParserState>>,
     out: &mut Outgoing,
@@ -382,6 +401,7 @@ async fn read_input(
     offset: u64,
     input: &PackedInput,
     limits: Limits,
+    hash_only: bool,
 ) -> Result<(), Cancelled> {
     let (number, path, size) = (input.number, input.path.as_str(), input.size);
     let rows_before = out.rows;
@@ -415,6 +435,9 @@ async fn read_input(
                 Ok(())
             }
         };
+    }
+    if hash_only && head.starts_with(&GZIP_MAGIC) && !is_digest_path(path) {
+        return hash_input(state, out, reader, input, head, remaining).await;
     }
     let mut ingestor = FileIngestor::new(limits);
     let mut fed = ingestor.feed(&head, out);
@@ -457,6 +480,108 @@ async fn read_input(
     };
     out.file(number, path, &outcome, rows_before, false);
     Ok(())
+}
+
+/// Verify-only mode: hashes a gzip file as aws-cli judges a log file, without its events. The
+/// file and its first member are hashed by WebCrypto when they fit in memory (real log files
+/// are a few MB), by `sha2` past that.
+async fn hash_input(
+    state: &Rc<RefCell<ParserState>>,
+    out: &mut Outgoing,
+    reader: &mut PackReader,
+    input: &PackedInput,
+    head: Vec<u8>,
+    mut remaining: u64,
+) -> Result<(), Cancelled> {
+    let (number, path, size) = (input.number, input.path.as_str(), input.size);
+    let rows_before = out.rows;
+    let mut hasher = LogHasher::keeping(KEEP_FOR_WEBCRYPTO);
+    let mut stored = StoredHash::new(size);
+    hasher.feed(&head);
+    stored.feed(&head);
+    let bytes_before = state.borrow().bytes_done;
+    while remaining > 0 {
+        let piece = match reader
+            .piece(remaining.min(RANGE_BYTES as u64) as usize)
+            .await
+        {
+            Ok([]) => break,
+            Ok(piece) => piece,
+            Err(e) => {
+                let _ = reader.skip(remaining).await;
+                out.failed(number, path, FileKind::HashedOnly, IngestError::Read(e));
+                return Ok(());
+            }
+        };
+        remaining -= piece.len() as u64;
+        hasher.feed(piece);
+        stored.feed(piece);
+        state.borrow_mut().bytes_done = bytes_before + (size - remaining);
+        report(state, out.load, false);
+        maybe_yield(state).await;
+        if state.borrow().cancel {
+            let _ = reader.skip(remaining).await;
+            let cancelled =
+                FileOutcome::failed(FileKind::HashedOnly, IngestError::Read("cancelled".into()));
+            out.file(number, path, &cancelled, rows_before, true);
+            return Err(Cancelled);
+        }
+    }
+    let kept = hasher.finish_kept();
+    let outside = match &kept.first_member {
+        Some(bytes) => sha256_hex(bytes).await,
+        None => None,
+    };
+    let log_hash = kept.into_hash(outside);
+    let (stored_sha256, stored_bytes) = stored.finish().await;
+    out.file(
+        number,
+        path,
+        &FileOutcome::hashed_only(log_hash, stored_sha256, stored_bytes),
+        rows_before,
+        false,
+    );
+    Ok(())
+}
+
+/// The SHA-256 of a file as stored: the bytes kept for WebCrypto when the file is small enough,
+/// else hashed by `sha2` as they stream.
+enum StoredHash {
+    Kept(Vec<u8>),
+    Streamed(sha2::Sha256, u64),
+}
+
+impl StoredHash {
+    fn new(size: u64) -> Self {
+        if size <= KEEP_FOR_WEBCRYPTO as u64 {
+            StoredHash::Kept(Vec::with_capacity(size as usize))
+        } else {
+            StoredHash::Streamed(sha2::Sha256::default(), 0)
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        match self {
+            StoredHash::Kept(kept) => kept.extend_from_slice(bytes),
+            StoredHash::Streamed(sha, n) => {
+                sha2::Digest::update(sha, bytes);
+                *n += bytes.len() as u64;
+            }
+        }
+    }
+
+    async fn finish(self) -> (String, u64) {
+        match self {
+            StoredHash::Kept(kept) => {
+                let hex = match sha256_hex(&kept).await {
+                    Some(hex) => hex,
+                    None => hex_lower(&<sha2::Sha256 as sha2::Digest>::digest(&kept)),
+                };
+                (hex, kept.len() as u64)
+            }
+            StoredHash::Streamed(sha, n) => (hex_lower(&sha2::Digest::finalize(sha)), n),
+        }
+    }
 }
 
 /// Reads a ZIP archive entry by entry. Boxed because nested archives recurse.

@@ -525,6 +525,25 @@ impl FileIngestor {
 }
 
 impl FileOutcome {
+    /// The outcome of a gzip file only hashed for verification (the page's verify-only mode):
+    /// no event was read. A damaged gzip stream is not an error here: verification judges it.
+    pub fn hashed_only(log_hash: LogHash, stored_sha256: String, stored_bytes: u64) -> Self {
+        FileOutcome {
+            kind: FileKind::HashedOnly,
+            events: 0,
+            skipped_records: 0,
+            skipped_examples: Vec::new(),
+            time_notes: TimeNotes::default(),
+            stored_bytes,
+            text_bytes: log_hash.decompressed_bytes,
+            error: None,
+            warnings: Vec::new(),
+            log_hash: Some(log_hash),
+            stored_sha256: Some(stored_sha256),
+            kept_bytes: None,
+        }
+    }
+
     /// The outcome of a file that could not be read at all.
     pub fn failed(kind: FileKind, error: IngestError) -> Self {
         FileOutcome {

@@ -35,6 +35,9 @@ pub enum FileKind {
     DigestSignatures,
     /// A ZIP archive (its entries are listed as files of their own).
     Zip,
+    /// A gzip file only hashed for verification, its events not read (the page's verify-only
+    /// mode for trails too large to load).
+    HashedOnly,
     /// Not recognised (only ever reported with an error).
     Unknown,
 }
@@ -56,6 +59,7 @@ impl FileKind {
             FileKind::PublicKeys => "cloudtrail_public_keys",
             FileKind::DigestSignatures => "digest_signatures",
             FileKind::Zip => "zip",
+            FileKind::HashedOnly => "hashed_only",
             FileKind::Unknown => "unknown",
         }
     }
@@ -76,6 +80,7 @@ impl FileKind {
             FileKind::PublicKeys => "CloudTrail public keys",
             FileKind::DigestSignatures => "digest signatures",
             FileKind::Zip => "ZIP archive",
+            FileKind::HashedOnly => "hashed only (events not read)",
             FileKind::Unknown => "unrecognised",
         }
     }
@@ -87,7 +92,7 @@ impl FileKind {
 }
 
 /// Every kind, in display order.
-pub const ALL_KINDS: [FileKind; 14] = [
+pub const ALL_KINDS: [FileKind; 15] = [
     FileKind::CloudTrailLog,
     FileKind::Digest,
     FileKind::Insights,
@@ -101,6 +106,7 @@ pub const ALL_KINDS: [FileKind; 14] = [
     FileKind::PublicKeys,
     FileKind::DigestSignatures,
     FileKind::Zip,
+    FileKind::HashedOnly,
     FileKind::Unknown,
 ];
 

@@ -50,5 +50,5 @@ pub use ingest::{
 };
 pub use kind::FileKind;
 pub use limits::Limits;
-pub use loghash::{hex_lower, LogHash, LogHasher, LogRead};
+pub use loghash::{hex_lower, KeptLog, LogHash, LogHasher, LogRead};
 pub use time::{parse_event_time, TimeQuality, Timestamp};

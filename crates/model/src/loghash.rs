@@ -40,6 +40,9 @@ pub struct LogHasher {
     member0_bytes: u64,
     later_members: bool,
     error: Option<GzipError>,
+    /// The first member's bytes, not yet hashed, while under `keep_max` (see [`LogHasher::keeping`]).
+    kept: Option<Vec<u8>>,
+    keep_max: usize,
 }
 
 impl Default for LogHasher {
@@ -57,6 +60,19 @@ impl LogHasher {
             member0_bytes: 0,
             later_members: false,
             error: None,
+            kept: None,
+            keep_max: 0,
+        }
+    }
+
+    /// A hasher that keeps the first member's bytes (up to `max`) instead of hashing them, so
+    /// the caller can hash them with a faster SHA-256 (in the browser, WebCrypto's native one
+    /// is several times faster than any wasm); past `max` it hashes them itself.
+    pub fn keeping(max: usize) -> Self {
+        LogHasher {
+            kept: Some(Vec::new()),
+            keep_max: max,
+            ..LogHasher::new()
         }
     }
 
@@ -65,14 +81,24 @@ impl LogHasher {
         if self.error.is_some() {
             return;
         }
-        let (sha, bytes, later) = (
+        let (sha, bytes, later, kept, max) = (
             &mut self.sha,
             &mut self.member0_bytes,
             &mut self.later_members,
+            &mut self.kept,
+            self.keep_max,
         );
         let result = self.gunzip.feed::<()>(chunk, &mut |member, out| {
             if member == 0 {
-                sha.update(out);
+                match kept {
+                    Some(k) if k.len() + out.len() <= max => k.extend_from_slice(out),
+                    Some(k) => {
+                        sha.update(&k);
+                        sha.update(out);
+                        *kept = None;
+                    }
+                    None => sha.update(out),
+                }
                 *bytes += out.len() as u64;
             } else {
                 *later = true;
@@ -86,12 +112,51 @@ impl LogHasher {
 
     /// Ends the file.
     pub fn finish(self) -> LogHash {
+        self.finish_kept().into_hash(None)
+    }
+
+    /// Ends the file, handing back the first member's bytes if they were kept unhashed.
+    pub fn finish_kept(mut self) -> KeptLog {
         let (read, trailing_data) = classify(self.error.as_ref(), &self.gunzip, self.later_members);
-        LogHash {
-            sha256_hex: hex_lower(&self.sha.finalize()),
+        KeptLog {
+            first_member: self.kept.take(),
+            sha: self.sha,
             read,
             trailing_data,
             decompressed_bytes: self.member0_bytes,
+        }
+    }
+}
+
+/// A log file read by a [`LogHasher::keeping`]: its first member's bytes if they are still to
+/// be hashed, and how its gzip stream read.
+pub struct KeptLog {
+    /// The first member's decompressed bytes, when they were kept instead of hashed.
+    pub first_member: Option<Vec<u8>>,
+    sha: Sha256,
+    read: LogRead,
+    trailing_data: bool,
+    decompressed_bytes: u64,
+}
+
+impl KeptLog {
+    /// The log hash, given the SHA-256 of [`KeptLog::first_member`] (lowercase hex) when the
+    /// caller computed it; with `None` the bytes are hashed here.
+    pub fn into_hash(self, sha256_of_first_member: Option<String>) -> LogHash {
+        let sha256_hex = match (self.first_member, sha256_of_first_member) {
+            (Some(_), Some(hex)) => hex,
+            (Some(bytes), None) => {
+                let mut sha = self.sha;
+                sha.update(&bytes);
+                hex_lower(&sha.finalize())
+            }
+            (None, _) => hex_lower(&self.sha.finalize()),
+        };
+        LogHash {
+            sha256_hex,
+            read: self.read,
+            trailing_data: self.trailing_data,
+            decompressed_bytes: self.decompressed_bytes,
         }
     }
 }
@@ -272,5 +337,31 @@ mod tests {
         crc[n - 6] ^= 1;
         assert!(matches!(hash(&crc).read, LogRead::Invalid(_)));
         assert!(matches!(hash(&data).read, LogRead::Invalid(_)));
+    }
+
+    proptest::proptest! {
+        /// Keeping the bytes for another SHA-256 changes nothing about the verdict, whatever the
+        /// limit and however the file is damaged.
+        #[test]
+        fn keeping_gives_the_same_hash(
+            data in proptest::collection::vec(proptest::num::u8::ANY, 0..3000),
+            max in 0usize..4000,
+            cut in 0usize..4000,
+            chunk in 1usize..600,
+        ) {
+            let file = gz(&data);
+            let file = &file[..cut.min(file.len())];
+            let mut kept = LogHasher::keeping(max);
+            for c in file.chunks(chunk) {
+                kept.feed(c);
+            }
+            let kept = kept.finish_kept();
+            let outside = kept.first_member.as_deref().map(sha);
+            let expected = hash(file);
+            proptest::prop_assert_eq!(kept.into_hash(outside), expected.clone());
+            let mut again = LogHasher::keeping(max);
+            again.feed(file);
+            proptest::prop_assert_eq!(again.finish_kept().into_hash(None), expected);
+        }
     }
 }

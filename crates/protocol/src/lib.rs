@@ -131,6 +131,9 @@ pub enum ParseRequest {
         load: RequestId,
         /// The pack's inputs, in order.
         inputs: Vec<PackedInput>,
+        /// Verify-only mode: hash gzip files that are not digests without reading their events.
+        #[serde(default)]
+        hash_only: bool,
     },
     /// Skip every input not yet read (the one being read is dropped).
     Cancel {
