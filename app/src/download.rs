@@ -5,10 +5,14 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
 /// Offers `text` as a download named `name`; returns why it could not.
 pub fn save_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&text.into());
+    save_parts(name, mime, &js_sys::Array::of1(&text.into()))
+}
+
+/// Offers the concatenation of `parts` (strings, byte arrays, blobs) as a download.
+pub fn save_parts(name: &str, mime: &str, parts: &js_sys::Array) -> Result<(), String> {
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = Blob::new_with_str_sequence_and_options(&parts, &options)
+    let blob = Blob::new_with_u8_array_sequence_and_options(parts, &options)
         .map_err(|_| "the browser cannot make the file")?;
     let url =
         Url::create_object_url_with_blob(&blob).map_err(|_| "the browser cannot make a link")?;

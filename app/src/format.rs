@@ -46,6 +46,15 @@ pub fn millis(ms: f64) -> String {
     }
 }
 
+/// Milliseconds since the epoch as `2024-02-29 13:45:00` (UTC; seconds kept, `Z` dropped).
+pub fn time_millis(ms: i64) -> String {
+    trailscope_model::Timestamp::from_unix_millis(ms)
+        .to_rfc3339()
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,25 +3,30 @@
 //! and renders what comes back.
 #![deny(unsafe_code)]
 
+pub mod columns;
 pub mod components;
 pub mod download;
 pub mod dropped;
 pub mod format;
+pub mod saved_views;
 pub mod state;
+pub mod url_state;
 pub mod worker;
 pub mod worker_client;
 
 use leptos::prelude::*;
 
 use crate::components::{
-    DropZone, EventTable, FileList, ProgressPanel, RecordPanel, Summary, VerifyPanel,
+    AnomaliesPanel, ComparePanel, DetailPanel, DropZone, EventTable, ExportBar, FacetsPanel,
+    FileList, FilterBar, FindingsPanel, ProgressPanel, Summary, Timeline, VerifyPanel,
 };
-use crate::state::AppState;
+use crate::state::{AppState, Tab};
 
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
+    worker_client::restore_view(state);
     worker_client::start(state);
     view! {
         <header class="top">
@@ -52,14 +57,78 @@ pub fn App() -> impl IntoView {
             <DropZone state=state />
             <ProgressPanel state=state />
             <Summary state=state />
-            <VerifyPanel state=state />
-            <div class="workspace">
-                <div class="main-column">
-                    <FileList state=state />
-                    <EventTable state=state />
-                </div>
-                <RecordPanel state=state />
+            <Show when=move || state.totals.with(|t| t.is_some())>
+                <nav class="tabs" data-testid="tabs">
+                    <TabButton state=state tab=Tab::Events label="Events" />
+                    <TabButton state=state tab=Tab::Findings label="Findings" />
+                    <TabButton state=state tab=Tab::Anomalies label="Anomalies" />
+                    <TabButton state=state tab=Tab::Integrity label="Integrity" />
+                </nav>
+            </Show>
+            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Events>
+                <Show when=move || state.query.with(|q| q.is_some())>
+                    <FilterBar state=state />
+                    <Timeline state=state />
+                    <div class="workspace">
+                        <FacetsPanel state=state />
+                        <div class="main-column">
+                            <EventTable state=state />
+                            <ExportBar state=state />
+                            <ComparePanel state=state />
+                        </div>
+                        <DetailPanel state=state />
+                    </div>
+                </Show>
             </div>
+            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Findings>
+                <FindingsPanel state=state />
+            </div>
+            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Anomalies>
+                <AnomaliesPanel state=state />
+            </div>
+            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Integrity>
+                <VerifyPanel state=state />
+            </div>
+            <FileList state=state />
         </main>
+    }
+}
+
+#[component]
+fn TabButton(state: AppState, tab: Tab, label: &'static str) -> impl IntoView {
+    let badge = move || match tab {
+        Tab::Findings => state.detect.with(|d| {
+            d.as_ref()
+                .map(|d| d.findings.iter().filter(|f| f.events > 0).count())
+                .filter(|n| *n > 0)
+                .map(|n| n.to_string())
+        }),
+        Tab::Anomalies => state.detect.with(|d| {
+            d.as_ref()
+                .map(|d| d.anomalies.len() + d.insights.len())
+                .filter(|n| *n > 0)
+                .map(|n| n.to_string())
+        }),
+        Tab::Integrity => state.verify.with(|v| {
+            v.as_ref()
+                .map(|v| if v.has_invalid { "!" } else { "✓" }.to_string())
+        }),
+        Tab::Events => state
+            .query
+            .with(|q| q.as_ref().map(|q| crate::format::count(q.total))),
+    };
+    view! {
+        <button
+            class="tab"
+            class:active=move || state.tab.get() == tab
+            data-testid=format!("tab-{}", tab.id())
+            on:click=move |_| {
+                state.tab.set(tab);
+                worker_client::save_view(state);
+            }
+        >
+            {label}
+            {move || badge().map(|b| view! { <span class="tab-badge">{b}</span> })}
+        </button>
     }
 }

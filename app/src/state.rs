@@ -1,10 +1,7 @@
 //! The page's state: what the worker has told it, held in signals the components read.
 
 use leptos::prelude::*;
-use trailscope_protocol::{FileRow, LoadProgress, RequestId, RowData, TotalsView, VerifyView};
-
-/// Rows shown per table page.
-pub const PAGE_ROWS: u32 = 100;
+use trailscope_protocol::{FileRow, LoadProgress, RequestId, TotalsView, VerifyView};
 
 /// How the last load ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,14 +14,78 @@ pub struct LoadSummary {
     pub elapsed_millis: f64,
 }
 
-/// A page of the event table.
+/// The last query's answer, without its rows (they come in windows).
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct PageView {
-    /// First row's position.
+pub struct QueryView {
+    /// Which query this is (windows of an older one are dropped).
+    pub generation: u64,
+    /// Events selected.
+    pub total: u64,
+    /// Events loaded.
+    pub events: u64,
+    /// Value pickers.
+    pub facets: Vec<trailscope_query::Facet>,
+    /// Selected events over time.
+    pub histogram: trailscope_query::Histogram,
+    /// Time the worker took.
+    pub elapsed_ms: f64,
+}
+
+/// Rows of the current selection held for the table.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RowWindow {
+    /// The query they belong to.
+    pub generation: u64,
+    /// Position of the first row.
     pub offset: u64,
     /// The rows.
-    pub rows: Vec<RowData>,
-    /// Rows in total.
+    pub rows: Vec<trailscope_query::EventRow>,
+}
+
+/// The page's main views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// Event history.
+    #[default]
+    Events,
+    /// Detections.
+    Findings,
+    /// Anomaly charts.
+    Anomalies,
+    /// Integrity verification.
+    Integrity,
+}
+
+impl Tab {
+    /// Its name in links.
+    pub fn id(self) -> &'static str {
+        match self {
+            Tab::Events => "events",
+            Tab::Findings => "findings",
+            Tab::Anomalies => "anomalies",
+            Tab::Integrity => "integrity",
+        }
+    }
+
+    /// The tab with this name.
+    pub fn from_id(id: &str) -> Tab {
+        match id {
+            "findings" => Tab::Findings,
+            "anomalies" => Tab::Anomalies,
+            "integrity" => Tab::Integrity,
+            _ => Tab::Events,
+        }
+    }
+}
+
+/// An export in progress: chunks received so far.
+#[derive(Clone, Debug, Default)]
+pub struct ExportState {
+    /// The export request.
+    pub id: Option<RequestId>,
+    /// Rows written.
+    pub done: u64,
+    /// Rows to write.
     pub total: u64,
 }
 
@@ -47,12 +108,36 @@ pub struct AppState {
     pub last_load: RwSignal<Option<LoadSummary>>,
     /// Loads finished since the page opened (tests wait on it through `data-loads`).
     pub loads: RwSignal<u32>,
-    /// The table page on screen.
-    pub page: RwSignal<PageView>,
-    /// The id of the page request whose reply is wanted (older replies are dropped).
-    pub page_request: RwSignal<Option<RequestId>>,
-    /// Table order.
-    pub newest_first: RwSignal<bool>,
+    /// The applied filter expression, as typed.
+    pub filter: RwSignal<String>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: RwSignal<bool>,
+    /// The last query's answer.
+    pub query: RwSignal<Option<QueryView>>,
+    /// Why the filter does not read.
+    pub query_error: RwSignal<Option<trailscope_query::ParseError>>,
+    /// The query request whose reply is wanted.
+    pub query_request: RwSignal<Option<RequestId>>,
+    /// Rows held for the table.
+    pub window: RwSignal<RowWindow>,
+    /// The window request whose reply is wanted.
+    pub window_request: RwSignal<Option<(RequestId, u64)>>,
+    /// Visible columns by id.
+    pub columns: RwSignal<Vec<String>>,
+    /// Events pinned for comparison: (row, JSON).
+    pub compare: RwSignal<Vec<(u32, String)>>,
+    /// The open tab.
+    pub tab: RwSignal<Tab>,
+    /// An export in progress.
+    pub export: RwSignal<ExportState>,
+    /// Detection results.
+    pub detect: RwSignal<Option<trailscope_protocol::DetectView>>,
+    /// The detect request in flight.
+    pub detecting: RwSignal<Option<RequestId>>,
+    /// The user's rule files: (name, text).
+    pub rule_files: RwSignal<Vec<(String, String)>>,
+    /// Business hours for the out-of-hours rules.
+    pub business_hours: RwSignal<(u8, u8, i32)>,
     /// The event whose JSON is open: (row, JSON).
     pub record: RwSignal<Option<(u32, String)>>,
     /// A problem to show (the worker failed to start, a request failed).
@@ -79,9 +164,21 @@ impl AppState {
             totals: RwSignal::new(None),
             last_load: RwSignal::new(None),
             loads: RwSignal::new(0),
-            page: RwSignal::new(PageView::default()),
-            page_request: RwSignal::new(None),
-            newest_first: RwSignal::new(true),
+            filter: RwSignal::new(String::new()),
+            oldest_first: RwSignal::new(false),
+            query: RwSignal::new(None),
+            query_error: RwSignal::new(None),
+            query_request: RwSignal::new(None),
+            window: RwSignal::new(RowWindow::default()),
+            window_request: RwSignal::new(None),
+            columns: RwSignal::new(crate::columns::default_ids()),
+            compare: RwSignal::new(Vec::new()),
+            tab: RwSignal::new(Tab::Events),
+            export: RwSignal::new(ExportState::default()),
+            detect: RwSignal::new(None),
+            detecting: RwSignal::new(None),
+            rule_files: RwSignal::new(Vec::new()),
+            business_hours: RwSignal::new((8, 18, 0)),
             record: RwSignal::new(None),
             error: RwSignal::new(None),
             verify_only: RwSignal::new(false),

@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, File, MessageChannel, MessageEvent, Url, Worker};
 
-use crate::state::{AppState, LoadSummary, PageView, PAGE_ROWS};
+use crate::state::{AppState, LoadSummary};
 
 /// Names of the worker's script and wasm as Trunk emits them next to the page.
 const WORKER_SCRIPT: &str = "trailscope-worker.js";
@@ -36,6 +36,11 @@ thread_local! {
     static WORKERS_READY: Cell<usize> = const { Cell::new(0) };
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
     static OUTBOX: RefCell<Option<Outbox>> = const { RefCell::new(None) };
+    /// Export chunks received so far.
+    static EXPORT_CHUNKS: RefCell<Vec<js_sys::Uint8Array>> = const { RefCell::new(Vec::new()) };
+    /// `eventID`s a link asked to open (the detail view first, then the comparison).
+    static PENDING_EVENTS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    static OPENING_LINKED: Cell<bool> = const { Cell::new(false) };
 }
 
 fn next_id() -> RequestId {
@@ -330,16 +335,136 @@ pub fn cancel(state: AppState) {
     send(&Request::Cancel { id, withheld });
 }
 
-/// Asks for the table page starting at `offset`.
-pub fn request_page(state: AppState, offset: u64) {
+/// Rows asked for per window.
+const FACET_VALUES: usize = 8;
+
+/// Applies the current filter: count, facets, timeline and the first rows.
+pub fn run_query(state: AppState) {
     let id = next_id();
-    state.page_request.set(Some(id));
-    let newest_first = state.newest_first.get_untracked();
-    send(&Request::Page {
+    state.query_request.set(Some(id));
+    let order = if state.oldest_first.get_untracked() {
+        trailscope_query::Order::OldestFirst
+    } else {
+        trailscope_query::Order::NewestFirst
+    };
+    send(&Request::Query {
+        id,
+        query: trailscope_query::QueryRequest {
+            filter: state.filter.get_untracked(),
+            order,
+            offset: 0,
+            limit: 60,
+            facet_limit: FACET_VALUES,
+        },
+    });
+    save_view(state);
+}
+
+/// Adds a term to the filter and applies it.
+pub fn add_filter_term(state: AppState, term: &str) {
+    state
+        .filter
+        .update(|f| *f = crate::columns::add_term(f, term));
+    run_query(state);
+}
+
+/// Asks for rows `offset..offset + limit` of the current selection (once per window).
+pub fn request_window(state: AppState, offset: u64, limit: u64) {
+    if state
+        .window_request
+        .get_untracked()
+        .is_some_and(|(_, at)| at == offset)
+    {
+        return;
+    }
+    let id = next_id();
+    state.window_request.set(Some((id, offset)));
+    send(&Request::Window {
         id,
         offset,
-        limit: PAGE_ROWS,
-        newest_first,
+        limit: u32::try_from(limit).unwrap_or(u32::MAX),
+    });
+}
+
+/// Opens an event in the detail view.
+pub fn open_event(state: AppState, row: u32) {
+    let _ = state;
+    send(&Request::Record { id: next_id(), row });
+}
+
+/// Records the view in the URL.
+pub fn save_view(state: AppState) {
+    let columns = state.columns.get_untracked();
+    let view = crate::url_state::ViewState {
+        filter: state.filter.get_untracked(),
+        oldest_first: state.oldest_first.get_untracked(),
+        columns: if columns == crate::columns::default_ids() {
+            Vec::new()
+        } else {
+            columns
+        },
+        event: state
+            .record
+            .with_untracked(|r| r.as_ref().and_then(|(_, json)| event_id_of(json))),
+        compare: state
+            .compare
+            .with_untracked(|c| c.iter().filter_map(|(_, json)| event_id_of(json)).collect()),
+        tab: match state.tab.get_untracked() {
+            crate::state::Tab::Events => String::new(),
+            tab => tab.id().to_string(),
+        },
+    };
+    crate::url_state::replace(&view);
+}
+
+fn event_id_of(json: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()?
+        .get("eventID")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Restores the view a link carries (called once, at start).
+pub fn restore_view(state: AppState) {
+    let view = crate::url_state::current();
+    state.filter.set(view.filter);
+    state.oldest_first.set(view.oldest_first);
+    if !view.columns.is_empty() {
+        state.columns.set(view.columns);
+    }
+    state.tab.set(crate::state::Tab::from_id(&view.tab));
+    PENDING_EVENTS.with(|p| {
+        *p.borrow_mut() = view.event.into_iter().chain(view.compare).collect();
+    });
+}
+
+/// Exports the current selection.
+pub fn request_export(state: AppState, format: trailscope_query::ExportFormat) {
+    let id = next_id();
+    EXPORT_CHUNKS.with(|c| c.borrow_mut().clear());
+    state.export.set(crate::state::ExportState {
+        id: Some(id),
+        done: 0,
+        total: state
+            .query
+            .with_untracked(|q| q.as_ref().map_or(0, |q| q.total)),
+    });
+    send(&Request::Export { id, format });
+}
+
+/// Runs the detection rules and the anomaly model.
+pub fn request_detect(state: AppState) {
+    let id = next_id();
+    state.detecting.set(Some(id));
+    let (start, end, offset) = state.business_hours.get_untracked();
+    send(&Request::Detect {
+        id,
+        options: trailscope_protocol::DetectOptions {
+            rule_files: state.rule_files.get_untracked(),
+            business_hours: Some((start, end)),
+            utc_offset_minutes: offset,
+        },
     });
 }
 
@@ -456,41 +581,138 @@ fn apply(state: AppState, response: Response) {
                 request_verify(state, &VerifyChoices::default());
             }
             state.totals.set(Some(totals));
-            request_page(state, 0);
+            state.detect.set(None);
+            run_query(state);
+            if totals_have_events(state) {
+                request_detect(state);
+            }
+            open_linked_events();
         }
         Response::Verified { id, view } => {
             if state.verifying.get_untracked() == Some(id) {
                 state.verifying.set(None);
                 state.verify.set(Some(*view));
                 // Rows now carry their integrity.
-                request_page(state, state.page.with_untracked(|p| p.offset));
+                run_query(state);
             }
         }
-        Response::Page {
+        Response::Queried {
             id,
-            offset,
-            rows,
-            total,
+            result,
+            elapsed_millis,
         } => {
-            if state.page_request.get_untracked() == Some(id) {
-                state.page.set(PageView {
+            if state.query_request.get_untracked() == Some(id) {
+                let generation = u64::from(id.0);
+                state.query_error.set(None);
+                state.window_request.set(None);
+                state.window.set(crate::state::RowWindow {
+                    generation,
+                    offset: 0,
+                    rows: result.rows,
+                });
+                state.query.set(Some(crate::state::QueryView {
+                    generation,
+                    total: result.total,
+                    events: result.events,
+                    facets: result.facets,
+                    histogram: result.histogram,
+                    elapsed_ms: elapsed_millis,
+                }));
+            }
+        }
+        Response::QueryFailed { id, error } => {
+            if state.query_request.get_untracked() == Some(id) {
+                state.query_error.set(Some(error));
+            }
+        }
+        Response::Window { id, offset, rows } => {
+            if state.window_request.get_untracked().map(|(w, _)| w) == Some(id) {
+                let generation = state
+                    .query
+                    .with_untracked(|q| q.as_ref().map_or(0, |q| q.generation));
+                state.window.set(crate::state::RowWindow {
+                    generation,
                     offset,
                     rows,
-                    total,
                 });
             }
         }
-        Response::Record { row, json, .. } => state.record.set(Some((row, json))),
+        Response::ExportChunk {
+            id,
+            bytes,
+            done,
+            total,
+        } => {
+            if state.export.with_untracked(|e| e.id) == Some(id) {
+                EXPORT_CHUNKS.with(|c| {
+                    c.borrow_mut()
+                        .push(js_sys::Uint8Array::from(bytes.as_slice()))
+                });
+                state.export.update(|e| {
+                    e.done = done;
+                    e.total = total;
+                });
+            }
+        }
+        Response::ExportDone { id, name, mime } => {
+            if state.export.with_untracked(|e| e.id) == Some(id) {
+                let parts = js_sys::Array::new();
+                EXPORT_CHUNKS.with(|c| {
+                    for chunk in c.borrow_mut().drain(..) {
+                        parts.push(&chunk);
+                    }
+                });
+                if let Err(e) = crate::download::save_parts(&name, &mime, &parts) {
+                    state.error.set(Some(e));
+                }
+                state.export.set(crate::state::ExportState::default());
+            }
+        }
+        Response::Detected { id, view } => {
+            if state.detecting.get_untracked() == Some(id) {
+                state.detecting.set(None);
+                state.detect.set(Some(*view));
+                // `finding:` terms in a linked filter can be answered now.
+                if state.query_error.with_untracked(|e| e.is_some()) {
+                    run_query(state);
+                }
+            }
+        }
+        Response::Record { row, json, .. } => {
+            if OPENING_LINKED.with(|o| o.get()) && state.record.with_untracked(|r| r.is_some()) {
+                // A linked comparison: pin it, keep the detail view on the first event.
+                state.compare.update(|c| {
+                    if c.len() < crate::components::MAX_COMPARE && !c.iter().any(|(r, _)| *r == row)
+                    {
+                        c.push((row, json));
+                    }
+                });
+            } else {
+                state.record.set(Some((row, json)));
+            }
+            open_linked_events();
+            save_view(state);
+        }
         Response::ResetDone { .. } => {
             state.files.set(Vec::new());
             state.totals.set(None);
             state.last_load.set(None);
-            state.page.set(PageView::default());
+            state.query.set(None);
+            state.window.set(crate::state::RowWindow::default());
             state.record.set(None);
+            state.compare.set(Vec::new());
+            state.detect.set(None);
             state.verify.set(None);
             state.verify_error.set(None);
         }
         Response::Failed { id, message } => {
+            if state.export.with_untracked(|e| e.id) == Some(id) {
+                state.export.set(crate::state::ExportState::default());
+            }
+            if OPENING_LINKED.with(|o| o.get()) {
+                // An event the link names is not among the loaded files: say so, go on.
+                open_linked_events();
+            }
             if state.verifying.get_untracked() == Some(id) {
                 state.verifying.set(None);
                 state.verify_error.set(Some(message));
@@ -498,5 +720,26 @@ fn apply(state: AppState, response: Response) {
                 state.error.set(Some(message));
             }
         }
+    }
+}
+
+fn totals_have_events(state: AppState) -> bool {
+    state
+        .totals
+        .with_untracked(|t| t.as_ref().is_some_and(|t| t.events > 0))
+}
+
+/// Asks for the next event a link named, if any is left.
+fn open_linked_events() {
+    let next = PENDING_EVENTS.with(|p| {
+        let mut p = p.borrow_mut();
+        (!p.is_empty()).then(|| p.remove(0))
+    });
+    OPENING_LINKED.with(|o| o.set(next.is_some()));
+    if let Some(event_id) = next {
+        send(&Request::FindEvent {
+            id: next_id(),
+            event_id,
+        });
     }
 }

@@ -1,122 +1,254 @@
-//! The events, a page at a time, in time order.
+//! The event table: virtualized, so a million rows scroll smoothly. Only the rows in view (and a
+//! margin) exist in the page; the store worker sends them window by window.
 
 use leptos::prelude::*;
-use trailscope_protocol::RowData;
+use trailscope_query::EventRow;
 
+use crate::columns::{self, Column};
 use crate::format::count;
-use crate::state::{AppState, PAGE_ROWS};
+use crate::state::AppState;
 use crate::worker_client;
 
-/// The event table with its pager.
+/// Height of one row in pixels (fixed, so a row's position is its index times this).
+const ROW_PX: f64 = 30.0;
+/// Height of the scrolling area.
+const VIEW_PX: f64 = 560.0;
+/// Browsers cap an element's height (Chromium near 33.5 million px): past this the scroll
+/// position maps to rows proportionally.
+const MAX_SCROLL_PX: f64 = 15_000_000.0;
+/// Rows fetched beyond the visible ones on each side.
+const MARGIN_ROWS: u64 = 60;
+
+/// The event table with its column chooser.
 #[component]
 pub fn EventTable(
     /// The page state.
     state: AppState,
 ) -> impl IntoView {
-    let go = move |offset: u64| worker_client::request_page(state, offset);
-    let page = state.page;
+    let scroll_top = RwSignal::new(0.0f64);
+    let total = move || state.query.with(|q| q.as_ref().map_or(0, |q| q.total));
+    let scale = move || {
+        let full = total() as f64 * ROW_PX;
+        if full > MAX_SCROLL_PX {
+            full / MAX_SCROLL_PX
+        } else {
+            1.0
+        }
+    };
+    let first_row = move || (scroll_top.get() * scale() / ROW_PX).floor().max(0.0) as u64;
+    // Fetch the window around the visible rows whenever they leave the one held.
+    Effect::new(move |_| {
+        let first = first_row();
+        let visible = (VIEW_PX / ROW_PX).ceil() as u64;
+        let held = state
+            .window
+            .with(|w| (w.offset, w.rows.len() as u64, w.generation));
+        let generation = state.query.with(|q| q.as_ref().map_or(0, |q| q.generation));
+        let want_start = first.saturating_sub(MARGIN_ROWS);
+        let want_end = (first + visible + MARGIN_ROWS).min(total());
+        let covered = held.2 == generation && held.0 <= first && first + visible <= held.0 + held.1
+            || total() == 0;
+        if !covered {
+            worker_client::request_window(state, want_start, want_end - want_start);
+        }
+    });
+    let columns = move || {
+        state.columns.with(|ids| {
+            ids.iter()
+                .filter_map(|id| columns::by_id(id))
+                .copied()
+                .collect::<Vec<Column>>()
+        })
+    };
+    let chooser_open = RwSignal::new(false);
     view! {
-        <Show when=move || page.with(|p| p.total > 0)>
-            <section class="events">
-                <div class="table-head">
-                    <h2>"Events"</h2>
-                    <div class="pager" data-testid="pager">
-                        <button
-                            class="button secondary"
-                            data-testid="order-toggle"
-                            on:click=move |_| {
-                                state.newest_first.update(|v| *v = !*v);
-                                go(0);
+        <section class="events" data-testid="events">
+            <div class="table-head">
+                <h2>
+                    "Events "
+                    <span class="muted" data-testid="result-count">
+                        {move || state.query.with(|q| q.as_ref().map(|q| {
+                            if q.total == q.events {
+                                count(q.total)
+                            } else {
+                                format!("{} of {}", count(q.total), count(q.events))
                             }
-                        >
-                            {move || if state.newest_first.get() { "Newest first" } else { "Oldest first" }}
-                        </button>
-                        <button
-                            class="button secondary"
-                            data-testid="page-prev"
-                            disabled=move || page.with(|p| p.offset == 0)
-                            on:click=move |_| go(page.with_untracked(|p| p.offset.saturating_sub(PAGE_ROWS as u64)))
-                        >
-                            "Previous"
-                        </button>
-                        <span data-testid="page-range">
-                            {move || page.with(|p| {
-                                let last = p.offset + p.rows.len() as u64;
-                                format!("{}–{} of {}", count(p.offset + 1), count(last), count(p.total))
-                            })}
-                        </span>
-                        <button
-                            class="button secondary"
-                            data-testid="page-next"
-                            disabled=move || page.with(|p| p.offset + p.rows.len() as u64 >= p.total)
-                            on:click=move |_| go(page.with_untracked(|p| p.offset + PAGE_ROWS as u64))
-                        >
-                            "Next"
-                        </button>
-                    </div>
+                        }))}
+                    </span>
+                </h2>
+                <div class="pager">
+                    <button
+                        class="button secondary"
+                        data-testid="order-toggle"
+                        title="Sort by time"
+                        on:click=move |_| {
+                            state.oldest_first.update(|v| *v = !*v);
+                            worker_client::run_query(state);
+                        }
+                    >
+                        {move || if state.oldest_first.get() { "Time ↑ oldest first" } else { "Time ↓ newest first" }}
+                    </button>
+                    <button
+                        class="button secondary"
+                        data-testid="column-chooser-toggle"
+                        on:click=move |_| chooser_open.update(|o| *o = !*o)
+                    >
+                        "Columns"
+                    </button>
                 </div>
-                <table class="event-table" data-testid="event-table">
-                    <thead>
-                        <tr>
-                            <th>"Time (UTC)"</th><th>"Event name"</th><th>"Event source"</th><th>"User"</th>
-                            <th>"Source IP"</th><th>"Region"</th><th>"Error"</th><th>"Integrity"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For each=move || page.get().rows key=|r| r.row let:row>
-                            <EventRow row=row state=state />
-                        </For>
-                    </tbody>
-                </table>
-            </section>
-        </Show>
+            </div>
+            <Show when=move || chooser_open.get()>
+                <ColumnChooser state=state />
+            </Show>
+            <div class="grid-head" role="row">
+                {move || columns().into_iter().map(|c| view! {
+                    <div class=format!("cell col-{}", c.id) role="columnheader">{c.title}</div>
+                }).collect_view()}
+            </div>
+            <div
+                class="grid-body"
+                data-testid="event-table"
+                style=format!("height: {VIEW_PX}px")
+                on:scroll=move |ev| {
+                    let el: web_sys::Element = event_target(&ev);
+                    scroll_top.set(f64::from(el.scroll_top()));
+                }
+            >
+                <div class="grid-spacer" style=move || format!("height: {}px", (total() as f64 * ROW_PX).min(MAX_SCROLL_PX))>
+                    {move || {
+                        let cols = columns();
+                        let top = scroll_top.get();
+                        let exact = top * scale() / ROW_PX;
+                        state.window.with(|w| {
+                            w.rows.iter().enumerate().map(|(i, row)| {
+                                let index = w.offset + i as u64;
+                                let y = top + (index as f64 - exact) * ROW_PX;
+                                view! { <Row row=row.clone() index=index y=y columns=cols.clone() state=state /> }
+                            }).collect_view()
+                        })
+                    }}
+                </div>
+            </div>
+            <Show when=move || total() == 0 && state.query.with(|q| q.is_some())>
+                <p class="empty" data-testid="no-results">"No event matches this filter."</p>
+            </Show>
+        </section>
     }
 }
 
 #[component]
-fn EventRow(row: RowData, state: AppState) -> impl IntoView {
+fn Row(row: EventRow, index: u64, y: f64, columns: Vec<Column>, state: AppState) -> impl IntoView {
     let id = row.row;
-    let dash = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
     let selected = move || {
         state
             .record
-            .with(|r| r.as_ref().is_some_and(|(row, _)| *row == id))
+            .with(|r| r.as_ref().is_some_and(|(r, _)| *r == id))
     };
     let write = row.read_only == Some(false);
-    let integrity = row.integrity.clone().unwrap_or_default();
+    let error = row.error.is_some();
+    let cells = columns
+        .iter()
+        .map(|c| {
+            let (text, value) = columns::cell(c, &row);
+            let field = c.field;
+            let class = format!("cell col-{}", c.id);
+            let testid = format!("cell-{}", c.id);
+            let badge = match c.id {
+                "read-write" if !text.is_empty() => Some(if write { "badge write" } else { "badge read" }),
+                "error" if !text.is_empty() => Some("badge error"),
+                "integrity" if !text.is_empty() => Some(integrity_class(&text)),
+                _ => None,
+            };
+            let filterable = field.is_some() && value.is_some();
+            let on_click = move |ev: leptos::ev::MouseEvent| {
+                if let (Some(field), Some(value)) = (field, value.as_ref()) {
+                    ev.stop_propagation();
+                    let term = columns::term(field, value, ev.shift_key() || ev.alt_key());
+                    worker_client::add_filter_term(state, &term);
+                }
+            };
+            let title = if filterable {
+                format!("{text}\nClick to filter on this value, shift-click to exclude it")
+            } else {
+                text.clone()
+            };
+            view! {
+                <div class=class data-testid=testid title=title>
+                    {if text.is_empty() {
+                        view! { <span class="muted">"—"</span> }.into_any()
+                    } else if let Some(badge) = badge {
+                        view! { <span class=format!("{badge} value") class:filterable=filterable on:click=on_click>{text}</span> }.into_any()
+                    } else {
+                        view! { <span class="value" class:filterable=filterable on:click=on_click>{text}</span> }.into_any()
+                    }}
+                </div>
+            }
+        })
+        .collect_view();
     view! {
-        <tr
+        <div
+            class="grid-row"
+            role="row"
             data-testid="event-row"
             data-row=id
+            data-index=index
+            data-event-id=row.event_id.clone().unwrap_or_default()
             class:selected=selected
             class:write=write
-            on:click=move |_| worker_client::request_record(id)
+            class:failed=error
+            style=format!("top: {y}px")
+            on:click=move |_| worker_client::open_event(state, id)
         >
-            <td class="time" data-testid="cell-time">{dash(row.time.map(|t| t.replace('T', " ").replace('Z', "")))}</td>
-            <td data-testid="cell-event-name">{dash(row.event_name)}</td>
-            <td class="muted" data-testid="cell-event-source">{dash(row.event_source)}</td>
-            <td data-testid="cell-user">{dash(row.user)}</td>
-            <td class="mono" data-testid="cell-source-ip">{dash(row.source_ip)}</td>
-            <td data-testid="cell-region">{dash(row.region)}</td>
-            <td data-testid="cell-error">
-                {row.error.map(|e| view! { <span class="badge error">{e}</span> })}
-            </td>
-            <td data-testid="cell-integrity" data-integrity=integrity>
-                {row.integrity.map(|i| {
-                    let (class, label) = integrity_badge(&i);
-                    view! { <span class=format!("badge {class}")>{label}</span> }
-                })}
-            </td>
-        </tr>
+            {cells}
+        </div>
     }
 }
 
-/// How an event's integrity reads in the table.
-fn integrity_badge(status: &str) -> (&'static str, &'static str) {
+fn integrity_class(status: &str) -> &'static str {
     match status {
-        "verified" => ("valid", "verified"),
-        "failed" => ("invalid", "file failed"),
-        "unverified" => ("unverifiable", "unverified"),
-        _ => ("muted-badge", "not covered"),
+        "verified" => "badge valid",
+        "failed" => "badge invalid",
+        "unverified" => "badge unverifiable",
+        _ => "badge muted-badge",
+    }
+}
+
+#[component]
+fn ColumnChooser(state: AppState) -> impl IntoView {
+    view! {
+        <div class="column-chooser" data-testid="column-chooser">
+            {columns::COLUMNS.iter().map(|c| {
+                let id = c.id;
+                let checked = move || state.columns.with(|cols| cols.iter().any(|x| x == id));
+                view! {
+                    <label>
+                        <input
+                            type="checkbox"
+                            data-testid=format!("column-{id}")
+                            prop:checked=checked
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                state.columns.update(|cols| {
+                                    cols.retain(|x| x != id);
+                                    if on {
+                                        // Keep the table's order, not the order of clicks.
+                                        let order = |x: &String| columns::COLUMNS.iter().position(|c| c.id == x.as_str());
+                                        cols.push(id.to_string());
+                                        cols.sort_by_key(order);
+                                    }
+                                });
+                                worker_client::save_view(state);
+                            }
+                        />
+                        " "
+                        {c.title}
+                    </label>
+                }
+            }).collect_view()}
+            <button class="button secondary" on:click=move |_| {
+                state.columns.set(columns::default_ids());
+                worker_client::save_view(state);
+            }>"Default columns"</button>
+        </div>
     }
 }

@@ -4,9 +4,11 @@
 //! post replies.
 
 mod blob;
+mod detections;
 pub mod fast_hash;
 mod integrity;
 mod parser;
+mod queries;
 mod store_host;
 
 use std::cell::RefCell;

@@ -8,10 +8,11 @@ use js_sys::{Array, Reflect, Uint8Array};
 use trailscope_protocol::{
     file_row, summary_from_wire, FileRow, Parsed, Request, RequestId, Response,
 };
-use trailscope_store::{EventBatch, FileRows, Store, TimeOrder};
+use trailscope_store::{EventBatch, FileRows, Store};
 use wasm_bindgen::prelude::*;
 
 use super::integrity::{IntegrityBook, VerifyAsk};
+use super::queries::QueryState;
 use super::{now_millis, post_to_page};
 
 /// How often progress goes to the page.
@@ -39,6 +40,8 @@ pub(crate) struct StoreHost {
     early: Vec<JsValue>,
     /// Hashes, digests, keys and signatures of the loaded files.
     integrity: IntegrityBook,
+    /// The investigation view's selection and detection results.
+    queries: QueryState,
 }
 
 /// Handles a request from the page.
@@ -83,28 +86,6 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             }
             h.finish_if_done();
         }
-        Request::Page {
-            id,
-            offset,
-            limit,
-            newest_first,
-        } => {
-            let order = if newest_first {
-                TimeOrder::NewestFirst
-            } else {
-                TimeOrder::OldestFirst
-            };
-            let offset_rows = usize::try_from(offset).unwrap_or(usize::MAX);
-            let rows = h.store.page(offset_rows, limit as usize, order);
-            let total = h.store.len() as u64;
-            let rows = rows.into_iter().map(trailscope_protocol::row).collect();
-            post_to_page(&Response::Page {
-                id,
-                offset,
-                rows,
-                total,
-            });
-        }
         Request::Record { id, row } => match h.store.raw(row as usize) {
             Some(json) => post_to_page(&Response::Record { id, row, json }),
             None => post_to_page(&Response::Failed {
@@ -143,6 +124,42 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 Err(message) => post_to_page(&Response::Failed { id, message }),
             }
         }
+        Request::Query { id, query } => {
+            let StoreHost { store, queries, .. } = &mut *h;
+            queries.query(store, id, query);
+        }
+        Request::Window { id, offset, limit } => {
+            let StoreHost { store, queries, .. } = &mut *h;
+            queries.window(store, id, offset, limit);
+        }
+        Request::Export { id, format } => {
+            let StoreHost { store, queries, .. } = &mut *h;
+            queries.export(store, id, format);
+        }
+        Request::FindEvent { id, event_id } => {
+            let filter = trailscope_query::Filter::parse(&format!(
+                "eventID:\"{}\"",
+                event_id.replace('\\', "\\\\").replace('"', "\\\"")
+            ));
+            let row = filter
+                .ok()
+                .and_then(|f| trailscope_query::matches(&h.store, &f).iter().next());
+            match row.and_then(|r| h.store.raw(r).map(|json| (r, json))) {
+                Some((row, json)) => post_to_page(&Response::Record {
+                    id,
+                    row: row as u32,
+                    json,
+                }),
+                None => post_to_page(&Response::Failed {
+                    id,
+                    message: format!("no loaded event has the eventID {event_id}"),
+                }),
+            }
+        }
+        Request::Detect { id, options } => {
+            let StoreHost { store, queries, .. } = &mut *h;
+            super::detections::detect(store, queries, id, &options);
+        }
         Request::Reset { id } => {
             if h.load.is_some() {
                 post_to_page(&Response::Failed {
@@ -153,6 +170,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             }
             h.store = Store::new();
             h.integrity = IntegrityBook::default();
+            h.queries.clear();
             h.reported_files = 0;
             post_to_page(&Response::ResetDone { id });
         }
@@ -255,6 +273,8 @@ impl StoreHost {
         }
         self.report(true);
         let Some(load) = self.load.take() else { return };
+        // Row numbers of earlier selections and findings no longer cover the store.
+        self.queries.clear();
         // Sort now, while the page waits for the load anyway, rather than on the first page.
         self.store.time_order();
         let totals = trailscope_protocol::totals(

@@ -4,8 +4,10 @@
 //! 1 when some input failed or was found invalid (the rest is still reported), 2 on usage errors.
 #![forbid(unsafe_code)]
 
+mod detect;
 mod inspect;
 mod load;
+mod query;
 mod verify;
 
 use std::path::PathBuf;
@@ -58,11 +60,17 @@ enum Command {
         #[arg(long)]
         aws_cli_compat: bool,
     },
+    /// Print the events a filter selects, as CSV (the console's columns), JSON or NDJSON.
+    Query(query::QueryArgs),
+    /// Run detection rules (CIS monitoring set, rule files, Sigma) and find rate anomalies.
+    Detect(detect::DetectArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Query(args) => query::run(&args),
+        Command::Detect(args) => detect::run(&args),
         Command::Inspect { json, paths } => inspect::run(&paths, json),
         Command::Verify {
             paths,

@@ -1,11 +1,11 @@
 //! Conversions from the core's types to the wire types.
 
 use trailscope_model::{FileKind, LogHash, LogRead, TimeNotes};
-use trailscope_store::{FileEntry, FileSummary, MemoryUse, RowView, Totals};
+use trailscope_store::{FileEntry, FileSummary, MemoryUse, Totals};
 use trailscope_verify::{ObjectType, Report, RunInfo, Verdict};
 
 use crate::{
-    FileRow, FileStatus, IntegrityInputs, LogHashWire, RowData, SummaryWire, TotalsView, VerifyRow,
+    FileRow, FileStatus, IntegrityInputs, LogHashWire, SummaryWire, TotalsView, VerifyRow,
     VerifyView,
 };
 
@@ -56,23 +56,6 @@ pub fn totals(t: &Totals, memory: MemoryUse, integrity: IntegrityInputs) -> Tota
         store_bytes: memory.columns_bytes as u64,
         records_bytes: memory.records_bytes as u64,
         integrity,
-    }
-}
-
-/// A table row.
-pub fn row(view: RowView) -> RowData {
-    RowData {
-        row: view.row,
-        time: view.time.map(|t| t.to_string()),
-        event_name: view.event_name,
-        event_source: view.event_source,
-        user: view.user,
-        source_ip: view.source_ip,
-        region: view.region,
-        error: view.error,
-        event_id: view.event_id,
-        read_only: view.read_only,
-        integrity: view.integrity.map(|i| i.as_str().to_string()),
     }
 }
 

@@ -16,7 +16,7 @@
 //! use trailscope_protocol::{Request, RequestId};
 //!
 //!
-//! let request = Request::Page { id: RequestId(7), offset: 0, limit: 50, newest_first: true };
+//! let request = Request::Window { id: RequestId(7), offset: 0, limit: 50 };
 //! assert_eq!(request.id(), RequestId(7));
 //! ```
 #![forbid(unsafe_code)]
@@ -27,8 +27,8 @@ mod convert;
 use serde::{Deserialize, Serialize};
 
 pub use convert::{
-    file_row, log_hash_from_wire, log_hash_to_wire, row, summary_from_wire, summary_to_wire,
-    totals, verify_view,
+    file_row, log_hash_from_wire, log_hash_to_wire, summary_from_wire, summary_to_wire, totals,
+    verify_view,
 };
 
 /// Correlates a response with its request.
@@ -54,17 +54,6 @@ pub enum Request {
         /// Inputs the page kept back.
         withheld: u64,
     },
-    /// A page of events in time order.
-    Page {
-        /// Request id.
-        id: RequestId,
-        /// Rows to skip.
-        offset: u64,
-        /// Rows to return.
-        limit: u32,
-        /// Newest first (as the console lists events) or oldest first.
-        newest_first: bool,
-    },
     /// The original JSON of one event.
     Record {
         /// Request id.
@@ -85,6 +74,44 @@ pub enum Request {
         /// The page's clock, for the report.
         checked_at: String,
     },
+    /// Apply a filter: count, facets, timeline and the first rows. The worker keeps the
+    /// selection for [`Request::Window`]s and exports until the next query.
+    Query {
+        /// Request id.
+        id: RequestId,
+        /// What to show.
+        query: trailscope_query::QueryRequest,
+    },
+    /// Rows `offset..offset + limit` of the current query's selection, in its order.
+    Window {
+        /// Request id.
+        id: RequestId,
+        /// First row.
+        offset: u64,
+        /// Rows wanted.
+        limit: u32,
+    },
+    /// The original record of the event with this `eventID` (to reopen a linked view).
+    FindEvent {
+        /// Request id.
+        id: RequestId,
+        /// The `eventID`.
+        event_id: String,
+    },
+    /// Export the current query's selection.
+    Export {
+        /// Request id.
+        id: RequestId,
+        /// The format.
+        format: trailscope_query::ExportFormat,
+    },
+    /// Run the detection rules (built-in and the user's) and the anomaly model.
+    Detect {
+        /// Request id.
+        id: RequestId,
+        /// What to run with.
+        options: DetectOptions,
+    },
     /// Forget everything loaded.
     Reset {
         /// Request id.
@@ -98,9 +125,13 @@ impl Request {
         match self {
             Request::BeginLoad { id, .. }
             | Request::Cancel { id, .. }
-            | Request::Page { id, .. }
             | Request::Record { id, .. }
             | Request::Verify { id, .. }
+            | Request::Query { id, .. }
+            | Request::Window { id, .. }
+            | Request::FindEvent { id, .. }
+            | Request::Export { id, .. }
+            | Request::Detect { id, .. }
             | Request::Reset { id } => *id,
         }
     }
@@ -293,17 +324,6 @@ pub enum Response {
         /// Milliseconds from the load's start to its end, in the store worker.
         elapsed_millis: f64,
     },
-    /// A page of rows.
-    Page {
-        /// The page request.
-        id: RequestId,
-        /// Where the page starts.
-        offset: u64,
-        /// The rows.
-        rows: Vec<RowData>,
-        /// Total rows.
-        total: u64,
-    },
     /// One event's original JSON.
     Record {
         /// The record request.
@@ -319,6 +339,58 @@ pub enum Response {
         id: RequestId,
         /// The report.
         view: Box<VerifyView>,
+    },
+    /// A query's result.
+    Queried {
+        /// The query request.
+        id: RequestId,
+        /// Count, facets, timeline, first rows.
+        result: Box<trailscope_query::QueryResponse>,
+        /// Time the worker took.
+        elapsed_millis: f64,
+    },
+    /// A filter that does not read.
+    QueryFailed {
+        /// The query request.
+        id: RequestId,
+        /// What is wrong, and where.
+        error: trailscope_query::ParseError,
+    },
+    /// Rows of the current selection.
+    Window {
+        /// The window request.
+        id: RequestId,
+        /// First row's position.
+        offset: u64,
+        /// The rows.
+        rows: Vec<trailscope_query::EventRow>,
+    },
+    /// A piece of an export, in order.
+    ExportChunk {
+        /// The export request.
+        id: RequestId,
+        /// The bytes.
+        bytes: serde_bytes::ByteBuf,
+        /// Events written so far.
+        done: u64,
+        /// Events to write.
+        total: u64,
+    },
+    /// An export is complete (every chunk was sent before this).
+    ExportDone {
+        /// The export request.
+        id: RequestId,
+        /// A file name for it.
+        name: String,
+        /// Its media type.
+        mime: String,
+    },
+    /// Detection results.
+    Detected {
+        /// The detect request.
+        id: RequestId,
+        /// The results.
+        view: Box<DetectView>,
     },
     /// Everything was forgotten.
     ResetDone {
@@ -493,30 +565,151 @@ pub struct TotalsView {
     pub integrity: IntegrityInputs,
 }
 
-/// One event row for the table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RowData {
-    /// Store row (key for the detail request).
-    pub row: u32,
-    /// Event time, RFC 3339.
-    pub time: Option<String>,
+/// What detection runs with.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectOptions {
+    /// The user's rule files: (file name, text). Trailscope rules (YAML or JSON) or Sigma.
+    pub rule_files: Vec<(String, String)>,
+    /// Business hours for the out-of-hours rules: first hour and the hour work ends (local).
+    pub business_hours: Option<(u8, u8)>,
+    /// The business hours' offset from UTC, in minutes.
+    pub utc_offset_minutes: i32,
+}
+
+/// Detection results for the page.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DetectView {
+    /// One per rule, matched or not, most severe first.
+    pub findings: Vec<FindingView>,
+    /// Computed anomalies, most unusual first.
+    pub anomalies: Vec<AnomalyView>,
+    /// CloudTrail Insights events found in the loaded files.
+    pub insights: Vec<InsightView>,
+    /// Rule files that could not be used, with why.
+    pub rule_errors: Vec<String>,
+    /// Findings as JSON (for download).
+    pub findings_json: String,
+    /// Findings as CSV (for download).
+    pub findings_csv: String,
+    /// Anomalies as JSON (for download).
+    pub anomalies_json: String,
+    /// Time the rules took in the worker.
+    pub rules_millis: f64,
+    /// Time the anomaly model took in the worker.
+    pub anomalies_millis: f64,
+    /// Events the rules ran over.
+    pub events: u64,
+}
+
+/// One rule's result.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingView {
+    /// Rule id (`cis-4.1`).
+    pub rule: String,
+    /// Other ids (other CIS numberings).
+    pub aliases: Vec<String>,
+    /// Title.
+    pub title: String,
+    /// What it finds.
+    pub description: String,
+    /// `info`, `low`, `medium`, `high`, `critical`.
+    pub severity: String,
+    /// ATT&CK tactics.
+    pub tactics: Vec<String>,
+    /// Reference URLs.
+    pub references: Vec<String>,
+    /// Matching events.
+    pub events: u64,
+    /// Where the rule came from (`built-in` or a file name).
+    pub origin: String,
+}
+
+/// A computed anomaly, with the series to chart it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnomalyView {
+    /// `ApiCallRateInsight` or `ApiErrorRateInsight`.
+    pub insight_type: String,
+    /// `burst` or `drop`.
+    pub direction: String,
+    /// `eventSource`.
+    pub event_source: String,
     /// `eventName`.
-    pub event_name: Option<String>,
+    pub event_name: String,
+    /// `awsRegion`.
+    pub aws_region: String,
+    /// `errorCode`, for error-rate anomalies.
+    pub error_code: Option<String>,
+    /// Window start (ms since the epoch).
+    pub start_millis: i64,
+    /// Window end (exclusive).
+    pub end_millis: i64,
+    /// Window length.
+    pub duration_minutes: u32,
+    /// Baseline mean per minute.
+    pub baseline_average: f64,
+    /// Mean per minute in the window.
+    pub insight_average: f64,
+    /// Baseline length in minutes.
+    pub baseline_duration_minutes: u64,
+    /// The baseline is shorter than 7 days.
+    pub baseline_short: bool,
+    /// Tail probability of the window's count under the baseline.
+    pub probability: f64,
+    /// Top user ARNs, user agents, error codes in the window: (value, count).
+    pub window_top: TopLists,
+    /// The same in the baseline.
+    pub baseline_top: TopLists,
+    /// Per-minute points around the window.
+    pub series: Vec<SeriesPointView>,
+}
+
+/// Top values.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopLists {
+    /// `userIdentity.arn`.
+    pub user_arns: Vec<(String, u64)>,
+    /// `userAgent`.
+    pub user_agents: Vec<(String, u64)>,
+    /// `errorCode`.
+    pub error_codes: Vec<(String, u64)>,
+}
+
+/// One minute of an anomaly's series.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPointView {
+    /// Minute start.
+    pub minute_millis: i64,
+    /// Events.
+    pub count: u64,
+    /// Baseline mean.
+    pub baseline: Option<f64>,
+    /// Band low.
+    pub band_low: Option<f64>,
+    /// Band high.
+    pub band_high: Option<f64>,
+    /// In the anomaly window.
+    pub in_window: bool,
+}
+
+/// A CloudTrail Insights event found in the loaded files.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InsightView {
+    /// Store row.
+    pub row: u32,
+    /// Event time.
+    pub time_millis: Option<i64>,
+    /// `Start` or `End`.
+    pub state: Option<String>,
+    /// Insight type.
+    pub insight_type: Option<String>,
     /// `eventSource`.
     pub event_source: Option<String>,
-    /// The caller.
-    pub user: Option<String>,
-    /// `sourceIPAddress`.
-    pub source_ip: Option<String>,
-    /// `awsRegion`.
-    pub region: Option<String>,
-    /// `errorCode` or `errorMessage`.
-    pub error: Option<String>,
-    /// `eventID`.
-    pub event_id: Option<String>,
-    /// `readOnly`.
-    pub read_only: Option<bool>,
-    /// The integrity of the file the event came from: `verified`, `failed`, `unverified`,
-    /// `not_covered`, or `None` before verification.
-    pub integrity: Option<String>,
+    /// `eventName`.
+    pub event_name: Option<String>,
+    /// `errorCode`.
+    pub error_code: Option<String>,
+    /// Baseline average.
+    pub baseline_average: Option<f64>,
+    /// Insight average.
+    pub insight_average: Option<f64>,
 }

@@ -1,0 +1,183 @@
+//! The event table's columns: what each shows and which filter term a click on it adds.
+
+use trailscope_query::EventRow;
+
+/// A column of the event table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// Stable id (in links and `data-testid="cell-<id>"`).
+    pub id: &'static str,
+    /// Header text.
+    pub title: &'static str,
+    /// The filter language's field for this column, if a click on a cell can filter by it.
+    pub field: Option<&'static str>,
+    /// Shown when the user has not chosen.
+    pub default: bool,
+}
+
+/// Every column, in display order.
+pub const COLUMNS: &[Column] = &[
+    col("time", "Time (UTC)", None, true),
+    col("event-name", "Event name", Some("eventName"), true),
+    col("event-source", "Event source", Some("eventSource"), true),
+    col("user", "User", Some("user"), true),
+    col(
+        "identity-type",
+        "Identity type",
+        Some("userIdentity.type"),
+        false,
+    ),
+    col(
+        "access-key",
+        "Access key",
+        Some("userIdentity.accessKeyId"),
+        false,
+    ),
+    col(
+        "principal",
+        "Principal ARN",
+        Some("userIdentity.arn"),
+        false,
+    ),
+    col("source-ip", "Source IP", Some("sourceIPAddress"), true),
+    col("region", "Region", Some("awsRegion"), true),
+    col("account", "Account", Some("recipientAccountId"), false),
+    col("read-write", "Read/write", Some("readOnly"), true),
+    col("error", "Error", Some("errorCode"), true),
+    col("user-agent", "User agent", Some("userAgent"), false),
+    col("event-type", "Event type", Some("eventType"), false),
+    col("category", "Category", Some("eventCategory"), false),
+    col("integrity", "Integrity", Some("integrity"), true),
+];
+
+const fn col(
+    id: &'static str,
+    title: &'static str,
+    field: Option<&'static str>,
+    default: bool,
+) -> Column {
+    Column {
+        id,
+        title,
+        field,
+        default,
+    }
+}
+
+/// The column with this id.
+pub fn by_id(id: &str) -> Option<&'static Column> {
+    COLUMNS.iter().find(|c| c.id == id)
+}
+
+/// The default columns' ids.
+pub fn default_ids() -> Vec<String> {
+    COLUMNS
+        .iter()
+        .filter(|c| c.default)
+        .map(|c| c.id.to_string())
+        .collect()
+}
+
+/// What a cell shows, and the value a click filters on (the raw value, not the display).
+pub fn cell(column: &Column, row: &EventRow) -> (String, Option<String>) {
+    let text = |v: &Option<String>| (v.clone().unwrap_or_default(), v.clone());
+    match column.id {
+        "time" => (
+            row.time
+                .map(crate::format::time_millis)
+                .unwrap_or_else(|| "no time".into()),
+            None,
+        ),
+        "event-name" => text(&row.event_name),
+        "event-source" => text(&row.event_source),
+        "user" => text(&row.user),
+        "identity-type" => text(&row.identity_type),
+        "access-key" => text(&row.access_key_id),
+        "principal" => text(&row.principal_arn),
+        "source-ip" => text(&row.source_ip),
+        "region" => text(&row.region),
+        "account" => text(&row.account),
+        "read-write" => match row.read_only {
+            Some(true) => ("read".into(), Some("true".into())),
+            Some(false) => ("write".into(), Some("false".into())),
+            None => (String::new(), None),
+        },
+        "error" => text(&row.error),
+        "user-agent" => text(&row.user_agent),
+        "event-type" => text(&row.event_type),
+        "category" => text(&row.event_category),
+        "integrity" => text(&row.integrity),
+        _ => (String::new(), None),
+    }
+}
+
+/// A filter term for `field` and `value`: quoted when it has spaces or quotes, and `-` in
+/// front to exclude.
+pub fn term(field: &str, value: &str, exclude: bool) -> String {
+    let needs_quotes = value.is_empty()
+        || value
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\\');
+    let value = if needs_quotes {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        value.to_string()
+    };
+    format!("{}{field}:{value}", if exclude { "-" } else { "" })
+}
+
+/// `filter` with `term` added (or, if the same term is there, unchanged).
+pub fn add_term(filter: &str, term: &str) -> String {
+    let filter = filter.trim();
+    if terms(filter).iter().any(|t| t == term) {
+        filter.to_string()
+    } else if filter.is_empty() {
+        term.to_string()
+    } else {
+        format!("{filter} {term}")
+    }
+}
+
+/// The terms of a filter expression, split on spaces outside quotes.
+pub fn terms(filter: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    let mut current = String::new();
+    let (mut quoted, mut escaped) = (false, false);
+    for c in filter.chars() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && quoted {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if c.is_whitespace() && !quoted {
+            if !current.is_empty() {
+                terms.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        terms.push(current);
+    }
+    terms
+}
+
+/// `filter` with its time terms (`time:`, `from:`, `to:`, `after:`, `before:`) replaced by `term`.
+pub fn replace_time_terms(filter: &str, term: &str) -> String {
+    let is_time = |t: &str| {
+        let t = t.trim_start_matches('-').to_ascii_lowercase();
+        ["time:", "from:", "to:", "after:", "before:"]
+            .iter()
+            .any(|p| t.starts_with(p))
+    };
+    let mut kept: Vec<String> = terms(filter).into_iter().filter(|t| !is_time(t)).collect();
+    kept.push(term.to_string());
+    kept.join(" ")
+}
+
+/// The last part of an ARN (`arn:aws:s3:::bucket/key` → `bucket/key`), for labels.
+pub fn short_arn(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}

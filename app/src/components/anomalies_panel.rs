@@ -1,0 +1,283 @@
+//! Insights-style anomalies, computed by Trailscope (labelled so), beside the real CloudTrail
+//! Insights events found in the files: an overview on the time axis and one chart per anomaly
+//! with its baseline band and the window shaded. Clicking a window filters the events to it.
+
+use leptos::prelude::*;
+use trailscope_protocol::{AnomalyView, InsightView, TopLists};
+
+use crate::columns;
+use crate::download::save_text;
+use crate::format::{count, time_millis};
+use crate::state::{AppState, Tab};
+use crate::worker_client;
+
+const W: f64 = 760.0;
+const H: f64 = 150.0;
+const PAD: f64 = 30.0;
+
+/// The Anomalies view.
+#[component]
+pub fn AnomaliesPanel(
+    /// The page state.
+    state: AppState,
+) -> impl IntoView {
+    view! {
+        <section class="anomalies-view" data-testid="anomalies-view">
+            <div class="table-head">
+                <h2>"Anomalies " <span class="muted small">"computed by Trailscope, Insights-style; not CloudTrail Insights"</span></h2>
+                {move || state.detect.get().map(|d| {
+                    let json = d.anomalies_json.clone();
+                    view! { <button class="button secondary" data-testid="anomalies-json" on:click=move |_| { let _ = save_text("trailscope-anomalies.json", "application/json", &json); }>"Export JSON"</button> }
+                })}
+            </div>
+            <p class="muted small">
+                "Per API (region, source, name) over write management events, and per API and error code over all events: each minute against the mean of the preceding 7 days (or what the data covers). A window is reported when its count is that unlikely under a Poisson model (p ≤ 10⁻⁶) and at least 3× above or below the baseline."
+            </p>
+            {move || state.detect.get().map(|d| view! {
+                <Overview anomalies=d.anomalies.clone() insights=d.insights.clone() state=state />
+                {d.anomalies.is_empty().then(|| view! { <p class="empty" data-testid="no-anomalies">"No anomaly in the loaded events."</p> })}
+                <div class="anomaly-list">
+                    {d.anomalies.into_iter().enumerate().map(|(i, a)| view! { <AnomalyCard index=i anomaly=a state=state /> }).collect_view()}
+                </div>
+                {(!d.insights.is_empty()).then(|| view! {
+                    <h3>"CloudTrail Insights events in the files"</h3>
+                    <table class="findings-table" data-testid="insight-events">
+                        <thead><tr><th>"Time"</th><th>"State"</th><th>"Type"</th><th>"API"</th><th>"Error"</th><th>"Baseline avg"</th><th>"Insight avg"</th></tr></thead>
+                        <tbody>
+                            {d.insights.into_iter().map(|i| view! {
+                                <tr data-testid="insight-row" on:click=move |_| worker_client::open_event(state, i.row)>
+                                    <td>{i.time_millis.map(time_millis)}</td>
+                                    <td>{i.state}</td>
+                                    <td>{i.insight_type}</td>
+                                    <td>{format!("{} {}", i.event_source.unwrap_or_default(), i.event_name.unwrap_or_default())}</td>
+                                    <td>{i.error_code}</td>
+                                    <td>{i.baseline_average.map(|v| format!("{v:.2}"))}</td>
+                                    <td>{i.insight_average.map(|v| format!("{v:.2}"))}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
+            })}
+        </section>
+    }
+}
+
+/// Every anomaly (and real Insights event) on one time axis.
+#[component]
+fn Overview(
+    anomalies: Vec<AnomalyView>,
+    insights: Vec<InsightView>,
+    state: AppState,
+) -> impl IntoView {
+    let times: Vec<i64> = anomalies
+        .iter()
+        .flat_map(|a| [a.start_millis, a.end_millis])
+        .chain(insights.iter().filter_map(|i| i.time_millis))
+        .chain(state.totals.with_untracked(|t| {
+            t.as_ref()
+                .map(|t| {
+                    [&t.first_event_time, &t.last_event_time]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|s| trailscope_model::Timestamp::parse_rfc3339(s))
+                        .map(|t| t.unix_millis())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }))
+        .collect();
+    let (Some(&lo), Some(&hi)) = (times.iter().min(), times.iter().max()) else {
+        return ().into_any();
+    };
+    let span = (hi - lo).max(60_000) as f64;
+    let x = move |t: i64| PAD + (t - lo) as f64 / span * (W - 2.0 * PAD);
+    view! {
+        <svg class="overview" viewBox=format!("0 0 {W} 60") data-testid="anomaly-overview">
+            <line x1=PAD y1="40" x2=W - PAD y2="40" class="axis"></line>
+            <text x=PAD y="56" class="tick">{time_millis(lo)}</text>
+            <text x=W - PAD y="56" class="tick" text-anchor="end">{time_millis(hi)}</text>
+            {anomalies.into_iter().enumerate().map(|(i, a)| {
+                let (x1, x2) = (x(a.start_millis), x(a.end_millis).max(x(a.start_millis) + 3.0));
+                let class = format!("mark {}", a.direction);
+                let tip = format!("{} {} {} ({}), {}", a.direction, a.event_source, a.event_name, a.error_code.clone().unwrap_or_default(), time_millis(a.start_millis));
+                view! {
+                    <rect class=class x=x1 y=14.0 + (i % 3) as f64 * 8.0 width=x2 - x1 height="7" on:click=move |_| scroll_to(i)><title>{tip}</title></rect>
+                }
+            }).collect_view()}
+            {insights.into_iter().filter_map(|i| i.time_millis.map(|t| (t, i))).map(|(t, i)| view! {
+                <circle class="insight-mark" cx=x(t) cy="40" r="4"><title>{format!("CloudTrail Insights: {} {} {}", i.state.unwrap_or_default(), i.event_source.unwrap_or_default(), i.event_name.unwrap_or_default())}</title></circle>
+            }).collect_view()}
+        </svg>
+    }
+    .into_any()
+}
+
+fn scroll_to(index: usize) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(&format!("anomaly-{index}")))
+    {
+        el.scroll_into_view();
+    }
+}
+
+#[component]
+fn AnomalyCard(index: usize, anomaly: AnomalyView, state: AppState) -> impl IntoView {
+    let a = anomaly;
+    let filter = {
+        let mut terms = vec![
+            columns::term("eventSource", &a.event_source, false),
+            columns::term("eventName", &a.event_name, false),
+            columns::term("awsRegion", &a.aws_region, false),
+        ];
+        if let Some(code) = &a.error_code {
+            terms.push(columns::term("errorCode", code, false));
+        }
+        let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
+        terms.push(format!(
+            "time:{}..{}",
+            at(a.start_millis),
+            at(a.end_millis - 1)
+        ));
+        terms.join(" ")
+    };
+    let open = move |_| {
+        state.filter.set(filter.clone());
+        state.tab.set(Tab::Events);
+        worker_client::run_query(state);
+    };
+    let title = format!(
+        "{} of {} {} in {}{}",
+        if a.direction == "burst" {
+            "Burst"
+        } else {
+            "Drop"
+        },
+        a.event_source,
+        a.event_name,
+        a.aws_region,
+        a.error_code
+            .as_ref()
+            .map(|c| format!(" failing with {c}"))
+            .unwrap_or_default()
+    );
+    view! {
+        <article class="anomaly" id=format!("anomaly-{index}") data-testid="anomaly-row" data-direction=a.direction.clone() data-type=a.insight_type.clone()>
+            <header>
+                <h3>{title}</h3>
+                <span class="muted small">
+                    {format!("{} · {} to {} ({} min) · {:.2}/min vs baseline {:.2}/min · p = {:.1e}",
+                        a.insight_type, time_millis(a.start_millis), time_millis(a.end_millis), a.duration_minutes,
+                        a.insight_average, a.baseline_average, a.probability)}
+                    {a.baseline_short.then(|| format!(" · baseline only {} of the 7 days", duration(a.baseline_duration_minutes)))}
+                </span>
+            </header>
+            <Chart anomaly=a.clone() on_window=open.clone() />
+            <div class="tops">
+                <Tops title="In the window" lists=a.window_top.clone() />
+                <Tops title="In the baseline" lists=a.baseline_top.clone() />
+            </div>
+            <button class="link" data-testid="anomaly-open" on:click=open>"Show these events"</button>
+        </article>
+    }
+}
+
+#[component]
+fn Chart(
+    anomaly: AnomalyView,
+    on_window: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> impl IntoView {
+    let points = anomaly.series;
+    let (Some(first), Some(last)) = (points.first().copied(), points.last().copied()) else {
+        return ().into_any();
+    };
+    let t0 = first.minute_millis;
+    let span = (last.minute_millis - t0).max(60_000) as f64;
+    let top = points
+        .iter()
+        .map(|p| (p.count as f64).max(p.band_high.unwrap_or(0.0)))
+        .fold(1.0f64, f64::max)
+        * 1.1;
+    let x = move |t: i64| PAD + (t - t0) as f64 / span * (W - 2.0 * PAD);
+    let y = move |v: f64| H - PAD + 8.0 - v / top * (H - PAD);
+    let line: String = points
+        .iter()
+        .map(|p| format!("{:.1},{:.1}", x(p.minute_millis), y(p.count as f64)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let band_high: Vec<(f64, f64)> = points
+        .iter()
+        .filter_map(|p| p.band_high.map(|b| (x(p.minute_millis), y(b))))
+        .collect();
+    let band_low: Vec<(f64, f64)> = points
+        .iter()
+        .rev()
+        .filter_map(|p| p.band_low.map(|b| (x(p.minute_millis), y(b.max(0.0)))))
+        .collect();
+    let band: String = band_high
+        .iter()
+        .chain(band_low.iter())
+        .map(|(a, b)| format!("{a:.1},{b:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let baseline: String = points
+        .iter()
+        .filter_map(|p| {
+            p.baseline
+                .map(|b| format!("{:.1},{:.1}", x(p.minute_millis), y(b)))
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (wx1, wx2) = (x(anomaly.start_millis), x(anomaly.end_millis));
+    view! {
+        <svg class="anomaly-chart" viewBox=format!("0 0 {W} {H}") data-testid="anomaly-chart">
+            <rect class="window" x=wx1 y="0" width=(wx2 - wx1).max(2.0) height=H - PAD + 8.0 on:click=on_window>
+                <title>"Anomaly window: click to show its events"</title>
+            </rect>
+            <polygon class="band" points=band></polygon>
+            <polyline class="baseline" points=baseline></polyline>
+            <polyline class="rate" points=line></polyline>
+            {points.iter().map(|p| view! {
+                <circle class="point" cx=x(p.minute_millis) cy=y(p.count as f64) r="2.2">
+                    <title>{format!("{}: {} calls{}", time_millis(p.minute_millis), p.count, p.baseline.map(|b| format!(" (baseline {b:.2})")).unwrap_or_default())}</title>
+                </circle>
+            }).collect_view()}
+            <line class="axis" x1=PAD y1=H - PAD + 8.0 x2=W - PAD y2=H - PAD + 8.0></line>
+            <text class="tick" x=PAD y=H - 4.0>{time_millis(t0)}</text>
+            <text class="tick" x=W - PAD y=H - 4.0 text-anchor="end">{time_millis(last.minute_millis)}</text>
+            <text class="tick" x="2" y="12">{format!("{:.0}/min", top)}</text>
+        </svg>
+    }
+    .into_any()
+}
+
+#[component]
+fn Tops(title: &'static str, lists: TopLists) -> impl IntoView {
+    let list = |name: &'static str, values: Vec<(String, u64)>| {
+        (!values.is_empty()).then(|| view! {
+            <div>
+                <span class="muted small">{name}</span>
+                <ol>{values.into_iter().map(|(v, c)| view! { <li><span class="wrap">{v}</span>" "<span class="muted">{count(c)}</span></li> }).collect_view()}</ol>
+            </div>
+        })
+    };
+    view! {
+        <div class="top-lists">
+            <h4>{title}</h4>
+            {list("User ARNs", lists.user_arns)}
+            {list("User agents", lists.user_agents)}
+            {list("Error codes", lists.error_codes)}
+        </div>
+    }
+}
+
+fn duration(minutes: u64) -> String {
+    if minutes >= 24 * 60 {
+        format!("{:.1} days", minutes as f64 / 1440.0)
+    } else if minutes >= 60 {
+        format!("{:.1} h", minutes as f64 / 60.0)
+    } else {
+        format!("{minutes} min")
+    }
+}

@@ -1,0 +1,263 @@
+//! The event detail: who did what as people read it, the resources, related events, and the
+//! original record (pretty, copyable).
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::columns;
+use crate::state::AppState;
+use crate::worker_client;
+
+/// Largest number of events pinned for comparison (as the console allows).
+pub const MAX_COMPARE: usize = 5;
+
+/// The detail panel for the event the user opened.
+#[component]
+pub fn DetailPanel(
+    /// The page state.
+    state: AppState,
+) -> impl IntoView {
+    view! {
+        <Show when=move || state.record.with(|r| r.is_some())>
+            {move || state.record.get().map(|(row, json)| view! { <Detail row=row json=json state=state /> })}
+        </Show>
+    }
+}
+
+#[component]
+fn Detail(row: u32, json: String, state: AppState) -> impl IntoView {
+    let record: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+    let text = |path: &str| lookup(&record, path).and_then(value_text);
+    let facts = identity_facts(&record);
+    let resources = resources_of(&record);
+    let time = text("eventTime");
+    let pretty = pretty(&json);
+    let copied = RwSignal::new(false);
+    let copy_text = pretty.clone();
+    let pinned = move || state.compare.with(|c| c.iter().any(|(r, _)| *r == row));
+    let json_for_pin = json.clone();
+    let related = related_filters(&record, time.as_deref());
+    view! {
+        <aside class="record" data-testid="record-panel" data-row=row>
+            <div class="record-head">
+                <h2>{text("eventName").unwrap_or_else(|| "Event".into())}</h2>
+                <div class="pager">
+                    <button
+                        class="button secondary"
+                        data-testid="compare-pin"
+                        disabled=move || !pinned() && state.compare.with(|c| c.len() >= MAX_COMPARE)
+                        on:click=move |_| {
+                            let json = json_for_pin.clone();
+                            state.compare.update(|c| {
+                                if let Some(i) = c.iter().position(|(r, _)| *r == row) {
+                                    c.remove(i);
+                                } else if c.len() < MAX_COMPARE {
+                                    c.push((row, json));
+                                }
+                            });
+                            worker_client::save_view(state);
+                        }
+                    >
+                        {move || if pinned() { "Unpin" } else { "Compare" }}
+                    </button>
+                    <button class="button secondary" data-testid="record-close" on:click=move |_| {
+                        state.record.set(None);
+                        worker_client::save_view(state);
+                    }>
+                        "Close"
+                    </button>
+                </div>
+            </div>
+            <dl class="facts" data-testid="record-facts">
+                <dt>"Time"</dt><dd>{time.clone().unwrap_or_else(|| "no time".into())}</dd>
+                <dt>"Source"</dt><dd>{text("eventSource")}</dd>
+                <dt>"Region"</dt><dd>{text("awsRegion")}</dd>
+                <dt>"Account"</dt><dd>{text("recipientAccountId").or_else(|| text("userIdentity.accountId"))}</dd>
+                <dt>"Source IP"</dt><dd>{text("sourceIPAddress")}</dd>
+                <dt>"User agent"</dt><dd class="wrap">{text("userAgent")}</dd>
+                {facts.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd class="wrap" data-testid="identity-fact">{v}</dd> }).collect_view()}
+                {text("errorCode").or_else(|| text("errorMessage")).map(|e| view! {
+                    <dt>"Error"</dt><dd><span class="badge error">{e}</span>{text("errorMessage").filter(|_| text("errorCode").is_some()).map(|m| format!(" {m}"))}</dd>
+                })}
+                <dt>"Read only"</dt><dd>{text("readOnly")}</dd>
+                <dt>"Event ID"</dt><dd class="mono">{text("eventID")}</dd>
+                <dt>"Request ID"</dt><dd class="mono">{text("requestID")}</dd>
+            </dl>
+            {(!resources.is_empty()).then(|| view! {
+                <h3>"Resources"</h3>
+                <ul class="resources" data-testid="record-resources">
+                    {resources.into_iter().map(|(kind, arn)| view! { <li><span class="muted">{kind}</span>" "<span class="mono">{arn}</span></li> }).collect_view()}
+                </ul>
+            })}
+            {(!related.is_empty()).then(|| view! {
+                <h3>"Related events"</h3>
+                <ul class="related" data-testid="related">
+                    {related.into_iter().map(|(label, filter)| {
+                        let f = filter.clone();
+                        view! {
+                            <li>
+                                <button class="link" data-testid="related-link" title=filter.clone() on:click=move |_| {
+                                    state.filter.set(f.clone());
+                                    worker_client::run_query(state);
+                                }>{label}</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
+            <div class="record-head">
+                <h3>"Original record"</h3>
+                <button class="button secondary" data-testid="record-copy" on:click=move |_| {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.navigator().clipboard().write_text(&copy_text);
+                        copied.set(true);
+                    }
+                }>{move || if copied.get() { "Copied" } else { "Copy JSON" }}</button>
+            </div>
+            <pre data-testid="record-json">{pretty}</pre>
+        </aside>
+    }
+}
+
+/// The value at a dot path.
+pub fn lookup<'v>(record: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(record, |v, key| v.get(key))
+}
+
+fn value_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The caller as people read it: type, user, role and session, key type, MFA, the service
+/// acting for someone, Identity Center user.
+pub fn identity_facts(record: &Value) -> Vec<(&'static str, String)> {
+    let id = |path: &str| lookup(record, &format!("userIdentity.{path}")).and_then(value_text);
+    let mut facts = Vec::new();
+    if let Some(t) = id("type") {
+        facts.push(("Identity type", t));
+    }
+    if let Some(name) = id("userName") {
+        facts.push(("User name", name));
+    }
+    if let Some(issuer) = id("sessionContext.sessionIssuer.arn") {
+        facts.push(("Role", issuer));
+        if let Some(session) = id("arn").and_then(|a| a.rsplit('/').next().map(str::to_string)) {
+            facts.push(("Session", session));
+        }
+    }
+    if let Some(arn) = id("arn") {
+        facts.push(("Principal", arn));
+    }
+    if let Some(key) = id("accessKeyId") {
+        let kind = if key.starts_with("AKIA") {
+            " (long-term key)"
+        } else if key.starts_with("ASIA") {
+            " (temporary credentials)"
+        } else {
+            ""
+        };
+        facts.push(("Access key", format!("{key}{kind}")));
+    }
+    let mfa = id("sessionContext.attributes.mfaAuthenticated")
+        .or_else(|| lookup(record, "additionalEventData.MFAUsed").and_then(value_text));
+    if let Some(mfa) = mfa {
+        facts.push(("MFA", mfa));
+    }
+    if let Some(by) = id("invokedBy") {
+        facts.push(("Invoked by (service)", by));
+    }
+    if let Some(source) = id("sessionContext.sourceIdentity") {
+        facts.push(("Source identity", source));
+    }
+    if let Some(user) = id("onBehalfOf.userId") {
+        facts.push(("Identity Center user", user));
+    }
+    facts
+}
+
+fn resources_of(record: &Value) -> Vec<(String, String)> {
+    record
+        .get("resources")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|r| {
+                    let arn = r.get("ARN").and_then(value_text)?;
+                    let kind = r.get("type").and_then(value_text).unwrap_or_default();
+                    Some((kind, arn))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Filters for the events related to this one: same principal, access key, request, resource,
+/// within an hour either side.
+fn related_filters(record: &Value, time: Option<&str>) -> Vec<(String, String)> {
+    let window = time
+        .and_then(trailscope_model::Timestamp::parse_rfc3339)
+        .map(|t| {
+            let ms = t.unix_millis();
+            let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
+            format!(" time:{}..{}", at(ms - 3_600_000), at(ms + 3_600_000))
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let text = |path: &str| lookup(record, path).and_then(value_text);
+    if let Some(arn) = text("userIdentity.arn") {
+        out.push((
+            "Same principal, within an hour".to_string(),
+            format!("{}{window}", columns::term("userIdentity.arn", &arn, false)),
+        ));
+        out.push((
+            "Everything this principal did".to_string(),
+            columns::term("userIdentity.arn", &arn, false),
+        ));
+    }
+    if let Some(key) = text("userIdentity.accessKeyId") {
+        out.push((
+            "What this access key did".to_string(),
+            columns::term("userIdentity.accessKeyId", &key, false),
+        ));
+    }
+    if let Some(request) = text("requestID") {
+        out.push((
+            "Same request".to_string(),
+            columns::term("requestID", &request, false),
+        ));
+    }
+    for (_, arn) in resources_of(record).into_iter().take(3) {
+        out.push((
+            format!(
+                "Same resource ({}), within an hour",
+                columns::short_arn(&arn)
+            ),
+            format!("{}{window}", columns::term("resource", &arn, false)),
+        ));
+        out.push((
+            format!("Who changed {}", columns::short_arn(&arn)),
+            format!("{} readOnly:false", columns::term("resource", &arn, false)),
+        ));
+    }
+    out
+}
+
+/// Pretty-prints with the browser's JSON, which keeps the record's key order.
+fn pretty(json: &str) -> String {
+    js_sys::JSON::parse(json)
+        .ok()
+        .and_then(|v| {
+            js_sys::JSON::stringify_with_replacer_and_space(
+                &v,
+                &wasm_bindgen::JsValue::NULL,
+                &2.into(),
+            )
+            .ok()
+        })
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| json.to_string())
+}

@@ -1,0 +1,48 @@
+//! Export the filtered events: the console's CSV, CloudTrail JSON, or one record per line.
+
+use leptos::prelude::*;
+use trailscope_query::ExportFormat;
+
+use crate::format::count;
+use crate::state::AppState;
+use crate::worker_client;
+
+/// Export buttons with a progress bar.
+#[component]
+pub fn ExportBar(
+    /// The page state.
+    state: AppState,
+) -> impl IntoView {
+    let busy = move || state.export.with(|e| e.id.is_some());
+    let button = move |format: ExportFormat, label: &'static str, testid: &'static str| {
+        view! {
+            <button
+                class="button secondary"
+                data-testid=testid
+                disabled=move || busy() || state.query.with(|q| q.as_ref().is_none_or(|q| q.total == 0))
+                on:click=move |_| worker_client::request_export(state, format)
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <div class="export-bar" data-testid="export-bar">
+            <span class="muted">"Export the filtered events: "</span>
+            {button(ExportFormat::Csv, "CSV", "export-csv")}
+            {button(ExportFormat::Json, "JSON", "export-json")}
+            {button(ExportFormat::Ndjson, "NDJSON", "export-ndjson")}
+            <Show when=busy>
+                {move || state.export.with(|e| {
+                    let pct = if e.total == 0 { 0.0 } else { e.done as f64 / e.total as f64 * 100.0 };
+                    view! {
+                        <span class="export-progress" data-testid="export-progress">
+                            <span class="progress-track"><span class="fill" style=format!("width: {pct:.1}%")></span></span>
+                            {format!(" {} of {} events", count(e.done), count(e.total))}
+                        </span>
+                    }
+                })}
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,166 @@
+//! The Findings view: every detection rule with its hit count, severity and ATT&CK tactics;
+//! open a rule to see its events; load more rules (Trailscope's format or Sigma); export.
+
+use leptos::prelude::*;
+use trailscope_protocol::FindingView;
+
+use crate::download::save_text;
+use crate::format::{count, millis};
+use crate::state::{AppState, Tab};
+use crate::worker_client;
+
+/// The Findings view.
+#[component]
+pub fn FindingsPanel(
+    /// The page state.
+    state: AppState,
+) -> impl IntoView {
+    let show_all = RwSignal::new(false);
+    let on_rules = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(files) = input.files() else { return };
+        let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+        input.set_value("");
+        leptos::task::spawn_local(async move {
+            for file in files {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string())
+                    .unwrap_or_default();
+                state.rule_files.update(|r| r.push((file.name(), text)));
+            }
+            worker_client::request_detect(state);
+        });
+    };
+    let hours_input = move |which: usize| {
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            state.business_hours.update(|h| match which {
+                0 => h.0 = value.parse().unwrap_or(h.0).min(23),
+                1 => h.1 = value.parse().unwrap_or(h.1).clamp(1, 24),
+                _ => h.2 = parse_offset(&value).unwrap_or(h.2),
+            });
+        }
+    };
+    view! {
+        <section class="findings-view" data-testid="findings-view">
+            <div class="table-head">
+                <h2>"Findings"</h2>
+                <span class="muted" data-testid="detect-time">
+                    {move || state.detect.with(|d| d.as_ref().map(|d| format!(
+                        "{} rules over {} events in {} (anomalies: {})",
+                        d.findings.len(), count(d.events), millis(d.rules_millis), millis(d.anomalies_millis)
+                    )))}
+                </span>
+            </div>
+            <div class="detect-controls">
+                <label class="button secondary">
+                    "Load rules (YAML, JSON or Sigma)"
+                    <input type="file" multiple accept=".yml,.yaml,.json" data-testid="rules-input" on:change=on_rules />
+                </label>
+                <label>
+                    "Business hours "
+                    <input type="number" min="0" max="23" class="small-input" data-testid="hours-start" prop:value=move || state.business_hours.get().0 on:change=hours_input(0) />
+                    " to "
+                    <input type="number" min="1" max="24" class="small-input" data-testid="hours-end" prop:value=move || state.business_hours.get().1 on:change=hours_input(1) />
+                    " at UTC"
+                    <input type="text" class="small-input" placeholder="+00:00" data-testid="hours-offset" prop:value=move || offset_text(state.business_hours.get().2) on:change=hours_input(2) />
+                </label>
+                <button class="button" data-testid="detect-run" disabled=move || state.detecting.get().is_some() on:click=move |_| worker_client::request_detect(state)>
+                    {move || if state.detecting.get().is_some() { "Running…" } else { "Run again" }}
+                </button>
+                <label>
+                    <input type="checkbox" prop:checked=move || show_all.get() on:change=move |ev| show_all.set(event_target_checked(&ev)) />
+                    " Show rules without hits"
+                </label>
+                {move || state.detect.get().map(|d| {
+                    let (json, csv) = (d.findings_json.clone(), d.findings_csv.clone());
+                    view! {
+                        <button class="button secondary" data-testid="findings-json" on:click=move |_| { let _ = save_text("trailscope-findings.json", "application/json", &json); }>"Export JSON"</button>
+                        <button class="button secondary" data-testid="findings-csv" on:click=move |_| { let _ = save_text("trailscope-findings.csv", "text/csv", &csv); }>"Export CSV"</button>
+                    }
+                })}
+            </div>
+            {move || state.detect.with(|d| d.as_ref().map(|d| d.rule_errors.clone())).filter(|e| !e.is_empty()).map(|errors| view! {
+                <ul class="error-banner" data-testid="rule-errors">
+                    {errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+                </ul>
+            })}
+            {move || state.rule_files.with(|r| (!r.is_empty()).then(|| view! {
+                <p class="muted small" data-testid="rule-files">
+                    {format!("Your rule files: {}", r.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "))}
+                    " "
+                    <button class="link" on:click=move |_| { state.rule_files.set(Vec::new()); worker_client::request_detect(state); }>"Forget them"</button>
+                </p>
+            }))}
+            <table class="findings-table">
+                <thead><tr><th>"Severity"</th><th>"Rule"</th><th>"Title"</th><th>"Tactics"</th><th>"Events"</th></tr></thead>
+                <tbody>
+                    {move || state.detect.with(|d| d.as_ref().map(|d| {
+                        d.findings.iter().filter(|f| show_all.get() || f.events > 0).cloned().map(|f| view! { <FindingRow finding=f state=state /> }).collect_view()
+                    }))}
+                </tbody>
+            </table>
+            <Show when=move || state.detect.with(|d| d.as_ref().is_some_and(|d| d.findings.iter().all(|f| f.events == 0)))>
+                <p class="empty" data-testid="no-findings">"No rule matched any loaded event."</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn FindingRow(finding: FindingView, state: AppState) -> impl IntoView {
+    let rule = finding.rule.clone();
+    let open = move |_| {
+        state.filter.set(format!("finding:{rule}"));
+        state.tab.set(Tab::Events);
+        worker_client::run_query(state);
+    };
+    let aliases = finding.aliases.join(", ");
+    let tip = format!(
+        "{}\n{}\n{}",
+        finding.description,
+        finding.references.join("\n"),
+        if finding.origin == "built-in" {
+            String::new()
+        } else {
+            format!("from {}", finding.origin)
+        }
+    );
+    view! {
+        <tr data-testid="finding-row" data-rule=finding.rule.clone() data-events=finding.events data-severity=finding.severity.clone() title=tip>
+            <td><span class=format!("badge {}", finding.severity)>{finding.severity.clone()}</span></td>
+            <td class="mono">
+                {finding.rule.clone()}
+                {(!aliases.is_empty()).then(|| view! { <div class="muted small">{aliases}</div> })}
+            </td>
+            <td>{finding.title.clone()}</td>
+            <td class="small">{finding.tactics.join(", ")}</td>
+            <td>
+                {if finding.events > 0 {
+                    view! { <button class="link" data-testid="finding-open" on:click=open>{count(finding.events)}" events"</button> }.into_any()
+                } else {
+                    view! { <span class="muted">"0"</span> }.into_any()
+                }}
+            </td>
+        </tr>
+    }
+}
+
+fn offset_text(minutes: i32) -> String {
+    let sign = if minutes < 0 { '-' } else { '+' };
+    format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
+}
+
+fn parse_offset(text: &str) -> Option<i32> {
+    let text = text.trim();
+    let (sign, rest) = match text.chars().next()? {
+        '-' => (-1, text.get(1..)?),
+        '+' => (1, text.get(1..)?),
+        _ => (1, text),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let minutes = h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?;
+    (minutes <= 14 * 60).then_some(sign * minutes)
+}

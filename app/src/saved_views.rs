@@ -1,0 +1,60 @@
+//! Saved views: filters for the investigations users ask for most, and the user's own, kept in
+//! this browser's local storage (never sent anywhere).
+
+use serde::{Deserialize, Serialize};
+
+/// Built-in views: (name, filter).
+pub const PRESETS: &[(&str, &str)] = &[
+    (
+        "Why AccessDenied",
+        "errorCode:AccessDenied* errorCode:*UnauthorizedOperation errorCode:*Unauthorized*",
+    ),
+    ("Console logins", "eventName:ConsoleLogin"),
+    (
+        "Console logins without MFA",
+        "eventName:ConsoleLogin mfa:false",
+    ),
+    ("Failed console logins", "eventName:ConsoleLogin error:*"),
+    ("Root activity", "userIdentity.type:Root"),
+    ("All changes", "readOnly:false"),
+    (
+        "IAM changes",
+        "eventSource:iam.amazonaws.com readOnly:false",
+    ),
+    ("AssumeRole", "eventName:AssumeRole*"),
+    (
+        "Changes outside business hours",
+        "finding:iam-changes-outside-business-hours",
+    ),
+    ("Not verified", "-integrity:verified"),
+];
+
+/// A view the user saved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedView {
+    /// Its name.
+    pub name: String,
+    /// Its filter.
+    pub filter: String,
+}
+
+const KEY: &str = "trailscope.saved-views";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The user's saved views.
+pub fn load() -> Vec<SavedView> {
+    storage()
+        .and_then(|s| s.get_item(KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+/// Keeps the user's saved views.
+pub fn store(views: &[SavedView]) {
+    if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(views)) {
+        let _ = storage.set_item(KEY, &json);
+    }
+}

@@ -1,0 +1,202 @@
+//! The store worker's detections: the built-in rules and the user's (Trailscope rules or Sigma)
+//! over every loaded event, the anomaly model, and the Insights events found in the files.
+
+use trailscope_detect::anomaly::{anomaly_series, detect_anomalies, Anomaly, AnomalyOptions};
+use trailscope_detect::{
+    findings_csv, findings_json, insight_events, parse_rules, sigma::parse_sigma, RuleSet,
+    UtcOffset,
+};
+use trailscope_protocol::{
+    AnomalyView, DetectOptions, DetectView, FindingView, InsightView, RequestId, Response,
+    SeriesPointView, TopLists,
+};
+use trailscope_query::RowSet;
+use trailscope_store::Store;
+
+use super::queries::QueryState;
+use super::{now_millis, post_to_page};
+
+/// Minutes of series shown either side of an anomaly window.
+const CHART_PADDING_MINUTES: i64 = 90;
+/// Anomalies sent to the page (most unusual first).
+const MAX_ANOMALIES: usize = 200;
+
+/// Runs every rule and the anomaly model, keeps each rule's rows for `finding:` filter terms,
+/// and posts the results.
+pub(crate) fn detect(
+    store: &Store,
+    queries: &mut QueryState,
+    id: RequestId,
+    options: &DetectOptions,
+) {
+    let mut set = RuleSet::builtin();
+    let mut origins: Vec<String> = vec!["built-in".into(); set.rules().len()];
+    let mut rule_errors = Vec::new();
+    for (name, text) in &options.rule_files {
+        let rules = if looks_like_sigma(text) {
+            parse_sigma(text)
+                .map(|r| vec![r])
+                .map_err(|e| e.to_string())
+        } else {
+            parse_rules(text).map_err(|e| e.to_string())
+        };
+        match rules.and_then(|rules| {
+            let n = rules.len();
+            set.extend(rules).map(|()| n).map_err(|e| e.to_string())
+        }) {
+            Ok(n) => origins.extend(std::iter::repeat_n(name.clone(), n)),
+            Err(e) => rule_errors.push(format!("{name}: {e}")),
+        }
+    }
+    if let Some((start, end)) = options.business_hours {
+        let offset = UtcOffset::from_minutes(options.utc_offset_minutes);
+        if let Err(e) = set.set_business_hours(start, end, offset) {
+            rule_errors.push(format!("business hours {start}-{end}: {e}"));
+        }
+    }
+    let started = now_millis();
+    let matches = set.evaluate(store);
+    let rules_millis = now_millis() - started;
+
+    queries.findings.clear();
+    let mut findings = Vec::with_capacity(matches.len());
+    for m in &matches {
+        let Some(rule) = set.rules().get(m.rule) else {
+            continue;
+        };
+        let mut rows = RowSet::empty(store.len());
+        for &r in &m.rows {
+            rows.insert(r as usize);
+        }
+        for name in std::iter::once(&rule.id).chain(&rule.aliases) {
+            queries
+                .findings
+                .insert(name.to_ascii_lowercase(), rows.clone());
+        }
+        findings.push(FindingView {
+            rule: rule.id.clone(),
+            aliases: rule.aliases.clone(),
+            title: rule.title.clone(),
+            description: rule.description.clone(),
+            severity: rule.severity.as_str().to_string(),
+            tactics: rule
+                .tactics
+                .iter()
+                .map(|t| t.as_str().to_string())
+                .collect(),
+            references: rule.references.clone(),
+            events: m.rows.len() as u64,
+            origin: origins.get(m.rule).cloned().unwrap_or_default(),
+        });
+    }
+    // Matched rules first, most severe first; then by id.
+    findings.sort_by(|a, b| {
+        (b.events > 0)
+            .cmp(&(a.events > 0))
+            .then(rank(&b.severity).cmp(&rank(&a.severity)))
+            .then(a.rule.cmp(&b.rule))
+    });
+    let exported = trailscope_detect::findings(&set, &matches, store);
+
+    let started = now_millis();
+    let anomaly_options = AnomalyOptions::default();
+    let mut anomalies = detect_anomalies(store, &anomaly_options);
+    anomalies.truncate(MAX_ANOMALIES);
+    let anomalies_json = serde_json::to_string_pretty(&anomalies).unwrap_or_default();
+    let anomalies: Vec<AnomalyView> = anomalies
+        .iter()
+        .map(|a| anomaly_view(store, a, &anomaly_options))
+        .collect();
+    let anomalies_millis = now_millis() - started;
+
+    let insights = insight_events(store)
+        .into_iter()
+        .map(|i| InsightView {
+            row: i.row,
+            time_millis: i.time_millis,
+            state: i.state,
+            insight_type: i.insight_type,
+            event_source: i.event_source,
+            event_name: i.event_name,
+            error_code: i.error_code,
+            baseline_average: i.baseline_average,
+            insight_average: i.insight_average,
+        })
+        .collect();
+
+    post_to_page(&Response::Detected {
+        id,
+        view: Box::new(DetectView {
+            findings,
+            anomalies,
+            insights,
+            rule_errors,
+            findings_json: findings_json(&exported),
+            findings_csv: findings_csv(&exported),
+            anomalies_json,
+            rules_millis,
+            anomalies_millis,
+            events: store.len() as u64,
+        }),
+    });
+}
+
+/// Sigma rules have a `detection` map and a `logsource`; Trailscope rules have neither.
+fn looks_like_sigma(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("detection:"))
+        && text.lines().any(|l| l.starts_with("logsource:"))
+}
+
+fn rank(severity: &str) -> u8 {
+    match severity {
+        "critical" => 4,
+        "high" => 3,
+        "medium" => 2,
+        "low" => 1,
+        _ => 0,
+    }
+}
+
+fn anomaly_view(store: &Store, a: &Anomaly, options: &AnomalyOptions) -> AnomalyView {
+    let top = |list: &[trailscope_detect::anomaly::TopValue]| -> Vec<(String, u64)> {
+        list.iter().map(|t| (t.value.clone(), t.count)).collect()
+    };
+    let lists = |x: &trailscope_detect::anomaly::Attributions| TopLists {
+        user_arns: top(&x.user_identity_arns),
+        user_agents: top(&x.user_agents),
+        error_codes: top(&x.error_codes),
+    };
+    let series = anomaly_series(store, a, options, CHART_PADDING_MINUTES)
+        .into_iter()
+        .map(|p| SeriesPointView {
+            minute_millis: p.minute_millis,
+            count: p.count,
+            baseline: p.baseline,
+            band_low: p.band_low,
+            band_high: p.band_high,
+            in_window: p.in_window,
+        })
+        .collect();
+    AnomalyView {
+        insight_type: format!("{:?}", a.insight_type),
+        direction: match a.direction {
+            trailscope_detect::anomaly::Direction::Burst => "burst".into(),
+            trailscope_detect::anomaly::Direction::Drop => "drop".into(),
+        },
+        event_source: a.event_source.clone(),
+        event_name: a.event_name.clone(),
+        aws_region: a.aws_region.clone(),
+        error_code: a.error_code.clone(),
+        start_millis: a.start_millis,
+        end_millis: a.end_millis,
+        duration_minutes: a.duration_minutes,
+        baseline_average: a.baseline_average,
+        insight_average: a.insight_average,
+        baseline_duration_minutes: a.baseline_duration_minutes,
+        baseline_short: a.baseline_short,
+        probability: a.probability,
+        window_top: lists(&a.insight),
+        baseline_top: lists(&a.baseline),
+        series,
+    }
+}

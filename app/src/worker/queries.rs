@@ -1,0 +1,201 @@
+//! The store worker's answers to the investigation view: queries, row windows, exports.
+//!
+//! The last query's selection stays here, so scrolling asks only for row positions and an
+//! export writes exactly what the page shows.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::io::Write;
+use std::rc::Rc;
+
+use trailscope_protocol::{RequestId, Response};
+use trailscope_query::{
+    export, ordered, page, run_query_within, EventRow, ExportFormat, ExportProgress, Order,
+    QueryRequest, RowSet,
+};
+use trailscope_store::Store;
+
+use super::{now_millis, post_to_page};
+
+/// Bytes of export sent per message.
+const EXPORT_CHUNK: usize = 8 << 20;
+
+/// The current selection and what detection found, between messages.
+#[derive(Default)]
+pub(crate) struct QueryState {
+    selection: Option<(RowSet, Order)>,
+    /// Rows each rule matched, by rule id and alias (for `finding:<id>` terms).
+    pub(crate) findings: HashMap<String, RowSet>,
+}
+
+impl QueryState {
+    /// Forgets the selection and the findings (the store changed).
+    pub(crate) fn clear(&mut self) {
+        *self = QueryState::default();
+    }
+
+    /// Runs a query and posts its result (or where its filter is wrong).
+    pub(crate) fn query(&mut self, store: &mut Store, id: RequestId, mut query: QueryRequest) {
+        let started = now_millis();
+        let (rest, within) = match self.take_finding_terms(&query.filter, store.len()) {
+            Ok(split) => split,
+            Err(error) => {
+                post_to_page(&Response::QueryFailed { id, error });
+                return;
+            }
+        };
+        let typed = std::mem::replace(&mut query.filter, rest);
+        match run_query_within(store, &query, within) {
+            Ok((mut result, selection)) => {
+                self.selection = Some((selection, query.order));
+                // The page shows what the user typed; the canonical form is for the record.
+                if typed != query.filter {
+                    result.filter = typed;
+                }
+                post_to_page(&Response::Queried {
+                    id,
+                    result: Box::new(result),
+                    elapsed_millis: now_millis() - started,
+                });
+            }
+            Err(mut error) => {
+                // Offsets refer to the text without `finding:` terms: point at the whole
+                // expression rather than at the wrong place.
+                if typed != query.filter {
+                    error.start = 0;
+                    error.end = typed.len();
+                }
+                post_to_page(&Response::QueryFailed { id, error });
+            }
+        }
+    }
+
+    /// Splits `finding:<rule>` terms (rows a detection rule matched) from the rest of a filter.
+    fn take_finding_terms(
+        &self,
+        filter: &str,
+        universe: usize,
+    ) -> Result<(String, Option<RowSet>), trailscope_query::ParseError> {
+        let mut rest = Vec::new();
+        let mut within: Option<RowSet> = None;
+        let mut at = 0;
+        for word in filter.split(' ') {
+            let start = at;
+            at += word.len() + 1;
+            let lower = word.to_ascii_lowercase();
+            let Some(rule) = lower.strip_prefix("finding:") else {
+                rest.push(word);
+                continue;
+            };
+            let Some(rows) = self.findings.get(rule) else {
+                return Err(trailscope_query::ParseError {
+                    kind: trailscope_query::ParseErrorKind::UnknownField,
+                    start,
+                    end: start + word.len(),
+                    message: if self.findings.is_empty() {
+                        "finding: terms need detection to have run (open Findings)".into()
+                    } else {
+                        format!("no detection rule is called {rule:?}")
+                    },
+                });
+            };
+            within = Some(match within {
+                None => rows.clone(),
+                Some(mut w) => {
+                    w.and(rows);
+                    w
+                }
+            });
+        }
+        let rest = rest.join(" ");
+        Ok((rest, within.filter(|w| w.universe() == universe)))
+    }
+
+    /// Posts rows `offset..offset + limit` of the current selection.
+    pub(crate) fn window(&self, store: &mut Store, id: RequestId, offset: u64, limit: u32) {
+        let rows = match &self.selection {
+            Some((selection, order)) => page(
+                store,
+                selection,
+                *order,
+                usize::try_from(offset).unwrap_or(usize::MAX),
+                limit as usize,
+            ),
+            None => Vec::new(),
+        };
+        let rows = rows.into_iter().map(|r| EventRow::new(store, r)).collect();
+        post_to_page(&Response::Window { id, offset, rows });
+    }
+
+    /// Writes the current selection in `format`, posting it to the page in chunks.
+    pub(crate) fn export(&self, store: &mut Store, id: RequestId, format: ExportFormat) {
+        let rows = match &self.selection {
+            Some((selection, order)) => ordered(store, selection, *order),
+            None => Vec::new(),
+        };
+        let total = rows.len() as u64;
+        let done = Rc::new(Cell::new(0u64));
+        let mut out = ChunkPoster {
+            id,
+            buffer: Vec::with_capacity(EXPORT_CHUNK),
+            done: done.clone(),
+            total,
+        };
+        let result = export(store, &rows, format, &mut out, |p: ExportProgress| {
+            done.set(p.done)
+        });
+        done.set(total);
+        let flushed = out.flush();
+        match result.and(flushed) {
+            Ok(()) => {
+                let (name, mime) = match format {
+                    ExportFormat::Csv => ("trailscope-events.csv", "text/csv"),
+                    ExportFormat::Json => ("trailscope-events.json", "application/json"),
+                    ExportFormat::Ndjson => ("trailscope-events.ndjson", "application/x-ndjson"),
+                };
+                post_to_page(&Response::ExportDone {
+                    id,
+                    name: name.into(),
+                    mime: mime.into(),
+                });
+            }
+            Err(e) => post_to_page(&Response::Failed {
+                id,
+                message: format!("export failed: {e}"),
+            }),
+        }
+    }
+}
+
+/// Collects export bytes and posts them in large chunks, with the rows done so far.
+struct ChunkPoster {
+    id: RequestId,
+    buffer: Vec<u8>,
+    /// Rows written, as the exporter reports them.
+    done: Rc<Cell<u64>>,
+    total: u64,
+}
+
+impl Write for ChunkPoster {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= EXPORT_CHUNK {
+            self.flush()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::replace(&mut self.buffer, Vec::with_capacity(EXPORT_CHUNK));
+        post_to_page(&Response::ExportChunk {
+            id: self.id,
+            bytes: serde_bytes::ByteBuf::from(bytes),
+            done: self.done.get(),
+            total: self.total,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,122 @@
+//! `trailscope query`: the events a filter selects, as the console's CSV, CloudTrail JSON or
+//! one record per line, streamed to stdout.
+
+use std::io::{BufWriter, ErrorKind, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::ValueEnum;
+use trailscope_model::Limits;
+use trailscope_query::{export, matches, ordered, ExportFormat, Filter, Order, ParseError};
+use trailscope_store::Store;
+
+use crate::load::{collect_inputs, load_all};
+
+/// Arguments of `trailscope query`.
+#[derive(clap::Args, Debug)]
+pub struct QueryArgs {
+    /// Files, folders (read recursively) and ZIP archives.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Filter expression, e.g. 'eventSource:iam.amazonaws.com -readOnly:true ip:10.0.0.0/8'.
+    #[arg(long, short = 'f', value_name = "EXPR", default_value = "")]
+    pub filter: String,
+    /// Only events at or after this time (`2024-02-28T20:00:00Z`, or a date for its start).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Only events up to this time (a date includes the whole day).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Oldest or newest events first.
+    #[arg(long, value_enum, default_value_t = TimeOrder::Oldest)]
+    pub order: TimeOrder,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// The console's Event history CSV (16 columns).
+    Csv,
+    /// `{"Records":[...]}` with the original records.
+    Json,
+    /// One original record per line.
+    Ndjson,
+}
+
+/// Row order.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TimeOrder {
+    /// Oldest first.
+    Oldest,
+    /// Newest first, as the console lists events.
+    Newest,
+}
+
+pub fn run(args: &QueryArgs) -> anyhow::Result<ExitCode> {
+    let filter = match build_filter(args) {
+        Ok(filter) => filter,
+        Err((what, text, e)) => {
+            eprintln!("trailscope: bad {what}: {e}");
+            for line in e.pointer(&text).lines() {
+                eprintln!("  {line}");
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (inputs, _) = collect_inputs(&args.paths)?;
+    let mut store = Store::new();
+    load_all(
+        &mut store,
+        &inputs,
+        Limits::default(),
+        std::io::stderr().is_terminal(),
+    );
+    let mut failed = false;
+    for file in store.files() {
+        if let Some(error) = &file.summary.error {
+            eprintln!("trailscope: {}: {error}", file.path);
+            failed = true;
+        }
+    }
+    let selection = matches(&store, &filter);
+    let order = match args.order {
+        TimeOrder::Oldest => Order::OldestFirst,
+        TimeOrder::Newest => Order::NewestFirst,
+    };
+    let rows = ordered(&mut store, &selection, order);
+    let format = match args.format {
+        Format::Csv => ExportFormat::Csv,
+        Format::Json => ExportFormat::Json,
+        Format::Ndjson => ExportFormat::Ndjson,
+    };
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match export(&store, &rows, format, &mut out, |_| {}) {
+        Ok(()) => {}
+        // The reader went away (`| head`): nothing more to do.
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(e).context("cannot write the output"),
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The filter expression with `--from` and `--to` added as terms; on error, which option was
+/// wrong, its text, and the error.
+fn build_filter(args: &QueryArgs) -> Result<Filter, (&'static str, String, ParseError)> {
+    let mut filter = Filter::parse(&args.filter).map_err(|e| ("filter", args.filter.clone(), e))?;
+    for (what, key, value) in [("--from", "from", &args.from), ("--to", "to", &args.to)] {
+        if let Some(value) = value {
+            let term = format!("{key}:{value}");
+            let extra = Filter::parse(&term).map_err(|e| (what, term.clone(), e))?;
+            filter.terms.extend(extra.terms);
+        }
+    }
+    Ok(filter)
+}

@@ -1,0 +1,95 @@
+//! Queries over a million generated events: what one keystroke in the filter box costs.
+// Bench code: a failed unwrap is a broken bench.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use trailscope_model::{ingest_bytes, Limits};
+use trailscope_query::{facets, histogram, matches, page, run_query, Filter, Order, QueryRequest};
+use trailscope_store::Store;
+use trailscope_testgen::{log_file_json, EventGenerator, TrailSpec};
+
+const EVENTS: usize = 1_000_000;
+const PER_FILE: usize = 20_000;
+/// A typical three-term filter: a service, writes only, one region.
+const FILTER: &str = "eventSource:s3.amazonaws.com readOnly:false awsRegion:us-east-1";
+
+fn store() -> Store {
+    let mut generator = EventGenerator::new(&TrailSpec::default());
+    let mut store = Store::new();
+    for i in 0..EVENTS / PER_FILE {
+        let log = log_file_json(&mut generator, PER_FILE);
+        store.load(&format!("f{i}.json"), |b| {
+            ingest_bytes(log.as_bytes(), Limits::default(), b)
+        });
+    }
+    store.time_order();
+    store
+}
+
+fn bench(c: &mut Criterion) {
+    let mut store = store();
+    let filter = Filter::parse(FILTER).unwrap();
+    let selection = matches(&store, &filter);
+    eprintln!("{} events, filter selects {}", store.len(), selection.len());
+    let mut group = c.benchmark_group("query_1m");
+    group.sample_size(20);
+    group.bench_function("parse_and_evaluate_3_terms", |b| {
+        b.iter(|| matches(&store, &Filter::parse(FILTER).unwrap()).len())
+    });
+    group.bench_function("facets_all_fields", |b| {
+        b.iter(|| facets(&store, &filter, 10).len())
+    });
+    group.bench_function("facets_all_fields_no_filter", |b| {
+        b.iter(|| facets(&store, &Filter::default(), 10).len())
+    });
+    group.bench_function("histogram", |b| {
+        b.iter(|| histogram(&store, &selection).buckets.len())
+    });
+    group.bench_function("first_page", |b| {
+        b.iter(|| page(&mut store, &selection, Order::NewestFirst, 0, 100).len())
+    });
+    for (name, text) in [
+        ("run_query_3_terms", FILTER),
+        ("run_query_no_filter", ""),
+        (
+            "run_query_user_and_error",
+            "user:Admin/* error:* -region:eu-west-1",
+        ),
+    ] {
+        let request = QueryRequest {
+            filter: text.to_string(),
+            ..QueryRequest::default()
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| run_query(&mut store, &request).unwrap().total)
+        });
+    }
+    group.finish();
+
+    // Terms that read the compressed records: one pass over up to 1.4 GB of JSON.
+    let mut slow = c.benchmark_group("query_1m_records");
+    slow.sample_size(10);
+    for (name, text) in [
+        ("free_text_all_records", "deploy-bot"),
+        (
+            "path_term_all_records",
+            "requestParameters.bucketName:data-123456789012-3",
+        ),
+        (
+            "free_text_after_3_terms",
+            "eventSource:s3.amazonaws.com readOnly:false awsRegion:us-east-1 deploy-bot",
+        ),
+    ] {
+        let filter = Filter::parse(text).unwrap();
+        slow.bench_function(name, |b| b.iter(|| matches(&store, &filter).len()));
+    }
+    slow.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

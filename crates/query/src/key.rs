@@ -1,0 +1,239 @@
+//! What a term filters on: field names and aliases, and the canonical name each prints as.
+
+use trailscope_store::Field;
+
+/// What a `field:value` term looks at.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// A string column of the store (`eventName`, `user`, `sourceIPAddress`, ...).
+    Column(Field),
+    /// `eventID`.
+    EventId,
+    /// `readOnly`: `true` or `false`.
+    ReadOnly,
+    /// `mfa`: whether the caller used MFA, `true` or `false`.
+    Mfa,
+    /// `error`: `errorCode` or `errorMessage`.
+    Error,
+    /// `integrity`: what verification said about the event's file.
+    Integrity,
+    /// `resource`: an ARN in `resources[]`, or the name at its end.
+    Resource,
+    /// `resourceType`: a type in `resources[]`.
+    ResourceType,
+    /// Any other path into the record, in dot notation (`requestParameters.bucketName`).
+    Path(String),
+    /// `from:T`: at or after the start of `T`.
+    From,
+    /// `to:T`: at or before the end of `T`.
+    To,
+    /// `after:T`: after the end of `T`.
+    After,
+    /// `before:T`: before the start of `T`.
+    Before,
+    /// `time:T` or `time:T1..T2`: within the span.
+    Time,
+}
+
+/// Names that are not JSON paths, or that are shorter ways to write one. Matched without regard
+/// to case.
+const ALIASES: &[(&str, Key)] = &[
+    ("name", Key::Column(Field::EventName)),
+    ("source", Key::Column(Field::EventSource)),
+    ("region", Key::Column(Field::AwsRegion)),
+    ("ip", Key::Column(Field::SourceIp)),
+    ("user", Key::Column(Field::User)),
+    ("type", Key::Column(Field::IdentityType)),
+    ("arn", Key::Column(Field::PrincipalArn)),
+    ("accessKey", Key::Column(Field::AccessKeyId)),
+    ("sessionIssuer", Key::Column(Field::SessionIssuer)),
+    ("account", Key::Column(Field::Account)),
+    ("eventID", Key::EventId),
+    ("readOnly", Key::ReadOnly),
+    ("mfa", Key::Mfa),
+    ("error", Key::Error),
+    ("integrity", Key::Integrity),
+    ("resource", Key::Resource),
+    ("resourceName", Key::Resource),
+    ("resources.ARN", Key::Resource),
+    ("resourceType", Key::ResourceType),
+    ("resources.type", Key::ResourceType),
+    ("from", Key::From),
+    ("to", Key::To),
+    ("after", Key::After),
+    ("before", Key::Before),
+    ("time", Key::Time),
+    ("eventTime", Key::Time),
+];
+
+/// Top-level keys of a CloudTrail record (and of the envelopes the model unwraps). A path must
+/// start with one of them, so that a typo (`evntName:x`) is an error rather than a filter that
+/// silently matches nothing.
+const RECORD_KEYS: &[&str] = &[
+    "eventVersion",
+    "userIdentity",
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "errorMessage",
+    "requestParameters",
+    "responseElements",
+    "additionalEventData",
+    "requestID",
+    "eventID",
+    "readOnly",
+    "resources",
+    "eventType",
+    "apiVersion",
+    "managementEvent",
+    "recipientAccountId",
+    "sharedEventID",
+    "annotation",
+    "vpcEndpointId",
+    "vpcEndpointAccountId",
+    "serviceEventDetails",
+    "eventCategory",
+    "addendum",
+    "sessionCredentialFromConsole",
+    "edgeDeviceDetails",
+    "tlsDetails",
+    "insightDetails",
+    "networkActivityErrorDetails",
+];
+
+impl Key {
+    /// The key a field name denotes: an alias, a column's JSON path, or another record path.
+    /// `None` when the name is not one the record can have.
+    pub fn from_name(name: &str) -> Option<Key> {
+        if let Some((_, key)) = ALIASES.iter().find(|(a, _)| a.eq_ignore_ascii_case(name)) {
+            return Some(key.clone());
+        }
+        if let Some(field) = Field::ALL
+            .iter()
+            .find(|f| f.path().eq_ignore_ascii_case(name))
+        {
+            return Some(Key::Column(*field));
+        }
+        let (head, rest) = match name.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (name, None),
+        };
+        let head = RECORD_KEYS.iter().find(|k| k.eq_ignore_ascii_case(head))?;
+        let valid = rest.is_none_or(|r| r.split('.').all(valid_segment));
+        valid.then(|| match rest {
+            Some(r) => Key::Path(format!("{head}.{r}")),
+            None => Key::Path((*head).to_string()),
+        })
+    }
+
+    /// The name the key prints as in the canonical form: the CloudTrail path where there is
+    /// one, else the pseudo-field's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Key::Column(f) => f.path(),
+            Key::EventId => "eventID",
+            Key::ReadOnly => "readOnly",
+            Key::Mfa => "mfa",
+            Key::Error => "error",
+            Key::Integrity => "integrity",
+            Key::Resource => "resource",
+            Key::ResourceType => "resourceType",
+            Key::Path(p) => p,
+            Key::From => "from",
+            Key::To => "to",
+            Key::After => "after",
+            Key::Before => "before",
+            Key::Time => "time",
+        }
+    }
+
+    /// Whether the key takes a time.
+    pub fn is_time(&self) -> bool {
+        matches!(
+            self,
+            Key::From | Key::To | Key::After | Key::Before | Key::Time
+        )
+    }
+
+    /// Whether evaluating the key needs the original records (slow: they are compressed).
+    pub fn reads_records(&self) -> bool {
+        matches!(self, Key::Resource | Key::ResourceType | Key::Path(_))
+    }
+}
+
+fn valid_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '@' | '$'))
+}
+
+/// The known name closest to `name`, to suggest when it is not known.
+pub(crate) fn suggestion(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let names = ALIASES
+        .iter()
+        .map(|(a, _)| *a)
+        .chain(Field::ALL.iter().map(|f| f.path()))
+        .chain(RECORD_KEYS.iter().copied());
+    names
+        .map(|n| (edit_distance(&lower, &n.to_ascii_lowercase()), n))
+        .filter(|&(d, n)| d <= 2.max(n.len() / 4))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, n)| n)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let best = [
+                prev.get(j + 1).map_or(usize::MAX, |v| v + 1),
+                cur.get(j).map_or(usize::MAX, |v| v + 1),
+                prev.get(j)
+                    .map_or(usize::MAX, |v| v + usize::from(ca != *cb)),
+            ];
+            cur.push(best.into_iter().min().unwrap_or(usize::MAX));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_to_keys() {
+        assert_eq!(Key::from_name("ip"), Some(Key::Column(Field::SourceIp)));
+        assert_eq!(
+            Key::from_name("EVENTNAME"),
+            Some(Key::Column(Field::EventName))
+        );
+        assert_eq!(
+            Key::from_name("requestparameters.bucketName"),
+            Some(Key::Path("requestParameters.bucketName".into()))
+        );
+        assert_eq!(Key::from_name("resourceName"), Some(Key::Resource));
+        assert_eq!(Key::from_name("evntName"), None);
+        assert_eq!(Key::from_name("requestParameters..x"), None);
+        assert_eq!(suggestion("evntName"), Some("eventName"));
+        assert_eq!(suggestion("zzzzzzzz"), None);
+    }
+
+    #[test]
+    fn every_alias_prints_as_a_name_that_reads_back() {
+        for (alias, key) in ALIASES {
+            assert_eq!(Key::from_name(key.name()).as_ref(), Some(key), "{alias}");
+        }
+        for field in Field::ALL {
+            assert_eq!(Key::from_name(field.path()), Some(Key::Column(field)));
+        }
+    }
+}

@@ -1,0 +1,576 @@
+//! Reading filter expressions: splitting into terms, then checking each term's key and value.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use trailscope_model::Timestamp;
+use trailscope_store::{Field, Integrity};
+
+use crate::filter::{Cidr, Filter, Pattern, Term, Test, TimeSpan, Value, DAY_MS};
+use crate::key::{suggestion, Key};
+
+/// Why an expression could not be read, and where: `start..end` are byte offsets of the
+/// offending term (or part of it) in the expression.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    /// What is wrong.
+    pub kind: ParseErrorKind,
+    /// First byte of the offending text.
+    pub start: usize,
+    /// One past its last byte.
+    pub end: usize,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// The kinds of [`ParseError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParseErrorKind {
+    /// The field name is not a known name or a CloudTrail record path.
+    UnknownField,
+    /// `:value` with nothing before the colon.
+    MissingField,
+    /// A `"` without its closing `"`.
+    UnclosedQuote,
+    /// Text right after a closing quote.
+    TextAfterQuote,
+    /// Nothing to match: `eventName:`, `""`, a lone `-`.
+    EmptyValue,
+    /// An address range that does not read (`ip:10.0.0.0/33`).
+    BadCidr,
+    /// A time that does not read.
+    BadTime,
+    /// A `readOnly` or `mfa` value other than `true` or `false`.
+    BadFlag,
+    /// An `integrity` value that is not a verdict.
+    BadIntegrity,
+}
+
+impl ParseError {
+    fn new(kind: ParseErrorKind, start: usize, end: usize, message: String) -> Self {
+        ParseError {
+            kind,
+            start,
+            end,
+            message,
+        }
+    }
+
+    /// The expression with a caret line under the offending text, for terminals.
+    pub fn pointer(&self, expression: &str) -> String {
+        let before = expression.get(..self.start).unwrap_or(expression);
+        let width = expression
+            .get(self.start..self.end)
+            .map_or(1, |s| s.chars().count().max(1));
+        format!(
+            "{expression}\n{}{}",
+            " ".repeat(before.chars().count()),
+            "^".repeat(width)
+        )
+    }
+}
+
+/// A term as split from the expression, before its key and value are checked.
+struct RawTerm {
+    negated: bool,
+    /// Key and its byte range, when the term is `key:value`.
+    key: Option<(String, usize, usize)>,
+    value: String,
+    /// Byte range of the value (including quotes).
+    value_span: (usize, usize),
+    /// Byte range of the whole term.
+    span: (usize, usize),
+    quoted: bool,
+}
+
+impl Filter {
+    /// Reads a filter expression.
+    pub fn parse(expression: &str) -> Result<Filter, ParseError> {
+        let mut terms = Vec::new();
+        let mut lexer = Lexer {
+            text: expression,
+            at: 0,
+        };
+        while let Some(raw) = lexer.next_term()? {
+            terms.push(check(raw)?);
+        }
+        Ok(Filter { terms })
+    }
+}
+
+struct Lexer<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl Lexer<'_> {
+    fn peek(&self) -> Option<char> {
+        self.text.get(self.at..).and_then(|s| s.chars().next())
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.at += c.len_utf8();
+        Some(c)
+    }
+
+    fn next_term(&mut self) -> Result<Option<RawTerm>, ParseError> {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.bump();
+        }
+        let start = self.at;
+        let Some(first) = self.peek() else {
+            return Ok(None);
+        };
+        let negated = first == '-';
+        if negated {
+            self.bump();
+        }
+        if self.peek() == Some('"') {
+            let (value, end) = self.quoted()?;
+            return Ok(Some(RawTerm {
+                negated,
+                key: None,
+                value,
+                value_span: (if negated { start + 1 } else { start }, end),
+                span: (start, end),
+                quoted: true,
+            }));
+        }
+        let word_start = self.at;
+        while let Some(c) = self.peek() {
+            if c.is_whitespace() || c == ':' {
+                break;
+            }
+            self.bump();
+        }
+        let word = self.text.get(word_start..self.at).unwrap_or_default();
+        if self.peek() != Some(':') {
+            if word.is_empty() {
+                return Err(ParseError::new(
+                    ParseErrorKind::EmptyValue,
+                    start,
+                    self.at,
+                    "a lone '-' negates nothing: write -term".into(),
+                ));
+            }
+            return Ok(Some(RawTerm {
+                negated,
+                key: None,
+                value: word.to_string(),
+                value_span: (word_start, self.at),
+                span: (start, self.at),
+                quoted: false,
+            }));
+        }
+        let key = (word.to_string(), word_start, self.at);
+        self.bump(); // ':'
+        let value_start = self.at;
+        let (value, quoted) = if self.peek() == Some('"') {
+            (self.quoted()?.0, true)
+        } else {
+            while self.peek().is_some_and(|c| !c.is_whitespace()) {
+                self.bump();
+            }
+            let v = self.text.get(value_start..self.at).unwrap_or_default();
+            (v.to_string(), false)
+        };
+        Ok(Some(RawTerm {
+            negated,
+            key: Some(key),
+            value,
+            value_span: (value_start, self.at),
+            span: (start, self.at),
+            quoted,
+        }))
+    }
+
+    /// Reads `"..."` (with `\"` and `\\` escapes) starting at the opening quote.
+    fn quoted(&mut self) -> Result<(String, usize), ParseError> {
+        let open = self.at;
+        self.bump();
+        let mut out = String::new();
+        loop {
+            match self.bump() {
+                None => {
+                    return Err(ParseError::new(
+                        ParseErrorKind::UnclosedQuote,
+                        open,
+                        self.text.len(),
+                        "this quote is never closed".into(),
+                    ))
+                }
+                Some('"') => break,
+                Some('\\') => match self.bump() {
+                    Some(c) => out.push(c),
+                    None => {
+                        return Err(ParseError::new(
+                            ParseErrorKind::UnclosedQuote,
+                            open,
+                            self.text.len(),
+                            "this quote is never closed".into(),
+                        ))
+                    }
+                },
+                Some(c) => out.push(c),
+            }
+        }
+        if self.peek().is_some_and(|c| !c.is_whitespace()) {
+            let from = self.at;
+            while self.peek().is_some_and(|c| !c.is_whitespace()) {
+                self.bump();
+            }
+            return Err(ParseError::new(
+                ParseErrorKind::TextAfterQuote,
+                from,
+                self.at,
+                "expected a space after the closing quote".into(),
+            ));
+        }
+        Ok((out, self.at))
+    }
+}
+
+/// Checks a raw term's key and reads its value.
+fn check(raw: RawTerm) -> Result<Term, ParseError> {
+    let (vs, ve) = raw.value_span;
+    let Some((name, ks, ke)) = raw.key else {
+        if raw.value.is_empty() {
+            return Err(ParseError::new(
+                ParseErrorKind::EmptyValue,
+                raw.span.0,
+                raw.span.1,
+                "empty text matches everything: remove it".into(),
+            ));
+        }
+        return Ok(Term {
+            negated: raw.negated,
+            test: Test::Text(raw.value),
+        });
+    };
+    if name.is_empty() {
+        return Err(ParseError::new(
+            ParseErrorKind::MissingField,
+            raw.span.0,
+            raw.span.1,
+            "a field name must come before ':' (quote the text to search for it)".into(),
+        ));
+    }
+    let Some(key) = Key::from_name(&name) else {
+        let hint = suggestion(&name)
+            .map(|s| format!("; did you mean {s}?"))
+            .unwrap_or_default();
+        return Err(ParseError::new(
+            ParseErrorKind::UnknownField,
+            ks,
+            ke,
+            format!("unknown field {name:?}{hint}"),
+        ));
+    };
+    if raw.value.is_empty() {
+        return Err(ParseError::new(
+            ParseErrorKind::EmptyValue,
+            raw.span.0,
+            raw.span.1,
+            format!("{name}: needs a value (use {name}:* for any value)"),
+        ));
+    }
+    let err = |kind, message: String| Err(ParseError::new(kind, vs, ve, message));
+    let value = raw.value;
+    let value = match &key {
+        Key::ReadOnly | Key::Mfa => match value.to_ascii_lowercase().as_str() {
+            "true" => Value::Flag(true),
+            "false" => Value::Flag(false),
+            _ => {
+                return err(
+                    ParseErrorKind::BadFlag,
+                    format!("{name} is true or false, not {value:?}"),
+                )
+            }
+        },
+        Key::Integrity => match integrity(&value) {
+            Some(v) => Value::Integrity(v),
+            None => {
+                return err(
+                    ParseErrorKind::BadIntegrity,
+                    format!(
+                        "integrity is verified, failed, unverified, not_covered or unknown, not {value:?}"
+                    ),
+                )
+            }
+        },
+        Key::Error if value.eq_ignore_ascii_case("any") => Value::Pattern(Pattern::Any),
+        k if k.is_time() => match time_span(&value, *k == Key::Time) {
+            Some(span) => Value::Time(span),
+            None => {
+                let what = if *k == Key::Time {
+                    "a date (2024-01-31), a time (2024-01-31T08:00:00Z) or a range (a..b)"
+                } else {
+                    "a date (2024-01-31) or a time (2024-01-31T08:00:00Z)"
+                };
+                return err(
+                    ParseErrorKind::BadTime,
+                    format!("{name} needs {what}, not {value:?}"),
+                );
+            }
+        },
+        Key::Column(Field::SourceIp) if value.contains('/') && !raw.quoted => {
+            match cidr(&value) {
+                Some(c) => Value::Cidr(c),
+                None => {
+                    return err(
+                        ParseErrorKind::BadCidr,
+                        format!("{value:?} is not an address range like 10.0.0.0/8 or 2001:db8::/32"),
+                    )
+                }
+            }
+        }
+        _ => Value::Pattern(Pattern::parse(&value)),
+    };
+    Ok(Term {
+        negated: raw.negated,
+        test: Test::Field(key, value),
+    })
+}
+
+fn integrity(value: &str) -> Option<Option<Integrity>> {
+    let all = [
+        Integrity::Verified,
+        Integrity::Failed,
+        Integrity::Unverified,
+        Integrity::NotCovered,
+    ];
+    if value.eq_ignore_ascii_case("unknown") {
+        return Some(None);
+    }
+    all.into_iter()
+        .find(|i| i.as_str().eq_ignore_ascii_case(value))
+        .map(Some)
+}
+
+fn cidr(value: &str) -> Option<Cidr> {
+    let (addr, prefix) = value.split_once('/')?;
+    let addr: IpAddr = addr.parse().ok()?;
+    if !prefix.bytes().all(|b| b.is_ascii_digit()) || prefix.is_empty() || prefix.len() > 3 {
+        return None;
+    }
+    let prefix: u8 = prefix.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    (prefix <= max).then_some(Cidr { addr, prefix })
+}
+
+/// Reads a date (the whole day), an instant, or, when `range`, `a..b` (from the start of `a` to
+/// the end of `b`).
+fn time_span(value: &str, range: bool) -> Option<TimeSpan> {
+    if let Some((a, b)) = value.split_once("..") {
+        if !range {
+            return None;
+        }
+        let (a, b) = (one_time(a)?, one_time(b)?);
+        return (a.start <= b.end).then_some(TimeSpan {
+            start: a.start,
+            end: b.end,
+        });
+    }
+    one_time(value)
+}
+
+fn one_time(text: &str) -> Option<TimeSpan> {
+    if text.len() == 10 && !text.contains('T') {
+        let start = Timestamp::parse_rfc3339(&format!("{text}T00:00:00Z"))?.unix_millis();
+        return Some(TimeSpan {
+            start,
+            end: start + DAY_MS - 1,
+        });
+    }
+    let at = Timestamp::parse_rfc3339(text)?.unix_millis();
+    Some(TimeSpan { start: at, end: at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> (ParseErrorKind, &str) {
+        let e = Filter::parse(text).unwrap_err();
+        (e.kind, &text[e.start..e.end])
+    }
+
+    #[test]
+    fn every_error_points_at_its_term() {
+        use ParseErrorKind::*;
+        let cases: &[(&str, ParseErrorKind, &str)] = &[
+            ("eventName:A evntName:B", UnknownField, "evntName"),
+            ("foo.bar:x", UnknownField, "foo.bar"),
+            (
+                "requestParameters..x:1",
+                UnknownField,
+                "requestParameters..x",
+            ),
+            ("a :x", MissingField, ":x"),
+            ("userAgent:\"aws-cli", UnclosedQuote, "\"aws-cli"),
+            ("x \"some text", UnclosedQuote, "\"some text"),
+            ("\"a\\", UnclosedQuote, "\"a\\"),
+            ("\"a\"b c", TextAfterQuote, "b"),
+            ("eventName: x", EmptyValue, "eventName:"),
+            ("eventName:\"\"", EmptyValue, "eventName:\"\""),
+            ("a - b", EmptyValue, "-"),
+            ("\"\"", EmptyValue, "\"\""),
+            ("ip:10.0.0.0/33", BadCidr, "10.0.0.0/33"),
+            ("ip:10.0.0/8", BadCidr, "10.0.0/8"),
+            ("ip:::1/129", BadCidr, "::1/129"),
+            ("ip:1.2.3.4/", BadCidr, "1.2.3.4/"),
+            ("from:yesterday", BadTime, "yesterday"),
+            ("to:2024-02-30", BadTime, "2024-02-30"),
+            (
+                "after:2024-01-01..2024-01-02",
+                BadTime,
+                "2024-01-01..2024-01-02",
+            ),
+            (
+                "time:2024-01-02..2024-01-01",
+                BadTime,
+                "2024-01-02..2024-01-01",
+            ),
+            ("readOnly:yes", BadFlag, "yes"),
+            ("mfa:1", BadFlag, "1"),
+            ("integrity:good", BadIntegrity, "good"),
+        ];
+        for (text, kind, span) in cases {
+            assert_eq!(error(text), (*kind, *span), "{text}");
+        }
+    }
+
+    #[test]
+    fn messages_help() {
+        let e = Filter::parse("evntName:x").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown field \"evntName\"; did you mean eventName?"
+        );
+        assert_eq!(e.pointer("evntName:x"), "evntName:x\n^^^^^^^^");
+        let e = Filter::parse("a ip:1/2").unwrap_err();
+        assert_eq!(e.pointer("a ip:1/2"), "a ip:1/2\n     ^^^");
+    }
+
+    #[test]
+    fn reads_terms() {
+        let f = Filter::parse(
+            r#"  -eventName:*User "some text" userAgent:"aws-cli/2.1 Python*" ip:10.0.0.0/8 readOnly:FALSE error:any mfa:true integrity:not_covered"#,
+        )
+        .unwrap();
+        let expected = vec![
+            Term {
+                negated: true,
+                test: Test::Field(
+                    Key::Column(Field::EventName),
+                    Value::Pattern(Pattern::Suffix("User".into())),
+                ),
+            },
+            Term {
+                negated: false,
+                test: Test::Text("some text".into()),
+            },
+            Term {
+                negated: false,
+                test: Test::Field(
+                    Key::Column(Field::UserAgent),
+                    Value::Pattern(Pattern::Prefix("aws-cli/2.1 Python".into())),
+                ),
+            },
+            Term {
+                negated: false,
+                test: Test::Field(
+                    Key::Column(Field::SourceIp),
+                    Value::Cidr(Cidr {
+                        addr: "10.0.0.0".parse().unwrap(),
+                        prefix: 8,
+                    }),
+                ),
+            },
+            Term {
+                negated: false,
+                test: Test::Field(Key::ReadOnly, Value::Flag(false)),
+            },
+            Term {
+                negated: false,
+                test: Test::Field(Key::Error, Value::Pattern(Pattern::Any)),
+            },
+            Term {
+                negated: false,
+                test: Test::Field(Key::Mfa, Value::Flag(true)),
+            },
+            Term {
+                negated: false,
+                test: Test::Field(
+                    Key::Integrity,
+                    Value::Integrity(Some(Integrity::NotCovered)),
+                ),
+            },
+        ];
+        assert_eq!(f.terms, expected);
+        assert_eq!(Filter::parse("").unwrap(), Filter::default());
+        assert_eq!(Filter::parse("   ").unwrap(), Filter::default());
+    }
+
+    #[test]
+    fn reads_times() {
+        let span = |text: &str| match &Filter::parse(text).unwrap().terms[0].test {
+            Test::Field(_, Value::Time(s)) => *s,
+            other => panic!("{other:?}"),
+        };
+        let day = span("from:2024-02-29");
+        assert_eq!(day.start, 1_709_164_800_000);
+        assert_eq!(day.end, 1_709_164_800_000 + DAY_MS - 1);
+        let at = span("before:2024-02-29T01:00:00+01:00");
+        assert_eq!((at.start, at.end), (1_709_164_800_000, 1_709_164_800_000));
+        let range = span("time:2024-02-29..2024-03-01T00:00:00.5Z");
+        assert_eq!(
+            (range.start, range.end),
+            (1_709_164_800_000, 1_709_251_200_500)
+        );
+    }
+
+    #[test]
+    fn canonical_form_reads_back() {
+        let cases = [
+            ("ip:10.0.0.0/8", "sourceIPAddress:10.0.0.0/8"),
+            (
+                "name:Create*   region:us-east-1",
+                "eventName:Create* awsRegion:us-east-1",
+            ),
+            ("\"some text\" -x", "\"some text\" -x"),
+            ("\"a:b\" \"-c\" 'q", "\"a:b\" \"-c\" 'q"),
+            (
+                "userAgent:\"a \\\"b\\\" \\\\\"",
+                "userAgent:\"a \\\"b\\\" \\\\\"",
+            ),
+            ("eventName:a\"b", "eventName:a\"b"),
+            ("readOnly:TRUE mfa:false", "readOnly:true mfa:false"),
+            ("error:any errorCode:*", "error:* errorCode:*"),
+            ("integrity:Unknown", "integrity:unknown"),
+            (
+                "from:2024-02-29 to:2024-02-29T10:00:00.250Z",
+                "from:2024-02-29 to:2024-02-29T10:00:00.250Z",
+            ),
+            ("time:2024-02-29..2024-03-02", "time:2024-02-29..2024-03-02"),
+            (
+                "time:2024-02-29T00:00:00Z..2024-02-29T23:59:59.999Z",
+                "time:2024-02-29",
+            ),
+            (
+                "requestParameters.bucketName:b resourceName:x",
+                "requestParameters.bucketName:b resource:x",
+            ),
+            ("ip:2001:db8::/32", "sourceIPAddress:2001:db8::/32"),
+            ("ip:\"1.2.3.4/5\"", "sourceIPAddress:\"1.2.3.4/5\""),
+        ];
+        for (text, canonical) in cases {
+            let filter = Filter::parse(text).unwrap();
+            assert_eq!(filter.to_string(), canonical, "{text}");
+            assert_eq!(Filter::parse(canonical).unwrap(), filter, "{text}");
+        }
+    }
+}

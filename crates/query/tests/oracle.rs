@@ -1,0 +1,511 @@
+//! The store's answers against a naive scan: every row's record parsed with `serde_json` and
+//! tested term by term, for random filters over generated events (plus hand-made odd records);
+//! and the algebra filters obey (AND is intersection, a repeated field is union, `-` is
+//! complement).
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::IpAddr;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::Value as Json;
+use trailscope_model::{ingest_bytes, EventRecord, Limits};
+use trailscope_query::{
+    facets, matches, run_query, Filter, Key, Order, Pattern, QueryRequest, Test, Value,
+};
+use trailscope_store::{Field, Integrity, Store};
+use trailscope_testgen::{log_file_json, EventGenerator, TrailSpec};
+
+const ODD_RECORDS: &[&str] = &[
+    // A console CSV row as the model renders it: resource names instead of ARNs.
+    r#"{"eventID":"csv-1","eventTime":"2024-02-29T00:01:00Z","eventName":"DeleteBucket","eventSource":"s3.amazonaws.com","userIdentity":{"userName":"zoë"},"resources":[{"type":"AWS::S3::Bucket","ARN":"my-bucket"}]}"#,
+    // Escapes that hide text from a byte search.
+    r#"{"eventID":"esc-1","eventTime":"2024-02-29T00:02:00Z","eventName":"Put\u004fbject","requestParameters":{"bucketName":"data\/x","durationSeconds":1e3}}"#,
+    r#"{"eventID":"v6-1","eventTime":"2024-02-29T00:03:00Z","eventName":"GetObject","sourceIPAddress":"2001:db8::5","readOnly":true}"#,
+    r#"{"eventID":"nt-1","eventName":"NoTime","errorMessage":"Failed authentication"}"#,
+    r#"{"eventID":"e-2","eventTime":"2024-02-29T00:04:00Z","eventName":"ConsoleLogin","errorCode":"","errorMessage":"Failed authentication","additionalEventData":{"MFAUsed":"No"}}"#,
+];
+
+/// Three files (verified, failed, not yet verified) of generated events, and the odd records.
+fn store() -> Store {
+    let mut generator = EventGenerator::new(&TrailSpec {
+        seed: 7,
+        mean_gap_millis: 2_000,
+        ..TrailSpec::default()
+    });
+    let mut store = Store::new();
+    for name in ["verified.json", "failed.json", "unchecked.json"] {
+        let log = log_file_json(&mut generator, 150);
+        store.load(name, |b| ingest_bytes(log.as_bytes(), Limits::default(), b));
+    }
+    let odd = format!(r#"{{"Records":[{}]}}"#, ODD_RECORDS.join(","));
+    store.load("odd.json", |b| {
+        ingest_bytes(odd.as_bytes(), Limits::default(), b)
+    });
+    store.set_integrity(|path| match path {
+        "verified.json" => Some(Integrity::Verified),
+        "failed.json" => Some(Integrity::Failed),
+        "odd.json" => Some(Integrity::NotCovered),
+        _ => None,
+    });
+    assert_eq!(store.len(), 450 + ODD_RECORDS.len());
+    store
+}
+
+/// One row as the oracle sees it: the parsed record and what only the store knows.
+struct Row {
+    raw: String,
+    json: Json,
+    time: Option<i64>,
+    integrity: Option<Integrity>,
+}
+
+fn rows(store: &Store) -> Vec<Row> {
+    (0..store.len())
+        .map(|r| {
+            let raw = store.raw(r).unwrap();
+            Row {
+                json: serde_json::from_str(&raw).unwrap(),
+                raw,
+                time: store.time_at(r).map(|t| t.unix_millis()),
+                integrity: store.integrity(r),
+            }
+        })
+        .collect()
+}
+
+fn str_at<'a>(v: &'a Json, path: &str) -> Option<&'a str> {
+    path.split('.')
+        .try_fold(v, |v, k| v.get(k))
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// A column's value, straight from the record.
+fn column_value(row: &Row, field: Field) -> Option<String> {
+    let record: EventRecord<'_> = serde_json::from_str(&row.raw).unwrap();
+    match field {
+        Field::User => record.user_display().map(|c| c.into_owned()),
+        Field::Account => record.account_id().map(str::to_string),
+        Field::EventName => record.api_name().map(str::to_string),
+        Field::EventSource => record.api_source().map(str::to_string),
+        f => str_at(&row.json, f.path()).map(str::to_string),
+    }
+    .filter(|s| !s.is_empty())
+}
+
+fn matches_pattern(p: &Pattern, v: &str) -> bool {
+    // The documented semantics: ASCII case is ignored, other letters must match exactly.
+    let (v, lit) = (v.to_ascii_lowercase(), p.literal().to_ascii_lowercase());
+    match p {
+        Pattern::Any => true,
+        Pattern::Exact(_) => v == lit,
+        Pattern::Prefix(_) => v.starts_with(&lit),
+        Pattern::Suffix(_) => v.ends_with(&lit),
+        Pattern::Contains(_) => v.contains(&lit),
+    }
+}
+
+fn leaves<'a>(v: &'a Json, path: &[&str], out: &mut Vec<&'a Json>) {
+    if let Json::Array(items) = v {
+        for item in items {
+            leaves(item, path, out);
+        }
+        return;
+    }
+    match path.split_first() {
+        None => out.push(v),
+        Some((head, rest)) => {
+            if let Some(next) = v.get(*head) {
+                leaves(next, rest, out);
+            }
+        }
+    }
+}
+
+fn leaf_matches(v: &Json, p: &Pattern) -> bool {
+    match v {
+        Json::Null => false,
+        Json::String(s) => matches_pattern(p, s),
+        Json::Bool(_) | Json::Number(_) => matches_pattern(p, &v.to_string()),
+        _ => *p == Pattern::Any,
+    }
+}
+
+fn flag(b: Option<bool>, want: bool) -> bool {
+    b == Some(want)
+}
+
+/// Whether one (non-negated) term holds for a row.
+fn holds(row: &Row, test: &Test) -> bool {
+    let record: EventRecord<'_> = serde_json::from_str(&row.raw).unwrap();
+    match test {
+        Test::Text(t) => row
+            .raw
+            .to_ascii_lowercase()
+            .contains(&t.to_ascii_lowercase()),
+        Test::Field(key, value) => match (key, value) {
+            (Key::Column(f), Value::Pattern(p)) => {
+                column_value(row, *f).is_some_and(|v| matches_pattern(p, &v))
+            }
+            (Key::Column(f), Value::Cidr(c)) => column_value(row, *f)
+                .and_then(|v| v.parse::<IpAddr>().ok())
+                .is_some_and(|ip| c.contains(ip)),
+            (Key::EventId, Value::Pattern(p)) => {
+                str_at(&row.json, "eventID").is_some_and(|v| matches_pattern(p, v))
+            }
+            (Key::ReadOnly, Value::Flag(b)) => flag(record.read_only.0, *b),
+            (Key::Mfa, Value::Flag(b)) => flag(record.mfa_used(), *b),
+            (Key::Error, Value::Pattern(p)) => ["errorCode", "errorMessage"]
+                .iter()
+                .any(|k| str_at(&row.json, k).is_some_and(|v| matches_pattern(p, v))),
+            (Key::Integrity, Value::Integrity(i)) => row.integrity == *i,
+            (Key::Path(path), Value::Pattern(p)) => {
+                let mut found = Vec::new();
+                leaves(&row.json, &path.split('.').collect::<Vec<_>>(), &mut found);
+                found.iter().any(|v| leaf_matches(v, p))
+            }
+            (Key::Resource | Key::ResourceType, Value::Pattern(p)) => {
+                let list = row.json.get("resources").and_then(Json::as_array);
+                list.into_iter().flatten().any(|r| {
+                    if *key == Key::ResourceType {
+                        return r
+                            .get("type")
+                            .and_then(Json::as_str)
+                            .is_some_and(|t| matches_pattern(p, t));
+                    }
+                    r.get("ARN").and_then(Json::as_str).is_some_and(|arn| {
+                        let name = match arn.rfind('/') {
+                            Some(i) => &arn[i + 1..],
+                            None => arn.rsplit(':').next().unwrap(),
+                        };
+                        matches_pattern(p, arn) || matches_pattern(p, name)
+                    })
+                })
+            }
+            (k, Value::Time(span)) => row.time.is_some_and(|t| match k {
+                Key::From => t >= span.start,
+                Key::To => t <= span.end,
+                Key::After => t > span.end,
+                Key::Before => t < span.start,
+                _ => span.start <= t && t <= span.end,
+            }),
+            other => panic!("unexpected term {other:?}"),
+        },
+    }
+}
+
+/// The naive answer: terms grouped by key (free text each on its own), any positive and no
+/// negated term of every group.
+fn oracle(rows: &[Row], filter: &Filter, skip: Option<&Key>) -> Vec<u32> {
+    let key_of = |t: &Test| match t {
+        Test::Field(k, _) => Some(k.clone()),
+        Test::Text(_) => None,
+    };
+    (0..rows.len() as u32)
+        .filter(|&r| {
+            let row = &rows[r as usize];
+            let terms: Vec<_> = filter
+                .terms
+                .iter()
+                .filter(|t| skip.is_none() || key_of(&t.test).as_ref() != skip)
+                .collect();
+            terms.iter().enumerate().all(|(i, t)| {
+                let Some(key) = key_of(&t.test) else {
+                    return holds(row, &t.test) != t.negated;
+                };
+                if t.negated {
+                    return !holds(row, &t.test);
+                }
+                // A positive term: its group holds when any positive term of the key does.
+                let first = terms
+                    .iter()
+                    .position(|u| !u.negated && key_of(&u.test) == Some(key.clone()));
+                first != Some(i)
+                    || terms
+                        .iter()
+                        .filter(|u| !u.negated && key_of(&u.test) == Some(key.clone()))
+                        .any(|u| holds(row, &u.test))
+            })
+        })
+        .collect()
+}
+
+/// Terms to draw from: values the data has (and variations on them), for every kind of key.
+fn term_pool(store: &Store) -> Vec<String> {
+    let mut pool = Vec::new();
+    for field in Field::ALL {
+        let column = store.column(field);
+        for code in 1..=column.distinct().min(5) as u32 {
+            let v = column.value(code).unwrap().to_string();
+            let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+            let chars: Vec<char> = v.chars().collect();
+            let head: String = chars.iter().take(4).collect();
+            let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+            let name = field.path();
+            pool.push(format!("{name}:{}", quote(&v)));
+            pool.push(format!("{name}:{}", quote(&v.to_uppercase())));
+            pool.push(format!("{name}:{}", quote(&format!("{head}*"))));
+            pool.push(format!("{name}:{}", quote(&format!("*{tail}"))));
+        }
+        pool.push(format!("{}:*", field.path()));
+    }
+    let id = store.event_id(3).unwrap().to_string();
+    pool.extend(
+        [
+            "ip:1.0.0.0/2",
+            "ip:128.0.0.0/1",
+            "ip:2001:db8::/32",
+            "ip:10.0.0.0/8",
+            "user:*alice",
+            "name:Get*",
+            "region:us-east-1",
+            "account:123456789012",
+            "readOnly:true",
+            "readOnly:false",
+            "mfa:true",
+            "mfa:false",
+            "error:*",
+            "error:any",
+            "error:accessdenied",
+            "error:\"Failed authentication\"",
+            "errorCode:Access*",
+            "integrity:verified",
+            "integrity:failed",
+            "integrity:unknown",
+            "integrity:not_covered",
+            "from:2024-02-29T00:05:00Z",
+            "to:2024-02-29T00:10:00Z",
+            "after:2024-02-29T00:12:00Z",
+            "before:2024-02-29T00:03:00Z",
+            "time:2024-02-29",
+            "time:2024-02-29T00:04:00Z..2024-02-29T00:08:00Z",
+            "requestParameters.bucketName:data-123456789012-*",
+            "requestParameters.bucketName:data/x",
+            "requestParameters.durationSeconds:3600",
+            "requestParameters.durationSeconds:1000.0",
+            "requestParameters:*",
+            "userIdentity.userName:alice",
+            "userIdentity.sessionContext.attributes.mfaAuthenticated:true",
+            "tlsDetails.tlsVersion:tlsv1.3",
+            "resources.accountId:210987654321",
+            "resource:my-bucket",
+            "resource:*.parquet",
+            "resourceName:data-111122223333-1*",
+            "resourceType:AWS::S3::Object",
+            "resourceType:*bucket",
+            "alice",
+            "GetObject",
+            "PutObject",
+            "\"Rate exceeded\"",
+            "zoë",
+            "parquet",
+        ]
+        .map(str::to_string),
+    );
+    pool.push(format!("eventID:{id}"));
+    pool.push(format!("eventID:{}*", &id[..6]));
+    pool
+}
+
+fn filter_strategy(pool_len: usize) -> impl Strategy<Value = Vec<(usize, bool)>> {
+    prop::collection::vec((0..pool_len, prop::bool::weighted(0.25)), 0..4)
+}
+
+fn text(pool: &[String], picks: &[(usize, bool)]) -> String {
+    picks
+        .iter()
+        .map(|&(i, neg)| format!("{}{}", if neg { "-" } else { "" }, pool[i]))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn answers_equal_a_naive_scan() {
+    let store = store();
+    let rows = rows(&store);
+    let pool = term_pool(&store);
+    // Every pooled term on its own, then random combinations.
+    for term in &pool {
+        let filter = Filter::parse(term).unwrap();
+        let got = matches(&store, &filter).to_vec();
+        assert_eq!(got, oracle(&rows, &filter, None), "{term}");
+        assert!(
+            !got.is_empty() || term.contains("10.0.0.0"),
+            "{term} matches nothing"
+        );
+    }
+    let mut runner = TestRunner::new(Config::with_cases(300));
+    runner
+        .run(&filter_strategy(pool.len()), |picks| {
+            let text = text(&pool, &picks);
+            let filter = Filter::parse(&text).unwrap();
+            prop_assert_eq!(
+                matches(&store, &filter).to_vec(),
+                oracle(&rows, &filter, None),
+                "{}",
+                text
+            );
+            prop_assert_eq!(Filter::parse(&filter.to_string()).unwrap(), filter);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn facets_count_without_their_own_terms() {
+    let store = store();
+    let rows = rows(&store);
+    let pool = term_pool(&store);
+    let mut runner = TestRunner::new(Config::with_cases(60));
+    runner
+        .run(&filter_strategy(pool.len()), |picks| {
+            let text = text(&pool, &picks);
+            let filter = Filter::parse(&text).unwrap();
+            let all = facets(&store, &filter, 1000);
+            for field in [
+                Field::EventName,
+                Field::AwsRegion,
+                Field::ErrorCode,
+                Field::User,
+            ] {
+                let key = Key::Column(field);
+                let selected = oracle(&rows, &filter, Some(&key));
+                let facet = all.iter().find(|f| f.field == field.path()).unwrap();
+                let mut expected: Vec<(String, u64)> = Vec::new();
+                let mut absent = 0;
+                for &r in &selected {
+                    match column_value(&rows[r as usize], field) {
+                        Some(v) => match expected.iter_mut().find(|(e, _)| *e == v) {
+                            Some((_, n)) => *n += 1,
+                            None => expected.push((v, 1)),
+                        },
+                        None => absent += 1,
+                    }
+                }
+                expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let got: Vec<(String, u64)> = facet
+                    .values
+                    .iter()
+                    .map(|v| (v.value.clone(), v.count))
+                    .collect();
+                prop_assert_eq!(&got, &expected, "{} under {}", field.path(), text);
+                prop_assert_eq!(facet.absent, absent);
+                prop_assert_eq!(facet.other, 0);
+            }
+            let read_only = all.iter().find(|f| f.field == "readOnly").unwrap();
+            let selected = oracle(&rows, &filter, Some(&Key::ReadOnly));
+            let reads = selected
+                .iter()
+                .filter(|&&r| rows[r as usize].json.get("readOnly") == Some(&Json::Bool(true)))
+                .count() as u64;
+            prop_assert_eq!(read_only.values[0].count, reads);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn filters_compose() {
+    let store = store();
+    let pool = term_pool(&store);
+    let set = |text: &str| matches(&store, &Filter::parse(text).unwrap());
+    let key = |text: &str| match Filter::parse(text).unwrap().terms[0].test.clone() {
+        Test::Field(k, _) => Some(k),
+        Test::Text(_) => None,
+    };
+    let mut runner = TestRunner::new(Config::with_cases(300));
+    runner
+        .run(&(0..pool.len(), 0..pool.len()), |(a, b)| {
+            let (ta, tb) = (&pool[a], &pool[b]);
+            let (sa, sb) = (set(ta), set(tb));
+            let both = set(&format!("{ta} {tb}"));
+            let same_key = key(ta).is_some() && key(ta) == key(tb);
+            let mut expected = sa.clone();
+            if same_key {
+                expected.or(&sb);
+            } else {
+                expected.and(&sb);
+            }
+            prop_assert_eq!(both, expected, "{} {}", ta, tb);
+            prop_assert_eq!(set(&format!("-{ta}")), sa.complement(), "-{}", ta);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn any_text_either_parses_and_reads_back_or_points_inside_it() {
+    let mut runner = TestRunner::new(Config::with_cases(2000));
+    runner
+        .run(&"[a-zA-Z:*\" \\\\\\-./0-9é]{0,24}", |text| {
+            match Filter::parse(&text) {
+                Ok(filter) => {
+                    prop_assert_eq!(Filter::parse(&filter.to_string()).unwrap(), filter)
+                }
+                Err(e) => {
+                    prop_assert!(e.start <= e.end && e.end <= text.len(), "{:?}", e);
+                    prop_assert!(text.is_char_boundary(e.start) && text.is_char_boundary(e.end));
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_query_returns_everything_the_page_shows() {
+    let mut store = store();
+    let request = QueryRequest {
+        filter: "name:GetObject -region:us-west-2".into(),
+        order: Order::NewestFirst,
+        offset: 2,
+        limit: 5,
+        facet_limit: 3,
+    };
+    let answer = run_query(&mut store, &request).unwrap();
+    let rows = rows(&store);
+    let expected = oracle(&rows, &Filter::parse(&request.filter).unwrap(), None);
+    assert_eq!(answer.total, expected.len() as u64);
+    assert_eq!(answer.filter, "eventName:GetObject -awsRegion:us-west-2");
+    assert_eq!(answer.events, store.len() as u64);
+    // Newest first, skipping two.
+    let mut by_time: Vec<(i64, u32)> = expected
+        .iter()
+        .map(|&r| (rows[r as usize].time.unwrap_or(i64::MIN), r))
+        .collect();
+    by_time.sort();
+    by_time.reverse();
+    let page: Vec<u32> = by_time.iter().skip(2).take(5).map(|&(_, r)| r).collect();
+    assert_eq!(answer.rows.iter().map(|r| r.row).collect::<Vec<_>>(), page);
+    assert_eq!(answer.rows[0].event_name.as_deref(), Some("GetObject"));
+    assert_eq!(answer.facets.len(), Field::ALL.len() + 4);
+    let names = &answer.facets[0];
+    assert_eq!(names.field, "eventName");
+    assert!(names.filtered);
+    assert_eq!(names.values.len(), 3);
+    assert!(names.other > 0);
+    let total: u64 = answer.histogram.buckets.iter().map(|b| b.count).sum();
+    assert_eq!(total + answer.histogram.without_time, answer.total);
+    let buckets = answer.histogram.buckets.len();
+    assert!((40..=120).contains(&buckets), "{buckets} buckets");
+    let reads: u64 = answer.histogram.buckets.iter().map(|b| b.read).sum();
+    assert_eq!(reads, answer.total, "GetObject is read-only");
+    let json = serde_json::to_string(&answer).unwrap();
+    let back: trailscope_query::QueryResponse = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, answer);
+    let bad = run_query(
+        &mut store,
+        &QueryRequest {
+            filter: "evntName:x".into(),
+            ..QueryRequest::default()
+        },
+    );
+    assert_eq!(bad.unwrap_err().start, 0);
+}
