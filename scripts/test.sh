@@ -24,7 +24,7 @@ step "release page"
 trunk build --release --offline
 
 step "end-to-end tests of the page in Chromium"
-cargo build --release --quiet -p trailscope-testgen
+cargo build --release --quiet -p trailscope-testgen -p trailscope-cli
 node --test --test-concurrency=1 tests/e2e/
 
 echo

@@ -28,6 +28,7 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     worker_client::restore_view(state);
     worker_client::start(state);
+    let table_ready = state::deferred(false, move || state.query.with(|q| q.is_some()));
     view! {
         <header class="top">
             <h1>"Trailscope"</h1>
@@ -57,6 +58,25 @@ pub fn App() -> impl IntoView {
             <DropZone state=state />
             <ProgressPanel state=state />
             <Summary state=state />
+            {move || state.verify.with(|v| v.as_ref().map(|v| {
+                let invalid = v.has_invalid;
+                let [dv, di, du] = v.digests;
+                let [lv, li, _] = v.logs;
+                let text = if invalid {
+                    format!("Integrity: tampering or damage found ({} digests and {} log files INVALID).", di, li)
+                } else if du > 0 || v.logs_not_covered > 0 {
+                    format!("Integrity: nothing invalid; {dv} digests and {lv} log files verified, some files could not be verified.")
+                } else {
+                    format!("Integrity: {dv} digests and {lv} log files verified.")
+                };
+                view! {
+                    <p class="integrity-banner" class:invalid=invalid data-testid="integrity-banner" data-invalid=invalid.to_string()>
+                        {text}
+                        " "
+                        <button class="link" on:click=move |_| { state.tab.set(Tab::Integrity); worker_client::save_view(state); }>"See the report"</button>
+                    </p>
+                }
+            }))}
             <Show when=move || state.totals.with(|t| t.is_some())>
                 <nav class="tabs" data-testid="tabs">
                     <TabButton state=state tab=Tab::Events label="Events" />
@@ -69,6 +89,9 @@ pub fn App() -> impl IntoView {
                 <Show when=move || state.query.with(|q| q.is_some())>
                     <FilterBar state=state />
                     <Timeline state=state />
+                </Show>
+                // Built a task after the filter bar, so no single task builds the whole view.
+                <Show when=move || table_ready.get()>
                     <div class="workspace">
                         <FacetsPanel state=state />
                         <div class="main-column">
@@ -80,12 +103,18 @@ pub fn App() -> impl IntoView {
                     </div>
                 </Show>
             </div>
-            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Findings>
-                <FindingsPanel state=state />
-            </div>
-            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Anomalies>
-                <AnomaliesPanel state=state />
-            </div>
+            // Findings and anomaly charts are only built while their tab is open: each is
+            // hundreds of elements the events view does not need.
+            <Show when=move || state.tab.get() == Tab::Findings>
+                <div class="tab-body">
+                    <FindingsPanel state=state />
+                </div>
+            </Show>
+            <Show when=move || state.tab.get() == Tab::Anomalies>
+                <div class="tab-body">
+                    <AnomaliesPanel state=state />
+                </div>
+            </Show>
             <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Integrity>
                 <VerifyPanel state=state />
             </div>

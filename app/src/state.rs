@@ -194,3 +194,18 @@ impl Default for AppState {
         Self::new()
     }
 }
+
+/// A copy of `source` that follows it one task later: parts of the page built from it render
+/// in a task of their own instead of in the one that changed `source`, so no single task
+/// builds the whole view (the page must never block the main thread for 50 ms).
+pub fn deferred<T: Clone + Send + Sync + 'static>(
+    initial: T,
+    source: impl Fn() -> T + Send + Sync + 'static,
+) -> ReadSignal<T> {
+    let (read, write) = signal(initial);
+    Effect::new(move |_| {
+        let value = source();
+        gloo_timers::callback::Timeout::new(0, move || write.set(value)).forget();
+    });
+    read
+}

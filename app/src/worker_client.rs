@@ -353,7 +353,7 @@ pub fn run_query(state: AppState) {
             filter: state.filter.get_untracked(),
             order,
             offset: 0,
-            limit: 60,
+            limit: 0,
             facet_limit: FACET_VALUES,
         },
     });
@@ -604,12 +604,9 @@ fn apply(state: AppState, response: Response) {
             if state.query_request.get_untracked() == Some(id) {
                 let generation = u64::from(id.0);
                 state.query_error.set(None);
+                // Rows come in a window of their own (the table asks once it knows the count),
+                // so facets, timeline and rows are never all built within one task.
                 state.window_request.set(None);
-                state.window.set(crate::state::RowWindow {
-                    generation,
-                    offset: 0,
-                    rows: result.rows,
-                });
                 state.query.set(Some(crate::state::QueryView {
                     generation,
                     total: result.total,

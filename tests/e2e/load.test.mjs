@@ -100,17 +100,17 @@ test('dropped files load like picked ones', async () => {
   await page.close();
 });
 
-test('the table pages through events and opens the original record', async () => {
+test('the virtualized table scrolls through every event and opens the original record', async () => {
   const { page, ts } = await open();
   await ts.upload(filesUnder(path.join(fx.dir, 'trail')));
   const first = await ts.eventRows();
-  assert.equal(first.length, 100);
+  assert.ok(first.length > 10 && first.length < 150, `${first.length} rows in the page, not all 150`);
   const times = first.map((r) => r.time);
   assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
-  await page.click('[data-testid=page-next]');
-  await page.locator('[data-testid=page-range]', { hasText: '101–150 of 150' }).waitFor();
-  assert.equal((await ts.eventRows()).length, 50);
-  await page.locator('[data-testid=event-row]').first().click();
+  // Scroll to the end: the last rows arrive from the worker.
+  await page.locator('[data-testid=event-table]').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await page.locator('[data-testid=event-row][data-index="149"]').waitFor();
+  await page.locator('[data-testid=event-row][data-index="149"] [data-testid=cell-time]').click();
   const json = await page.locator('[data-testid=record-json]').textContent();
   const record = JSON.parse(json);
   assert.ok(record.eventID && record.eventName);

@@ -61,10 +61,18 @@ test('a signed trail verifies in the page, and every event says so', async () =>
   assert.ok(rows.every((r) => r.status === 'valid' && r.verdict === 'valid'), JSON.stringify(rows.slice(0, 3)));
   // The key list and the signature sidecar were recognised by content.
   assert.match(await page.locator('[data-testid=verify-inputs]').textContent(), /4 digest files · .* · 2 public keys · 1 signature file/);
-  const integrity = await page.locator('[data-testid=cell-integrity]').evaluateAll((cells) => cells.map((c) => c.dataset.integrity));
+  // The table refreshes its rows once the report is in.
+  await page.locator('[data-testid=tab-events]').click();
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('[data-testid=cell-integrity]')];
+    return cells.length > 0 && cells.every((c) => c.textContent !== '—');
+  });
+  const integrity = await page.locator('[data-testid=cell-integrity]').allTextContents();
   assert.ok(integrity.length > 0 && integrity.every((i) => i === 'verified'), integrity.join(','));
+  assert.match(await page.locator('[data-testid=integrity-banner]').textContent(), /4 digests and 12 log files verified/);
 
   // The JSON report downloads and lists every file.
+  await page.locator('[data-testid=tab-integrity]').click();
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.locator('[data-testid=verify-download-json]').click(),

@@ -29,9 +29,14 @@ pub fn FacetsPanel(
     /// The page state.
     state: AppState,
 ) -> impl IntoView {
+    let source = crate::state::deferred(Vec::new(), move || {
+        state
+            .query
+            .with(|q| q.as_ref().map(|q| q.facets.clone()).unwrap_or_default())
+    });
     let facets = move || {
-        state.query.with(|q| {
-            let mut facets: Vec<Facet> = q.as_ref().map(|q| q.facets.clone()).unwrap_or_default();
+        source.with(|facets| {
+            let mut facets: Vec<Facet> = facets.clone();
             facets.retain(|f| !f.values.is_empty());
             facets.sort_by_key(|f| {
                 FIRST

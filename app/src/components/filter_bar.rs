@@ -69,7 +69,11 @@ pub fn FilterBar(
                 >
                     "Clear"
                 </button>
-                <span class="muted query-time" data-testid="query-time">
+                <span
+                    class="muted query-time"
+                    data-testid="query-time"
+                    data-generation=move || state.query.with(|q| q.as_ref().map(|q| q.generation))
+                >
                     {move || state.query.with(|q| q.as_ref().map(|q| format!("{} in the worker", millis(q.elapsed_ms))))}
                 </span>
             </form>

@@ -27,11 +27,12 @@ pub fn Timeline(
 ) -> impl IntoView {
     let split = RwSignal::new(Split::ReadWrite);
     let drag = RwSignal::new(None::<(f64, f64)>);
-    let histogram = move || {
+    let source = crate::state::deferred(None, move || {
         state
             .query
             .with(|q| q.as_ref().map(|q| q.histogram.clone()))
-    };
+    });
+    let histogram = move || source.get();
     let svg_x = |ev: &leptos::ev::MouseEvent| -> Option<f64> {
         let target: web_sys::Element = event_target(ev);
         let svg = target.closest("svg").ok().flatten()?;

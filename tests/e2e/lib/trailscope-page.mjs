@@ -67,6 +67,7 @@ export class TrailscopePage {
 
   /** Waits for a verification report and reads its summary. */
   async verifySummary({ timeout = 60_000 } = {}) {
+    await this.page.locator('[data-testid=tab-integrity]').click({ timeout });
     const el = this.page.locator('[data-testid=verify-summary]');
     await el.waitFor({ timeout });
     return el.evaluate((e) => ({
@@ -92,5 +93,31 @@ export class TrailscopePage {
         verdict: row.children[2].textContent,
       })),
     );
+  }
+
+  /** Events the current filter selects. */
+  async resultCount() {
+    await this.page.locator('[data-testid=result-count]').waitFor();
+    const text = await this.page.locator('[data-testid=result-count]').textContent();
+    return Number(text.split(' of ')[0].replace(/[^0-9]/g, ''));
+  }
+
+  /** Waits until the filter selects `n` events. */
+  async waitForCount(n, timeout = 30_000) {
+    await this.page.waitForFunction((want) => {
+      const t = document.querySelector('[data-testid=result-count]')?.textContent ?? '';
+      return Number(t.split(' of ')[0].replace(/[^0-9]/g, '')) === want;
+    }, n, { timeout });
+  }
+
+  /** Types a filter, applies it, and waits for the worker's answer. */
+  async filter(expression) {
+    const before = await this.page.locator('[data-testid=query-time]').getAttribute('data-generation');
+    await this.page.locator('[data-testid=filter-input]').fill(expression);
+    await this.page.locator('[data-testid=filter-input]').press('Enter');
+    await this.page.waitForFunction((b) => {
+      const el = document.querySelector('[data-testid=query-time]');
+      return el && el.dataset.generation !== b;
+    }, before);
   }
 }

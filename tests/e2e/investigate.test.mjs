@@ -1,0 +1,211 @@
+// The investigation view, the findings and the anomaly charts, driven as a user would: type
+// filters, click facets and cells, drag the timeline, reopen a link, export, open a finding and
+// an anomaly window. Counts are checked against the CLI on the same files.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { launch, openPage } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+import { DIST, ROOT, fixtures, filesUnder } from './lib/fixtures.mjs';
+import { TrailscopePage } from './lib/trailscope-page.mjs';
+
+const CLI = process.env.TRAILSCOPE_CLI ?? path.join(ROOT, 'target/release/trailscope');
+const SHOTS = path.join(ROOT, 'tests/e2e/results');
+
+let server;
+let browser;
+let trailFiles;
+let trailDir;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(DIST, 'index.html')), 'dist/ is missing: build the page first');
+  assert.ok(fs.existsSync(CLI), `${CLI} is missing: run scripts/test.sh, which builds it`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ root: DIST });
+  browser = await launch();
+  trailDir = path.join(fixtures().dir, 'trail');
+  trailFiles = filesUnder(trailDir);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(url = server.url) {
+  const opened = await openPage(browser, url);
+  const ts = new TrailscopePage(opened.page);
+  await ts.ready();
+  return { ...opened, ts };
+}
+
+function cli(args) {
+  return execFileSync(CLI, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+}
+
+test('typed filters, facets, cells and the timeline narrow the events, as the CLI counts them', async () => {
+  const { page, ts, problems } = await open();
+  await ts.upload(trailFiles);
+  const all = await ts.resultCount();
+  assert.equal(all, await ts.eventCount());
+
+  // A typed filter: the page's count is the CLI's.
+  await ts.filter('eventSource:s3.amazonaws.com -readOnly:true');
+  const writes = await ts.resultCount();
+  const expected = cli(['query', '--filter', 'eventSource:s3.amazonaws.com -readOnly:true', '--format', 'ndjson', trailDir])
+    .split('\n').filter(Boolean).length;
+  assert.equal(writes, expected);
+  assert.ok(writes > 0 && writes < all, `${writes} of ${all}`);
+  const sources = await page.locator('[data-testid=cell-event-source]').allTextContents();
+  assert.ok(sources.every((s) => s === 's3.amazonaws.com'), sources.join(','));
+
+  // A facet value adds its term, and its count is what the filter then selects.
+  await ts.filter('');
+  const facet = page.locator('[data-testid=facet][data-field=eventName] [data-testid=facet-value]').first();
+  const [name, count] = [await facet.getAttribute('data-value'), Number(await facet.getAttribute('data-count'))];
+  await facet.click();
+  await ts.waitForCount(count);
+  assert.match(await page.locator('[data-testid=filter-input]').inputValue(), new RegExp(`eventName:${name}`));
+  // Shift-click on a cell excludes its value.
+  const region = page.locator('[data-testid=cell-region] .value').first();
+  const regionName = await region.textContent();
+  await region.click({ modifiers: ['Shift'] });
+  await page.waitForFunction((r) => document.querySelector('[data-testid=filter-input]').value.includes(`-awsRegion:${r}`), regionName);
+  const regions = await page.locator('[data-testid=cell-region]').allTextContents();
+  assert.ok(!regions.includes(regionName), `${regionName} excluded`);
+
+  // Dragging across the timeline sets a time range.
+  await ts.filter('');
+  const chart = page.locator('[data-testid=timeline-chart]');
+  const box = await chart.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('[data-testid=filter-input]').value.startsWith('time:'));
+  const ranged = await ts.resultCount();
+  assert.ok(ranged > 0 && ranged < all, `${ranged} of ${all} in the dragged range`);
+  assert.match(await page.locator('[data-testid=query-time]').textContent(), /\d+ ms in the worker/);
+  await page.screenshot({ path: path.join(SHOTS, 'investigate.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a bad filter points at the offending term and keeps the last result', async () => {
+  const { page, ts } = await open();
+  await ts.upload(trailFiles);
+  const all = await ts.resultCount();
+  await page.locator('[data-testid=filter-input]').fill('eventName:GetObject evntSource:s3');
+  await page.locator('[data-testid=filter-input]').press('Enter');
+  const error = page.locator('[data-testid=filter-error]');
+  await error.waitFor();
+  assert.equal(await error.getAttribute('data-start'), String('eventName:GetObject '.length));
+  assert.match(await error.textContent(), /evntSource/);
+  assert.equal(await ts.resultCount(), all);
+  await page.close();
+});
+
+test('the URL reopens the same view once the same files are loaded', async () => {
+  const { page, ts } = await open();
+  await ts.upload(trailFiles);
+  await ts.filter('readOnly:false');
+  const count = await ts.resultCount();
+  // The time cell opens the event; the other cells filter on their value.
+  await page.locator('[data-testid=event-row] [data-testid=cell-time]').first().click();
+  const id = JSON.parse(await page.locator('[data-testid=record-json]').textContent()).eventID;
+  await page.locator('[data-testid=column-chooser-toggle]').click();
+  await page.locator('[data-testid=column-account]').check();
+  const url = page.url();
+  assert.match(url, /#q=readOnly%3Afalse/);
+  assert.match(url, /event=/);
+  await page.close();
+
+  const again = await open(url);
+  await again.ts.upload(trailFiles);
+  assert.equal(await again.page.locator('[data-testid=filter-input]').inputValue(), 'readOnly:false');
+  assert.equal(await again.ts.resultCount(), count);
+  await again.page.locator('[data-testid=record-panel]').waitFor();
+  assert.equal(JSON.parse(await again.page.locator('[data-testid=record-json]').textContent()).eventID, id);
+  assert.ok(await again.page.locator('[data-testid=cell-account]').count() > 0, 'the chosen column is back');
+  await again.page.close();
+});
+
+test('the filtered events export as the console CSV, JSON and NDJSON', async () => {
+  const { page, ts } = await open();
+  await ts.upload(trailFiles);
+  await ts.filter('eventSource:iam.amazonaws.com');
+  const count = await ts.resultCount();
+  const download = async (testid) => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-testid=${testid}]`).click()]);
+    return fs.readFileSync(await d.path(), 'utf8');
+  };
+  const csv = await download('export-csv');
+  const lines = csv.trimEnd().split('\n');
+  assert.equal(lines[0], 'User name,AWS access key,Event time,Event source,Event name,AWS region,Source IP address,User agent,Error code,Resources,Request ID,Event ID,Read-only,Event type,Recipient Account Id,Event category');
+  assert.equal(lines.length, count + 1);
+  const json = JSON.parse(await download('export-json'));
+  assert.equal(json.Records.length, count);
+  assert.ok(json.Records.every((r) => r.eventSource === 'iam.amazonaws.com'));
+  const ndjson = (await download('export-ndjson')).trimEnd().split('\n');
+  assert.equal(ndjson.length, count);
+  await page.close();
+});
+
+test('findings list the rules with their hits, and a finding opens its events', async () => {
+  const { page, ts } = await open();
+  await ts.upload(trailFiles);
+  await page.locator('[data-testid=tab-findings]').click();
+  await page.locator('[data-testid=finding-row]').first().waitFor();
+  const rows = await page.locator('[data-testid=finding-row]').evaluateAll((r) => r.map((x) => ({ rule: x.dataset.rule, events: Number(x.dataset.events) })));
+  const cliFindings = JSON.parse(cli(['detect', '--json', trailDir])).findings;
+  const byRule = new Map(cliFindings.map((f) => [f.rule, f.events]));
+  assert.ok(rows.length > 0);
+  for (const row of rows) assert.equal(row.events, byRule.get(row.rule) ?? 0, row.rule);
+  const first = rows[0];
+  await page.locator(`[data-testid=finding-row][data-rule="${first.rule}"] [data-testid=finding-open]`).click();
+  await page.locator('[data-testid=tab-events].active').waitFor();
+  assert.equal(await page.locator('[data-testid=filter-input]').inputValue(), `finding:${first.rule}`);
+  await ts.waitForCount(first.events);
+  await page.close();
+});
+
+test('a burst of calls shows as an anomaly chart whose window opens its events', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailscope-burst-'));
+  const start = Date.parse('2024-03-01T00:00:00Z');
+  const records = [];
+  let n = 0;
+  const call = (minute, i) => records.push({
+    eventVersion: '1.09', eventID: `evt-${n++}`, eventTime: new Date(start + minute * 60_000 + i * 1000).toISOString().replace('.000', ''),
+    eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', awsRegion: 'us-east-1', readOnly: false,
+    managementEvent: true, eventCategory: 'Management', eventType: 'AwsApiCall', sourceIPAddress: '198.51.100.7',
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/ci', accountId: '111122223333' },
+    recipientAccountId: '111122223333', userAgent: 'aws-cli/2.15',
+  });
+  for (let m = 0; m < 240; m++) {
+    const calls = m >= 200 && m < 205 ? 40 : 2;
+    for (let i = 0; i < calls; i++) call(m, i % 60);
+  }
+  fs.writeFileSync(path.join(dir, 'burst.json'), JSON.stringify({ Records: records }));
+
+  const { page, ts } = await open();
+  await ts.upload([path.join(dir, 'burst.json')]);
+  await page.locator('[data-testid=tab-anomalies]').click();
+  const row = page.locator('[data-testid=anomaly-row][data-direction=burst]').first();
+  await row.waitFor();
+  await row.locator('[data-testid=anomaly-chart]').waitFor();
+  const title = await row.locator('h3').textContent();
+  assert.match(title, /Burst of ec2\.amazonaws\.com RunInstances in us-east-1/);
+  await row.locator('[data-testid=anomaly-chart] rect.window').click();
+  await page.locator('[data-testid=tab-events].active').waitFor();
+  const filter = await page.locator('[data-testid=filter-input]').inputValue();
+  assert.match(filter, /time:2024-03-01T03:2\d:00Z\.\.2024-03-01T03:2\d:59\.999Z/);
+  const inWindow = await ts.resultCount();
+  assert.ok(inWindow >= 150 && inWindow <= 220, `${inWindow} events in the window`);
+  await page.locator('[data-testid=tab-anomalies]').click();
+  await page.screenshot({ path: path.join(SHOTS, 'anomalies.png'), fullPage: true });
+  await page.close();
+});
