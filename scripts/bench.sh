@@ -5,10 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh test
 source scripts/env.sh
-cargo bench -p trailscope-model -p trailscope-store
+cargo bench -p trailscope-model -p trailscope-store -p trailscope-query -p trailscope-detect
 trunk build --release --offline
 cargo build --release -p trailscope-testgen -p trailscope-cli
 [ -d bench-data/trail-1000000 ] || target/release/trailscope-gen trail --events 1000000 bench-data/trail-1000000
 /usr/bin/time -v target/release/trailscope inspect --json bench-data/trail-1000000 > /dev/null 2> bench-results-cli.txt || true
 grep -E "Elapsed|Maximum resident" bench-results-cli.txt || true
 node tests/e2e/bench/load-1m.mjs bench-data/trail-1000000
+node tests/e2e/bench/query-1m.mjs bench-data/trail-1000000
+target/release/trailscope-gen signed-trail --hours 60 --logs-per-hour 12 --events-per-log 1000 bench-data/signed-1g > /dev/null 2>&1 || true
+node tests/e2e/bench/verify-1g.mjs bench-data/signed-1g

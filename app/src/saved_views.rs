@@ -24,7 +24,7 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("AssumeRole", "eventName:AssumeRole*"),
     (
         "Changes outside business hours",
-        "finding:iam-changes-outside-business-hours",
+        "finding:iam-change-outside-business-hours",
     ),
     ("Not verified", "-integrity:verified"),
 ];

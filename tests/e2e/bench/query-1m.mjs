@@ -1,0 +1,75 @@
+// Timed queries over 1,000,000 loaded events in headless Chromium: each filter applied through
+// the filter bar, as a user would, with the worker's own time (count, all facets, timeline,
+// first rows) and the page's round trip (Enter to the rows on screen). Also the detection run
+// (all built-in rules and the anomaly model) and the store's memory per event.
+//
+//   node tests/e2e/bench/query-1m.mjs [TRAIL_DIR]
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { launch, openPage } from '../lib/browser.mjs';
+import { startServer } from '../lib/server.mjs';
+import { DIST, ROOT, trail } from '../lib/fixtures.mjs';
+import { TrailscopePage } from '../lib/trailscope-page.mjs';
+
+const dir = process.argv[2] ?? path.join(ROOT, 'bench-data/trail-1000000');
+if (!fs.existsSync(dir)) {
+  fs.mkdirSync(dir, { recursive: true });
+  trail(1_000_000, dir, 6);
+}
+const FILTERS = [
+  'eventSource:s3.amazonaws.com readOnly:false awsRegion:us-east-1',
+  'errorCode:AccessDenied*',
+  'user:Admin/* error:* -region:eu-west-1',
+  'eventName:AssumeRole',
+  'userIdentity.type:IAMUser readOnly:false',
+  'ip:10.0.0.0/8',
+  '',
+];
+const ROUNDS = 5;
+
+const server = await startServer({ root: DIST });
+const browser = await launch();
+const { page, problems } = await openPage(browser, server.url);
+const ts = new TrailscopePage(page);
+await ts.ready();
+const before = await ts.loadCount();
+await page.setInputFiles('[data-testid=folder-input]', dir);
+await ts.waitForLoad(before, 600_000);
+const events = await ts.eventCount();
+await ts.resultCount();
+
+const worker = [];
+const roundTrip = [];
+const perFilter = {};
+for (let round = 0; round < ROUNDS; round++) {
+  for (const filter of FILTERS) {
+    const started = Date.now();
+    await ts.filter(filter);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=event-row]').length > 0 || document.querySelector('[data-testid=no-results]'));
+    const trip = Date.now() - started;
+    const ms = Number((await page.locator('[data-testid=query-time]').textContent()).replace(/[^0-9.]/g, ''));
+    worker.push(ms);
+    roundTrip.push(trip);
+    (perFilter[filter || '(none)'] ??= []).push(ms);
+  }
+}
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+await page.locator('[data-testid=tab-findings]').click();
+const detect = (await page.locator('[data-testid=detect-time]').textContent()).trim();
+const note = (await page.locator('[data-testid=load-note]').textContent()).trim();
+const result = {
+  events,
+  queries: worker.length,
+  worker_ms: { median: pct(worker, 0.5), p95: pct(worker, 0.95), max: Math.max(...worker) },
+  page_round_trip_ms: { median: pct(roundTrip, 0.5), p95: pct(roundTrip, 0.95) },
+  worker_ms_median_per_filter: Object.fromEntries(Object.entries(perFilter).map(([f, xs]) => [f, pct(xs, 0.5)])),
+  detection: detect,
+  memory_note: note,
+  console_problems: problems,
+};
+console.log(JSON.stringify(result, null, 2));
+fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+fs.writeFileSync(path.join(ROOT, 'bench-results/browser-query-1m.json'), JSON.stringify(result, null, 2));
+await browser.close();
+await server.close();
