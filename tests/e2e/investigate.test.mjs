@@ -115,7 +115,7 @@ test('the URL reopens the same view once the same files are loaded', async () =>
   await ts.filter('readOnly:false');
   const count = await ts.resultCount();
   // The time cell opens the event; the other cells filter on their value.
-  await page.locator('[data-testid=event-row] [data-testid=cell-time]').first().click();
+  await page.locator('[data-testid=result-row] [data-testid=cell-time]').first().click();
   const id = JSON.parse(await page.locator('[data-testid=record-json]').textContent()).eventID;
   await page.locator('[data-testid=column-chooser-toggle]').click();
   await page.locator('[data-testid=column-account]').check();

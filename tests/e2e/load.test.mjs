@@ -109,8 +109,8 @@ test('the virtualized table scrolls through every event and opens the original r
   assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
   // Scroll to the end: the last rows arrive from the worker.
   await page.locator('[data-testid=event-table]').evaluate((el) => { el.scrollTop = el.scrollHeight; });
-  await page.locator('[data-testid=event-row][data-index="149"]').waitFor();
-  await page.locator('[data-testid=event-row][data-index="149"] [data-testid=cell-time]').click();
+  await page.locator('[data-testid=result-row][data-index="149"]').waitFor();
+  await page.locator('[data-testid=result-row][data-index="149"] [data-testid=cell-time]').click();
   const json = await page.locator('[data-testid=record-json]').textContent();
   const record = JSON.parse(json);
   assert.ok(record.eventID && record.eventName);

@@ -189,7 +189,7 @@ fn Row(row: EventRow, index: u64, y: f64, columns: Vec<Column>, state: AppState)
         <div
             class="grid-row"
             role="row"
-            data-testid="event-row"
+            data-testid="result-row"
             data-row=id
             data-index=index
             data-event-id=row.event_id.clone().unwrap_or_default()

@@ -46,7 +46,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const filter of FILTERS) {
     const started = Date.now();
     await ts.filter(filter);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=event-row]').length > 0 || document.querySelector('[data-testid=no-results]'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=result-row]').length > 0 || document.querySelector('[data-testid=no-results]'));
     const trip = Date.now() - started;
     const ms = Number((await page.locator('[data-testid=query-time]').textContent()).replace(/[^0-9.]/g, ''));
     worker.push(ms);

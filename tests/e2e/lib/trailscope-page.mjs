@@ -56,7 +56,7 @@ export class TrailscopePage {
   }
 
   async eventRows() {
-    return this.page.locator('[data-testid=event-row]').evaluateAll((rows) =>
+    return this.page.locator('[data-testid=result-row]').evaluateAll((rows) =>
       rows.map((row) => ({
         time: row.querySelector('[data-testid=cell-time]').textContent,
         name: row.querySelector('[data-testid=cell-event-name]').textContent,
