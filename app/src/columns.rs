@@ -106,7 +106,10 @@ pub fn cell(column: &Column, row: &EventRow) -> (String, Option<String>) {
         "user-agent" => text(&row.user_agent),
         "event-type" => text(&row.event_type),
         "category" => text(&row.event_category),
-        "integrity" => text(&row.integrity),
+        "integrity" => match row.integrity.as_deref() {
+            Some(raw) => (integrity_label(raw).to_string(), Some(raw.to_string())),
+            None => (String::new(), None),
+        },
         _ => (String::new(), None),
     }
 }
@@ -180,4 +183,15 @@ pub fn replace_time_terms(filter: &str, term: &str) -> String {
 /// The last part of an ARN (`arn:aws:s3:::bucket/key` → `bucket/key`), for labels.
 pub fn short_arn(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
+}
+
+/// How an integrity status reads in the table.
+pub fn integrity_label(raw: &str) -> &'static str {
+    match raw {
+        "verified" => "verified",
+        "failed" => "file failed",
+        "unverified" => "unverified",
+        "not_covered" => "not covered",
+        _ => "unknown",
+    }
 }

@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
                 let [lv, li, _] = v.logs;
                 let text = if invalid {
                     format!("Integrity: tampering or damage found ({} digests and {} log files INVALID).", di, li)
+                } else if dv + lv == 0 {
+                    "Integrity: nothing could be verified (add the trail's digest files and the output of aws cloudtrail list-public-keys).".to_string()
                 } else if du > 0 || v.logs_not_covered > 0 {
                     format!("Integrity: nothing invalid; {dv} digests and {lv} log files verified, some files could not be verified.")
                 } else {
@@ -139,8 +141,19 @@ fn TabButton(state: AppState, tab: Tab, label: &'static str) -> impl IntoView {
                 .map(|n| n.to_string())
         }),
         Tab::Integrity => state.verify.with(|v| {
-            v.as_ref()
-                .map(|v| if v.has_invalid { "!" } else { "✓" }.to_string())
+            v.as_ref().map(|v| {
+                let [dv, _, du] = v.digests;
+                let [lv, _, lu] = v.logs;
+                let complete = du + lu + v.logs_not_covered == 0 && dv + lv > 0;
+                if v.has_invalid {
+                    "invalid"
+                } else if complete {
+                    "✓"
+                } else {
+                    "incomplete"
+                }
+                .to_string()
+            })
         }),
         Tab::Events => state
             .query

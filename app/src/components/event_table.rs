@@ -156,7 +156,7 @@ fn Row(row: EventRow, index: u64, y: f64, columns: Vec<Column>, state: AppState)
             let badge = match c.id {
                 "read-write" if !text.is_empty() => Some(if write { "badge write" } else { "badge read" }),
                 "error" if !text.is_empty() => Some("badge error"),
-                "integrity" if !text.is_empty() => Some(integrity_class(&text)),
+                "integrity" if !text.is_empty() => Some(integrity_class(value.as_deref().unwrap_or_default())),
                 _ => None,
             };
             let filterable = field.is_some() && value.is_some();
