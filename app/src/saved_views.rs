@@ -14,6 +14,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         "Console logins without MFA",
         "eventName:ConsoleLogin mfa:false",
     ),
+    (
+        "Console logins from new IPs",
+        "finding:console-login-from-new-ip",
+    ),
     ("Failed console logins", "eventName:ConsoleLogin error:*"),
     ("Root activity", "userIdentity.type:Root"),
     ("All changes", "readOnly:false"),

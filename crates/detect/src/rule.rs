@@ -139,6 +139,20 @@ pub struct Threshold {
     pub group_by: Option<String>,
 }
 
+/// First sightings: the rule fires on a matching event whose `field` value no earlier matching
+/// event of the same `per` value had ("a console sign-in from an IP this user never used").
+/// A `per` value's first event is its baseline and never fires: with no history, everything
+/// would be new. Events without a `field` value are never new.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewValue {
+    /// Field path whose values are tracked (`sourceIPAddress`).
+    pub field: String,
+    /// Field path whose values keep separate histories (`userIdentity.arn`); absent: one history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
+}
+
 /// One detection rule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,6 +183,9 @@ pub struct Rule {
     /// Makes the rule a counting rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Threshold>,
+    /// Makes the rule a first-sighting rule (not with `threshold`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_value: Option<NewValue>,
     /// The hours `business_hours` conditions test (default 08:00-18:00 UTC, Monday-Friday).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_hours: Option<BusinessHours>,

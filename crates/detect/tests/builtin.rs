@@ -537,6 +537,74 @@ fn console_brute_force_needs_ten_failures_from_one_ip_in_five_minutes() {
 }
 
 #[test]
+fn console_sign_in_from_an_ip_new_to_the_principal() {
+    let login = |user: &str, ip: &str, at: &str, result: &str| {
+        let e = with(
+            console_login("IAMUser", "Yes", result),
+            "sourceIPAddress",
+            json!(ip),
+        );
+        let e = with(
+            e,
+            "userIdentity.arn",
+            json!(format!("arn:aws:iam::123456789012:user/{user}")),
+        );
+        with(e, "eventTime", json!(format!("2024-02-29T{at}:00Z")))
+    };
+    let hits = [
+        // New to bob after his baseline sign-in at 10:00.
+        login("bob", "203.0.113.5", "10:05", "Success"),
+        // bob's usual IP, but new to alice.
+        login("alice", "198.51.100.9", "10:10", "Success"),
+    ];
+    let misses = [
+        // Each principal's first sign-in is the baseline.
+        login("bob", "198.51.100.9", "10:00", "Success"),
+        login("alice", "203.0.113.7", "09:00", "Success"),
+        // Known by now.
+        login("bob", "203.0.113.5", "11:00", "Success"),
+        login("bob", "198.51.100.9", "12:00", "Success"),
+        // Failed sign-ins neither fire nor teach the baseline.
+        login("bob", "192.0.2.66", "10:30", "Failure"),
+        login("carol", "192.0.2.67", "10:30", "Failure"),
+        login("carol", "192.0.2.68", "10:31", "Success"),
+    ];
+    check("console-login-from-new-ip", &hits, &misses);
+}
+
+#[test]
+fn first_sighting_rules_read_json_paths_too() {
+    // Both the tracked field and the history key are read from the record, not from columns.
+    let rules = trailscope_detect::parse_rules(
+        "id: new-login-target\ntitle: T\nseverity: low\n\
+         new_value: {field: additionalEventData.LoginTo, per: additionalEventData.MFAUsed}\n\
+         condition: {field: eventName, equals: ConsoleLogin}\n",
+    )
+    .unwrap();
+    let set = RuleSet::new(rules).unwrap();
+    let login = |to: &str, mfa: &str, minute: u32| {
+        let e = with(
+            console_login("IAMUser", mfa, "Success"),
+            "eventTime",
+            json!(format!("2024-02-29T10:{minute:02}:00Z")),
+        );
+        with(e, "additionalEventData.LoginTo", json!(to))
+    };
+    let store = store_of(&[
+        login("https://a/", "Yes", 0),
+        login("https://b/", "Yes", 1),
+        login("https://a/", "No", 2),
+        login("https://a/", "Yes", 3),
+        login("https://c/", "No", 4),
+    ]);
+    assert_eq!(set.evaluate(&store)[0].rows, vec![1, 4]);
+    let both = "id: x\ntitle: T\nseverity: low\nnew_value: {field: sourceIPAddress}\n\
+                threshold: {count: 2, window_seconds: 60}\ncondition: {field: eventName, equals: X}\n";
+    let err = RuleSet::new(trailscope_detect::parse_rules(both).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("not both"), "{err}");
+}
+
+#[test]
 fn insights_events_match_no_rule() {
     let insight = json!({
         "eventType": "AwsCloudTrailInsight",

@@ -8,6 +8,7 @@
 
 mod bits;
 mod leaf;
+mod new_value;
 mod threshold;
 
 use serde_json::Value;
@@ -18,6 +19,7 @@ use crate::rule::{Rule, RuleError};
 use crate::time::{BusinessHours, UtcOffset};
 use bits::RowSet;
 use leaf::{first_text, FlagField, Leaf, Source};
+use new_value::{first_sightings, Sighting};
 use threshold::{bursts, Counted};
 
 pub use threshold::ThresholdHit;
@@ -34,7 +36,15 @@ enum Node {
 #[derive(Debug)]
 struct CompiledRule {
     tree: Node,
-    group_by: Option<Source>,
+    /// The fields a counting or first-sighting rule reads from each match: a counting rule's
+    /// `group_by`; a first-sighting rule's `field`, then its `per`.
+    keys: Vec<Source>,
+}
+
+impl CompiledRule {
+    fn has_json_key(&self) -> bool {
+        self.keys.iter().any(Source::is_json)
+    }
 }
 
 /// Rules ready to run: validated, regexes compiled.
@@ -102,19 +112,28 @@ impl RuleSet {
             let hours = rule.hours();
             hours.validate().map_err(invalid)?;
             let tree = compile(&rule.condition, &hours, &mut leaves, base).map_err(invalid)?;
-            let group_by = match &rule.threshold {
-                Some(t) if t.count == 0 || t.window_seconds == 0 => {
+            let source = |path: &str| Source::of(path, &crate::condition::Operator::Exists(true));
+            let keys = match (&rule.threshold, &rule.new_value) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        "a rule is either a counting rule (threshold) or a first-sighting rule (new_value), not both".into(),
+                    ))
+                }
+                (Some(t), None) if t.count == 0 || t.window_seconds == 0 => {
                     return Err(invalid(
                         "threshold count and window_seconds must be positive".into(),
                     ))
                 }
-                Some(t) => t
-                    .group_by
-                    .as_deref()
-                    .map(|path| Source::of(path, &crate::condition::Operator::Exists(true))),
-                None => None,
+                (Some(t), None) => t.group_by.as_deref().map(source).into_iter().collect(),
+                (None, Some(n)) if n.field.trim().is_empty() => {
+                    return Err(invalid("new_value needs a field".into()))
+                }
+                (None, Some(n)) => std::iter::once(source(&n.field))
+                    .chain(n.per.as_deref().map(source))
+                    .collect(),
+                (None, None) => Vec::new(),
             };
-            compiled.push(CompiledRule { tree, group_by });
+            compiled.push(CompiledRule { tree, keys });
         }
         self.rules.extend(rules);
         self.compiled.extend(compiled);
@@ -168,28 +187,56 @@ impl RuleSet {
                 rows.extend(extra);
                 rows.sort_unstable();
             }
-            let threshold = self.rules.get(i).and_then(|r| r.threshold.as_ref());
-            let (Some(threshold), Some(compiled)) = (threshold, self.compiled.get(i)) else {
-                out.push(RuleMatch {
-                    rule: i,
-                    rows,
-                    hits: Vec::new(),
-                });
+            let (Some(rule), Some(compiled)) = (self.rules.get(i), self.compiled.get(i)) else {
                 continue;
             };
-            let groups = parsed
-                .groups
+            let json_keys = parsed
+                .keys
                 .get_mut(i)
                 .map(std::mem::take)
                 .unwrap_or_default();
-            let hits = bursts(threshold, counted(&tables, compiled, &rows, groups));
-            let mut rows: Vec<u32> = hits.iter().flat_map(|h| h.rows.iter().copied()).collect();
-            rows.sort_unstable();
-            out.push(RuleMatch {
-                rule: i,
-                rows,
-                hits,
-            });
+            let result = if let Some(threshold) = &rule.threshold {
+                let counted = keyed(&tables, compiled, &rows, json_keys)
+                    .map(|k| Counted {
+                        group: k.keys.into_iter().next().flatten(),
+                        millis: k.millis,
+                        row: k.row,
+                    })
+                    .collect();
+                let hits = bursts(threshold, counted);
+                let mut rows: Vec<u32> = hits.iter().flat_map(|h| h.rows.iter().copied()).collect();
+                rows.sort_unstable();
+                RuleMatch {
+                    rule: i,
+                    rows,
+                    hits,
+                }
+            } else if rule.new_value.is_some() {
+                let sightings = keyed(&tables, compiled, &rows, json_keys)
+                    .map(|k| {
+                        let mut keys = k.keys.into_iter();
+                        let value = keys.next().flatten();
+                        Sighting {
+                            value,
+                            per: keys.next().flatten(),
+                            millis: k.millis,
+                            row: k.row,
+                        }
+                    })
+                    .collect();
+                RuleMatch {
+                    rule: i,
+                    rows: first_sightings(sightings),
+                    hits: Vec::new(),
+                }
+            } else {
+                RuleMatch {
+                    rule: i,
+                    rows,
+                    hits: Vec::new(),
+                }
+            };
+            out.push(result);
         }
         out
     }
@@ -210,8 +257,8 @@ impl RuleSet {
             let lower = lower.and(&eligible);
             let upper = upper.and(&eligible).minus(&lower, n);
             bounds.to_parse = bounds.to_parse.or(&upper);
-            if rule.group_by.as_ref().is_some_and(Source::is_json) {
-                // Counting by a JSON path needs the records of sure matches too.
+            if rule.has_json_key() {
+                // Keys on a JSON path need the records of sure matches too.
                 bounds.to_parse = bounds.to_parse.or(&lower);
             }
             bounds.sure.push(lower);
@@ -225,7 +272,7 @@ impl RuleSet {
         let store = tables.store;
         let mut parsed = Parsed {
             found: vec![Vec::new(); self.compiled.len()],
-            groups: vec![Vec::new(); self.compiled.len()],
+            keys: vec![Vec::new(); self.compiled.len()],
         };
         let rows: Vec<usize> = bounds
             .to_parse
@@ -245,9 +292,17 @@ impl RuleSet {
                 } else {
                     bounds.sure.get(i).is_some_and(|s| s.contains(row))
                 };
-                if let (true, Some(Source::Json(path))) = (matched, &rule.group_by) {
-                    if let Some(groups) = parsed.groups.get_mut(i) {
-                        groups.push((row as u32, first_text(&record, path)));
+                if matched && rule.has_json_key() {
+                    if let Some(keys) = parsed.keys.get_mut(i) {
+                        let values = rule
+                            .keys
+                            .iter()
+                            .map(|key| match key {
+                                Source::Json(path) => first_text(&record, path),
+                                _ => None,
+                            })
+                            .collect();
+                        keys.push((row as u32, values));
                     }
                 }
             }
@@ -263,37 +318,48 @@ struct Bounds {
     to_parse: RowSet,
 }
 
-/// What reading records adds, per rule: matches among the `maybe` rows, and for rules counted
-/// by a JSON path each matching row's group value.
+/// What reading records adds, per rule: matches among the `maybe` rows, and for rules with
+/// keys on a JSON path each matching row's values of those keys (`None` for column keys).
 struct Parsed {
     found: Vec<Vec<u32>>,
-    groups: Vec<Vec<(u32, Option<String>)>>,
+    keys: Vec<Vec<(u32, Vec<Option<String>>)>>,
 }
 
-/// A counting rule's matches with their times and group values (rows without a time are left
-/// out: they cannot be placed in a window).
-fn counted(
-    tables: &Tables<'_>,
-    rule: &CompiledRule,
-    rows: &[u32],
-    mut json_groups: Vec<(u32, Option<String>)>,
-) -> Vec<Counted> {
-    json_groups.sort_unstable_by_key(|g| g.0);
-    rows.iter()
-        .filter_map(|&row| {
-            let millis = tables.store.time_at(row as usize)?.unix_millis();
-            let group = match &rule.group_by {
-                None => None,
-                Some(Source::Json(_)) => json_groups
-                    .binary_search_by_key(&row, |g| g.0)
-                    .ok()
-                    .and_then(|at| json_groups.get(at))
-                    .and_then(|g| g.1.clone()),
-                Some(source) => tables.text(source, row as usize),
-            };
-            Some(Counted { group, millis, row })
-        })
-        .collect()
+/// A match with its time and the values of its rule's keys.
+struct Keyed {
+    keys: Vec<Option<String>>,
+    millis: i64,
+    row: u32,
+}
+
+/// A counting or first-sighting rule's matches with their times and key values (rows without
+/// a time are left out: they cannot be placed in time).
+fn keyed<'a>(
+    tables: &'a Tables<'_>,
+    rule: &'a CompiledRule,
+    rows: &'a [u32],
+    mut json_keys: Vec<(u32, Vec<Option<String>>)>,
+) -> impl Iterator<Item = Keyed> + 'a {
+    json_keys.sort_unstable_by_key(|k| k.0);
+    rows.iter().filter_map(move |&row| {
+        let millis = tables.store.time_at(row as usize)?.unix_millis();
+        let from_json = json_keys
+            .binary_search_by_key(&row, |k| k.0)
+            .ok()
+            .and_then(|at| json_keys.get(at))
+            .map(|k| k.1.as_slice())
+            .unwrap_or_default();
+        let keys = rule
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, source)| match source {
+                Source::Json(_) => from_json.get(i).cloned().flatten(),
+                source => tables.text(source, row as usize),
+            })
+            .collect();
+        Some(Keyed { keys, millis, row })
+    })
 }
 
 fn compile(
@@ -501,6 +567,7 @@ mod tests {
                 techniques: Vec::new(),
                 condition: serde_yaml::from_str(c).unwrap_or(Condition::Any(Vec::new())),
                 threshold: None,
+                new_value: None,
                 business_hours: None,
             })
             .collect();

@@ -166,6 +166,7 @@ pub fn parse_sigma(text: &str) -> Result<Rule, SigmaError> {
             .collect(),
         condition,
         threshold: None,
+        new_value: None,
         business_hours: None,
     })
 }
