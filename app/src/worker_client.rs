@@ -41,6 +41,8 @@ thread_local! {
     /// `eventID`s a link asked to open (the detail view first, then the comparison).
     static PENDING_EVENTS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     static OPENING_LINKED: Cell<bool> = const { Cell::new(false) };
+    /// A load finished and its detection run waits for the first rows to be on screen.
+    static DETECT_PENDING: Cell<bool> = const { Cell::new(false) };
 }
 
 fn next_id() -> RequestId {
@@ -74,7 +76,13 @@ fn spawn_all(state: AppState) -> Result<(), String> {
     let parsers = parser_count();
     let store = spawn()?;
     let on_store = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-        match serde_wasm_bindgen::from_value::<Response>(event.data()) {
+        // Large replies come as JSON text (see the worker's `post_json_to_page`).
+        let data = event.data();
+        let decoded = match data.as_string() {
+            Some(text) => serde_json::from_str::<Response>(&text).map_err(|e| e.to_string()),
+            None => serde_wasm_bindgen::from_value::<Response>(data).map_err(|e| e.to_string()),
+        };
+        match decoded {
             Ok(response) => apply(state, response),
             Err(e) => state
                 .error
@@ -246,7 +254,8 @@ pub fn load(state: AppState, files: Vec<(String, File)>) {
             withheld: Vec::new(),
         })
     });
-    send_next_pack();
+    // In a task of its own: the task that picked the files already named each of them.
+    gloo_timers::callback::Timeout::new(0, send_next_pack).forget();
 }
 
 /// Hands the next pack of files to the next parser now, and schedules the following one in a
@@ -546,6 +555,13 @@ fn apply_parse_event(state: AppState, event: ParseEvent) {
     }
 }
 
+/// Runs the detection a finished load is waiting for, if any.
+fn start_pending_detection(state: AppState) {
+    if DETECT_PENDING.with(|p| p.replace(false)) {
+        request_detect(state);
+    }
+}
+
 fn apply(state: AppState, response: Response) {
     match response {
         Response::Ready => worker_ready(state),
@@ -584,7 +600,11 @@ fn apply(state: AppState, response: Response) {
             state.detect.set(None);
             run_query(state);
             if totals_have_events(state) {
-                request_detect(state);
+                // Detection waits until the first rows are on screen: on a two-core machine
+                // the worker's rule run would otherwise compete with building the view.
+                DETECT_PENDING.with(|p| p.set(true));
+                gloo_timers::callback::Timeout::new(2_000, move || start_pending_detection(state))
+                    .forget();
             }
             open_linked_events();
         }
@@ -621,6 +641,8 @@ fn apply(state: AppState, response: Response) {
             if state.query_request.get_untracked() == Some(id) {
                 state.query_error.set(Some(error));
             }
+            // A linked filter's `finding:` terms need detection to have run.
+            start_pending_detection(state);
         }
         Response::Window { id, offset, rows } => {
             if state.window_request.get_untracked().map(|(w, _)| w) == Some(id) {
@@ -632,6 +654,9 @@ fn apply(state: AppState, response: Response) {
                     offset,
                     rows,
                 });
+                // The rows are built in this task; detection starts in the next.
+                gloo_timers::callback::Timeout::new(0, move || start_pending_detection(state))
+                    .forget();
             }
         }
         Response::ExportChunk {
@@ -691,6 +716,7 @@ fn apply(state: AppState, response: Response) {
             save_view(state);
         }
         Response::ResetDone { .. } => {
+            DETECT_PENDING.with(|p| p.set(false));
             state.files.set(Vec::new());
             state.totals.set(None);
             state.last_load.set(None);

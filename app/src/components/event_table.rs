@@ -16,6 +16,8 @@ const VIEW_PX: f64 = 560.0;
 /// Browsers cap an element's height (Chromium near 33.5 million px): past this the scroll
 /// position maps to rows proportionally.
 const MAX_SCROLL_PX: f64 = 15_000_000.0;
+/// Rows built beyond the visible ones on each side.
+const OVERSCAN_ROWS: u64 = 4;
 /// Rows fetched beyond the visible ones on each side.
 const MARGIN_ROWS: u64 = 60;
 
@@ -119,8 +121,14 @@ pub fn EventTable(
                         let cols = columns();
                         let top = scroll_top.get();
                         let exact = top * scale() / ROW_PX;
+                        // Only the rows in view (and a few beyond) are built: the window holds
+                        // more so that scrolling rarely waits for the worker, but building all
+                        // of it took longer than a frame.
+                        let shown = exact.floor().max(0.0) as u64;
+                        let from = shown.saturating_sub(OVERSCAN_ROWS);
+                        let to = shown + (VIEW_PX / ROW_PX).ceil() as u64 + OVERSCAN_ROWS;
                         state.window.with(|w| {
-                            w.rows.iter().enumerate().map(|(i, row)| {
+                            w.rows.iter().enumerate().filter(|(i, _)| (from..to).contains(&(w.offset + *i as u64))).map(|(i, row)| {
                                 let index = w.offset + i as u64;
                                 let y = top + (index as f64 - exact) * ROW_PX;
                                 view! { <Row row=row.clone() index=index y=y columns=cols.clone() state=state /> }

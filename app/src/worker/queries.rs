@@ -15,7 +15,7 @@ use trailscope_query::{
 };
 use trailscope_store::Store;
 
-use super::{now_millis, post_to_page};
+use super::{now_millis, post_json_to_page, post_to_page};
 
 /// Bytes of export sent per message.
 const EXPORT_CHUNK: usize = 8 << 20;
@@ -52,7 +52,7 @@ impl QueryState {
                 if typed != query.filter {
                     result.filter = typed;
                 }
-                post_to_page(&Response::Queried {
+                post_json_to_page(&Response::Queried {
                     id,
                     result: Box::new(result),
                     elapsed_millis: now_millis() - started,
@@ -124,7 +124,7 @@ impl QueryState {
             None => Vec::new(),
         };
         let rows = rows.into_iter().map(|r| EventRow::new(store, r)).collect();
-        post_to_page(&Response::Window { id, offset, rows });
+        post_json_to_page(&Response::Window { id, offset, rows });
     }
 
     /// Writes the current selection in `format`, posting it to the page in chunks.

@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 
 use super::integrity::{IntegrityBook, VerifyAsk};
 use super::queries::QueryState;
-use super::{now_millis, post_to_page};
+use super::{now_millis, post_json_to_page, post_to_page};
 
 /// How often progress goes to the page.
 const PROGRESS_EVERY_MILLIS: f64 = 100.0;
@@ -117,7 +117,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 integrity, store, ..
             } = &mut *h;
             match integrity.verify(&ask, store) {
-                Ok((report, run)) => post_to_page(&Response::Verified {
+                Ok((report, run)) => post_json_to_page(&Response::Verified {
                     id,
                     view: Box::new(trailscope_protocol::verify_view(&report, &run)),
                 }),
