@@ -27,7 +27,6 @@ export async function openPage(browser, url, { width = 1440, height = 1000 } = {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`exception: ${e}`));
-  if (process.env.PROBE) page.on('console', (m) => { if (m.text().startsWith('PROBE')) console.log(m.text()); });
   page.on('request', (r) => {
     const u = r.url();
     if (!u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')) foreignRequests.push(u);
