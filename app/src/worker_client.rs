@@ -654,9 +654,11 @@ fn apply(state: AppState, response: Response) {
                     offset,
                     rows,
                 });
-                // The rows are built in this task; detection starts in the next.
-                gloo_timers::callback::Timeout::new(0, move || start_pending_detection(state))
-                    .forget();
+                if DETECT_PENDING.with(Cell::get) {
+                    // The rows are built in this task; detection starts in the next.
+                    gloo_timers::callback::Timeout::new(0, move || start_pending_detection(state))
+                        .forget();
+                }
             }
         }
         Response::ExportChunk {

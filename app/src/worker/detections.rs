@@ -14,7 +14,7 @@ use trailscope_query::RowSet;
 use trailscope_store::Store;
 
 use super::queries::QueryState;
-use super::{now_millis, post_json_to_page};
+use super::{now_millis, post_json_or_objects};
 
 /// Minutes of series shown either side of an anomaly window.
 const CHART_PADDING_MINUTES: i64 = 90;
@@ -124,7 +124,7 @@ pub(crate) fn detect(
         })
         .collect();
 
-    post_json_to_page(&Response::Detected {
+    post_json_or_objects(&Response::Detected {
         id,
         view: Box::new(DetectView {
             findings,

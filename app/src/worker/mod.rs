@@ -39,19 +39,33 @@ pub(crate) fn post_to_page<T: Serialize>(message: &T) {
     }
 }
 
-/// Posts a large reply (query results, findings, a verification report) as JSON text. The page
-/// decodes it on its main thread, where `serde_json` over one string takes a fraction of the time
-/// `serde-wasm-bindgen` takes to walk the same data as JS objects (measured: 22 ms for one
-/// query's facets and rows, enough to make a frame drop). A reply JSON cannot carry faithfully
-/// (a non-finite number, say) goes as objects instead.
+/// Posts a large reply (query results, row windows, a verification report) as JSON text. The
+/// page decodes it on its main thread, where `serde_json` over one string takes a fraction of
+/// the time `serde-wasm-bindgen` takes to walk the same data as JS objects (measured: 22 ms for
+/// one query's facets and rows, enough to make a frame drop). Only for replies whose numbers
+/// are finite by construction: JSON has no NaN or infinity (see [`post_json_or_objects`]).
 pub(crate) fn post_json_to_page(message: &Response) {
     match serde_json::to_string(message) {
+        Ok(text) => post_text(&text),
+        Err(_) => post_to_page(message),
+    }
+}
+
+/// [`post_json_to_page`] for a reply with computed floating-point numbers (findings and
+/// anomalies, once per load): one that does not survive the trip through JSON unchanged goes
+/// as objects instead.
+pub(crate) fn post_json_or_objects(message: &Response) {
+    match serde_json::to_string(message) {
         Ok(text) if serde_json::from_str::<Response>(&text).ok().as_ref() == Some(message) => {
-            if let Err(e) = scope().post_message(&JsValue::from_str(&text)) {
-                web_sys::console::error_2(&"trailscope worker: cannot post".into(), &e);
-            }
+            post_text(&text)
         }
         _ => post_to_page(message),
+    }
+}
+
+fn post_text(text: &str) {
+    if let Err(e) = scope().post_message(&JsValue::from_str(text)) {
+        web_sys::console::error_2(&"trailscope worker: cannot post".into(), &e);
     }
 }
 
