@@ -397,10 +397,17 @@ fn parse_header(buf: &[u8]) -> HeaderParse {
         }
     }
     if flags & FHCRC != 0 {
-        pos += 2;
-        if buf.len() < pos {
+        let (Some(header), Some(&[lo, hi])) = (buf.get(..pos), buf.get(pos..pos + 2)) else {
             return HeaderParse::NeedMore;
+        };
+        // RFC 1952: the two low bytes of the CRC-32 of the header before it. zlib checks it
+        // ("header crc mismatch"), so aws-cli calls such a log `invalid format`.
+        let mut crc = Crc::new();
+        crc.update(header);
+        if crc.sum() & 0xffff != u32::from(u16::from_le_bytes([lo, hi])) {
+            return HeaderParse::Invalid("header CRC-16 mismatch");
         }
+        pos += 2;
     }
     HeaderParse::Complete(pos)
 }
@@ -536,6 +543,39 @@ mod tests {
         assert!(summary.trailer_missing);
         assert_eq!(summary.members, 1);
         assert!(gunzip.finish().is_err());
+    }
+
+    #[test]
+    fn checks_the_header_crc16() {
+        // A header with FNAME and FHCRC, as RFC 1952 lays it out, then a deflate body.
+        let body = gz(b"{\"Records\":[]}");
+        let deflate = &body[10..body.len()];
+        let mut header = vec![0x1f, 0x8b, 8, 8 | 2, 0, 0, 0, 0, 0, 255];
+        header.extend_from_slice(b"log.json\0");
+        let mut crc = Crc::new();
+        crc.update(&header);
+        let good = (crc.sum() & 0xffff) as u16;
+        for (crc16, ok) in [(good, true), (good ^ 1, false)] {
+            let mut file = header.clone();
+            file.extend_from_slice(&crc16.to_le_bytes());
+            file.extend_from_slice(deflate);
+            for chunk in [1, 3, 1000] {
+                let (members, result) = decode(&file, chunk);
+                if ok {
+                    assert_eq!(members, vec![b"{\"Records\":[]}".to_vec()], "chunk {chunk}");
+                    assert!(result.is_ok());
+                } else {
+                    assert_eq!(
+                        result,
+                        Err(GzipError::BadHeader {
+                            member: 0,
+                            reason: "header CRC-16 mismatch"
+                        }),
+                        "chunk {chunk}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
