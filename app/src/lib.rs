@@ -18,7 +18,7 @@ use leptos::prelude::*;
 
 use crate::components::{
     AnomaliesPanel, ComparePanel, DetailPanel, DropZone, EventTable, ExportBar, FacetsPanel,
-    FileList, FilterBar, FindingsPanel, ProgressPanel, Summary, Timeline, VerifyPanel,
+    FileList, FilterBar, FindingsPanel, ProgressPanel, Summary, Timeline, TrustedKeys, VerifyPanel,
 };
 use crate::state::{AppState, Tab};
 
@@ -58,21 +58,21 @@ pub fn App() -> impl IntoView {
             <DropZone state=state />
             <ProgressPanel state=state />
             <Summary state=state />
+            <TrustedKeys state=state />
             {move || state.verify.with(|v| v.as_ref().map(|v| {
-                let invalid = v.has_invalid;
-                let [dv, di, du] = v.digests;
-                let [lv, li, _] = v.logs;
-                let text = if invalid {
-                    format!("Integrity: tampering or damage found ({} digests and {} log files INVALID).", di, li)
-                } else if dv + lv == 0 {
-                    "Integrity: nothing could be verified (add the trail's digest files and the output of aws cloudtrail list-public-keys).".to_string()
-                } else if du > 0 || v.logs_not_covered > 0 {
-                    format!("Integrity: nothing invalid; {dv} digests and {lv} log files verified, some files could not be verified.")
-                } else {
-                    format!("Integrity: {dv} digests and {lv} log files verified.")
-                };
+                let overall = v.overall.clone();
+                let invalid = overall == "not_intact";
+                let text = format!("Integrity: {}", v.headline);
                 view! {
-                    <p class="integrity-banner" class:invalid=invalid data-testid="integrity-banner" data-invalid=invalid.to_string()>
+                    <p
+                        class="integrity-banner"
+                        class:invalid=invalid
+                        class:unproven=overall != "intact" && !invalid
+                        data-testid="integrity-banner"
+                        data-invalid=invalid.to_string()
+                        data-overall=overall
+                        role="status"
+                    >
                         {text}
                         " "
                         <button class="link" on:click=move |_| { state.tab.set(Tab::Integrity); worker_client::save_view(state); }>"See the report"</button>
@@ -142,15 +142,10 @@ fn TabButton(state: AppState, tab: Tab, label: &'static str) -> impl IntoView {
         }),
         Tab::Integrity => state.verify.with(|v| {
             v.as_ref().map(|v| {
-                let [dv, _, du] = v.digests;
-                let [lv, _, lu] = v.logs;
-                let complete = du + lu + v.logs_not_covered == 0 && dv + lv > 0;
-                if v.has_invalid {
-                    "invalid"
-                } else if complete {
-                    "✓"
-                } else {
-                    "incomplete"
+                match v.overall.as_str() {
+                    "intact" => "✓",
+                    "not_intact" => "invalid",
+                    _ => "not proven",
                 }
                 .to_string()
             })

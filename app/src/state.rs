@@ -1,7 +1,9 @@
 //! The page's state: what the worker has told it, held in signals the components read.
 
 use leptos::prelude::*;
-use trailscope_protocol::{FileRow, LoadProgress, RequestId, TotalsView, VerifyView};
+use trailscope_protocol::{
+    FileRow, LoadProgress, RequestId, TotalsView, TrustedKeyList, TrustedKeyView, VerifyView,
+};
 
 /// How the last load ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,6 +152,14 @@ pub struct AppState {
     pub verify: RwSignal<Option<VerifyView>>,
     /// Why the last verification could not run.
     pub verify_error: RwSignal<Option<String>>,
+    /// The key lists the user supplied as trusted (remembered for the browser session).
+    pub trusted_lists: RwSignal<Vec<TrustedKeyList>>,
+    /// The trusted keys as the worker read them.
+    pub trusted_keys: RwSignal<Vec<TrustedKeyView>>,
+    /// Trusted key lists that do not read.
+    pub trusted_key_problems: RwSignal<Vec<String>>,
+    /// The last verification's choices (window, aws-cli mode), reused when the keys change.
+    pub verify_choices: RwSignal<crate::worker_client::VerifyChoices>,
 }
 
 impl AppState {
@@ -185,6 +195,10 @@ impl AppState {
             verifying: RwSignal::new(None),
             verify: RwSignal::new(None),
             verify_error: RwSignal::new(None),
+            trusted_lists: RwSignal::new(Vec::new()),
+            trusted_keys: RwSignal::new(Vec::new()),
+            trusted_key_problems: RwSignal::new(Vec::new()),
+            verify_choices: RwSignal::new(Default::default()),
         }
     }
 }

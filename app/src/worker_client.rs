@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use serde::Serialize;
 use trailscope_protocol::{
     LoadProgress, PackedInput, ParseEvent, ParseRequest, Request, RequestId, Response, Role,
+    TrustedKeyList,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -69,7 +70,9 @@ fn parser_count() -> usize {
 pub fn start(state: AppState) {
     if let Err(message) = spawn_all(state) {
         state.error.set(Some(message));
+        return;
     }
+    restore_trusted_keys(state);
 }
 
 fn spawn_all(state: AppState) -> Result<(), String> {
@@ -495,6 +498,7 @@ pub struct VerifyChoices {
 
 /// Verifies the integrity of everything loaded.
 pub fn request_verify(state: AppState, choices: &VerifyChoices) {
+    state.verify_choices.set(choices.clone());
     let id = next_id();
     state.verifying.set(Some(id));
     state.verify_error.set(None);
@@ -510,6 +514,52 @@ pub fn request_verify(state: AppState, choices: &VerifyChoices) {
         aws_cli_compat: choices.aws_cli_compat,
         checked_at,
     });
+}
+
+/// Where the trusted keys are remembered: this tab's session storage, so they survive a
+/// reload but not the browser session, and never leave the browser.
+const TRUSTED_KEYS_STORAGE: &str = "trailscope.trusted-keys";
+
+/// Makes `lists` the trusted public keys (replacing any given before), remembers them for the
+/// session and re-verifies what is loaded.
+pub fn set_trusted_keys(state: AppState, lists: Vec<TrustedKeyList>) {
+    let saved = serde_json::to_string(&lists)
+        .map_err(|e| e.to_string())
+        .and_then(|json| {
+            web_sys::window()
+                .and_then(|w| w.session_storage().ok().flatten())
+                .ok_or_else(|| "this browser has no session storage".to_string())?
+                .set_item(TRUSTED_KEYS_STORAGE, &json)
+                .map_err(|_| {
+                    "the browser refused to store them (storage full or disabled)".to_string()
+                })
+        });
+    if let Err(why) = saved {
+        state.error.set(Some(format!(
+            "The trusted keys are used but not remembered after a reload: {why}."
+        )));
+    }
+    state.trusted_lists.set(lists.clone());
+    send(&Request::SetTrustedKeys {
+        id: next_id(),
+        lists,
+    });
+}
+
+/// The trusted keys remembered for this session, sent to the worker at start.
+fn restore_trusted_keys(state: AppState) {
+    let lists: Vec<TrustedKeyList> = web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .and_then(|s| s.get_item(TRUSTED_KEYS_STORAGE).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    if !lists.is_empty() {
+        state.trusted_lists.set(lists.clone());
+        send(&Request::SetTrustedKeys {
+            id: next_id(),
+            lists,
+        });
+    }
 }
 
 /// Forgets everything loaded.
@@ -716,6 +766,17 @@ fn apply(state: AppState, response: Response) {
             }
             open_linked_events();
             save_view(state);
+        }
+        Response::TrustedKeysSet { keys, problems, .. } => {
+            state.trusted_keys.set(keys);
+            state.trusted_key_problems.set(problems);
+            let digests = state
+                .totals
+                .with_untracked(|t| t.as_ref().map_or(0, |t| t.integrity.digests));
+            if digests > 0 && state.loading.get_untracked().is_none() {
+                // What is loaded is judged anew with the keys now trusted.
+                request_verify(state, &state.verify_choices.get_untracked());
+            }
         }
         Response::ResetDone { .. } => {
             DETECT_PENDING.with(|p| p.set(false));

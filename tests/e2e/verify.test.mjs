@@ -47,11 +47,13 @@ function copyOfTrail() {
   return dir;
 }
 
-test('a signed trail verifies in the page, and every event says so', async () => {
+test('a signed trail verifies in the page with the keys given as trusted, and every event says so', async () => {
   const { page, problems, ts } = await open();
+  await ts.trustKeys([path.join(trailDir, 'public-keys.json')]);
   await ts.uploadFolder(trailDir);
   const summary = await ts.verifySummary();
   assert.equal(summary.verdict, 'intact');
+  assert.equal(summary.overall, 'intact');
   assert.equal(summary.digestsValid, HOURS);
   assert.equal(summary.digestsInvalid, 0);
   assert.equal(summary.logsValid, HOURS * LOGS_PER_HOUR);
@@ -59,8 +61,12 @@ test('a signed trail verifies in the page, and every event says so', async () =>
   const rows = await ts.verifyRows();
   assert.equal(rows.length, HOURS + HOURS * LOGS_PER_HOUR);
   assert.ok(rows.every((r) => r.status === 'valid' && r.verdict === 'valid'), JSON.stringify(rows.slice(0, 3)));
-  // The key list and the signature sidecar were recognised by content.
-  assert.match(await page.locator('[data-testid=verify-inputs]').textContent(), /4 digest files · .* · 2 public keys · 1 signature file/);
+  // The trusted keys count; the key list inside the dropped folder is evidence, listed and not used.
+  assert.match(await page.locator('[data-testid=verify-inputs]').textContent(), /4 digest files · .* · 2 trusted keys · 1 signature file/);
+  const findingKinds = await page.locator('[data-testid=verify-finding]').evaluateAll((f) => f.map((x) => x.dataset.kind));
+  assert.ok(findingKinds.includes('evidence_key_list'), findingKinds.join(','));
+  const keyRows = await page.locator('[data-testid=trusted-key-row]').evaluateAll((r) => r.map((x) => x.dataset.status));
+  assert.deepEqual(keyRows, ['trusted', 'trusted']);
   // The table refreshes its rows once the report is in.
   await page.locator('[data-testid=tab-events]').click();
   await page.waitForFunction(() => {
@@ -101,6 +107,7 @@ test('a changed log file and a deleted digest are caught', async () => {
   fs.rmSync(digests[1]);
 
   const { page, ts } = await open();
+  await ts.trustKeys([path.join(trailDir, 'public-keys.json')]);
   await ts.uploadFolder(dir);
   const summary = await ts.verifySummary();
   assert.equal(summary.verdict, 'invalid');
@@ -123,6 +130,7 @@ test('without a signature file the chain vouches for all but the newest digest',
   const dir = copyOfTrail();
   fs.rmSync(path.join(dir, 'signatures.json'));
   const { page, ts } = await open();
+  await ts.trustKeys([path.join(trailDir, 'public-keys.json')]);
   await ts.uploadFolder(dir);
   let summary = await ts.verifySummary();
   assert.equal(summary.verdict, 'incomplete');
@@ -147,6 +155,7 @@ test('verify-only mode hashes log files without reading their events, with the s
   const bytes = fs.readFileSync(victim);
   fs.writeFileSync(victim, bytes.subarray(0, bytes.length - 40));
   const { page, ts } = await open();
+  await ts.trustKeys([path.join(trailDir, 'public-keys.json')]);
   await page.locator('[data-testid=verify-only]').check();
   await ts.uploadFolder(dir);
   const summary = await ts.verifySummary();
@@ -160,5 +169,30 @@ test('verify-only mode hashes log files without reading their events, with the s
   const rows = await ts.verifyRows();
   const bad = rows.find((r) => r.uri.endsWith(path.basename(victim)));
   assert.equal(bad.verdict, "INVALID: hash value doesn't match");
+  await page.close();
+});
+
+test('without trusted keys nothing is verified, whatever key list the files bring', async () => {
+  const { page, ts } = await open();
+  // The folder holds its own public-keys.json: it must not count.
+  await ts.uploadFolder(trailDir);
+  const summary = await ts.verifySummary();
+  assert.equal(summary.overall, 'unproven');
+  assert.equal(summary.digestsValid, 0);
+  assert.equal(summary.logsValid, 0);
+  assert.match(await page.locator('[data-testid=verify-headline]').textContent(), /no trusted public keys/);
+  await page.locator('[data-testid=verify-needs-keys]').waitFor();
+  assert.match(await page.locator('[data-testid=verify-keys-command]').textContent(), /aws cloudtrail list-public-keys --start-time \S+ --end-time \S+ --region us-east-1/);
+  // No event reads as verified.
+  await page.locator('[data-testid=tab-events]').click();
+  await ts.filter('integrity:verified');
+  assert.equal(await ts.resultCount(), 0);
+  // Keys given afterwards: the trail is judged again, and verifies.
+  await ts.trustKeys([path.join(trailDir, 'public-keys.json')]);
+  await page.locator('[data-testid=verify-summary][data-overall=intact]').waitFor({ state: 'attached' });
+  // Remembered for the session: a reload keeps them.
+  await page.reload();
+  await ts.ready();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=trusted-keys]')?.dataset.keys) === 2);
   await page.close();
 });

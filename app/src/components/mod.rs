@@ -13,6 +13,7 @@ mod findings_panel;
 mod progress_panel;
 mod summary;
 mod timeline;
+mod trusted_keys;
 mod verify_panel;
 
 pub use anomalies_panel::AnomaliesPanel;
@@ -28,4 +29,5 @@ pub use findings_panel::FindingsPanel;
 pub use progress_panel::ProgressPanel;
 pub use summary::Summary;
 pub use timeline::Timeline;
+pub use trusted_keys::TrustedKeys;
 pub use verify_panel::VerifyPanel;

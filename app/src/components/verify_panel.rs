@@ -2,7 +2,7 @@
 //! would judge it, with what aws-cli misses, and a report to keep.
 
 use leptos::prelude::*;
-use trailscope_protocol::{VerifyRow, VerifyView};
+use trailscope_protocol::{TimeRange, VerifyRow, VerifyView};
 
 use crate::download::save_text;
 use crate::format::{count, plural};
@@ -20,7 +20,7 @@ pub fn VerifyPanel(
 ) -> impl IntoView {
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
-    let aws_cli = RwSignal::new(false);
+    let aws_cli = RwSignal::new(state.verify_choices.get_untracked().aws_cli_compat);
     let run = move || {
         worker_client::request_verify(
             state,
@@ -31,6 +31,7 @@ pub fn VerifyPanel(
             },
         );
     };
+    let no_trusted_keys = move || state.trusted_keys.with(Vec::is_empty);
     let inputs = move || state.totals.with(|t| t.as_ref().map(|t| t.integrity));
     view! {
         <Show when=move || state.totals.with(|t| t.is_some()) && state.loading.get().is_none()>
@@ -42,7 +43,7 @@ pub fn VerifyPanel(
                             "{} · {} · {} · {}",
                             plural(i.digests, "digest file", "digest files"),
                             plural(i.logs, "file hashed", "files hashed"),
-                            plural(i.keys, "public key", "public keys"),
+                            plural(state.trusted_keys.with(Vec::len) as u64, "trusted key", "trusted keys"),
                             plural(i.signature_files, "signature file", "signature files"),
                         ))}
                     </span>
@@ -53,12 +54,26 @@ pub fn VerifyPanel(
                         <code>"CloudTrail-Digest"</code>
                         " folders under "
                         <code>"AWSLogs/"</code>
-                        ") and the output of "
+                        ") and give the output of "
                         <code>"aws cloudtrail list-public-keys"</code>
-                        ". Digest signatures come from the chain itself, or from a file mapping each digest's S3 key to its "
+                        " as trusted keys. Digest signatures come from the chain itself, or from a file mapping each digest's S3 key to its "
                         <code>"x-amz-meta-signature"</code>
                         "."
                     </p>
+                </Show>
+                <Show when=move || no_trusted_keys() && inputs().is_some_and(|i| i.digests > 0)>
+                    <div class="hint needs-keys" data-testid="verify-needs-keys" role="note">
+                        <p>
+                            <strong>"Nothing is verified without trusted keys."</strong>
+                            " Get CloudTrail's public keys from AWS and give them under "
+                            <em>"Trusted public keys"</em>
+                            " above (a file or a paste):"
+                        </p>
+                        <pre class="mono" data-testid="verify-keys-command">{move || {
+                            state.verify.with(|v| v.as_ref().and_then(|v| v.list_keys_command.clone()))
+                                .unwrap_or_else(|| "aws cloudtrail list-public-keys --start-time <first digest time> --end-time <last digest time> --region <trail region>".into())
+                        }}</pre>
+                    </div>
                 </Show>
                 <form
                     class="verify-controls"
@@ -125,41 +140,36 @@ enum RowFilter {
 
 #[component]
 fn Report(view: VerifyView) -> impl IntoView {
-    let [dv, di, du] = view.digests;
-    let [bv, bi, bu] = view.backfill_digests;
-    let [lv, li, lu] = view.logs;
-    let verdict = if view.has_invalid {
-        "invalid"
-    } else if du + bu + lu + view.logs_not_covered > 0 || dv + bv == 0 {
-        "incomplete"
-    } else {
-        "intact"
+    let d = view.digests;
+    let b = view.backfill_digests;
+    let l = view.logs;
+    let (dv, di, du) = (
+        d.valid + b.valid,
+        d.invalid + b.invalid,
+        d.unverifiable + b.unverifiable,
+    );
+    let (lv, li, lu) = (l.valid, l.invalid, l.unverifiable);
+    // `data-verdict` keeps the values users' tests know; `data-overall` is the finer verdict.
+    let verdict = match view.overall.as_str() {
+        "intact" => "intact",
+        "not_intact" => "invalid",
+        _ => "incomplete",
     };
-    let headline = match verdict {
-        "invalid" => format!(
-            "Tampering or damage found: {} and {} are INVALID.",
-            plural(di + bi, "digest", "digests"),
-            plural(li, "log file", "log files")
-        ),
-        "incomplete" => "Nothing invalid, but not everything could be verified.".to_string(),
-        _ => format!(
-            "Intact: {} and {} verified.",
-            plural(dv + bv, "digest", "digests"),
-            plural(lv, "log file", "log files")
-        ),
-    };
-    let ranges = |r: &[(String, String)]| {
+    let overall = view.overall.clone();
+    let headline = view.headline.clone();
+    let ranges = |r: &[TimeRange]| {
         if r.is_empty() {
             "none".to_string()
         } else {
             r.iter()
-                .map(|(a, b)| format!("{a} to {b}"))
+                .map(|r| format!("{} to {}", r.start, r.end))
                 .collect::<Vec<_>>()
                 .join("; ")
         }
     };
     let covered = ranges(&view.covered);
     let gaps = ranges(&view.gaps);
+    let evidence_keys = view.evidence_key_lists.clone();
     let json = view.json.clone();
     let html = view.html.clone();
     let download_error = RwSignal::new(None::<String>);
@@ -187,9 +197,11 @@ fn Report(view: VerifyView) -> impl IntoView {
             class=format!("verify-summary {verdict}")
             data-testid="verify-summary"
             data-verdict=verdict
-            data-digests-valid=dv + bv
-            data-digests-invalid=di + bi
-            data-digests-unverifiable=du + bu
+            data-overall=overall
+            data-mode=view.mode.clone()
+            data-digests-valid=dv
+            data-digests-invalid=di
+            data-digests-unverifiable=du
             data-logs-valid=lv
             data-logs-invalid=li
             data-logs-unverified=lu
@@ -197,7 +209,7 @@ fn Report(view: VerifyView) -> impl IntoView {
         >
             <p class="headline" data-testid="verify-headline">{headline}</p>
             <div class="verify-stats">
-                <Stat label="Digests" valid=dv + bv invalid=di + bi third=du + bu third_label="unverifiable" />
+                <Stat label="Digests" valid=dv invalid=di third=du third_label="unverifiable" />
                 <Stat label="Log files" valid=lv invalid=li third=lu third_label="unverified" />
                 <div class="stat">
                     <span class="value" data-testid="verify-not-covered">{count(view.logs_not_covered)}</span>
@@ -218,6 +230,12 @@ fn Report(view: VerifyView) -> impl IntoView {
                 <dd>{if view.trails.is_empty() { "none".to_string() } else { view.trails.join(", ") }}</dd>
                 <dt>"Keys that verified digests"</dt>
                 <dd class="mono">{if view.keys_used.is_empty() { "none".to_string() } else { view.keys_used.join(", ") }}</dd>
+                {(!evidence_keys.is_empty()).then(|| view! {
+                    <dt>"Key lists found among the files (not trusted, not used)"</dt>
+                    <dd data-testid="verify-evidence-keys">
+                        {evidence_keys.iter().map(|l| format!("{} ({})", l.path, l.fingerprints.join(", "))).collect::<Vec<_>>().join("; ")}
+                    </dd>
+                })}
             </dl>
             <div class="downloads">
                 <button
@@ -240,7 +258,8 @@ fn Report(view: VerifyView) -> impl IntoView {
         {(!view.findings.is_empty()).then(|| view! {
             <h3>"Findings aws-cli does not report"</h3>
             <ul class="findings" data-testid="verify-findings">
-                {view.findings.into_iter().map(|(kind, severity, message)| {
+                {view.findings.into_iter().map(|f| {
+                    let (kind, severity, message) = (f.kind, f.severity, f.message);
                     let (kind_attr, severity_attr, badge) = (kind.clone(), severity.clone(), format!("badge {severity}"));
                     view! {
                     <li data-testid="verify-finding" data-kind=kind_attr data-severity=severity_attr>

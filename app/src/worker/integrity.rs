@@ -5,21 +5,49 @@
 //! only checks signatures and compares hashes, which takes milliseconds.
 
 use trailscope_model::{FileKind, Timestamp};
-use trailscope_protocol::{log_hash_from_wire, IntegrityInputs, ParsedFile};
+use trailscope_protocol::{
+    log_hash_from_wire, trusted_key_view, IntegrityInputs, ParsedFile, TrustedKeyList,
+    TrustedKeyView,
+};
 use trailscope_store::{Integrity, Store};
 use trailscope_verify::{
     verify, DigestBytes, InputFile, LogIntegrity, Mode, Options, PublicKeys, Report, RunInfo,
     VerifyInputs,
 };
 
-/// Verification inputs gathered from the loaded files.
+/// Verification inputs gathered from the loaded files (the evidence).
 #[derive(Default)]
 pub(crate) struct IntegrityBook {
     inputs: VerifyInputs,
     counts: IntegrityInputs,
     stored: Vec<InputFile>,
-    /// Key and signature files that could not be used, with why.
+    /// Signature files that could not be used, with why.
     problems: Vec<String>,
+}
+
+/// The trusted public keys: what the user supplied as keys, apart from any file they dropped.
+/// They outlive loads and resets (the page remembers them for the session).
+#[derive(Default)]
+pub(crate) struct TrustAnchor {
+    keys: PublicKeys,
+}
+
+impl TrustAnchor {
+    /// Replaces the trusted keys with `lists`; returns every key with its status, and the
+    /// lists that do not read.
+    pub(crate) fn set(&mut self, lists: &[TrustedKeyList]) -> (Vec<TrustedKeyView>, Vec<String>) {
+        let mut keys = PublicKeys::default();
+        let mut problems = Vec::new();
+        for list in lists {
+            match PublicKeys::from_json(list.text.as_bytes()) {
+                Ok(read) => keys.extend(read.for_region(list.region.as_deref())),
+                Err(e) => problems.push(format!("{}: {e}", list.name)),
+            }
+        }
+        self.keys = keys;
+        let views = self.keys.describe().iter().map(trusted_key_view).collect();
+        (views, problems)
+    }
 }
 
 /// What the page asked to verify.
@@ -50,16 +78,13 @@ impl IntegrityBook {
         }
         let kept = file.kept.as_ref().map(|b| b.as_slice());
         match kind {
-            FileKind::PublicKeys => match kept.map(PublicKeys::from_json) {
-                Some(Ok(keys)) => {
-                    self.counts.keys += keys.iter().count() as u64;
-                    self.inputs.keys.extend(keys);
-                }
-                Some(Err(e)) => self.problems.push(format!("{}: {e}", file.path)),
-                None => self
-                    .problems
-                    .push(format!("{}: the key list was too large to keep", file.path)),
-            },
+            // A key list among the dropped files is evidence, never a trust anchor: whoever
+            // could write the bucket could have put it there. It is listed and reported.
+            FileKind::PublicKeys => {
+                self.counts.evidence_key_lists += 1;
+                self.inputs
+                    .add_evidence_key_list(&file.path, kept.unwrap_or_default());
+            }
             FileKind::DigestSignatures => {
                 match kept.map(|b| self.inputs.signatures.add_json(b, &file.path)) {
                     Some(Ok(_)) => self.counts.signature_files += 1,
@@ -89,8 +114,9 @@ impl IntegrityBook {
 
     /// Verifies everything gathered and marks each loaded file's integrity in `store`.
     pub(crate) fn verify(
-        &self,
+        &mut self,
         ask: &VerifyAsk<'_>,
+        anchor: &TrustAnchor,
         store: &mut Store,
     ) -> Result<(Report, RunInfo), String> {
         let start = ask.start.map(|t| parse_time(t, "start")).transpose()?;
@@ -105,7 +131,17 @@ impl IntegrityBook {
         } else {
             Mode::Strict
         };
-        let mut report = verify(&self.inputs, &Options { start, end, mode });
+        self.inputs.trusted_keys = anchor.keys.clone();
+        let checked_at = Timestamp::parse_rfc3339(&ask.checked_at);
+        let mut report = verify(
+            &self.inputs,
+            &Options {
+                start,
+                end,
+                mode,
+                checked_at,
+            },
+        );
         for problem in &self.problems {
             report.notices.push(format!("Not used: {problem}"));
         }
@@ -131,7 +167,7 @@ impl IntegrityBook {
             inputs: self.stored.clone(),
             keys: self
                 .inputs
-                .keys
+                .trusted_keys
                 .iter()
                 .map(|k| (k.fingerprint.clone(), k.fingerprint_matches_value))
                 .collect(),

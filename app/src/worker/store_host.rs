@@ -11,7 +11,7 @@ use trailscope_protocol::{
 use trailscope_store::{EventBatch, FileRows, Store};
 use wasm_bindgen::prelude::*;
 
-use super::integrity::{IntegrityBook, VerifyAsk};
+use super::integrity::{IntegrityBook, TrustAnchor, VerifyAsk};
 use super::queries::QueryState;
 use super::{now_millis, post_json_to_page, post_to_page};
 
@@ -38,8 +38,10 @@ pub(crate) struct StoreHost {
     /// Parser messages that overtook their load's `BeginLoad` (the page posts that first, but
     /// messages on different channels may arrive in any order).
     early: Vec<JsValue>,
-    /// Hashes, digests, keys and signatures of the loaded files.
+    /// Hashes, digests, evidence key lists and signatures of the loaded files.
     integrity: IntegrityBook,
+    /// The keys the user supplied as trusted (never from the loaded files).
+    anchor: TrustAnchor,
     /// The investigation view's selection and detection results.
     queries: QueryState,
 }
@@ -114,15 +116,22 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 checked_at,
             };
             let StoreHost {
-                integrity, store, ..
+                integrity,
+                anchor,
+                store,
+                ..
             } = &mut *h;
-            match integrity.verify(&ask, store) {
+            match integrity.verify(&ask, anchor, store) {
                 Ok((report, run)) => post_json_to_page(&Response::Verified {
                     id,
                     view: Box::new(trailscope_protocol::verify_view(&report, &run)),
                 }),
                 Err(message) => post_to_page(&Response::Failed { id, message }),
             }
+        }
+        Request::SetTrustedKeys { id, lists } => {
+            let (keys, problems) = h.anchor.set(&lists);
+            post_to_page(&Response::TrustedKeysSet { id, keys, problems });
         }
         Request::Query { id, query } => {
             let StoreHost { store, queries, .. } = &mut *h;

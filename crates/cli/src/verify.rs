@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use trailscope_model::{LogHasher, Timestamp};
 use trailscope_verify::{
     is_digest_path, verify, Content, DigestBytes, Mode, Options, PublicKeys, Signatures,
-    VerifyInputs,
+    VerifyInputs, MAX_DIGEST_BYTES, MAX_KEY_FILE_BYTES,
 };
 
 use crate::load::collect_inputs;
@@ -79,21 +79,30 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         } else {
             Mode::Strict
         },
+        checked_at: Some(now()),
     };
     let report = verify(&inputs, &options);
     let mut out = std::io::stdout().lock();
+    if let Some(fatal) = &report.fatal {
+        // aws-cli prints its fatal error on stderr between blank lines and exits 255.
+        eprintln!("\n{fatal}");
+    }
     if args.json {
         // The JSON shape is part of the CLI's contract (see the README).
         out.write_all(report.to_json(None).as_bytes())?;
         writeln!(out)?;
-    } else {
+    } else if report.fatal.is_none() {
         out.write_all(report.to_text().as_bytes())?;
     }
-    Ok(if report.has_invalid() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitCode::from(report.exit_code()))
+}
+
+/// The time of the check, for the report (the core has no clock).
+fn now() -> Timestamp {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    Timestamp::from_unix_millis(millis)
 }
 
 /// Reads every file on all cores: digests whole, everything else hashed as a log file while
@@ -116,7 +125,8 @@ fn read_all(
         ProgressBar::hidden()
     };
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Content>>> = Mutex::new((0..files.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Evidence>>> =
+        Mutex::new((0..files.len()).map(|_| None).collect());
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len().max(1));
@@ -137,30 +147,50 @@ fn read_all(
     });
     bar.finish_and_clear();
     let mut inputs = VerifyInputs::new();
-    inputs.keys = keys;
+    inputs.trusted_keys = keys;
     inputs.signatures = signatures;
     for (file, content) in files.iter().zip(results.into_inner().unwrap_or_default()) {
         let path = file.display.replace('\\', "/");
         match content {
-            Some(Content::Digest(d)) => inputs.add_digest(&path, d),
-            Some(Content::Log(h)) => inputs.add_log(&path, h),
+            Some(Evidence::File(Content::Digest(d))) => inputs.add_digest(&path, d),
+            Some(Evidence::File(Content::Log(h))) => inputs.add_log(&path, h),
+            Some(Evidence::KeyList(bytes)) => inputs.add_evidence_key_list(&path, &bytes),
             None => {}
         }
     }
     inputs
 }
 
-fn read_one(file: &crate::load::Input) -> Content {
+/// What a walked file is to verification.
+enum Evidence {
+    /// A digest, or a file hashed as a log file.
+    File(Content),
+    /// A key list among the evidence: reported, never trusted.
+    KeyList(Vec<u8>),
+}
+
+fn read_one(file: &crate::load::Input) -> Evidence {
     let path = file.display.replace('\\', "/");
     let bytes_or_error = || std::fs::read(&file.path).map_err(|e| e.to_string());
     if is_digest_path(&path) {
-        return Content::Digest(match bytes_or_error() {
+        // Digests are kilobytes: one of gigabytes is refused unread.
+        if file.size > MAX_DIGEST_BYTES as u64 {
+            return Evidence::File(Content::Digest(DigestBytes::too_large(file.size)));
+        }
+        return Evidence::File(Content::Digest(match bytes_or_error() {
             Ok(bytes) => DigestBytes::from_stored(&bytes),
             Err(e) => DigestBytes {
                 content: Err(e),
                 trailing_data: false,
             },
-        });
+        }));
+    }
+    if file.size <= MAX_KEY_FILE_BYTES as u64 {
+        if let Ok(bytes) = std::fs::read(&file.path) {
+            if looks_like_key_list(&bytes) {
+                return Evidence::KeyList(bytes);
+            }
+        }
     }
     let mut hasher = LogHasher::new();
     if let Ok(mut f) = std::fs::File::open(&file.path) {
@@ -172,5 +202,13 @@ fn read_one(file: &crate::load::Input) -> Content {
             }
         }
     }
-    Content::Log(hasher.finish())
+    Evidence::File(Content::Log(hasher.finish()))
+}
+
+/// `list-public-keys` output (or a bare array of its entries).
+fn looks_like_key_list(bytes: &[u8]) -> bool {
+    let text = bytes.trim_ascii_start();
+    (text.starts_with(b"{") || text.starts_with(b"["))
+        && PublicKeys::from_json(bytes)
+            .is_ok_and(|keys| !keys.is_empty() || bytes.windows(13).any(|w| w == b"PublicKeyList"))
 }

@@ -368,6 +368,10 @@ impl FileIngestor {
                     }
                     state.check_budget(bytes.len() as u64, stored)?;
                     if let Some(tap) = &mut state.tap {
+                        if state.events > 0 {
+                            // A file with events is no digest: only digests' bytes are kept.
+                            tap.stop_keeping();
+                        }
                         tap.update(member, bytes);
                     }
                     if state.deferred.is_some() {

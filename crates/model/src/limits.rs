@@ -1,5 +1,10 @@
 //! Caps that keep hostile input from exhausting memory or time.
 
+/// Largest digest file read, as stored and decompressed. A digest names the log files of one
+/// hour of one region (a few hundred bytes each), so real ones are kilobytes; a digest-named
+/// file beyond this is refused by its size before it is read.
+pub const MAX_DIGEST_BYTES: usize = 16 << 20;
+
 /// Caps applied while reading one file. Hitting one is a typed error for that file alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -38,5 +43,28 @@ impl Default for Limits {
             max_archive_depth: 3,
             max_nested_archive_bytes: 512 << 20,
         }
+    }
+}
+
+impl Limits {
+    /// Why `decompressed` bytes out of `stored` compressed ones are refused, if they are: more
+    /// than [`Limits::max_decompressed_bytes`], or past [`Limits::ratio_check_after_bytes`] a
+    /// ratio above [`Limits::max_compression_ratio`] (a deflate bomb).
+    pub fn refuses(&self, decompressed: u64, stored: u64) -> Option<String> {
+        if decompressed > self.max_decompressed_bytes {
+            return Some(format!(
+                "it decompresses to more than {} bytes",
+                self.max_decompressed_bytes
+            ));
+        }
+        if decompressed > self.ratio_check_after_bytes
+            && decompressed / stored.max(1) > self.max_compression_ratio
+        {
+            return Some(format!(
+                "decompression bomb: {decompressed} bytes out of {stored} compressed (more than {}:1)",
+                self.max_compression_ratio
+            ));
+        }
+        None
     }
 }

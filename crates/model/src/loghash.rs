@@ -43,6 +43,11 @@ pub struct LogHasher {
     /// The first member's bytes, not yet hashed, while under `keep_max` (see [`LogHasher::keeping`]).
     kept: Option<Vec<u8>>,
     keep_max: usize,
+    /// The caps ingest applies: a decompression bomb is refused here too, not hashed for hours.
+    limits: crate::Limits,
+    stored_bytes: u64,
+    decompressed_bytes: u64,
+    refused: Option<String>,
 }
 
 impl Default for LogHasher {
@@ -62,6 +67,18 @@ impl LogHasher {
             error: None,
             kept: None,
             keep_max: 0,
+            limits: crate::Limits::default(),
+            stored_bytes: 0,
+            decompressed_bytes: 0,
+            refused: None,
+        }
+    }
+
+    /// A hasher with other caps than the default ones.
+    pub fn with_limits(limits: crate::Limits) -> Self {
+        LogHasher {
+            limits,
+            ..LogHasher::new()
         }
     }
 
@@ -78,9 +95,10 @@ impl LogHasher {
 
     /// Feeds the next chunk of the file as stored.
     pub fn feed(&mut self, chunk: &[u8]) {
-        if self.error.is_some() {
+        if self.error.is_some() || self.refused.is_some() {
             return;
         }
+        self.stored_bytes += chunk.len() as u64;
         let (sha, bytes, later, kept, max) = (
             &mut self.sha,
             &mut self.member0_bytes,
@@ -88,7 +106,18 @@ impl LogHasher {
             &mut self.kept,
             self.keep_max,
         );
+        let (limits, stored, total, refused) = (
+            self.limits,
+            self.stored_bytes,
+            &mut self.decompressed_bytes,
+            &mut self.refused,
+        );
         let result = self.gunzip.feed::<()>(chunk, &mut |member, out| {
+            *total += out.len() as u64;
+            if let Some(why) = limits.refuses(*total, stored) {
+                *refused = Some(why);
+                return Err(());
+            }
             if member == 0 {
                 match kept {
                     Some(k) if k.len() + out.len() <= max => k.extend_from_slice(out),
@@ -117,7 +146,10 @@ impl LogHasher {
 
     /// Ends the file, handing back the first member's bytes if they were kept unhashed.
     pub fn finish_kept(mut self) -> KeptLog {
-        let (read, trailing_data) = classify(self.error.as_ref(), &self.gunzip, self.later_members);
+        let (read, trailing_data) = match self.refused.take() {
+            Some(why) => (LogRead::Invalid(why), false),
+            None => classify(self.error.as_ref(), &self.gunzip, self.later_members),
+        };
         KeptLog {
             first_member: self.kept.take(),
             sha: self.sha,
@@ -173,14 +205,22 @@ pub(crate) struct HashTap {
     kept_all: bool,
 }
 
-/// First-member bytes kept for a possible digest file.
-const KEEP_BYTES: usize = 1 << 20;
+/// First-member bytes kept for a possible digest file (as long as the file may be one).
+const KEEP_BYTES: usize = crate::limits::MAX_DIGEST_BYTES;
 
 impl HashTap {
     pub(crate) fn new() -> Self {
         HashTap {
             kept_all: true,
             ..HashTap::default()
+        }
+    }
+
+    /// The file cannot be a digest (it holds events): its bytes need not be kept.
+    pub(crate) fn stop_keeping(&mut self) {
+        if self.kept_all {
+            self.kept_all = false;
+            self.kept = Vec::new();
         }
     }
 

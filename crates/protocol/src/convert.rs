@@ -5,8 +5,8 @@ use trailscope_store::{FileEntry, FileSummary, MemoryUse, Totals};
 use trailscope_verify::{ObjectType, Report, RunInfo, Verdict};
 
 use crate::{
-    FileRow, FileStatus, IntegrityInputs, LogHashWire, SummaryWire, TotalsView, VerifyRow,
-    VerifyView,
+    EvidenceKeyListView, FileRow, FileStatus, IntegrityInputs, LogHashWire, SummaryWire, TimeRange,
+    TotalsView, TrustedKeyView, VerdictCounts, VerifyFindingView, VerifyRow, VerifyView,
 };
 
 /// The file list row for a loaded (or failed) file.
@@ -95,25 +95,38 @@ pub fn log_hash_from_wire(w: LogHashWire) -> LogHash {
 /// A verification report for the page, with its downloads.
 pub fn verify_view(report: &Report, run: &RunInfo) -> VerifyView {
     let s = &report.summary;
-    let counts = |c: &trailscope_verify::Counts| [c.valid, c.invalid, c.unverifiable];
+    let counts = |c: &trailscope_verify::Counts| VerdictCounts {
+        valid: c.valid,
+        invalid: c.invalid,
+        unverifiable: c.unverifiable,
+    };
+    let range = |r: &trailscope_verify::Range| TimeRange {
+        start: r.start.clone(),
+        end: r.end.clone(),
+    };
     VerifyView {
+        overall: report.overall().id().to_string(),
+        headline: report.headline(),
+        mode: run.mode.clone(),
         digests: counts(&s.digests),
         backfill_digests: counts(&s.backfill_digests),
         logs: counts(&s.logs),
         logs_not_covered: s.logs_not_covered,
-        covered: s
-            .covered
-            .iter()
-            .map(|r| (r.start.clone(), r.end.clone()))
-            .collect(),
-        gaps: s
-            .gaps
-            .iter()
-            .map(|r| (r.start.clone(), r.end.clone()))
-            .collect(),
+        covered: s.covered.iter().map(range).collect(),
+        gaps: s.gaps.iter().map(range).collect(),
         newest_digest_end: s.newest_digest_end.clone(),
         trails: s.trails.clone(),
         keys_used: s.keys_used.clone(),
+        trusted_keys: s.trusted_keys.iter().map(trusted_key_view).collect(),
+        evidence_key_lists: s
+            .evidence_key_lists
+            .iter()
+            .map(|l| EvidenceKeyListView {
+                path: l.path.clone(),
+                fingerprints: l.fingerprints.clone(),
+            })
+            .collect(),
+        list_keys_command: s.list_keys_command.clone(),
         rows: report
             .results
             .iter()
@@ -138,17 +151,28 @@ pub fn verify_view(report: &Report, run: &RunInfo) -> VerifyView {
         findings: report
             .findings
             .iter()
-            .map(|f| {
-                (
-                    f.kind.to_string(),
-                    format!("{:?}", f.severity).to_lowercase(),
-                    f.message.clone(),
-                )
+            .map(|f| VerifyFindingView {
+                kind: f.kind.to_string(),
+                severity: f.severity.id().to_string(),
+                message: f.message.clone(),
+                object: f.object.clone(),
             })
             .collect(),
         json: report.to_json(Some(run)),
         html: report.to_html(run),
         has_invalid: report.has_invalid(),
+    }
+}
+
+/// A trusted key for the page.
+pub fn trusted_key_view(k: &trailscope_verify::KeyReport) -> TrustedKeyView {
+    TrustedKeyView {
+        fingerprint: k.fingerprint.clone(),
+        valid_from: k.valid_from.clone(),
+        valid_to: k.valid_to.clone(),
+        region: k.region.clone(),
+        status: k.status.to_string(),
+        regions_used: k.regions.clone(),
     }
 }
 

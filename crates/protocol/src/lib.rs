@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 pub use convert::{
     file_row, log_hash_from_wire, log_hash_to_wire, summary_from_wire, summary_to_wire, totals,
-    verify_view,
+    trusted_key_view, verify_view,
 };
 
 /// Correlates a response with its request.
@@ -73,6 +73,14 @@ pub enum Request {
         aws_cli_compat: bool,
         /// The page's clock, for the report.
         checked_at: String,
+    },
+    /// The trusted public keys (the trust anchor), replacing any given before. They come only
+    /// from here, never from the dropped files.
+    SetTrustedKeys {
+        /// Request id.
+        id: RequestId,
+        /// The key lists.
+        lists: Vec<TrustedKeyList>,
     },
     /// Apply a filter: count, facets, timeline and the first rows. The worker keeps the
     /// selection for [`Request::Window`]s and exports until the next query.
@@ -127,6 +135,7 @@ impl Request {
             | Request::Cancel { id, .. }
             | Request::Record { id, .. }
             | Request::Verify { id, .. }
+            | Request::SetTrustedKeys { id, .. }
             | Request::Query { id, .. }
             | Request::Window { id, .. }
             | Request::FindEvent { id, .. }
@@ -340,6 +349,15 @@ pub enum Response {
         /// The report.
         view: Box<VerifyView>,
     },
+    /// The trusted keys as the worker read them.
+    TrustedKeysSet {
+        /// The request.
+        id: RequestId,
+        /// Every key, with its status.
+        keys: Vec<TrustedKeyView>,
+        /// Lists that could not be read: (name, why).
+        problems: Vec<String>,
+    },
     /// A query's result.
     Queried {
         /// The query request.
@@ -409,36 +427,119 @@ pub enum Response {
 /// A verification report for the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VerifyView {
-    /// Digests: valid, invalid, unverifiable.
-    pub digests: [u64; 3],
-    /// Backfill digests: valid, invalid, unverifiable.
-    pub backfill_digests: [u64; 3],
-    /// Log files: valid, invalid, named only by unverified digests.
-    pub logs: [u64; 3],
+    /// The overall verdict's id: `intact`, `not_intact`, `unproven`, `nothing_to_verify`,
+    /// `aborted` ([`trailscope_verify::Overall::id`]).
+    pub overall: String,
+    /// The overall verdict in one sentence, naming the worst problem.
+    pub headline: String,
+    /// `strict` (Trailscope's verdicts) or `aws-cli`.
+    pub mode: String,
+    /// Standard digests.
+    pub digests: VerdictCounts,
+    /// Backfill digests.
+    pub backfill_digests: VerdictCounts,
+    /// Log files (`unverifiable`: named only by digests that were not verified).
+    pub logs: VerdictCounts,
     /// Log files named by no digest.
     pub logs_not_covered: u64,
     /// Time covered by valid digests.
-    pub covered: Vec<(String, String)>,
+    pub covered: Vec<TimeRange>,
     /// Gaps between covered ranges.
-    pub gaps: Vec<(String, String)>,
+    pub gaps: Vec<TimeRange>,
     /// The newest digest's end.
     pub newest_digest_end: Option<String>,
     /// Trails verified.
     pub trails: Vec<String>,
     /// Fingerprints of the keys that verified digests.
     pub keys_used: Vec<String>,
+    /// The trusted keys and what became of each.
+    pub trusted_keys: Vec<TrustedKeyView>,
+    /// Key lists found among the dropped files (never used as trust anchors).
+    pub evidence_key_lists: Vec<EvidenceKeyListView>,
+    /// The `aws cloudtrail list-public-keys` command that prints the keys these digests need.
+    pub list_keys_command: Option<String>,
     /// One row per verdict, in aws-cli's order.
     pub rows: Vec<VerifyRow>,
     /// aws-cli's notices.
     pub notices: Vec<String>,
-    /// What aws-cli misses: (kind, severity, message).
-    pub findings: Vec<(String, String, String)>,
+    /// What aws-cli misses.
+    pub findings: Vec<VerifyFindingView>,
     /// The report as JSON (for download).
     pub json: String,
     /// The report as a printable HTML page (for download).
     pub html: String,
     /// Whether anything is invalid.
     pub has_invalid: bool,
+}
+
+/// Verdict counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictCounts {
+    /// `valid`.
+    pub valid: u64,
+    /// `INVALID`.
+    pub invalid: u64,
+    /// Unverifiable (not proven either way).
+    pub unverifiable: u64,
+}
+
+/// A time range, RFC 3339 ends.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    /// Start.
+    pub start: String,
+    /// End.
+    pub end: String,
+}
+
+/// A finding of verification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyFindingView {
+    /// Stable kind id (`digest_missing`, ...).
+    pub kind: String,
+    /// `info`, `warning` or `error`.
+    pub severity: String,
+    /// What was found.
+    pub message: String,
+    /// The object it is about, if any.
+    pub object: Option<String>,
+}
+
+/// One key the user supplied as trusted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedKeyView {
+    /// Lowercase fingerprint.
+    pub fingerprint: String,
+    /// `ValidityStartTime`, RFC 3339.
+    pub valid_from: Option<String>,
+    /// `ValidityEndTime`, RFC 3339.
+    pub valid_to: Option<String>,
+    /// The region the user said the key list is for.
+    pub region: Option<String>,
+    /// `trusted`, or why not: `fingerprint_mismatch`, `ambiguous`, `unreadable`.
+    pub status: String,
+    /// Regions of the digests it verified (after a verification).
+    pub regions_used: Vec<String>,
+}
+
+/// A key list found among the dropped files.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceKeyListView {
+    /// Where it was found.
+    pub path: String,
+    /// The fingerprints it lists.
+    pub fingerprints: Vec<String>,
+}
+
+/// A key list the user supplied as trusted: a file's or a paste's text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedKeyList {
+    /// Its name (the file name, or `pasted`).
+    pub name: String,
+    /// `aws cloudtrail list-public-keys` output.
+    pub text: String,
+    /// The region it is for (`--region`), if the user said.
+    pub region: Option<String>,
 }
 
 /// One verdict.
@@ -463,8 +564,8 @@ pub struct IntegrityInputs {
     pub digests: u64,
     /// Log files hashed.
     pub logs: u64,
-    /// Public keys (from key files).
-    pub keys: u64,
+    /// Key lists found among the dropped files (never trusted).
+    pub evidence_key_lists: u64,
     /// Digest signatures (from sidecar files).
     pub signature_files: u64,
 }

@@ -83,10 +83,20 @@ pub struct LogEntry {
 }
 
 impl DigestFile {
-    /// Parses a digest's decompressed bytes.
+    /// Parses a digest's decompressed bytes, strictly: a field that appears twice makes the
+    /// digest unreadable (two `logFiles` arrays, say, would mean different things to different
+    /// readers of one signed file).
     pub fn parse(bytes: &[u8]) -> Option<Self> {
         let text = std::str::from_utf8(bytes).ok()?;
         serde_json::from_str(text).ok()
+    }
+
+    /// Parses a digest as Python's `json.loads` does, which aws-cli uses: a repeated key reads
+    /// its last value.
+    pub fn parse_lenient(bytes: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        serde_json::from_value(value).ok()
     }
 
     /// Whether the six fields aws-cli requires are present (`integrity-validation.md` §2).
@@ -208,5 +218,13 @@ mod tests {
         let d = DigestFile::parse(br#"{"digestEndTime":"b","digestS3Bucket":"c","digestS3Object":"d","digestPublicKeyFingerprint":"e","previousDigestSignature":null}"#).unwrap();
         assert!(!d.has_required_fields());
         assert!(DigestFile::parse(b"not json").is_none());
+    }
+
+    #[test]
+    fn a_repeated_field_is_unreadable_except_to_aws_cli() {
+        let twice = br#"{"digestStartTime":"a","digestEndTime":"b","digestS3Bucket":"c","digestS3Object":"d","digestPublicKeyFingerprint":"e","previousDigestSignature":null,"logFiles":[{"s3Object":"x"}],"logFiles":[]}"#;
+        assert!(DigestFile::parse(twice).is_none());
+        let lenient = DigestFile::parse_lenient(twice).unwrap();
+        assert_eq!(lenient.log_files.map(|l| l.len()), Some(0));
     }
 }

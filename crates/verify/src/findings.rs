@@ -10,8 +10,8 @@ use crate::digest::{sha256_hex, DigestFile};
 use crate::inputs::{Content, VerifyInputs};
 use crate::keys::KeyEncoding;
 use crate::layout::{DigestKey, TrailId};
-use crate::report::{LogIntegrity, Range, Report, Severity};
-use crate::walk::{finding, Listed, Options, Parsed, StateView};
+use crate::report::{EvidenceKeyListReport, LogIntegrity, Range, Report, Severity};
+use crate::walk::{finding, KeyRefusalReason, Listed, Options, Parsed, StateView};
 
 /// Files named individually in findings before the rest are counted.
 const NAMED: usize = 50;
@@ -25,16 +25,70 @@ pub(crate) fn add_findings(
     state: &mut StateView<'_>,
     report: &mut Report,
 ) {
-    let findings = &mut report.findings;
-    if inputs.keys.is_empty() {
-        findings.push(finding("no_public_keys", Severity::Error, "No public keys were given: no digest can be verified. Give the output of `aws cloudtrail list-public-keys` for the digests' time range.".into(), None));
+    if !parsed.is_empty() {
+        report.summary.list_keys_command = Some(list_keys_command(parsed));
     }
-    for key in inputs.keys.iter() {
+    if inputs.trusted_keys.is_empty() && !parsed.is_empty() {
+        let where_from = if inputs.evidence_key_lists.is_empty() {
+            String::new()
+        } else {
+            " (a key list among the files being checked is not trusted)".to_string()
+        };
+        report.findings.push(finding("no_public_keys", Severity::Warning, format!("No trusted public keys were given{where_from}, so no digest can be verified. Supply the output of `{}` as the trusted keys.", list_keys_command(parsed)), None));
+    }
+    for list in &inputs.evidence_key_lists {
+        report.findings.push(finding(
+            "evidence_key_list",
+            Severity::Warning,
+            format!("{}: a key list inside the evidence was not used as a trust anchor (whoever could write the files could have put it there); only keys supplied as trusted verify digests.", list.path),
+            Some(list.path.clone()),
+        ));
+    }
+    report.summary.trusted_keys = inputs
+        .trusted_keys
+        .describe()
+        .into_iter()
+        .map(|mut key| {
+            key.regions = state
+                .key_regions
+                .iter()
+                .filter(|(f, _)| *f == key.fingerprint)
+                .map(|(_, r)| r.clone())
+                .collect();
+            key
+        })
+        .collect();
+    report.summary.evidence_key_lists = inputs
+        .evidence_key_lists
+        .iter()
+        .map(|l| EvidenceKeyListReport {
+            path: l.path.clone(),
+            fingerprints: l.fingerprints.clone(),
+        })
+        .collect();
+    let findings = &mut report.findings;
+    let mut ambiguous = BTreeSet::new();
+    for key in inputs.trusted_keys.iter() {
+        if inputs.trusted_keys.is_ambiguous(&key.fingerprint) {
+            if ambiguous.insert(key.fingerprint.clone()) {
+                findings.push(finding(
+                    "key_duplicate_fingerprint",
+                    Severity::Error,
+                    format!("The trusted key list holds different keys under fingerprint {}: neither is trusted (aws-cli would use the last one listed).", key.fingerprint),
+                    None,
+                ));
+            }
+            continue;
+        }
         if !key.fingerprint_matches_value {
+            let consequence = match options.mode {
+                crate::Mode::Strict => "it is not trusted, and digests that name it are INVALID",
+                crate::Mode::AwsCli => "aws-cli trusts it anyway, as this run did",
+            };
             findings.push(finding(
                 "key_fingerprint_mismatch",
                 Severity::Error,
-                format!("Public key {}: its Fingerprint is not the MD5 of its Value, as it is for every key CloudTrail publishes; the key list may have been edited.", key.fingerprint),
+                format!("Public key {}: its Fingerprint is not the MD5 of its Value, as it is for every key CloudTrail publishes, so the key list was edited; {consequence}.", key.fingerprint),
                 None,
             ));
         }
@@ -61,18 +115,156 @@ pub(crate) fn add_findings(
     for object in state.trailer_missing_logs {
         findings.push(finding("log_gzip_trailer_missing", Severity::Warning, format!("{object}: the gzip trailer (CRC-32 and length) is missing; the content matches its digest, so it is reported valid, as aws-cli does."), Some(object.clone())));
     }
-    missing_links(inputs, parsed, findings);
+    for refusal in state.key_refusals {
+        let (kind, message) = match &refusal.reason {
+            KeyRefusalReason::NotValidAt { time, valid_from, valid_to } => (
+                "key_not_valid_at_digest_time",
+                format!(
+                    "{}: key {} was not in use when this digest was signed ({time}); its validity is {} to {}. A retired key cannot vouch for a later digest.",
+                    refusal.object,
+                    refusal.fingerprint,
+                    valid_from.map_or_else(|| "open".to_string(), |t| t.to_string()),
+                    valid_to.map_or_else(|| "open".to_string(), |t| t.to_string()),
+                ),
+            ),
+            KeyRefusalReason::OnlyInEvidence(path) => (
+                "digest_key_only_in_evidence",
+                format!(
+                    "{}: it names key {}, which no trusted key list has but {path} (inside the evidence) does: a sign of a digest re-signed with a planted key.",
+                    refusal.object, refusal.fingerprint
+                ),
+            ),
+            // Reported once per key above.
+            KeyRefusalReason::Untrusted => continue,
+        };
+        findings.push(finding(
+            kind,
+            Severity::Error,
+            message,
+            Some(refusal.object.clone()),
+        ));
+    }
+    for object in state.loops {
+        findings.push(finding(
+            "digest_chain_loop",
+            Severity::Error,
+            format!("{object}: the chain of previous-digest links comes back to this digest; CloudTrail's chain only ever points back in time."),
+            Some(object.clone()),
+        ));
+    }
+    for object in state.chain_continues {
+        findings.push(finding(
+            "chain_continues_before",
+            Severity::Warning,
+            format!("The oldest digest given links to {object}, which was not given: nothing before it was checked. Give a start time (or the earlier digests) to check further back."),
+            Some(object.clone()),
+        ));
+    }
+    digest_oddities(inputs, parsed, options, findings);
+    missing_links(inputs, parsed, options, groups, findings);
     chain_cross_checks(inputs, parsed, findings);
     coverage(options, groups, parsed, state, report);
-    log_integrity(inputs, parsed, state, report);
+    log_integrity(inputs, parsed, options, state, report);
+}
+
+/// `aws cloudtrail list-public-keys` for the digests' time range: what the user should supply.
+pub(crate) fn list_keys_command(parsed: &Parsed) -> String {
+    let times: Vec<Timestamp> = parsed
+        .values()
+        .flatten()
+        .filter_map(|d| DigestFile::text(&d.digest_end_time).and_then(Timestamp::parse_rfc3339))
+        .collect();
+    let regions: BTreeSet<String> = parsed
+        .values()
+        .flatten()
+        .filter_map(|d| DigestFile::text(&d.digest_s3_object))
+        .filter_map(|k| DigestKey::parse(k.get(crate::layout::find_awslogs(k)?..)?))
+        .map(|k| k.source_region)
+        .collect();
+    let mut command = String::from("aws cloudtrail list-public-keys");
+    if let (Some(from), Some(to)) = (times.iter().min(), times.iter().max()) {
+        let from = Timestamp::from_unix_millis(from.unix_millis() - 2 * HOUR_MILLIS);
+        let to = Timestamp::from_unix_millis(to.unix_millis() + 2 * HOUR_MILLIS);
+        command.push_str(&format!(" --start-time {from} --end-time {to}"));
+    }
+    if let Some(region) = regions.iter().next() {
+        command.push_str(&format!(" --region {region}"));
+    }
+    command
+}
+
+/// Digests that read differently to different parsers, claim another bucket for their logs,
+/// or are dated after the check.
+fn digest_oddities(
+    inputs: &VerifyInputs,
+    parsed: &Parsed,
+    options: &Options,
+    findings: &mut Vec<crate::report::Finding>,
+) {
+    for (&id, digest) in parsed {
+        let path = inputs.paths.path(id).unwrap_or("");
+        let Some(Content::Digest(bytes)) = inputs.content(id) else {
+            continue;
+        };
+        if options.mode == crate::Mode::Strict && digest.is_none() {
+            if let Ok(content) = &bytes.content {
+                if DigestFile::parse_lenient(content).is_some() {
+                    findings.push(finding(
+                        "digest_repeated_field",
+                        Severity::Error,
+                        format!("{path}: the digest's JSON repeats a field, so readers disagree on what it says (aws-cli reads the last value); it is refused as invalid format."),
+                        Some(path.to_string()),
+                    ));
+                }
+            }
+        }
+        let Some(d) = digest else { continue };
+        let own_bucket = DigestFile::text(&d.digest_s3_bucket).unwrap_or("");
+        if let Some(entry) = d
+            .log_files
+            .iter()
+            .flatten()
+            .find(|e| !own_bucket.is_empty() && e.s3_bucket != own_bucket)
+        {
+            findings.push(finding(
+                "log_in_other_bucket",
+                Severity::Warning,
+                format!("{path}: it names log files in bucket {} though it lies in {own_bucket} (CloudTrail delivers a digest beside its log files).", entry.s3_bucket),
+                Some(path.to_string()),
+            ));
+        }
+        if let (Some(now), Some(end)) = (
+            options.checked_at,
+            DigestFile::text(&d.digest_end_time).and_then(Timestamp::parse_rfc3339),
+        ) {
+            // A quarter of an hour for the clocks of the checker and of AWS to disagree.
+            if end.unix_millis() > now.unix_millis() + HOUR_MILLIS / 4 {
+                findings.push(finding(
+                    "digest_in_future",
+                    Severity::Error,
+                    format!("{path}: the digest ends at {end}, after the time of this check ({now}): no genuine digest can; the signing key may be compromised, or this computer's clock is wrong."),
+                    Some(path.to_string()),
+                ));
+            }
+        }
+    }
 }
 
 /// Every `previous*` link to a digest that is not there, not only the first one aws-cli meets.
 fn missing_links(
     inputs: &VerifyInputs,
     parsed: &Parsed,
+    options: &Options,
+    groups: &BTreeMap<TrailId, Vec<Listed>>,
     findings: &mut Vec<crate::report::Finding>,
 ) {
+    let date = |key: &str| {
+        DigestKey::parse(key).or_else(|| {
+            crate::layout::find_awslogs(key)
+                .and_then(|at| key.get(at..))
+                .and_then(DigestKey::parse)
+        })
+    };
     let mut seen = BTreeSet::new();
     for (&id, digest) in parsed {
         let Some(d) = digest else { continue };
@@ -80,6 +272,19 @@ fn missing_links(
         else {
             continue;
         };
+        // Only a hole inside what was asked for is missing: the window's start, or without
+        // one, the oldest digest given of that trail (the walk reports a chain that goes on
+        // before it, `chain_continues_before`).
+        let inside = match (date(k), options.start) {
+            (Some(missing), Some(start)) => missing.name_date >= compact_time(start),
+            (Some(missing), None) => groups
+                .get(&missing.trail_id())
+                .is_some_and(|listed| listed.iter().any(|l| l.info.name_date < missing.name_date)),
+            (None, _) => true,
+        };
+        if !inside {
+            continue;
+        }
         if inputs.paths.find(b, k).is_none() && seen.insert((b.clone(), k.clone())) {
             let from = inputs.paths.path(id).unwrap_or("");
             findings.push(finding(
@@ -227,6 +432,7 @@ fn coverage(
 fn log_integrity(
     inputs: &VerifyInputs,
     parsed: &Parsed,
+    options: &Options,
     state: &StateView<'_>,
     report: &mut Report,
 ) {
@@ -250,8 +456,12 @@ fn log_integrity(
             Some(status) => *status,
             None if named.contains(&id) => LogIntegrity::Unverified,
             None => {
-                // Only what looks like a CloudTrail log file is expected to be covered.
-                if looks_like_log(path) && !matches!(hash.read, LogRead::Invalid(_)) {
+                // Only what looks like a CloudTrail log file is expected to be covered, and
+                // with a window asked for, only one delivered within it.
+                if looks_like_log(path)
+                    && !matches!(hash.read, LogRead::Invalid(_))
+                    && in_window(options, path)
+                {
                     not_covered.push(path.to_string());
                 }
                 LogIntegrity::NotCovered
@@ -281,8 +491,35 @@ fn log_integrity(
     }
 }
 
+/// Whether a log file's delivery time (`_<YYYYMMDDTHHMM>Z_` in its name) falls within the
+/// window asked for, extended by aws-cli's hour; a name without a time is always in.
+fn in_window(options: &Options, path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some(stamp) = name.split('_').find(|part| {
+        part.len() == 14 && part.ends_with('Z') && part.as_bytes().get(8) == Some(&b'T')
+    }) else {
+        return true;
+    };
+    // `YYYYMMDDTHHMMZ` compares as text with the window's ends cut to the same form.
+    let cut = |t: Timestamp| compact_time(t).get(..13).unwrap_or("").to_string() + "Z";
+    let after_start = options.start.is_none_or(|s| stamp >= cut(s).as_str());
+    let before_end = options.end.is_none_or(|e| {
+        stamp <= cut(Timestamp::from_unix_millis(e.unix_millis() + HOUR_MILLIS)).as_str()
+    });
+    after_start && before_end
+}
+
 /// `…/CloudTrail/<region>/…/<account>_CloudTrail_<region>_<time>_<unique>.json.gz`.
 fn looks_like_log(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.contains("_CloudTrail_") && name.ends_with(".json.gz") && DigestKey::parse(path).is_none()
+}
+
+/// `YYYYMMDDTHHMMSSZ`, the form digest keys carry.
+fn compact_time(t: Timestamp) -> String {
+    t.to_string()
+        .get(..19)
+        .unwrap_or("")
+        .replace(['-', ':'], "")
+        + "Z"
 }

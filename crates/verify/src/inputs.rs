@@ -7,8 +7,9 @@ use crate::keys::PublicKeys;
 use crate::layout::{find_awslogs, DigestKey, PathIndex};
 use crate::signatures::Signatures;
 
-/// Largest decompressed digest accepted (real ones are a few KB per hour of logs).
-const MAX_DIGEST_BYTES: usize = 64 << 20;
+/// Largest digest file accepted, as stored and decompressed: real ones are kilobytes (one entry
+/// per log file of an hour), so anything near this is refused before it is read.
+pub const MAX_DIGEST_BYTES: usize = trailscope_model::limits::MAX_DIGEST_BYTES;
 
 /// A digest file as read.
 #[derive(Clone, Debug)]
@@ -38,8 +39,21 @@ impl DigestBytes {
         }
     }
 
+    /// A digest file refused unread: it is `size_bytes` long as stored.
+    pub fn too_large(size_bytes: u64) -> Self {
+        DigestBytes {
+            content: Err(format!(
+                "the digest file is {size_bytes} bytes; digests are kilobytes (at most {MAX_DIGEST_BYTES} read)"
+            )),
+            trailing_data: false,
+        }
+    }
+
     /// Reads a digest object's bytes as stored.
     pub fn from_stored(bytes: &[u8]) -> Self {
+        if bytes.len() > MAX_DIGEST_BYTES {
+            return DigestBytes::too_large(bytes.len() as u64);
+        }
         let mut gunzip = Gunzip::new();
         let mut out = Vec::new();
         let fed = gunzip.feed(bytes, &mut |member, chunk| {
@@ -47,7 +61,7 @@ impl DigestBytes {
                 return Ok(());
             }
             if out.len() + chunk.len() > MAX_DIGEST_BYTES {
-                return Err("the digest decompresses to more than 64 MiB");
+                return Err("the digest decompresses to more than the digest size limit");
             }
             out.extend_from_slice(chunk);
             Ok(())
@@ -87,14 +101,33 @@ pub enum Content {
     Log(LogHash),
 }
 
+/// A key list found among the evidence (the dropped or walked files). It is never a trust
+/// anchor: whoever could write the bucket could have put it there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceKeyList {
+    /// Where it was found.
+    pub path: String,
+    /// The fingerprints it lists (empty when it does not read).
+    pub fingerprints: Vec<String>,
+}
+
 /// The files, keys and signatures a verification reads.
+///
+/// The two kinds of input never mix: the *evidence* (digests, log files, signature sidecars and
+/// any key list that came with them) is what is being judged; the *trust anchor*
+/// ([`VerifyInputs::trusted_keys`]) is what the user vouches for, from outside the evidence
+/// (`aws cloudtrail list-public-keys` output they supplied as keys).
 #[derive(Clone, Debug, Default)]
 pub struct VerifyInputs {
     pub(crate) paths: PathIndex,
     pub(crate) contents: Vec<Content>,
-    /// The trusted public keys (`list-public-keys` output).
-    pub keys: PublicKeys,
-    /// Digest signatures from sidecar files.
+    /// The trusted public keys: only ever what the user supplied as keys, never a file found
+    /// among the evidence.
+    pub trusted_keys: PublicKeys,
+    /// Key lists found among the evidence: listed and reported, never used to verify.
+    pub evidence_key_lists: Vec<EvidenceKeyList>,
+    /// Digest signatures from sidecar files (evidence: a signature only counts once a trusted
+    /// key verifies it).
     pub signatures: Signatures,
 }
 
@@ -134,6 +167,17 @@ impl VerifyInputs {
     pub fn add_log(&mut self, path: &str, hash: LogHash) {
         self.paths.add(path);
         self.contents.push(Content::Log(hash));
+    }
+
+    /// Records a key list found among the evidence (it is reported, never trusted).
+    pub fn add_evidence_key_list(&mut self, path: &str, bytes: &[u8]) {
+        let fingerprints = PublicKeys::from_json(bytes)
+            .map(|keys| keys.iter().map(|k| k.fingerprint.clone()).collect())
+            .unwrap_or_default();
+        self.evidence_key_lists.push(EvidenceKeyList {
+            path: path.to_string(),
+            fingerprints,
+        });
     }
 
     /// Number of files added.

@@ -30,13 +30,18 @@ mod walk;
 pub use digest::{
     decode_hex, sha256_hex, string_to_sign, verify_signature, DigestFile, HexError, LogEntry,
 };
-pub use inputs::{is_digest_path, Content, DigestBytes, VerifyInputs};
-pub use keys::{KeyEncoding, KeyError, KeyFileError, PublicKey, PublicKeys};
+pub use inputs::{
+    is_digest_path, Content, DigestBytes, EvidenceKeyList, VerifyInputs, MAX_DIGEST_BYTES,
+};
+pub use keys::{
+    KeyEncoding, KeyError, KeyFileError, KeyLookup, PublicKey, PublicKeys, SigningTime,
+    UntrustedKey, MAX_KEY_FILE_BYTES,
+};
 pub use layout::{DigestKey, Located, PathIndex, TrailId};
 pub use render::{InputFile, RunInfo};
 pub use report::{
-    Counts, FileResult, Finding, LogIntegrity, ObjectType, Range, Report, Severity, Summary,
-    Verdict,
+    Counts, EvidenceKeyListReport, FileResult, Finding, KeyReport, LogIntegrity, ObjectType,
+    Overall, Range, Report, Severity, Summary, Verdict,
 };
 pub use signatures::{SignatureFileError, SignatureMeta, Signatures};
 pub use walk::{verify, Mode, Options};

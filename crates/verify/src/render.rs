@@ -35,6 +35,11 @@ pub struct InputFile {
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    overall: &'static str,
+    headline: String,
+    exit_code: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fatal: Option<&'a str>,
     results: Vec<JsonResult<'a>>,
     notices: &'a [String],
     findings: &'a [Finding],
@@ -59,6 +64,10 @@ impl Report {
     /// pretty-printed; `run` adds what the check ran with.
     pub fn to_json(&self, run: Option<&RunInfo>) -> String {
         let json = JsonReport {
+            overall: self.overall().id(),
+            headline: self.headline(),
+            exit_code: self.exit_code(),
+            fatal: self.fatal.as_deref(),
             results: self
                 .results
                 .iter()

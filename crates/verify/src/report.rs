@@ -82,6 +82,17 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    /// A stable identifier: `info`, `warning`, `error`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// Something aws-cli does not report, found while verifying.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -156,6 +167,39 @@ pub struct Summary {
     pub trails: Vec<String>,
     /// Fingerprints of the keys that verified a digest.
     pub keys_used: Vec<String>,
+    /// Every key of the trusted list and what became of it.
+    pub trusted_keys: Vec<KeyReport>,
+    /// Key lists found among the evidence: listed, never used.
+    pub evidence_key_lists: Vec<EvidenceKeyListReport>,
+    /// The command that prints the keys these digests need (`aws cloudtrail
+    /// list-public-keys` for their time range and region), when there are digests.
+    pub list_keys_command: Option<String>,
+}
+
+/// One key the user supplied as trusted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyReport {
+    /// `Fingerprint`, lowercase.
+    pub fingerprint: String,
+    /// `ValidityStartTime`, RFC 3339.
+    pub valid_from: Option<String>,
+    /// `ValidityEndTime`, RFC 3339.
+    pub valid_to: Option<String>,
+    /// The region the user said the key is for, if they did.
+    pub region: Option<String>,
+    /// `trusted`; or why not: `fingerprint_mismatch`, `ambiguous`, `unreadable`.
+    pub status: &'static str,
+    /// Source regions of the digests it verified.
+    pub regions: Vec<String>,
+}
+
+/// A key list found among the evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EvidenceKeyListReport {
+    /// Where it was found.
+    pub path: String,
+    /// The fingerprints it lists.
+    pub fingerprints: Vec<String>,
 }
 
 /// Integrity of one local log file, for the events it holds.
@@ -170,6 +214,38 @@ pub enum LogIntegrity {
     Unverified,
     /// Named by no digest.
     NotCovered,
+}
+
+/// The one verdict a report leads with: what an auditor may cite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overall {
+    /// Every digest in range and every log file present verified with a trusted key, and no
+    /// finding of severity error.
+    Intact,
+    /// Something is INVALID, or a finding of severity error (evidence of removal, forgery or
+    /// tampering) exists.
+    NotIntact,
+    /// Nothing is invalid, but not everything could be proven: digests whose signature is not
+    /// available, log files no verified digest names, no trusted keys.
+    Unproven,
+    /// No digest file was given: nothing can be proven.
+    NothingToVerify,
+    /// aws-cli mode stopped before judging anything (its exit code 255).
+    Aborted,
+}
+
+impl Overall {
+    /// A stable identifier (`data-verdict` in the page, `overall` in `--json`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Overall::Intact => "intact",
+            Overall::NotIntact => "not_intact",
+            Overall::Unproven => "unproven",
+            Overall::NothingToVerify => "nothing_to_verify",
+            Overall::Aborted => "aborted",
+        }
+    }
 }
 
 /// The whole report.
@@ -187,12 +263,168 @@ pub struct Report {
     /// Integrity per local log file path.
     #[serde(skip)]
     pub log_integrity: Vec<(String, LogIntegrity)>,
+    /// aws-cli mode only: the fatal error that stopped the run before any verdict (aws-cli
+    /// prints it and exits 255).
+    pub fatal: Option<String>,
+    /// The mode the report was made in.
+    #[serde(skip)]
+    pub mode: crate::Mode,
 }
 
 impl Report {
-    /// Whether anything is invalid (the CLI's exit code 1).
+    /// Whether anything is invalid.
     pub fn has_invalid(&self) -> bool {
         self.results.iter().any(|r| r.outcome.is_invalid())
+    }
+
+    /// The worst finding's severity, if there is a finding.
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// The overall verdict: [`Overall::Intact`] only when every digest and log file in range
+    /// verified and no finding is an error; otherwise the worst of what was found.
+    pub fn overall(&self) -> Overall {
+        let s = &self.summary;
+        if self.fatal.is_some() {
+            return Overall::Aborted;
+        }
+        if self.has_invalid() || self.worst_severity() == Some(Severity::Error) {
+            return Overall::NotIntact;
+        }
+        if s.digests.total() + s.backfill_digests.total() == 0 {
+            return Overall::NothingToVerify;
+        }
+        if s.digests.unverifiable + s.backfill_digests.unverifiable + s.logs.unverifiable > 0
+            || s.digests.valid + s.backfill_digests.valid == 0
+            || s.logs_not_covered > 0
+            || self.unverified_logs() > 0
+        {
+            return Overall::Unproven;
+        }
+        Overall::Intact
+    }
+
+    /// The headline in one sentence, naming the worst problem.
+    pub fn headline(&self) -> String {
+        let s = &self.summary;
+        let n = |count: u64, one: &str, many: &str| {
+            if count == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{count} {many}")
+            }
+        };
+        let digests_valid = s.digests.valid + s.backfill_digests.valid;
+        match self.overall() {
+            Overall::Aborted => format!(
+                "Not verified: {}",
+                self.fatal.as_deref().unwrap_or("the run stopped")
+            ),
+            Overall::Intact => format!(
+                "Intact: {} and {} verified.",
+                n(digests_valid, "digest", "digests"),
+                n(s.logs.valid, "log file", "log files")
+            ),
+            Overall::NotIntact => {
+                let invalid_digests = s.digests.invalid + s.backfill_digests.invalid;
+                let mut parts = Vec::new();
+                if invalid_digests > 0 {
+                    parts.push(format!(
+                        "{} INVALID",
+                        n(invalid_digests, "digest", "digests")
+                    ));
+                }
+                if s.logs.invalid > 0 {
+                    parts.push(format!(
+                        "{} INVALID",
+                        n(s.logs.invalid, "log file", "log files")
+                    ));
+                }
+                let errors: Vec<&Finding> = self
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .collect();
+                match errors.as_slice() {
+                    [] => {}
+                    // Alone, the finding is the headline.
+                    [only] if parts.is_empty() => {
+                        parts.push(only.message.trim_end_matches('.').to_string())
+                    }
+                    _ => {
+                        let mut kinds: Vec<&str> = errors.iter().map(|f| f.kind).collect();
+                        kinds.dedup();
+                        parts.push(format!(
+                            "{} ({})",
+                            n(errors.len() as u64, "error finding", "error findings"),
+                            kinds.join(", ")
+                        ));
+                    }
+                }
+                format!("Tampering or damage found: {}.", parts.join("; "))
+            }
+            Overall::Unproven if s.trusted_keys.is_empty() && self.mode == crate::Mode::Strict => {
+                let command = s
+                    .list_keys_command
+                    .as_deref()
+                    .unwrap_or("aws cloudtrail list-public-keys");
+                format!("Not verified: no trusted public keys were given. Supply the output of `{command}` as the trusted keys.")
+            }
+            Overall::Unproven => {
+                let mut parts = Vec::new();
+                let unverifiable = s.digests.unverifiable + s.backfill_digests.unverifiable;
+                if digests_valid == 0 && unverifiable == 0 {
+                    parts.push("no digest verified".to_string());
+                }
+                if unverifiable > 0 {
+                    parts.push(format!(
+                        "{} could not be verified (signature not available)",
+                        n(unverifiable, "digest", "digests")
+                    ));
+                }
+                if s.logs_not_covered > 0 {
+                    parts.push(format!(
+                        "{} named by no digest",
+                        n(s.logs_not_covered, "log file is", "log files are")
+                    ));
+                }
+                let unverified_logs = self.unverified_logs();
+                if unverified_logs > 0 {
+                    parts.push(format!(
+                        "{} named only by digests that were not verified",
+                        n(unverified_logs, "log file is", "log files are")
+                    ));
+                }
+                format!("Not proven: nothing is invalid, but {}.", parts.join("; "))
+            }
+            Overall::NothingToVerify => {
+                "Nothing verified: no digest files were given, so nothing can be proven.".into()
+            }
+        }
+    }
+
+    /// Log files named only by digests that were not verified. With a window asked for, the
+    /// digests outside it are not walked, so their log files do not count.
+    fn unverified_logs(&self) -> u64 {
+        if self.summary.requested.is_some() {
+            return 0;
+        }
+        self.log_integrity
+            .iter()
+            .filter(|(_, i)| *i == LogIntegrity::Unverified)
+            .count() as u64
+    }
+
+    /// The CLI's exit code. aws-cli mode: aws-cli's own (0, 1 when something is INVALID, 255
+    /// when it aborts). Otherwise 0 only when [`Report::overall`] is [`Overall::Intact`], else 1.
+    pub fn exit_code(&self) -> u8 {
+        match (self.mode, self.overall()) {
+            (_, Overall::Aborted) => 255,
+            (crate::Mode::AwsCli, _) => u8::from(self.has_invalid()),
+            (crate::Mode::Strict, Overall::Intact) => 0,
+            (crate::Mode::Strict, _) => 1,
+        }
     }
 
     /// The report as text, close to `aws cloudtrail validate-logs --verbose`, followed by the
@@ -251,6 +483,13 @@ impl Report {
             out.push_str(&format!(
                 "{} log files named by no digest (not covered)\n",
                 s.logs_not_covered
+            ));
+        }
+        if self.mode == crate::Mode::Strict {
+            out.push_str(&format!(
+                "\n{}: {}\n",
+                self.overall().id().to_ascii_uppercase(),
+                self.headline()
             ));
         }
         if !self.findings.is_empty() {

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+/// Largest signature sidecar read: a year of hourly digests of one region is about 6 MB.
+pub const MAX_SIGNATURE_FILE_BYTES: usize = 64 << 20;
+
 /// The S3 metadata of one digest object that validation reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SignatureMeta {
@@ -15,6 +18,10 @@ pub struct SignatureMeta {
     pub algorithm: Option<String>,
     /// `backfill-generation-timestamp`, on backfill digests.
     pub backfill_generation: Option<String>,
+    /// Whether the sidecar gave the object's metadata (S3 metadata, `head-object` output), so
+    /// that a field it lacks was absent on the object. A flat `{key: signature}` map gives the
+    /// signature alone and says nothing about the rest.
+    pub full_metadata: bool,
 }
 
 /// Signatures by digest object, from any number of sidecar files.
@@ -37,6 +44,12 @@ impl Signatures {
     /// outputs `{key: {"Metadata": {...}}}`, or one `head-object` output, which applies to the
     /// digest whose file name `file_name` contains.
     pub fn add_json(&mut self, bytes: &[u8], file_name: &str) -> Result<usize, SignatureFileError> {
+        if bytes.len() > MAX_SIGNATURE_FILE_BYTES {
+            return Err(SignatureFileError(format!(
+                "it is {} bytes; signature files hold about 700 bytes per digest (at most {MAX_SIGNATURE_FILE_BYTES} read)",
+                bytes.len()
+            )));
+        }
         let value: Value =
             serde_json::from_slice(bytes).map_err(|e| SignatureFileError(e.to_string()))?;
         let Value::Object(map) = value else {
@@ -52,7 +65,6 @@ impl Signatures {
                 Value::String(s) => {
                     let meta = SignatureMeta {
                         signature: Some(s.clone()),
-                        algorithm: Some(String::new()),
                         ..Default::default()
                     };
                     self.by_object.insert((None, k.clone()), meta);
@@ -67,7 +79,6 @@ impl Signatures {
                             } else if let Value::String(s) = meta {
                                 let meta = SignatureMeta {
                                     signature: Some(s.clone()),
-                                    algorithm: Some(String::new()),
                                     ..Default::default()
                                 };
                                 self.by_object.insert((Some(k.clone()), key.clone()), meta);
@@ -79,7 +90,7 @@ impl Signatures {
             }
         }
         let added = self.by_object.len() - before;
-        if added == 0 {
+        if added == 0 && !map.is_empty() {
             return Err(SignatureFileError("no digest signature in it".into()));
         }
         Ok(added)
@@ -119,11 +130,27 @@ fn metadata_of(value: &Value) -> Option<SignatureMeta> {
     };
     let text = |name: &str| meta.get(name).and_then(Value::as_str).map(str::to_string);
     let signature = text("signature").or_else(|| text("x-amz-meta-signature"));
-    signature.as_ref()?;
+    // Metadata without a signature is still metadata: aws-cli fails such a digest.
+    const FIELDS: [&str; 6] = [
+        "signature",
+        "x-amz-meta-signature",
+        "signature-algorithm",
+        "x-amz-meta-signature-algorithm",
+        "backfill-generation-timestamp",
+        "x-amz-meta-backfill-generation-timestamp",
+    ];
+    if !FIELDS
+        .iter()
+        .any(|f| meta.get(*f).is_some_and(Value::is_string))
+    {
+        return None;
+    }
     Some(SignatureMeta {
         signature,
         algorithm: text("signature-algorithm").or_else(|| text("x-amz-meta-signature-algorithm")),
-        backfill_generation: text("backfill-generation-timestamp"),
+        backfill_generation: text("backfill-generation-timestamp")
+            .or_else(|| text("x-amz-meta-backfill-generation-timestamp")),
+        full_metadata: true,
     })
 }
 
@@ -150,6 +177,10 @@ mod tests {
                 .and_then(|m| m.algorithm.as_deref()),
             Some("SHA256withRSA")
         );
+        // A flat map says nothing about the other metadata.
+        let flat = s.find("x", "AWSLogs/1/a.json.gz").unwrap();
+        assert!(!flat.full_metadata && flat.algorithm.is_none());
+        assert!(s.find("bkt", "AWSLogs/1/b.json.gz").unwrap().full_metadata);
         assert!(s.find("other", "AWSLogs/1/b.json.gz").is_none());
         let key = "AWSLogs/1/CloudTrail-Digest/r/2024/01/01/1_CloudTrail-Digest_r_t_r_20240101T000000Z.json.gz";
         assert_eq!(
@@ -157,6 +188,23 @@ mod tests {
             Some("99")
         );
         assert!(s.add_json(br#"{"a":1}"#, "x.json").is_err());
+        // An empty map, and metadata without signatures, are sidecars that sign nothing.
+        assert_eq!(s.add_json(b"{}", "signatures.json"), Ok(0));
+        let mut unsigned = Signatures::default();
+        assert_eq!(
+            unsigned.add_json(
+                br#"{"bkt":{"AWSLogs/1/c.json.gz":{"signature-algorithm":"SHA256withRSA"}}}"#,
+                "s3-metadata.json"
+            ),
+            Ok(1)
+        );
+        assert_eq!(
+            unsigned
+                .find("bkt", "AWSLogs/1/c.json.gz")
+                .unwrap()
+                .signature,
+            None
+        );
         assert!(s.add_json(b"[1]", "x.json").is_err());
     }
 }

@@ -7,7 +7,7 @@ use trailscope_model::{LogRead, Timestamp};
 
 use crate::digest::{decode_hex, sha256_hex, string_to_sign, verify_signature, DigestFile};
 use crate::inputs::{Content, VerifyInputs};
-use crate::keys::KeyEncoding;
+use crate::keys::{KeyEncoding, KeyLookup, SigningTime, UntrustedKey};
 use crate::layout::{DigestKey, TrailId};
 use crate::report::{
     Counts, FileResult, Finding, LogIntegrity, ObjectType, Range, Report, Severity, Summary,
@@ -23,7 +23,10 @@ pub enum Mode {
     #[default]
     Strict,
     /// Exactly aws-cli's verdicts with S3-metadata signatures (a digest without a sidecar
-    /// signature fails), for comparison with its output. Cryptography stays strict.
+    /// signature fails), for comparison with its output: its key lookup (the keys of the window,
+    /// last of a fingerprint wins, no check of the key itself), its lenient JSON (a repeated
+    /// key reads its last value), its fatal error when no key is given. Cryptography stays
+    /// strict, as AWS CLI v2's.
     AwsCli,
 }
 
@@ -36,6 +39,9 @@ pub struct Options {
     pub end: Option<Timestamp>,
     /// How closely to follow aws-cli.
     pub mode: Mode,
+    /// When the check runs, from the caller's clock (the core has none): a digest dated after
+    /// it cannot be genuine.
+    pub checked_at: Option<Timestamp>,
 }
 
 /// A digest in the listing of its trail.
@@ -65,17 +71,55 @@ struct State {
     valid_ranges: Vec<(Timestamp, Timestamp)>,
     found: Option<(Timestamp, Timestamp)>,
     keys_used: BTreeSet<String>,
+    /// (fingerprint, source region) of every key that verified a digest.
+    key_regions: BTreeSet<(String, String)>,
     via_chain: u64,
     log_status: HashMap<usize, LogIntegrity>,
     trailing_digests: Vec<String>,
     trailer_missing_logs: Vec<String>,
+    /// Strict-mode reasons a digest's key was refused, for the findings.
+    key_refusals: Vec<KeyRefusal>,
+    /// aws-cli's lazily loaded backfill key windows.
+    backfill_key_windows: Vec<(Timestamp, Timestamp)>,
+    /// Digests met twice in one chain walk.
+    loops: Vec<String>,
+    /// Chains that go on before the oldest digest given (no window was asked for).
+    chain_continues: Vec<String>,
+}
+
+/// Why a trusted key list did not verify a digest, in the default mode.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyRefusal {
+    pub(crate) object: String,
+    pub(crate) fingerprint: String,
+    pub(crate) reason: KeyRefusalReason,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum KeyRefusalReason {
+    NotValidAt {
+        time: Timestamp,
+        valid_from: Option<Timestamp>,
+        valid_to: Option<Timestamp>,
+    },
+    /// Not what it claims; reported once per key.
+    Untrusted,
+    /// No trusted key has the fingerprint, but a key list inside the evidence does.
+    OnlyInEvidence(String),
 }
 
 /// Verifies everything in `inputs`: every trail and source region found among the digests.
 pub fn verify(inputs: &VerifyInputs, options: &Options) -> Report {
-    let parsed = parse_all(inputs);
+    let parsed = parse_all(inputs, options.mode);
     let candidates = chain_signatures(&parsed);
     let groups = list_digests(inputs, &parsed, options);
+    if let Some(fatal) = aws_cli_fatal(inputs, options, &groups) {
+        // aws-cli aborts before looking at any digest (exit 255).
+        return Report {
+            fatal: Some(fatal),
+            ..Report::default()
+        };
+    }
     let mut state = State::default();
     for (trail, listed) in &groups {
         let (standard, backfill): (Vec<&Listed>, Vec<&Listed>) =
@@ -133,6 +177,8 @@ pub fn verify(inputs: &VerifyInputs, options: &Options) -> Report {
             ..Summary::default()
         },
         log_integrity: Vec::new(),
+        fatal: None,
+        mode: options.mode,
     };
     crate::findings::add_findings(
         inputs,
@@ -152,6 +198,10 @@ pub(crate) struct StateView<'s> {
     pub(crate) log_status: &'s HashMap<usize, LogIntegrity>,
     pub(crate) trailing_digests: &'s [String],
     pub(crate) trailer_missing_logs: &'s [String],
+    pub(crate) key_refusals: &'s [KeyRefusal],
+    pub(crate) loops: &'s [String],
+    pub(crate) chain_continues: &'s [String],
+    pub(crate) key_regions: &'s BTreeSet<(String, String)>,
 }
 
 fn state_view(state: &State) -> StateView<'_> {
@@ -161,13 +211,61 @@ fn state_view(state: &State) -> StateView<'_> {
         log_status: &state.log_status,
         trailing_digests: &state.trailing_digests,
         trailer_missing_logs: &state.trailer_missing_logs,
+        key_refusals: &state.key_refusals,
+        loops: &state.loops,
+        chain_continues: &state.chain_continues,
+        key_regions: &state.key_regions,
     }
 }
+
+/// aws-cli's window for `ListPublicKeys`: `[start, end + 2h]` (§9 step 2).
+fn aws_cli_key_window(options: &Options) -> Option<(Timestamp, Timestamp)> {
+    let start = options.start?;
+    let end = options
+        .end
+        .map_or(Timestamp::from_unix_millis(i64::MAX), |e| {
+            Timestamp::from_unix_millis(e.unix_millis().saturating_add(2 * HOUR_MILLIS))
+        });
+    Some((start, end))
+}
+
+/// aws-cli's one fatal error about the data (exit 255): no public key for the window, raised
+/// before any digest is looked at (`integrity-validation.md` §6, *public_keys_empty*).
+fn aws_cli_fatal(
+    inputs: &VerifyInputs,
+    options: &Options,
+    groups: &BTreeMap<TrailId, Vec<Listed>>,
+) -> Option<String> {
+    if options.mode != Mode::AwsCli {
+        return None;
+    }
+    let (from, to) = match aws_cli_key_window(options) {
+        Some(window) => window,
+        None => {
+            // No window asked for: the digests given are the window.
+            let dates: Vec<Timestamp> = groups
+                .values()
+                .flatten()
+                .filter_map(|l| key_date(&l.key))
+                .collect();
+            let from = dates.iter().min().copied()?;
+            let to = dates.iter().max().copied()?;
+            (
+                from,
+                Timestamp::from_unix_millis(to.unix_millis().saturating_add(2 * HOUR_MILLIS)),
+            )
+        }
+    };
+    (!inputs.trusted_keys.any_in(from, to))
+        .then(|| format!("No public keys found between {from} and {to}"))
+}
+
+const HOUR_MILLIS: i64 = 3_600_000;
 
 /// Every digest file's parsed JSON, by path id (`None` when it does not parse).
 pub(crate) type Parsed = BTreeMap<usize, Option<DigestFile>>;
 
-fn parse_all(inputs: &VerifyInputs) -> Parsed {
+fn parse_all(inputs: &VerifyInputs, mode: Mode) -> Parsed {
     inputs
         .contents
         .iter()
@@ -175,7 +273,10 @@ fn parse_all(inputs: &VerifyInputs) -> Parsed {
         .filter_map(|(id, c)| match c {
             Content::Digest(d) => Some((
                 id,
-                d.content.as_ref().ok().and_then(|b| DigestFile::parse(b)),
+                d.content.as_ref().ok().and_then(|b| match mode {
+                    Mode::Strict => DigestFile::parse(b),
+                    Mode::AwsCli => DigestFile::parse_lenient(b),
+                }),
             )),
             Content::Log(_) => None,
         })
@@ -330,7 +431,24 @@ fn walk(
             }
         }
         if !visited.insert((bucket.clone(), key.clone())) {
-            break; // a cycle of links: only a forged chain has one
+            // A cycle of links: CloudTrail's chain only ever points back in time.
+            state.loops.push(format!("s3://{bucket}/{key}"));
+            break;
+        }
+        // Without a window, the chain is checked as far back as the digests given: the link
+        // from the oldest one to an older digest that was not given is reported as a finding,
+        // not as a missing file (aws-cli always has a start time, `--start-time`).
+        if options.mode == Mode::Strict
+            && options.start.is_none()
+            && inputs.paths.find(&bucket, &key).is_none()
+            && key_date(&key).is_some_and(|d| {
+                listed
+                    .iter()
+                    .all(|l| key_date(&l.key).is_some_and(|o| o > d))
+            })
+        {
+            state.chain_continues.push(format!("s3://{bucket}/{key}"));
+            break;
         }
         match validate(
             inputs, parsed, candidates, options, trail, &bucket, &key, backfill, state,
@@ -439,9 +557,14 @@ fn validate(
     let Some(Some(digest)) = parsed.get(&id) else {
         return fail(state, &mut push, invalid("invalid format"));
     };
-    // C: the signature.
+    // C: the signature. aws-cli requires `signature` and `signature-algorithm` in the
+    // metadata; a flat `{key: signature}` sidecar gives the signature alone.
     let meta = inputs.signatures.find(bucket, key);
-    let sidecar = meta.and_then(|m| m.signature.clone().filter(|_| m.algorithm.is_some()));
+    let sidecar = meta.and_then(|m| {
+        m.signature
+            .clone()
+            .filter(|_| m.algorithm.is_some() || !m.full_metadata)
+    });
     let (signature, from_chain) = match (sidecar, options.mode) {
         (Some(sig), _) => (sig, false),
         (None, Mode::AwsCli) => {
@@ -458,13 +581,18 @@ fn validate(
             }
         },
     };
-    // C': backfill digests carry their generation time in the metadata.
+    // C': backfill digests carry their generation time in the metadata (when the sidecar
+    // gave the metadata at all).
     if backfill
         && options.mode == Mode::AwsCli
-        && meta.is_some_and(|m| m.backfill_generation.is_none())
+        && meta.is_some_and(|m| m.full_metadata && m.backfill_generation.is_none())
     {
         return fail(state, &mut push, invalid("invalid format"));
     }
+    let generated = meta
+        .filter(|_| backfill)
+        .and_then(|m| m.backfill_generation.as_deref())
+        .and_then(|g| trailscope_model::parse_event_time(g).map(|(t, _)| t));
     // D: the required fields.
     if !digest.has_required_fields() {
         return fail(state, &mut push, invalid("invalid format"));
@@ -481,12 +609,95 @@ fn validate(
     }
     // F: the key.
     let fingerprint = DigestFile::text(&digest.digest_public_key_fingerprint).unwrap_or("");
-    let Some(public_key) = inputs.keys.find(fingerprint) else {
-        let reason = format!(
+    let not_found = || {
+        Verdict::Invalid(format!(
             "public key not found in region {} for fingerprint {fingerprint}",
             trail.home_region
-        );
-        return fail(state, &mut push, Verdict::Invalid(reason));
+        ))
+    };
+    let object = format!("s3://{bucket}/{key}");
+    let public_key = match options.mode {
+        Mode::AwsCli => {
+            let found = if backfill {
+                match aws_cli_backfill_key(inputs, fingerprint, generated, state) {
+                    Ok(found) => found,
+                    Err(v) => return fail(state, &mut push, v),
+                }
+            } else {
+                inputs
+                    .trusted_keys
+                    .lookup_as_aws_cli(fingerprint, aws_cli_key_window(options))
+            };
+            let Some(found) = found else {
+                return fail(state, &mut push, not_found());
+            };
+            // aws-cli loads PKCS#1 only (`rsa.PublicKey.load_pkcs1`).
+            if found.encoding == Some(KeyEncoding::Spki) {
+                let v = Verdict::Invalid(
+                    crate::keys::KeyError::Der(found.fingerprint.clone()).to_string(),
+                );
+                return fail(state, &mut push, v);
+            }
+            found
+        }
+        Mode::Strict => {
+            let end = DigestFile::text(&digest.digest_end_time)
+                .and_then(Timestamp::parse_rfc3339)
+                .or_else(|| key_date(key));
+            let Some(end) = end else {
+                return fail(state, &mut push, invalid("invalid format"));
+            };
+            let at = SigningTime {
+                not_before: end,
+                generated,
+                backfill,
+                source_region: Some(&trail.source_region),
+            };
+            let refuse = |state: &mut State, reason: KeyRefusalReason| {
+                state.key_refusals.push(KeyRefusal {
+                    object: object.clone(),
+                    fingerprint: fingerprint.to_string(),
+                    reason,
+                });
+            };
+            if inputs.trusted_keys.is_empty() {
+                // Nothing to judge the signature with: not proven either way.
+                let v = Verdict::Unverifiable("no trusted public keys were given".into());
+                return fail(state, &mut push, v);
+            }
+            match inputs.trusted_keys.lookup(fingerprint, at) {
+                KeyLookup::Found(found) => found,
+                KeyLookup::NotFound => {
+                    if let Some(list) = inputs.evidence_key_lists.iter().find(|l| {
+                        l.fingerprints
+                            .iter()
+                            .any(|f| f.eq_ignore_ascii_case(fingerprint))
+                    }) {
+                        refuse(state, KeyRefusalReason::OnlyInEvidence(list.path.clone()));
+                    }
+                    return fail(state, &mut push, not_found());
+                }
+                KeyLookup::NotValidAt { key: k, time } => {
+                    refuse(
+                        state,
+                        KeyRefusalReason::NotValidAt {
+                            time,
+                            valid_from: k.valid_from,
+                            valid_to: k.valid_to,
+                        },
+                    );
+                    return fail(state, &mut push, not_found());
+                }
+                KeyLookup::Untrusted(why) => {
+                    refuse(state, KeyRefusalReason::Untrusted);
+                    let reason = match why {
+                        UntrustedKey::FingerprintMismatch => format!("public key for fingerprint {fingerprint} is not trusted: its Fingerprint is not the MD5 of its Value"),
+                        UntrustedKey::Ambiguous => format!("public key for fingerprint {fingerprint} is not trusted: the key list holds different keys under that fingerprint"),
+                    };
+                    return fail(state, &mut push, Verdict::Invalid(reason));
+                }
+            }
+        }
     };
     // G1: load it.
     let rsa_key = match &public_key.key {
@@ -528,6 +739,9 @@ fn validate(
     };
     push(state, Verdict::Valid);
     state.keys_used.insert(public_key.fingerprint.clone());
+    state
+        .key_regions
+        .insert((public_key.fingerprint.clone(), trail.source_region.clone()));
     if public_key.encoding == Some(KeyEncoding::Spki) {
         state
             .keys_used
@@ -562,6 +776,40 @@ fn validate(
         start_text: start_text.to_string(),
         previous,
     })
+}
+
+/// aws-cli's key lookup for backfill digests (`integrity-validation.md` §11): the keys start
+/// empty; the first time a fingerprint is unknown, the keys of `generation ± 1h` are added, and
+/// an empty answer is that digest's verdict. Without a known generation time (a flat
+/// signature sidecar), every key given counts.
+fn aws_cli_backfill_key<'k>(
+    inputs: &'k VerifyInputs,
+    fingerprint: &str,
+    generated: Option<Timestamp>,
+    state: &mut State,
+) -> Result<Option<&'k crate::keys::PublicKey>, Verdict> {
+    let keys = &inputs.trusted_keys;
+    let Some(generated) = generated else {
+        return Ok(keys.lookup_as_aws_cli(fingerprint, None));
+    };
+    let known = |windows: &[(Timestamp, Timestamp)]| {
+        windows
+            .iter()
+            .rev()
+            .find_map(|&w| keys.lookup_as_aws_cli(fingerprint, Some(w)))
+    };
+    if let Some(found) = known(&state.backfill_key_windows) {
+        return Ok(Some(found));
+    }
+    let from = Timestamp::from_unix_millis(generated.unix_millis().saturating_sub(HOUR_MILLIS));
+    let to = Timestamp::from_unix_millis(generated.unix_millis().saturating_add(HOUR_MILLIS));
+    if !keys.any_in(from, to) {
+        return Err(Verdict::Invalid(format!(
+            "No public keys found between {from} and {to}"
+        )));
+    }
+    state.backfill_key_windows.push((from, to));
+    Ok(known(&state.backfill_key_windows))
 }
 
 /// A log file named by a valid digest (`integrity-validation.md` §7). aws-cli prints log files

@@ -52,7 +52,7 @@ fn load(dir: &Path, sidecar: Option<&str>) -> Case {
             inputs.add_file(&rel, &std::fs::read(entry.path()).unwrap());
         }
     }
-    inputs.keys =
+    inputs.trusted_keys =
         PublicKeys::from_json(&std::fs::read(dir.join("public-keys.json")).unwrap()).unwrap();
     let mut signatures = Signatures::default();
     if let Some(name) = sidecar {
@@ -72,6 +72,7 @@ fn load(dir: &Path, sidecar: Option<&str>) -> Case {
         start: arg("--start-time").and_then(|t| Timestamp::parse_rfc3339(&t)),
         end: arg("--end-time").and_then(|t| Timestamp::parse_rfc3339(&t)),
         mode: Mode::AwsCli,
+        checked_at: None,
     };
     Case {
         name: dir.file_name().unwrap().to_string_lossy().into_owned(),
@@ -132,103 +133,88 @@ fn expected_lines(results: &Value) -> Vec<(String, bool, String, String, String)
         .collect()
 }
 
-/// Cases whose aws-cli verdicts we deliberately do not reproduce even in aws-cli mode.
-const NOT_IN_PARITY: &[(&str, &str)] = &[
-    // aws-cli aborts the run (exit 255); we give every digest a verdict.
-    (
-        "public_keys_empty",
-        "no keys: every digest reads 'public key not found'",
-    ),
-    // aws-cli cannot load SPKI keys; we accept them (the issue asks for both encodings).
-    ("public_keys_spki", "SPKI keys are accepted"),
-];
-
+/// In aws-cli mode every case reproduces aws-cli file for file, with either sidecar: the
+/// S3 metadata aws-cli read, or the flat `{key: signature}` map a user would build.
 #[test]
 fn aws_cli_verdicts_are_reproduced() {
     let mut checked = 0;
     for dir in cases() {
-        let case = load(&dir, Some("s3-metadata.json"));
-        if NOT_IN_PARITY.iter().any(|(name, _)| *name == case.name) {
-            continue;
-        }
-        // Where v1 and v2 crypto differ, we follow v2.
-        let oracle = if case.expected.get("oracle_awscli_v2_crypto").is_some() {
-            &case.expected["oracle_awscli_v2_crypto"]
-        } else {
-            &case.expected
-        };
-        let report = verify(&case.inputs, &case.options);
-        assert_eq!(
-            lines(&report),
-            expected_lines(&oracle["results"]),
-            "case {}",
-            case.name
-        );
-        let exit = if report.has_invalid() { 1 } else { 0 };
-        assert_eq!(
-            exit,
-            oracle["exit_code"].as_i64().unwrap(),
-            "case {} exit code",
-            case.name
-        );
-        let expected_notices: Vec<String> = case.expected["stderr"]
-            .as_str()
-            .unwrap_or("")
-            .lines()
-            .filter(|l| l.contains("No log files were delivered"))
-            .map(str::to_string)
-            .collect();
-        assert_eq!(
-            report.notices, expected_notices,
-            "case {} notices",
-            case.name
-        );
-        if let Some(summary) = case
-            .expected
-            .get("summary")
-            .filter(|_| case.expected.get("oracle_awscli_v2_crypto").is_none())
-        {
-            let s = &report.summary;
+        for sidecar in ["s3-metadata.json", "signatures.json"] {
+            let case = load(&dir, Some(sidecar));
+            let context = format!("case {} with {sidecar}", case.name);
+            // Where v1 and v2 crypto differ, we follow v2.
+            let oracle = if case.expected.get("oracle_awscli_v2_crypto").is_some() {
+                &case.expected["oracle_awscli_v2_crypto"]
+            } else {
+                &case.expected
+            };
+            let report = verify(&case.inputs, &case.options);
             assert_eq!(
-                s.digests.valid,
-                summary["digest"]["valid"].as_u64().unwrap_or(0),
-                "case {} digests",
-                case.name
+                i64::from(report.exit_code()),
+                oracle["exit_code"].as_i64().unwrap(),
+                "{context}: exit code"
             );
             assert_eq!(
-                s.digests.total(),
-                summary["digest"]["total"].as_u64().unwrap_or(0),
-                "case {} digests",
-                case.name
+                report.fatal.as_deref(),
+                case.expected["fatal_error"].as_str(),
+                "{context}: fatal error"
             );
             assert_eq!(
-                s.logs.valid,
-                summary["log"]["valid"].as_u64().unwrap_or(0),
-                "case {} logs",
-                case.name
+                lines(&report),
+                expected_lines(&oracle["results"]),
+                "{context}"
             );
-            assert_eq!(
-                s.logs.total(),
-                summary["log"]["total"].as_u64().unwrap_or(0),
-                "case {} logs",
-                case.name
-            );
-            if let Some(found) = summary.get("found").and_then(Value::as_array) {
-                let ours = s
-                    .found
-                    .as_ref()
-                    .map(|f| vec![f.start.clone(), f.end.clone()]);
-                let theirs: Vec<String> = found
-                    .iter()
-                    .map(|v| v.as_str().unwrap().to_string())
-                    .collect();
-                assert_eq!(ours, Some(theirs), "case {} found", case.name);
+            let expected_notices: Vec<String> = case.expected["stderr"]
+                .as_str()
+                .unwrap_or("")
+                .lines()
+                .filter(|l| l.contains("No log files were delivered"))
+                .map(str::to_string)
+                .collect();
+            assert_eq!(report.notices, expected_notices, "{context}: notices");
+            if let Some(summary) = case
+                .expected
+                .get("summary")
+                .filter(|_| case.expected.get("oracle_awscli_v2_crypto").is_none())
+            {
+                let s = &report.summary;
+                let count = |path: &[&str]| {
+                    path.iter()
+                        .fold(summary, |v, k| &v[*k])
+                        .as_u64()
+                        .unwrap_or(0)
+                };
+                assert_eq!(s.digests.valid, count(&["digest", "valid"]), "{context}");
+                assert_eq!(s.digests.total(), count(&["digest", "total"]), "{context}");
+                assert_eq!(
+                    s.backfill_digests.valid,
+                    count(&["backfill_digest", "valid"]),
+                    "{context}"
+                );
+                assert_eq!(
+                    s.backfill_digests.total(),
+                    count(&["backfill_digest", "total"]),
+                    "{context}"
+                );
+                assert_eq!(s.logs.valid, count(&["log", "valid"]), "{context}");
+                assert_eq!(s.logs.total(), count(&["log", "total"]), "{context}");
+                if let Some(found) = summary.get("found").and_then(Value::as_array) {
+                    let ours = s
+                        .found
+                        .as_ref()
+                        .map(|f| vec![f.start.clone(), f.end.clone()]);
+                    let theirs: Vec<String> = found
+                        .iter()
+                        .map(|v| v.as_str().unwrap().to_string())
+                        .collect();
+                    assert_eq!(ours, Some(theirs), "{context}: found");
+                }
             }
         }
         checked += 1;
     }
     if cases_dir().is_some() {
-        assert_eq!(checked, 49, "every case but the documented exceptions");
+        assert_eq!(checked, 51, "every case");
     }
 }
 
@@ -283,14 +269,22 @@ fn lenient_aws_cli_cases_get_the_documented_strict_behaviour() {
     assert!(all_valid(&r));
     assert!(kinds(&r).contains(&"key_spki"));
 
-    // No keys: every digest is invalid (aws-cli aborts instead).
+    // No trusted keys: every digest is unverifiable, never valid (aws-cli aborts instead), and
+    // the report says which keys to supply.
     let (_, r) = strict(&root.join("public_keys_empty"), Some("signatures.json"));
-    assert!(r.has_invalid());
+    assert!(!r.has_invalid());
     assert!(r
         .results
         .iter()
-        .all(|x| x.verdict.starts_with("INVALID: public key not found")));
+        .all(|x| x.verdict == "UNVERIFIABLE: no trusted public keys were given"));
     assert!(kinds(&r).contains(&"no_public_keys"));
+    assert_eq!(r.overall(), trailscope_verify::Overall::Unproven);
+    assert!(
+        r.headline()
+            .contains("aws cloudtrail list-public-keys --start-time"),
+        "{}",
+        r.headline()
+    );
 
     // Only the newest signature given: the chain vouches for every older digest.
     let (_, r) = strict(
@@ -393,5 +387,73 @@ fn strict_mode_never_calls_tampered_files_valid() {
                 assert_ne!(ours.verdict, "valid", "case {}: {}", case.name, ours.key);
             }
         }
+    }
+}
+
+/// The overall verdict an auditor would cite, for every reference case in Trailscope's own mode:
+/// only the untouched trails (and those whose file is untouched while only its proof moved,
+/// or whose damage aws-cli ignores and Trailscope reports) read as intact.
+#[test]
+fn the_headline_follows_the_worst_finding() {
+    const INTACT: &[&str] = &[
+        "baseline",
+        "variant_logging_gap",
+        "variant_backfill",
+        "variant_org_trail",
+        "variant_s3_prefix",
+        "variant_bucket_change",
+        "variant_window_subset",
+        "public_keys_cli_v2_format",
+        "log_recompressed",
+        "signature_uppercase",
+        // Quirks kept with a warning: the signed content is intact.
+        "log_truncated_trailer",
+        "digest_trailing_garbage",
+        // The same RSA key, re-wrapped; its fingerprint still names it.
+        "public_keys_spki",
+        // The signature comes from the next digest's record instead of the metadata.
+        "signature_missing",
+        "signatures_only_newest",
+    ];
+    const UNPROVEN: &[&str] = &[
+        "public_keys_empty",
+        "log_extra_unreferenced",
+        "digest_deleted_newest",
+        "signatures_none",
+    ];
+    let mut seen = 0;
+    for dir in cases() {
+        let (case, r) = strict(&dir, Some("signatures.json"));
+        let expected = if INTACT.contains(&case.name.as_str()) {
+            trailscope_verify::Overall::Intact
+        } else if UNPROVEN.contains(&case.name.as_str()) {
+            trailscope_verify::Overall::Unproven
+        } else {
+            trailscope_verify::Overall::NotIntact
+        };
+        assert_eq!(
+            r.overall(),
+            expected,
+            "case {}: {}",
+            case.name,
+            r.headline()
+        );
+        assert_eq!(
+            r.exit_code(),
+            u8::from(expected != trailscope_verify::Overall::Intact),
+            "case {}",
+            case.name
+        );
+        if expected == trailscope_verify::Overall::NotIntact {
+            assert!(
+                r.headline().starts_with("Tampering or damage found"),
+                "{}",
+                r.headline()
+            );
+        }
+        seen += 1;
+    }
+    if cases_dir().is_some() {
+        assert_eq!(seen, 51);
     }
 }

@@ -21,7 +21,7 @@ fn inputs(trail: &SignedTrail, signatures: Option<&str>) -> VerifyInputs {
     for (path, bytes) in &trail.files {
         inputs.add_file(&format!("download/{path}"), bytes);
     }
-    inputs.keys = PublicKeys::from_json(trail.public_keys_json.as_bytes()).unwrap();
+    inputs.trusted_keys = PublicKeys::from_json(trail.public_keys_json.as_bytes()).unwrap();
     if let Some(json) = signatures {
         let mut s = Signatures::default();
         s.add_json(json.as_bytes(), "signatures.json").unwrap();
@@ -207,7 +207,7 @@ fn every_kind_of_tampering_is_caught() {
     // ... and trusted only if the user adds the attacker's key: the key list is the trust anchor.
     let keys = public_keys_json(&[&TestKey::a(), &TestKey::b(), &attacker]);
     let mut i = inputs(&t, Some(&t.signatures_json));
-    i.keys = PublicKeys::from_json(keys.as_bytes()).unwrap();
+    i.trusted_keys = PublicKeys::from_json(keys.as_bytes()).unwrap();
     assert_eq!(
         verdict_of(&verify(&i, &Options::default()), &digest),
         "INVALID: signature verification failed"

@@ -25,6 +25,33 @@ export class TrailscopePage {
     await this.waitForLoad(before, timeout);
   }
 
+  /** Drops files on the drop zone, as a user dragging them from a file manager would. */
+  async drop(files, { timeout = 60_000 } = {}) {
+    await this.ready();
+    const before = await this.loadCount();
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const payload = files.map((f) => ({ name: path.basename(f), bytes: [...fs.readFileSync(f)] }));
+    const transfer = await this.page.evaluateHandle((items) => {
+      const dt = new DataTransfer();
+      for (const { name, bytes } of items) dt.items.add(new File([new Uint8Array(bytes)], name));
+      return dt;
+    }, payload);
+    await this.page.dispatchEvent('[data-testid=drop-zone]', 'drop', { dataTransfer: transfer });
+    await this.waitForLoad(before, timeout);
+  }
+
+  /**
+   * Gives key lists (`aws cloudtrail list-public-keys` output) as the trusted keys, through the
+   * labelled input, and waits until the worker has read them.
+   */
+  async trustKeys(files, { region } = {}) {
+    await this.ready();
+    if (region !== undefined) await this.page.locator('[data-testid=trusted-keys-region]').fill(region);
+    await this.page.setInputFiles('[data-testid=trusted-keys-file]', files);
+    await this.page.waitForFunction(() => Number(document.querySelector('[data-testid=trusted-keys]')?.dataset.keys) > 0);
+  }
+
   /** Loads finished so far. */
   async loadCount() {
     return Number(await this.page.locator('[data-testid=load-state]').getAttribute('data-loads'));
@@ -72,6 +99,7 @@ export class TrailscopePage {
     await el.waitFor({ timeout });
     return el.evaluate((e) => ({
       verdict: e.dataset.verdict,
+      overall: e.dataset.overall,
       digestsValid: Number(e.dataset.digestsValid),
       digestsInvalid: Number(e.dataset.digestsInvalid),
       digestsUnverifiable: Number(e.dataset.digestsUnverifiable),
