@@ -106,9 +106,15 @@ pub fn cell(column: &Column, row: &EventRow) -> (String, Option<String>) {
         "user-agent" => text(&row.user_agent),
         "event-type" => text(&row.event_type),
         "category" => text(&row.event_category),
-        "integrity" => match row.integrity.as_deref() {
-            Some(raw) => (integrity_label(raw).to_string(), Some(raw.to_string())),
-            None => (String::new(), None),
+        // An event whose files disagree says so first: the copy shown is one of several.
+        "integrity" => match (row.integrity.as_deref(), row.conflict) {
+            (Some(raw), true) => (
+                format!("{} · conflict", integrity_label(raw)),
+                Some(raw.to_string()),
+            ),
+            (None, true) => ("conflict".into(), None),
+            (Some(raw), false) => (integrity_label(raw).to_string(), Some(raw.to_string())),
+            (None, false) => (String::new(), None),
         },
         _ => (String::new(), None),
     }

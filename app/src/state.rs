@@ -5,6 +5,21 @@ use trailscope_protocol::{
     FileRow, LoadProgress, RequestId, TotalsView, TrustedKeyList, TrustedKeyView, VerifyView,
 };
 
+/// The event open in the detail view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenRecord {
+    /// Store row.
+    pub row: u32,
+    /// Its original JSON (the copy the table shows).
+    pub json: String,
+    /// The file it came from.
+    pub file: String,
+    /// That file's integrity, once verified.
+    pub integrity: Option<String>,
+    /// Every copy, when files disagree on the event (empty otherwise).
+    pub copies: Vec<trailscope_protocol::EventCopyView>,
+}
+
 /// How the last load ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadSummary {
@@ -141,7 +156,7 @@ pub struct AppState {
     /// Business hours for the out-of-hours rules.
     pub business_hours: RwSignal<(u8, u8, i32)>,
     /// The event whose JSON is open: (row, JSON).
-    pub record: RwSignal<Option<(u32, String)>>,
+    pub record: RwSignal<Option<OpenRecord>>,
     /// A problem to show (the worker failed to start, a request failed).
     pub error: RwSignal<Option<String>>,
     /// Verify-only mode for the next load: log files are hashed, their events not read.

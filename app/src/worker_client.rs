@@ -417,7 +417,7 @@ pub fn save_view(state: AppState) {
         },
         event: state
             .record
-            .with_untracked(|r| r.as_ref().and_then(|(_, json)| event_id_of(json))),
+            .with_untracked(|r| r.as_ref().and_then(|r| event_id_of(&r.json))),
         compare: state
             .compare
             .with_untracked(|c| c.iter().filter_map(|(_, json)| event_id_of(json)).collect()),
@@ -661,9 +661,14 @@ fn apply(state: AppState, response: Response) {
         Response::Verified { id, view } => {
             if state.verifying.get_untracked() == Some(id) {
                 state.verifying.set(None);
+                let rows_changed = view.rows_changed;
                 state.verify.set(Some(*view));
                 // Rows now carry their integrity.
                 run_query(state);
+                // Events now show their verified copy: findings were made on the others.
+                if rows_changed > 0 && state.detect.with_untracked(|d| d.is_some()) {
+                    request_detect(state);
+                }
             }
         }
         Response::Queried {
@@ -752,7 +757,14 @@ fn apply(state: AppState, response: Response) {
                 }
             }
         }
-        Response::Record { row, json, .. } => {
+        Response::Record {
+            row,
+            json,
+            file,
+            integrity,
+            copies,
+            ..
+        } => {
             if OPENING_LINKED.with(|o| o.get()) && state.record.with_untracked(|r| r.is_some()) {
                 // A linked comparison: pin it, keep the detail view on the first event.
                 state.compare.update(|c| {
@@ -762,7 +774,13 @@ fn apply(state: AppState, response: Response) {
                     }
                 });
             } else {
-                state.record.set(Some((row, json)));
+                state.record.set(Some(crate::state::OpenRecord {
+                    row,
+                    json,
+                    file,
+                    integrity,
+                    copies,
+                }));
             }
             open_linked_events();
             save_view(state);

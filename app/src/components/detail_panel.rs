@@ -19,13 +19,24 @@ pub fn DetailPanel(
 ) -> impl IntoView {
     view! {
         <Show when=move || state.record.with(|r| r.is_some())>
-            {move || state.record.get().map(|(row, json)| view! { <Detail row=row json=json state=state /> })}
+            {move || state.record.get().map(|open| view! { <Detail open=open state=state /> })}
         </Show>
     }
 }
 
 #[component]
-fn Detail(row: u32, json: String, state: AppState) -> impl IntoView {
+fn Detail(open: crate::state::OpenRecord, state: AppState) -> impl IntoView {
+    let crate::state::OpenRecord {
+        row,
+        json,
+        file,
+        integrity,
+        copies,
+    } = open;
+    let integrity_text = integrity
+        .as_deref()
+        .map_or("not verified", crate::columns::integrity_label)
+        .to_string();
     let record: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
     let text = |path: &str| lookup(&record, path).and_then(value_text);
     let facts = identity_facts(&record);
@@ -82,7 +93,11 @@ fn Detail(row: u32, json: String, state: AppState) -> impl IntoView {
                 <dt>"Read only"</dt><dd>{text("readOnly")}</dd>
                 <dt>"Event ID"</dt><dd class="mono">{text("eventID")}</dd>
                 <dt>"Request ID"</dt><dd class="mono">{text("requestID")}</dd>
+                <dt>"File"</dt><dd class="mono wrap" data-testid="record-file">{file}</dd>
+                <dt>"File integrity"</dt>
+                <dd data-testid="record-integrity" data-integrity=integrity.clone().unwrap_or_default()>{integrity_text}</dd>
             </dl>
+            {(!copies.is_empty()).then(|| view! { <Copies copies=copies /> })}
             {(!resources.is_empty()).then(|| view! {
                 <h3>"Resources"</h3>
                 <ul class="resources" data-testid="record-resources">
@@ -116,6 +131,50 @@ fn Detail(row: u32, json: String, state: AppState) -> impl IntoView {
             </div>
             <pre data-testid="record-json">{pretty}</pre>
         </aside>
+    }
+}
+
+/// Every copy of an event whose files disagree: which file, its integrity, and how it differs
+/// from the copy the table shows.
+#[component]
+fn Copies(copies: Vec<trailscope_protocol::EventCopyView>) -> impl IntoView {
+    let count = copies.len();
+    view! {
+        <section class="copies" data-testid="event-copies" role="alert">
+            <h3>{format!("Conflicting copies ({count})")}</h3>
+            <p class="hint">
+                "Files disagree on this event (same eventID, time, name and source, other content). The copy from the file verification vouches for most is the one used everywhere; every copy is kept."
+            </p>
+            <ul>
+                {copies.into_iter().map(|c| {
+                    let integrity = c.integrity.as_deref().map_or("not verified", crate::columns::integrity_label);
+                    view! {
+                        <li data-testid="event-copy" data-shown=c.shown.to_string() data-integrity=c.integrity.clone().unwrap_or_default()>
+                            <span class="mono wrap">{c.file.clone()}</span>
+                            " · "
+                            <span class=if c.integrity.as_deref() == Some("verified") { "badge ok" } else { "badge warn" }>{integrity}</span>
+                            {c.shown.then(|| view! { " · " <strong>"shown"</strong> })}
+                            {(!c.differences.is_empty()).then(|| view! {
+                                <table class="differences" data-testid="event-copy-differences">
+                                    <thead><tr><th scope="col">"Field"</th><th scope="col">"Shown copy"</th><th scope="col">"This copy"</th></tr></thead>
+                                    <tbody>
+                                        {c.differences.into_iter().map(|d| {
+                                            let path = d.path.clone();
+                                            view! {
+                                            <tr data-testid="event-copy-difference" data-path=path>
+                                                <td class="mono">{d.path}</td>
+                                                <td class="mono wrap">{d.shown.unwrap_or_else(|| "(absent)".into())}</td>
+                                                <td class="mono wrap">{d.this.unwrap_or_else(|| "(absent)".into())}</td>
+                                            </tr>
+                                        }}).collect_view()}
+                                    </tbody>
+                                </table>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }
 

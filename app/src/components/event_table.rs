@@ -150,7 +150,7 @@ fn Row(row: EventRow, index: u64, y: f64, columns: Vec<Column>, state: AppState)
     let selected = move || {
         state
             .record
-            .with(|r| r.as_ref().is_some_and(|(r, _)| *r == id))
+            .with(|r| r.as_ref().is_some_and(|r| r.row == id))
     };
     let write = row.read_only == Some(false);
     let error = row.error.is_some();

@@ -31,6 +31,17 @@ pub fn Summary(
                             <span class="value" data-testid="duplicate-count">{count(t.duplicates)}</span>
                             <span class="label">"duplicates merged"</span>
                         </div>
+                        {(t.conflicts > 0).then(|| view! {
+                            <div class="stat conflict" role="alert">
+                                <span class="value bad" data-testid="conflict-count">{count(t.conflicts)}</span>
+                                <span class="label">
+                                    {if t.conflicts == 1 { "event with conflicting copies" } else { "events with conflicting copies" }}
+                                    " ("
+                                    <code>"conflict:true"</code>
+                                    ")"
+                                </span>
+                            </div>
+                        })}
                         <div class="stat">
                             <span class="value" data-testid="file-count">{count(t.files)}</span>
                             <span class="label">

@@ -95,7 +95,9 @@ impl IntegrityBook {
                     )),
                 }
             }
-            FileKind::Digest => {
+            // By content, or by a digest's path: a digest whose JSON the event parser refuses
+            // (a repeated field, say) is still judged as a digest.
+            _ if kind == FileKind::Digest || trailscope_verify::is_digest_path(&file.path) => {
                 if let Some(hash) = file.log_hash.clone().map(log_hash_from_wire) {
                     let first = file.kept.as_ref().map(|b| b.to_vec());
                     self.inputs
@@ -105,7 +107,11 @@ impl IntegrityBook {
             }
             _ => {
                 if let Some(hash) = file.log_hash.clone().map(log_hash_from_wire) {
-                    self.inputs.add_log(&file.path, hash);
+                    if file.summary.events > 0 && file.summary.error.is_none() {
+                        self.inputs.add_event_file(&file.path, hash);
+                    } else {
+                        self.inputs.add_log(&file.path, hash);
+                    }
                     self.counts.logs += 1;
                 }
             }
@@ -118,7 +124,7 @@ impl IntegrityBook {
         ask: &VerifyAsk<'_>,
         anchor: &TrustAnchor,
         store: &mut Store,
-    ) -> Result<(Report, RunInfo), String> {
+    ) -> Result<(Report, RunInfo, u64), String> {
         let start = ask.start.map(|t| parse_time(t, "start")).transpose()?;
         let end = ask.end.map(|t| parse_time(t, "end")).transpose()?;
         if let (Some(s), Some(e)) = (start, end) {
@@ -150,7 +156,9 @@ impl IntegrityBook {
             .iter()
             .map(|(path, status)| (path.as_str(), integrity(*status)))
             .collect();
-        store.set_integrity(|path| by_path.get(path).copied());
+        let rows_changed = store.set_integrity(|path| by_path.get(path).copied());
+        let conflicts = store.conflicts();
+        report.add_event_conflicts(conflicts.iter().map(|c| c.event_id.as_str()));
         let run = RunInfo {
             tool: format!("Trailscope {} (web)", env!("CARGO_PKG_VERSION")),
             checked_at: ask.checked_at.clone(),
@@ -172,7 +180,7 @@ impl IntegrityBook {
                 .map(|k| (k.fingerprint.clone(), k.fingerprint_matches_value))
                 .collect(),
         };
-        Ok((report, run))
+        Ok((report, run, rows_changed))
     }
 }
 

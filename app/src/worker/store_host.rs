@@ -88,13 +88,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             }
             h.finish_if_done();
         }
-        Request::Record { id, row } => match h.store.raw(row as usize) {
-            Some(json) => post_to_page(&Response::Record { id, row, json }),
-            None => post_to_page(&Response::Failed {
-                id,
-                message: format!("no event at row {row}"),
-            }),
-        },
+        Request::Record { id, row } => post_to_page(&record_response(&h.store, id, row as usize)),
         Request::Verify {
             id,
             start,
@@ -122,10 +116,14 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 ..
             } = &mut *h;
             match integrity.verify(&ask, anchor, store) {
-                Ok((report, run)) => post_json_to_page(&Response::Verified {
-                    id,
-                    view: Box::new(trailscope_protocol::verify_view(&report, &run)),
-                }),
+                Ok((report, run, rows_changed)) => {
+                    let mut view = trailscope_protocol::verify_view(&report, &run);
+                    view.rows_changed = rows_changed;
+                    post_json_to_page(&Response::Verified {
+                        id,
+                        view: Box::new(view),
+                    })
+                }
                 Err(message) => post_to_page(&Response::Failed { id, message }),
             }
         }
@@ -153,12 +151,8 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             let row = filter
                 .ok()
                 .and_then(|f| trailscope_query::matches(&h.store, &f).iter().next());
-            match row.and_then(|r| h.store.raw(r).map(|json| (r, json))) {
-                Some((row, json)) => post_to_page(&Response::Record {
-                    id,
-                    row: row as u32,
-                    json,
-                }),
+            match row {
+                Some(row) => post_to_page(&record_response(&h.store, id, row)),
                 None => post_to_page(&Response::Failed {
                     id,
                     message: format!("no loaded event has the eventID {event_id}"),
@@ -305,4 +299,25 @@ impl StoreHost {
 fn kind_of(file: &trailscope_protocol::ParsedFile) -> trailscope_model::FileKind {
     trailscope_model::FileKind::from_id(&file.summary.kind)
         .unwrap_or(trailscope_model::FileKind::Unknown)
+}
+
+/// One event's record, where it came from, and its other copies when files disagree.
+fn record_response(store: &Store, id: RequestId, row: usize) -> Response {
+    match store.raw(row) {
+        Some(json) => Response::Record {
+            id,
+            row: u32::try_from(row).unwrap_or(u32::MAX),
+            json,
+            file: store
+                .file_of(row)
+                .map(|f| f.path.clone())
+                .unwrap_or_default(),
+            integrity: store.integrity(row).map(|i| i.as_str().to_string()),
+            copies: trailscope_protocol::event_copies(store, row),
+        },
+        None => Response::Failed {
+            id,
+            message: format!("no event at row {row}"),
+        },
+    }
 }

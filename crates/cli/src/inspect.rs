@@ -26,6 +26,8 @@ struct Report<'a> {
     failed_files: u64,
     /// OS metadata files (`.DS_Store`, `__MACOSX/`) that were not read.
     skipped_system_files: u64,
+    /// Events whose copies in different files disagree.
+    conflicts: Vec<crate::conflicts::ConflictReport>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +82,7 @@ pub fn run(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
         regions: &totals.regions,
         failed_files: totals.failed_files,
         skipped_system_files,
+        conflicts: crate::conflicts::from_store(&store),
     };
     let mut out = std::io::stdout().lock();
     if json {
@@ -87,6 +90,7 @@ pub fn run(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     } else {
         print_table(&mut out, &report, &totals)?;
+        crate::conflicts::print(&mut out, &report.conflicts)?;
     }
     Ok(if totals.failed_files > 0 {
         ExitCode::from(1)

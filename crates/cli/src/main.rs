@@ -4,6 +4,7 @@
 //! 1 when some input failed or was found invalid (the rest is still reported), 2 on usage errors.
 #![forbid(unsafe_code)]
 
+mod conflicts;
 mod detect;
 mod inspect;
 mod load;

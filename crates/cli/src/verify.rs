@@ -1,6 +1,6 @@
 //! `trailscope verify`: offline log file integrity validation of a downloaded trail.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,7 +8,8 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use trailscope_model::{LogHasher, Timestamp};
+use trailscope_model::{Event, EventSink, FileIngestor, Limits, LogHash, LogRead, Timestamp};
+use trailscope_store::{CopyCollector, CopyIndex, FileConflict};
 use trailscope_verify::{
     is_digest_path, verify, Content, DigestBytes, Mode, Options, PublicKeys, Signatures,
     VerifyInputs, MAX_DIGEST_BYTES, MAX_KEY_FILE_BYTES,
@@ -65,7 +66,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .with_context(|| path.display().to_string())?;
     }
     let (files, _) = collect_inputs(&args.paths)?;
-    let inputs = read_all(
+    let TrailRead {
+        inputs,
+        conflicts,
+        paths,
+    } = read_all(
         files,
         keys,
         signatures,
@@ -81,18 +86,26 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         },
         checked_at: Some(now()),
     };
-    let report = verify(&inputs, &options);
+    let mut report = verify(&inputs, &options);
+    let conflicts = crate::conflicts::from_files(&conflicts, &paths, &report);
+    report.add_event_conflicts(conflicts.iter().map(|c| c.event_id.as_str()));
     let mut out = std::io::stdout().lock();
     if let Some(fatal) = &report.fatal {
         // aws-cli prints its fatal error on stderr between blank lines and exits 255.
         eprintln!("\n{fatal}");
     }
     if args.json {
-        // The JSON shape is part of the CLI's contract (see the README).
-        out.write_all(report.to_json(None).as_bytes())?;
+        // The JSON shape is part of the CLI's contract (see the README): the core's report,
+        // with the conflicting copies of events beside it.
+        let mut json: serde_json::Value = serde_json::from_str(&report.to_json(None))?;
+        if let Some(object) = json.as_object_mut() {
+            object.insert("conflicts".into(), serde_json::to_value(&conflicts)?);
+        }
+        serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
     } else if report.fatal.is_none() {
         out.write_all(report.to_text().as_bytes())?;
+        crate::conflicts::print(&mut out, &conflicts)?;
     }
     Ok(ExitCode::from(report.exit_code()))
 }
@@ -112,7 +125,7 @@ fn read_all(
     keys: PublicKeys,
     signatures: Signatures,
     progress: bool,
-) -> VerifyInputs {
+) -> TrailRead {
     let total: u64 = files.iter().map(|f| f.size).sum();
     let bar = if progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -130,35 +143,67 @@ fn read_all(
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len().max(1));
+    let indexes: Mutex<Vec<CopyIndex>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(file) = files.get(i) else { break };
-                let content = read_one(file);
-                bar.inc(file.size);
-                if let Ok(mut r) = results.lock() {
-                    if let Some(slot) = r.get_mut(i) {
-                        *slot = Some(content);
+            scope.spawn(|| {
+                let mut index = CopyIndex::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = files.get(i) else { break };
+                    let content = read_one(file, u32::try_from(i).unwrap_or(u32::MAX), &mut index);
+                    bar.inc(file.size);
+                    if let Ok(mut r) = results.lock() {
+                        if let Some(slot) = r.get_mut(i) {
+                            *slot = Some(content);
+                        }
                     }
+                }
+                if let Ok(mut all) = indexes.lock() {
+                    all.push(index);
                 }
             });
         }
     });
     bar.finish_and_clear();
+    let mut index = CopyIndex::new();
+    for part in indexes.into_inner().unwrap_or_default() {
+        index.merge(part);
+    }
+    let conflicts = find_conflicts(&files, &index);
     let mut inputs = VerifyInputs::new();
     inputs.trusted_keys = keys;
-    inputs.signatures = signatures;
+    let mut found_signatures = Signatures::default();
     for (file, content) in files.iter().zip(results.into_inner().unwrap_or_default()) {
         let path = file.display.replace('\\', "/");
         match content {
+            Some(Evidence::Signatures(bytes)) => {
+                let _ = found_signatures.add_json(&bytes, &path);
+            }
             Some(Evidence::File(Content::Digest(d))) => inputs.add_digest(&path, d),
             Some(Evidence::File(Content::Log(h))) => inputs.add_log(&path, h),
+            Some(Evidence::EventFile(h)) => inputs.add_event_file(&path, h),
             Some(Evidence::KeyList(bytes)) => inputs.add_evidence_key_list(&path, &bytes),
             None => {}
         }
     }
-    inputs
+    // The sidecars given with --signatures come last, so they win over ones found among the files.
+    found_signatures.extend(signatures);
+    inputs.signatures = found_signatures;
+    let paths = files.iter().map(|f| f.display.replace('\\', "/")).collect();
+    TrailRead {
+        inputs,
+        conflicts,
+        paths,
+    }
+}
+
+/// What reading the trail gave.
+struct TrailRead {
+    inputs: VerifyInputs,
+    /// Events whose copies disagree, with file numbers into `paths`.
+    conflicts: Vec<FileConflict>,
+    paths: Vec<String>,
 }
 
 /// What a walked file is to verification.
@@ -167,9 +212,13 @@ enum Evidence {
     File(Content),
     /// A key list among the evidence: reported, never trusted.
     KeyList(Vec<u8>),
+    /// A signature sidecar among the evidence.
+    Signatures(Vec<u8>),
+    /// A file that holds events, hashed as a log file.
+    EventFile(LogHash),
 }
 
-fn read_one(file: &crate::load::Input) -> Evidence {
+fn read_one(file: &crate::load::Input, number: u32, index: &mut CopyIndex) -> Evidence {
     let path = file.display.replace('\\', "/");
     let bytes_or_error = || std::fs::read(&file.path).map_err(|e| e.to_string());
     if is_digest_path(&path) {
@@ -190,19 +239,100 @@ fn read_one(file: &crate::load::Input) -> Evidence {
             if looks_like_key_list(&bytes) {
                 return Evidence::KeyList(bytes);
             }
-        }
-    }
-    let mut hasher = LogHasher::new();
-    if let Ok(mut f) = std::fs::File::open(&file.path) {
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            match f.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => hasher.feed(buf.get(..n).unwrap_or_default()),
+            // A signature sidecar among the files is used as the page uses it: a signature is
+            // only believed once a trusted key verifies it.
+            if bytes.trim_ascii_start().starts_with(b"{")
+                && Signatures::default()
+                    .add_json(&bytes, &path)
+                    .is_ok_and(|n| n > 0)
+            {
+                return Evidence::Signatures(bytes);
             }
         }
     }
-    Evidence::File(Content::Log(hasher.finish()))
+    // Read once: the SHA-256 CloudTrail signed, and every event, so that copies of one event
+    // that disagree across files are found (32 bytes an event, not the events themselves).
+    let mut events = 0;
+    let hash = match std::fs::File::open(&file.path) {
+        Ok(f) => {
+            let mut sink = Observe { index, number };
+            let outcome = FileIngestor::new(Limits::default())
+                .read_all(std::io::BufReader::with_capacity(1 << 20, f), &mut sink);
+            if outcome.error.is_none() {
+                events = outcome.events;
+            }
+            outcome.log_hash
+        }
+        Err(e) => Some(LogHash {
+            sha256_hex: String::new(),
+            read: LogRead::Invalid(format!("cannot read it: {e}")),
+            trailing_data: false,
+            decompressed_bytes: 0,
+        }),
+    };
+    let hash = hash.unwrap_or(LogHash {
+        sha256_hex: String::new(),
+        read: LogRead::Invalid("empty file".into()),
+        trailing_data: false,
+        decompressed_bytes: 0,
+    });
+    if events > 0 {
+        Evidence::EventFile(hash)
+    } else {
+        Evidence::File(Content::Log(hash))
+    }
+}
+
+/// Hands every event of file `number` to a [`CopyIndex`] (or, in the second pass, a
+/// [`CopyCollector`]).
+struct Observe<'i, I> {
+    index: &'i mut I,
+    number: u32,
+}
+
+/// What both passes of the copy search do with an event.
+trait SeesEvents {
+    fn see(&mut self, file: u32, event: &Event<'_>);
+}
+
+impl SeesEvents for CopyIndex {
+    fn see(&mut self, file: u32, event: &Event<'_>) {
+        self.observe(file, event);
+    }
+}
+
+impl SeesEvents for CopyCollector {
+    fn see(&mut self, file: u32, event: &Event<'_>) {
+        self.observe(file, event);
+    }
+}
+
+impl<I: SeesEvents> EventSink for Observe<'_, I> {
+    type Error = std::convert::Infallible;
+    fn accept(&mut self, event: &Event<'_>) -> Result<(), Self::Error> {
+        self.index.see(self.number, event);
+        Ok(())
+    }
+}
+
+/// The second pass: reads again the files that hold an event met with two contents, and
+/// compares those copies by meaning.
+fn find_conflicts(files: &[crate::load::Input], index: &CopyIndex) -> Vec<FileConflict> {
+    let mut collector = index.collector();
+    for number in index.candidate_files() {
+        let Some(file) = files.get(number as usize) else {
+            continue;
+        };
+        if let Ok(f) = std::fs::File::open(&file.path) {
+            let mut sink = Observe {
+                index: &mut collector,
+                number,
+            };
+            FileIngestor::new(Limits::default())
+                .read_all(std::io::BufReader::with_capacity(1 << 20, f), &mut sink);
+        }
+    }
+    collector.conflicts()
 }
 
 /// `list-public-keys` output (or a bare array of its entries).

@@ -196,8 +196,9 @@ pub struct FileOutcome {
     pub log_hash: Option<LogHash>,
     /// The SHA-256 of the file as stored, lowercase hex (for reports that identify inputs).
     pub stored_sha256: Option<String>,
-    /// The bytes verification needs: for a digest file, its first gzip member exactly (what its
-    /// signature covers); for a public-key list or a signature sidecar, its text.
+    /// The bytes verification needs: for a gzip file without events (a digest), its first gzip
+    /// member exactly (what a digest's signature covers); for a public-key list or a signature
+    /// sidecar, its text.
     pub kept_bytes: Option<Vec<u8>>,
 }
 
@@ -519,10 +520,11 @@ impl FileIngestor {
                 })
             }),
             stored_sha256: Some(hex_lower(&state.stored_sha.finalize())),
+            // A gzip file without events keeps its first member (a digest, even one whose
+            // JSON the event parser refuses: verification judges it by its path and bytes).
             kept_bytes: match kind {
-                FileKind::Digest => state.digest_bytes,
                 FileKind::PublicKeys | FileKind::DigestSignatures => state.kept_text,
-                _ => None,
+                _ => state.digest_bytes.filter(|_| state.events == 0),
             },
         }
     }

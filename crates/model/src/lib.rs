@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod archive;
+pub mod compare;
 pub mod csv_history;
 pub mod event;
 pub mod gzip;
@@ -43,6 +44,7 @@ pub mod time;
 pub mod unwrap;
 
 pub use archive::{is_os_metadata, SkippedEntries, ZipEntry, ZipWalker};
+pub use compare::{compare_records, Comparison, Difference};
 pub use event::{Envelope, Event, EventRecord, EventTime, TimeSource, UserIdentity};
 pub use ingest::{
     ingest_bytes, ingest_reader, packaging, EventSink, FileIngestor, FileOutcome, IngestError,

@@ -45,6 +45,7 @@ pub fn totals(t: &Totals, memory: MemoryUse, integrity: IntegrityInputs) -> Tota
         events: t.events,
         duplicates: t.duplicates,
         events_without_time: t.events_without_time,
+        conflicts: t.conflicts,
         first_event_time: t.first_event_time.map(|t| t.to_string()),
         last_event_time: t.last_event_time.map(|t| t.to_string()),
         accounts: t.accounts.clone(),
@@ -161,7 +162,34 @@ pub fn verify_view(report: &Report, run: &RunInfo) -> VerifyView {
         json: report.to_json(Some(run)),
         html: report.to_html(run),
         has_invalid: report.has_invalid(),
+        rows_changed: 0,
     }
+}
+
+/// The copies of the event at `row`, for the detail view (empty unless files disagree on it).
+pub fn event_copies(store: &trailscope_store::Store, row: usize) -> Vec<crate::EventCopyView> {
+    if !store.has_conflict(row) {
+        return Vec::new();
+    }
+    store
+        .copies(row)
+        .into_iter()
+        .map(|c| crate::EventCopyView {
+            file: c.path,
+            integrity: c.integrity.map(|i| i.as_str().to_string()),
+            shown: c.shown,
+            json: c.json,
+            differences: c
+                .differences
+                .into_iter()
+                .map(|d| crate::DifferenceView {
+                    path: d.path,
+                    shown: d.first,
+                    this: d.second,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// A trusted key for the page.

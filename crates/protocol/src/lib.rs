@@ -27,8 +27,8 @@ mod convert;
 use serde::{Deserialize, Serialize};
 
 pub use convert::{
-    file_row, log_hash_from_wire, log_hash_to_wire, summary_from_wire, summary_to_wire, totals,
-    trusted_key_view, verify_view,
+    event_copies, file_row, log_hash_from_wire, log_hash_to_wire, summary_from_wire,
+    summary_to_wire, totals, trusted_key_view, verify_view,
 };
 
 /// Correlates a response with its request.
@@ -333,7 +333,7 @@ pub enum Response {
         /// Milliseconds from the load's start to its end, in the store worker.
         elapsed_millis: f64,
     },
-    /// One event's original JSON.
+    /// One event's original JSON, where it came from, and its other copies.
     Record {
         /// The record request.
         id: RequestId,
@@ -341,6 +341,12 @@ pub enum Response {
         row: u32,
         /// The JSON as it was read.
         json: String,
+        /// The file the event (this copy of it) came from.
+        file: String,
+        /// That file's integrity, once verified (`verified`, `failed`, ...).
+        integrity: Option<String>,
+        /// When files disagree on the event: every copy, this one first.
+        copies: Vec<EventCopyView>,
     },
     /// The verification report.
     Verified {
@@ -424,6 +430,32 @@ pub enum Response {
     },
 }
 
+/// One copy of an event whose files disagree.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventCopyView {
+    /// The file it came from.
+    pub file: String,
+    /// That file's integrity, once verified.
+    pub integrity: Option<String>,
+    /// Whether it is the copy the table, queries, exports and detections use.
+    pub shown: bool,
+    /// Its original JSON.
+    pub json: String,
+    /// Where it differs from the copy shown.
+    pub differences: Vec<DifferenceView>,
+}
+
+/// A field on which a copy differs from the copy shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DifferenceView {
+    /// Dot path of the field.
+    pub path: String,
+    /// Its value in the copy shown (compact JSON; `None`: absent).
+    pub shown: Option<String>,
+    /// Its value in this copy.
+    pub this: Option<String>,
+}
+
 /// A verification report for the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VerifyView {
@@ -470,6 +502,9 @@ pub struct VerifyView {
     pub html: String,
     /// Whether anything is invalid.
     pub has_invalid: bool,
+    /// Events that now show another copy (a verified file's): detections are stale.
+    #[serde(default)]
+    pub rows_changed: u64,
 }
 
 /// Verdict counts.
@@ -642,6 +677,9 @@ pub struct TotalsView {
     pub duplicates: u64,
     /// Events without a usable time.
     pub events_without_time: u64,
+    /// Events whose copies in different files disagree.
+    #[serde(default)]
+    pub conflicts: u64,
     /// Earliest event time, RFC 3339.
     pub first_event_time: Option<String>,
     /// Latest event time, RFC 3339.

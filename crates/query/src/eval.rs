@@ -210,6 +210,7 @@ fn column_term(store: &Store, term: &Term) -> RowSet {
         }
         (Key::ReadOnly, Value::Flag(b)) => RowSet::from_fn(n, |r| store.read_only(r) == tri(*b)),
         (Key::Mfa, Value::Flag(b)) => RowSet::from_fn(n, |r| store.mfa_used(r) == tri(*b)),
+        (Key::Conflict, Value::Flag(b)) => RowSet::from_fn(n, |r| store.has_conflict(r) == *b),
         (Key::Integrity, Value::Integrity(v)) => RowSet::from_fn(n, |r| store.integrity(r) == *v),
         (k, Value::Time(span)) => {
             let test: Box<dyn Fn(i64) -> bool> = match k {

@@ -17,6 +17,8 @@ pub enum Key {
     Error,
     /// `integrity`: what verification said about the event's file.
     Integrity,
+    /// `conflict`: whether another file holds a different copy of the event, `true` or `false`.
+    Conflict,
     /// `resource`: an ARN in `resources[]`, or the name at its end.
     Resource,
     /// `resourceType`: a type in `resources[]`.
@@ -53,6 +55,7 @@ const ALIASES: &[(&str, Key)] = &[
     ("mfa", Key::Mfa),
     ("error", Key::Error),
     ("integrity", Key::Integrity),
+    ("conflict", Key::Conflict),
     ("resource", Key::Resource),
     ("resourceName", Key::Resource),
     ("resources.ARN", Key::Resource),
@@ -140,6 +143,7 @@ impl Key {
             Key::Mfa => "mfa",
             Key::Error => "error",
             Key::Integrity => "integrity",
+            Key::Conflict => "conflict",
             Key::Resource => "resource",
             Key::ResourceType => "resourceType",
             Key::Path(p) => p,

@@ -280,7 +280,7 @@ fn check(raw: RawTerm) -> Result<Term, ParseError> {
     let err = |kind, message: String| Err(ParseError::new(kind, vs, ve, message));
     let value = raw.value;
     let value = match &key {
-        Key::ReadOnly | Key::Mfa => match value.to_ascii_lowercase().as_str() {
+        Key::ReadOnly | Key::Mfa | Key::Conflict => match value.to_ascii_lowercase().as_str() {
             "true" => Value::Flag(true),
             "false" => Value::Flag(false),
             _ => {

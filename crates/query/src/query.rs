@@ -74,6 +74,9 @@ pub struct EventRow {
     pub read_only: Option<bool>,
     /// The integrity of the event's file (`verified`, `failed`, ...), once verified.
     pub integrity: Option<String>,
+    /// Whether another file holds a different copy of this event.
+    #[serde(default)]
+    pub conflict: bool,
     /// `userIdentity.type`.
     pub identity_type: Option<String>,
     /// `userIdentity.accessKeyId`.
@@ -110,6 +113,7 @@ impl EventRow {
                 t => t.to_option(),
             },
             integrity: store.integrity(r).map(|i| i.as_str().to_string()),
+            conflict: store.has_conflict(r),
             identity_type: get(Field::IdentityType),
             access_key_id: get(Field::AccessKeyId),
             principal_arn: get(Field::PrincipalArn),

@@ -166,6 +166,8 @@ fn holds(row: &Row, test: &Test) -> bool {
                 .iter()
                 .any(|k| str_at(&row.json, k).is_some_and(|v| matches_pattern(p, v))),
             (Key::Integrity, Value::Integrity(i)) => row.integrity == *i,
+            // The generated events have one copy each.
+            (Key::Conflict, Value::Flag(b)) => !*b,
             (Key::Path(path), Value::Pattern(p)) => {
                 let mut found = Vec::new();
                 leaves(&row.json, &path.split('.').collect::<Vec<_>>(), &mut found);

@@ -21,8 +21,23 @@ pub struct EventBatch {
     pub(crate) codes: Vec<Vec<u32>>,
     pub(crate) event_ids: StrArena,
     pub(crate) keys: Vec<u128>,
+    /// Per row: a hash of the record's bytes, or [`PROJECTION`] for records that are a
+    /// projection of the event (a CSV row) rather than the event itself.
+    pub(crate) content: Vec<u64>,
     pub(crate) blocks: Vec<Box<[u8]>>,
     pub(crate) raw: Vec<RawRef>,
+}
+
+/// The content hash of a record that is only a projection of its event (the console's CSV
+/// holds 16 of its fields): such a copy never conflicts with the full record, it is replaced by it.
+pub(crate) const PROJECTION: u64 = 0;
+
+/// The content hash of a record's bytes (never [`PROJECTION`]).
+pub(crate) fn content_hash(event: &Event<'_>) -> u64 {
+    if event.envelope == trailscope_model::Envelope::EventHistoryCsv {
+        return PROJECTION;
+    }
+    xxhash_rust::xxh3::xxh3_64(event.raw.as_bytes()).max(1)
 }
 
 impl EventBatch {
@@ -45,6 +60,7 @@ pub struct BatchBuilder {
     columns: Vec<DictColumn>,
     event_ids: StrArena,
     keys: Vec<u128>,
+    content: Vec<u64>,
     blocks: BlockWriter,
     raw: Vec<RawRef>,
 }
@@ -78,6 +94,7 @@ impl BatchBuilder {
         }
         self.event_ids.push(row.event_id);
         self.keys.push(row.key);
+        self.content.push(content_hash(event));
         self.raw.push(self.blocks.push(event.raw.as_bytes()));
     }
 
@@ -93,6 +110,7 @@ impl BatchBuilder {
             codes,
             event_ids: std::mem::take(&mut self.event_ids),
             keys: std::mem::take(&mut self.keys),
+            content: std::mem::take(&mut self.content),
             blocks: self.blocks.finish(),
             raw: std::mem::take(&mut self.raw),
         }
@@ -113,7 +131,7 @@ impl EventSink for BatchBuilder {
 #[error("damaged event batch: {0}")]
 pub struct BatchError(&'static str);
 
-const MAGIC: &[u8; 4] = b"TSB1";
+const MAGIC: &[u8; 4] = b"TSB2";
 
 impl EventBatch {
     /// The batch as bytes.
@@ -143,6 +161,9 @@ impl EventBatch {
         }
         for &k in &self.keys {
             w.0.extend_from_slice(&k.to_le_bytes());
+        }
+        for &c in &self.content {
+            w.0.extend_from_slice(&c.to_le_bytes());
         }
         w.u32(self.blocks.len() as u32);
         for b in &self.blocks {
@@ -192,6 +213,9 @@ impl EventBatch {
         let event_ids =
             StrArena::from_parts(id_bytes, ends).ok_or(BatchError("bad event ID offsets"))?;
         let keys = (0..rows).map(|_| r.u128()).collect::<Result<Vec<_>, _>>()?;
+        let content = (0..rows)
+            .map(|_| r.i64().map(|v| v as u64))
+            .collect::<Result<Vec<_>, _>>()?;
         let block_count = r.u32()?;
         let blocks = (0..block_count)
             .map(|_| r.bytes().map(Box::from))
@@ -221,6 +245,7 @@ impl EventBatch {
             codes,
             event_ids,
             keys,
+            content,
             blocks,
             raw,
         })

@@ -61,6 +61,13 @@ impl DictColumn {
         self.codes.push(code);
     }
 
+    /// Sets the code of an existing row (which must come from [`DictColumn::intern`]).
+    pub(crate) fn set_code(&mut self, row: usize, code: u32) {
+        if let Some(slot) = self.codes.get_mut(row) {
+            *slot = code;
+        }
+    }
+
     /// Hands over the distinct values and the row codes; the column starts over.
     pub(crate) fn take_parts(&mut self) -> (Vec<Box<str>>, Vec<u32>) {
         self.index.clear();

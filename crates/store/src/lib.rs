@@ -25,6 +25,8 @@
 
 mod arena;
 mod batch;
+mod conflict;
+mod copy_index;
 mod dict;
 mod field;
 mod raw;
@@ -34,6 +36,8 @@ mod store;
 mod summary;
 
 pub use batch::{BatchBuilder, BatchError, EventBatch};
+pub use conflict::{Conflict, EventCopy};
+pub use copy_index::{CopyCollector, CopyIndex, FileConflict};
 pub use dict::{DictColumn, ABSENT};
 pub use field::{Field, FIELD_COUNT};
 pub use raw::RawStore;

@@ -94,6 +94,25 @@ impl RawStore {
         self.refs.push(at);
     }
 
+    /// Where the record of `row` is.
+    pub(crate) fn reference(&self, row: usize) -> Option<RawRef> {
+        self.refs.get(row).copied()
+    }
+
+    /// Makes `row` point at another record (a copy of the same event).
+    pub(crate) fn replace(&mut self, row: usize, at: RawRef) {
+        if let Some(slot) = self.refs.get_mut(row) {
+            self.raw_bytes = self.raw_bytes - u64::from(slot.end.saturating_sub(slot.start))
+                + u64::from(at.end.saturating_sub(at.start));
+            *slot = at;
+        }
+    }
+
+    /// A block's decompressed bytes.
+    pub(crate) fn block_bytes(&self, index: u32) -> Vec<u8> {
+        self.block(index)
+    }
+
     fn block(&self, index: u32) -> Vec<u8> {
         self.blocks
             .get(index as usize)

@@ -13,6 +13,8 @@ pub(crate) const READ_ONLY_SHIFT: u8 = 0;
 pub(crate) const MFA_SHIFT: u8 = 2;
 pub(crate) const MANAGEMENT_SHIFT: u8 = 4;
 pub(crate) const INSIGHT_BIT: u8 = 1 << 6;
+/// Set by the store (never by a batch): the event has conflicting copies.
+pub(crate) const CONFLICT_BIT: u8 = 1 << 7;
 
 /// A tri-state flag column value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,6 +103,12 @@ pub(crate) fn extract<'e>(event: &'e Event<'e>) -> RowValues<'e> {
         event_id: r.event_id.as_str(),
         key: dedupe_key(event, time),
     }
+}
+
+/// The dedupe key of an event (see [`dedupe_key`]).
+pub(crate) fn event_key(event: &Event<'_>) -> u128 {
+    let time = event.time.map_or(NO_TIME, |t| t.at.unix_millis());
+    dedupe_key(event, time)
 }
 
 /// Two records are the same event when they share `eventID`, time, name and source. CloudTrail

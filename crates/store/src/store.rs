@@ -4,7 +4,8 @@ use hashbrown::HashMap;
 use trailscope_model::{FileKind, FileOutcome, TimeNotes, Timestamp};
 
 use crate::arena::StrArena;
-use crate::batch::{BatchBuilder, EventBatch};
+use crate::batch::{BatchBuilder, EventBatch, PROJECTION};
+use crate::conflict::{PendingCopy, StoredCopy};
 use crate::dict::DictColumn;
 use crate::field::{Field, FIELD_COUNT};
 use crate::raw::{RawRef, RawStore};
@@ -144,7 +145,14 @@ pub struct Store {
     pub(crate) columns: [DictColumn; FIELD_COUNT],
     pub(crate) event_id: StrArena,
     pub(crate) raw: RawStore,
-    seen: HashMap<u128, ()>,
+    /// Per row: a hash of its record ([`crate::batch::PROJECTION`] for a CSV row's projection).
+    pub(crate) content: Vec<u64>,
+    /// Dedupe key → row.
+    seen: HashMap<u128, u32>,
+    /// Copies of events whose content differs from the row's.
+    pub(crate) copies: Vec<StoredCopy>,
+    /// Copies met during the current merge, compared once it is done.
+    pub(crate) pending: Vec<PendingCopy>,
     files: Vec<FileEntry>,
     /// Each file's integrity, once verification has run (indexed like `files`).
     integrity: Vec<Option<Integrity>>,
@@ -161,7 +169,10 @@ impl Default for Store {
             columns: std::array::from_fn(|_| DictColumn::default()),
             event_id: StrArena::default(),
             raw: RawStore::default(),
+            content: Vec::new(),
             seen: HashMap::new(),
+            copies: Vec::new(),
+            pending: Vec::new(),
             files: Vec::new(),
             integrity: Vec::new(),
             order: Vec::new(),
@@ -266,6 +277,7 @@ impl Store {
                 });
             }
         }
+        self.settle_pending();
         if self.order.len() != self.len() {
             self.order.clear();
         }
@@ -284,9 +296,35 @@ impl Store {
             return None;
         }
         let key = *batch.keys.get(row)?;
-        if self.seen.insert(key, ()).is_some() {
+        let content = batch.content.get(row).copied().unwrap_or(PROJECTION);
+        let at = batch.raw.get(row).copied().unwrap_or(RawRef {
+            block: 0,
+            start: 0,
+            end: 0,
+        });
+        let at = RawRef {
+            block: at.block.saturating_add(base),
+            ..at
+        };
+        let next_row = u32::try_from(self.len()).unwrap_or(u32::MAX);
+        if let Some(&existing) = self.seen.get(&key) {
+            // A copy of a stored event: identical bytes and CSV projections merge at once;
+            // anything else is compared once the merge is done (conflict.rs).
+            let stored = self.content.get(existing as usize).copied();
+            if stored != Some(content) && content != PROJECTION {
+                self.pending.push(PendingCopy {
+                    copy: StoredCopy {
+                        row: existing,
+                        file: file_id,
+                        raw: at,
+                        content,
+                    },
+                });
+            }
             return Some(false);
         }
+        self.seen.insert(key, next_row);
+        self.content.push(content);
         self.time
             .push(batch.time.get(row).copied().unwrap_or(NO_TIME));
         self.flags
@@ -297,15 +335,7 @@ impl Store {
             column.push_code(map.get(local).copied().unwrap_or(crate::dict::ABSENT));
         }
         self.event_id.push(batch.event_ids.get(row));
-        let at = batch.raw.get(row).copied().unwrap_or(RawRef {
-            block: 0,
-            start: 0,
-            end: 0,
-        });
-        self.raw.push(RawRef {
-            block: at.block.saturating_add(base),
-            ..at
-        });
+        self.raw.push(at);
         Some(true)
     }
 
@@ -375,8 +405,11 @@ impl Store {
     }
 
     /// Records the outcome of verification for every file, by path (`None`: not verified).
-    pub fn set_integrity(&mut self, mut of_path: impl FnMut(&str) -> Option<Integrity>) {
+    /// Events with conflicting copies then show the copy from the file verification vouches
+    /// for most; returns how many changed copy.
+    pub fn set_integrity(&mut self, mut of_path: impl FnMut(&str) -> Option<Integrity>) -> u64 {
         self.integrity = self.files.iter().map(|f| of_path(&f.path)).collect();
+        self.choose_copies()
     }
 
     /// The integrity of file `file`, once verified.
@@ -408,7 +441,9 @@ impl Store {
             + self.file.capacity() * 4
             + self.columns.iter().map(|c| c.heap_bytes()).sum::<usize>()
             + self.event_id.heap_bytes()
-            + self.seen.capacity() * 17
+            + self.seen.capacity() * 21
+            + self.content.capacity() * 8
+            + self.copies.capacity() * std::mem::size_of::<StoredCopy>()
             + self.order.capacity() * 4;
         MemoryUse {
             columns_bytes: columns,

@@ -16,6 +16,8 @@ pub struct Totals {
     pub duplicates: u64,
     /// Events without a usable time.
     pub events_without_time: u64,
+    /// Events whose copies in different files disagree (every copy is kept).
+    pub conflicts: u64,
     /// Earliest event time.
     pub first_event_time: Option<Timestamp>,
     /// Latest event time.
@@ -41,6 +43,7 @@ impl Store {
     pub fn totals(&self) -> Totals {
         let mut t = Totals {
             events: self.len() as u64,
+            conflicts: self.conflict_count(),
             ..Totals::default()
         };
         let mut first = i64::MAX;

@@ -9,7 +9,7 @@
 
 use proptest::prelude::*;
 use trailscope_model::{ingest_bytes, Limits};
-use trailscope_store::{BatchBuilder, FileRows, FileSummary, Store, TimeOrder};
+use trailscope_store::{BatchBuilder, Field, FileRows, FileSummary, Integrity, Store, TimeOrder};
 
 fn event(id: &str, minute: u32, name: &str, account: &str, region: &str) -> String {
     format!(
@@ -199,4 +199,92 @@ fn several_files_in_one_run_of_batches() {
     let paths: Vec<&str> = store.files().iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, ["good", "bad"]);
     assert_eq!(store.totals().failed_files, 1);
+}
+
+/// A shadow copy: the same `eventID`, time, name and source, another source IP.
+#[test]
+fn conflicting_copies_are_kept_and_the_verified_one_is_shown() {
+    let genuine = r#"{"eventID":"e-1","eventTime":"2024-01-01T00:00:00Z","eventName":"GetObject","eventSource":"s3.amazonaws.com","sourceIPAddress":"10.0.0.1","awsRegion":"us-east-1"}"#;
+    // The same event in another key order and layout: not a conflict.
+    let reordered = r#"{ "sourceIPAddress": "10.0.0.1", "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "eventTime": "2024-01-01T00:00:00Z", "eventID": "e-1", "awsRegion": "us-east-1" }"#;
+    let shadow = genuine.replace("10.0.0.1", "203.0.113.9");
+    let mut store = Store::new();
+    // The forged copy is loaded first, so it is the row until verification says otherwise.
+    load(
+        &mut store,
+        "shadow.json",
+        format!(r#"{{"Records":[{shadow}]}}"#).as_bytes(),
+    );
+    load(
+        &mut store,
+        "genuine.json",
+        format!(r#"{{"Records":[{genuine}]}}"#).as_bytes(),
+    );
+    load(
+        &mut store,
+        "reordered.json",
+        format!(r#"{{"Records":[{reordered}]}}"#).as_bytes(),
+    );
+    assert_eq!(store.len(), 1);
+    assert!(store.has_conflict(0));
+    assert_eq!(store.conflict_count(), 1);
+    assert_eq!(store.value(Field::SourceIp, 0), Some("203.0.113.9"));
+    let copies = store.copies(0);
+    assert_eq!(
+        copies.len(),
+        2,
+        "the reordered copy says the same as the genuine one"
+    );
+    assert_eq!(copies[0].path, "shadow.json");
+    assert!(copies[0].shown);
+    assert_eq!(copies[1].path, "genuine.json");
+    assert_eq!(copies[1].differences.len(), 1);
+    assert_eq!(copies[1].differences[0].path, "sourceIPAddress");
+
+    // Verification vouches for genuine.json only: its copy is the one shown.
+    let changed = store.set_integrity(|path| match path {
+        "genuine.json" => Some(Integrity::Verified),
+        _ => Some(Integrity::NotCovered),
+    });
+    assert_eq!(changed, 1);
+    assert_eq!(store.value(Field::SourceIp, 0), Some("10.0.0.1"));
+    assert_eq!(store.integrity(0), Some(Integrity::Verified));
+    assert_eq!(store.raw(0).as_deref(), Some(genuine));
+    let copies = store.copies(0);
+    assert_eq!(copies[0].path, "genuine.json");
+    assert_eq!(copies[1].path, "shadow.json");
+    assert_eq!(copies[1].integrity, Some(Integrity::NotCovered));
+    // Judged again the same way, nothing moves.
+    assert_eq!(
+        store.set_integrity(|path| match path {
+            "genuine.json" => Some(Integrity::Verified),
+            _ => Some(Integrity::NotCovered),
+        }),
+        0
+    );
+    assert_eq!(store.conflicts().len(), 1);
+}
+
+#[test]
+fn a_csv_projection_gives_way_to_the_full_record() {
+    let csv = "Event ID,Event time,Event name,Event source,User name,AWS access key,AWS region,Source IP address,Error code,Read-only,Resources\ne-2,2024-01-01T00:00:00Z,CreateUser,iam.amazonaws.com,alice,,us-east-1,10.0.0.2,,false,\n";
+    let full = r#"{"eventID":"e-2","eventTime":"2024-01-01T00:00:00Z","eventName":"CreateUser","eventSource":"iam.amazonaws.com","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.2","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/alice"},"requestParameters":{"userName":"bob"}}"#;
+    let mut store = Store::new();
+    load(&mut store, "history.csv", csv.as_bytes());
+    assert_eq!(store.len(), 1);
+    load(
+        &mut store,
+        "log.json",
+        format!(r#"{{"Records":[{full}]}}"#).as_bytes(),
+    );
+    assert_eq!(store.len(), 1);
+    assert!(
+        !store.has_conflict(0),
+        "a projection is not a conflicting copy"
+    );
+    assert_eq!(store.raw(0).as_deref(), Some(full));
+    assert_eq!(
+        store.value(Field::PrincipalArn, 0),
+        Some("arn:aws:sts::1:assumed-role/r/alice")
+    );
 }

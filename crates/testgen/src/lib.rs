@@ -20,12 +20,14 @@
 
 mod events;
 mod fixtures;
+mod forgery;
 mod signed;
 mod test_keys;
 mod trail;
 
 pub use events::{EventGenerator, TrailSpec};
 pub use fixtures::{write_fixtures, Expectation, Manifest};
+pub use forgery::{forgeries, genuine_public_keys, write_forgeries, Forgery, ForgeryExpectation};
 pub use signed::{
     public_keys_json, signed_trail, SignedDigest, SignedTrail, SignedTrailSpec, TestKey,
 };

@@ -3,7 +3,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use trailscope_testgen::{
-    signed_trail, write_fixtures, write_trail, SignedTrailSpec, TrailLayout, TrailSpec,
+    signed_trail, write_fixtures, write_forgeries, write_trail, SignedTrailSpec, TrailLayout,
+    TrailSpec,
 };
 
 #[derive(Parser)]
@@ -41,6 +42,11 @@ enum Command {
         /// Events per log file.
         #[arg(long, default_value_t = 100)]
         events_per_log: usize,
+        /// The folder to write into.
+        out: PathBuf,
+    },
+    /// Forged trails (one folder per attack on verification, with `expected.json`).
+    Forgeries {
         /// The folder to write into.
         out: PathBuf,
     },
@@ -104,6 +110,10 @@ fn main() -> anyhow::Result<()> {
                 trail.digests.len(),
                 trail.files.len()
             );
+        }
+        Command::Forgeries { out } => {
+            let n = write_forgeries(&out)?;
+            println!("{n} forged trails in {}", out.display());
         }
         Command::Fixtures { out } => {
             let manifest = write_fixtures(&out)?;

@@ -445,6 +445,7 @@ fn log_integrity(
         }
     }
     let mut not_covered = Vec::new();
+    let mut other_not_covered = Vec::new();
     for (id, content) in inputs.contents.iter().enumerate() {
         let Content::Log(hash) = content else {
             continue;
@@ -463,6 +464,9 @@ fn log_integrity(
                     && in_window(options, path)
                 {
                     not_covered.push(path.to_string());
+                } else if inputs.with_events.contains(&id) && !looks_like_log(path) {
+                    // An export or any other file of events: no proof covers them.
+                    other_not_covered.push(path.to_string());
                 }
                 LogIntegrity::NotCovered
             }
@@ -470,6 +474,15 @@ fn log_integrity(
         report.log_integrity.push((path.to_string(), status));
     }
     report.summary.logs_not_covered = not_covered.len() as u64;
+    report.summary.other_files_not_covered = other_not_covered.len() as u64;
+    for path in other_not_covered.iter().take(NAMED) {
+        report.findings.push(finding(
+            "events_not_covered",
+            Severity::Warning,
+            format!("{path} holds events but is not a log file any digest names: its events are not covered by any proof."),
+            Some(path.clone()),
+        ));
+    }
     for path in not_covered.iter().take(NAMED) {
         report.findings.push(finding(
             "log_not_covered",

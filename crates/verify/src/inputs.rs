@@ -129,6 +129,9 @@ pub struct VerifyInputs {
     /// Digest signatures from sidecar files (evidence: a signature only counts once a trusted
     /// key verifies it).
     pub signatures: Signatures,
+    /// Files known to hold events: one that no digest names is not covered by any proof,
+    /// whatever its name.
+    pub(crate) with_events: std::collections::BTreeSet<usize>,
 }
 
 /// Whether a path names a digest file (by its key's shape).
@@ -167,6 +170,14 @@ impl VerifyInputs {
     pub fn add_log(&mut self, path: &str, hash: LogHash) {
         self.paths.add(path);
         self.contents.push(Content::Log(hash));
+    }
+
+    /// Adds a file that holds events (whatever its name or shape), with its hash: its events
+    /// are only proven if a verified digest names it.
+    pub fn add_event_file(&mut self, path: &str, hash: LogHash) {
+        let id = self.paths.add(path);
+        self.contents.push(Content::Log(hash));
+        self.with_events.insert(id);
     }
 
     /// Records a key list found among the evidence (it is reported, never trusted).

@@ -157,6 +157,8 @@ pub struct Summary {
     pub logs: Counts,
     /// Log files present that no digest names: their events are not covered by any proof.
     pub logs_not_covered: u64,
+    /// Other files with events (exports, copies) that no digest names.
+    pub other_files_not_covered: u64,
     /// Time covered by valid digests, merged.
     pub covered: Vec<Range>,
     /// Holes between covered ranges.
@@ -298,6 +300,7 @@ impl Report {
         if s.digests.unverifiable + s.backfill_digests.unverifiable + s.logs.unverifiable > 0
             || s.digests.valid + s.backfill_digests.valid == 0
             || s.logs_not_covered > 0
+            || s.other_files_not_covered > 0
             || self.unverified_logs() > 0
         {
             return Overall::Unproven;
@@ -389,6 +392,17 @@ impl Report {
                         n(s.logs_not_covered, "log file is", "log files are")
                     ));
                 }
+                if s.other_files_not_covered > 0 {
+                    parts.push(format!(
+                        "{} with events {} not a log file any digest names",
+                        n(s.other_files_not_covered, "file", "files"),
+                        if s.other_files_not_covered == 1 {
+                            "is"
+                        } else {
+                            "are"
+                        }
+                    ));
+                }
                 let unverified_logs = self.unverified_logs();
                 if unverified_logs > 0 {
                     parts.push(format!(
@@ -402,6 +416,34 @@ impl Report {
                 "Nothing verified: no digest files were given, so nothing can be proven.".into()
             }
         }
+    }
+
+    /// Adds the finding for events whose copies disagree across files (found by whoever
+    /// read the events: the store, or the CLI's copy index). Each is evidence that a file was
+    /// altered, so it is an error: the headline cannot read intact while one exists.
+    pub fn add_event_conflicts<'e>(&mut self, event_ids: impl IntoIterator<Item = &'e str>) {
+        let ids: Vec<&str> = event_ids.into_iter().collect();
+        let Some(first) = ids.first() else {
+            return;
+        };
+        let shown: Vec<&str> = ids.iter().take(5).copied().collect();
+        let more = if ids.len() > shown.len() {
+            format!(" and {} more", ids.len() - shown.len())
+        } else {
+            String::new()
+        };
+        self.findings.push(Finding {
+            kind: "event_conflict",
+            severity: Severity::Error,
+            message: format!(
+                "{} event{} appear{} in several files with different content (eventID {}{more}): a copy was altered. The copy from a verified log file is the one used; every copy is kept and listed.",
+                ids.len(),
+                if ids.len() == 1 { "" } else { "s" },
+                if ids.len() == 1 { "s" } else { "" },
+                shown.join(", ")
+            ),
+            object: Some(format!("eventID {first}")),
+        });
     }
 
     /// Log files named only by digests that were not verified. With a window asked for, the

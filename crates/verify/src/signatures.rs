@@ -96,6 +96,12 @@ impl Signatures {
         Ok(added)
     }
 
+    /// Adds another set; its signatures win over these where both give one.
+    pub fn extend(&mut self, other: Signatures) {
+        self.by_object.extend(other.by_object);
+        self.unkeyed.extend(other.unkeyed);
+    }
+
     /// The metadata for a digest object, if a sidecar gave it.
     pub fn find(&self, bucket: &str, key: &str) -> Option<&SignatureMeta> {
         if let Some(meta) = self
@@ -111,6 +117,7 @@ impl Signatures {
         let stem = name.trim_end_matches(".gz").trim_end_matches(".json");
         self.unkeyed
             .iter()
+            .rev()
             .find(|(file, _)| file.contains(stem))
             .map(|(_, meta)| meta)
     }
