@@ -95,6 +95,23 @@ impl IntegrityBook {
                     )),
                 }
             }
+            // A digest-named file that was not read (refused by size, unreadable) is a digest
+            // that cannot be read: aws-cli's `invalid format`, never a missing file.
+            _ if trailscope_verify::is_digest_path(&file.path) && file.log_hash.is_none() => {
+                let why = file
+                    .summary
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "it could not be read".into());
+                self.inputs.add_digest(
+                    &file.path,
+                    DigestBytes {
+                        content: Err(why),
+                        trailing_data: false,
+                    },
+                );
+                self.counts.digests += 1;
+            }
             // By content, or by a digest's path: a digest whose JSON the event parser refuses
             // (a repeated field, say) is still judged as a digest.
             _ if kind == FileKind::Digest || trailscope_verify::is_digest_path(&file.path) => {

@@ -405,6 +405,19 @@ async fn read_input(
 ) -> Result<(), Cancelled> {
     let (number, path, size) = (input.number, input.path.as_str(), input.size);
     let rows_before = out.rows;
+    // Digests are kilobytes: a digest-named file of gigabytes is refused unread.
+    if is_digest_path(path) && size > trailscope_verify::MAX_DIGEST_BYTES as u64 {
+        let _ = reader.skip(size).await;
+        out.failed(
+            number,
+            path,
+            FileKind::Digest,
+            IngestError::TooLarge {
+                limit: trailscope_verify::MAX_DIGEST_BYTES as u64,
+            },
+        );
+        return Ok(());
+    }
     let mut remaining = size;
     // The first bytes decide between a ZIP archive and everything else.
     let mut head = Vec::new();

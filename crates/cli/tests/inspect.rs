@@ -180,3 +180,23 @@ fn text_output_summarises() {
     );
     assert!(text.contains("Accounts (1): 123456789012"), "{text}");
 }
+
+#[test]
+fn conflicting_copies_of_an_event_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let genuine = r#"{"eventID":"c-1","eventTime":"2024-01-01T00:00:00Z","eventName":"PutBucketPolicy","eventSource":"s3.amazonaws.com","sourceIPAddress":"10.0.0.1"}"#;
+    let forged = genuine.replace("10.0.0.1", "203.0.113.7");
+    std::fs::write(dir.path().join("a.json"), format!(r#"{{"Records":[{genuine}]}}"#)).unwrap();
+    std::fs::write(dir.path().join("b.json"), format!(r#"{{"Records":[{forged}]}}"#)).unwrap();
+    let (code, json) = inspect_json(&[dir.path()]);
+    assert_eq!(code, 0);
+    assert_eq!(json["events"], 1);
+    let conflicts = json["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0]["event_id"], "c-1");
+    let copies = conflicts[0]["copies"].as_array().unwrap();
+    assert_eq!(copies.len(), 2);
+    assert!(copies[0]["path"].as_str().unwrap().ends_with("a.json"));
+    assert_eq!(copies[1]["differences"][0]["path"], "sourceIPAddress");
+    assert_eq!(copies[1]["differences"][0]["this"], "\"203.0.113.7\"");
+}

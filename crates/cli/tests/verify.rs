@@ -241,3 +241,55 @@ fn every_reference_case_matches_aws_cli_through_the_cli() {
         }
     }
 }
+
+/// Hostile files in a trail cost bounded time: a digest-named file of gigabytes is refused by
+/// its size before it is read, and a log file that is a decompression bomb is stopped by the
+/// ingest caps (issue: bounded work on hostile trails).
+#[test]
+fn hostile_files_are_refused_quickly() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let trail = signed_trail(&SignedTrailSpec::default());
+    let (root, keys, sigs) = write_trail(dir.path(), &trail);
+    let newest = trail.digests.iter().rfind(|d| !d.backfill).unwrap().key.clone();
+    let huge_key = newest.replace("T040000Z", "T050000Z");
+    assert_ne!(huge_key, newest);
+    let huge = root.join(format!("{}/{huge_key}", trail.bucket));
+    std::fs::create_dir_all(huge.parent().unwrap()).unwrap();
+    // Sparse: 4 GiB on disk costs nothing, reading it would.
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(4 << 30)
+        .unwrap();
+    // 2 GiB of zeros, gzipped to about 2 MB.
+    let bomb = root.join(format!("{}/AWSLogs/bomb.json.gz", trail.bucket));
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&bomb).unwrap(),
+        flate2::Compression::best(),
+    );
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..2048 {
+        enc.write_all(&zeros).unwrap();
+    }
+    enc.finish().unwrap();
+    let started = std::time::Instant::now();
+    let (code, out, err) = run(&[
+        root.as_os_str(),
+        "--public-keys".as_ref(),
+        keys.as_os_str(),
+        "--signatures".as_ref(),
+        sigs.as_os_str(),
+        "--json".as_ref(),
+    ]);
+    let elapsed = started.elapsed();
+    assert!(elapsed.as_secs() < 20, "took {elapsed:?}");
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let huge_result = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == huge_key.as_str())
+        .unwrap();
+    assert_eq!(huge_result["verdict"], "INVALID: invalid format");
+}

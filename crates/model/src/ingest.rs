@@ -488,6 +488,7 @@ impl FileIngestor {
     fn outcome(self, error: Option<IngestError>) -> FileOutcome {
         let mut state = self.state;
         let failed = error.is_some();
+        let error_text = error.as_ref().map(ToString::to_string);
         if error.is_some() {
             // Nothing of a failed file is kept, so notes about its records would mislead.
             state.time_notes = TimeNotes::default();
@@ -511,10 +512,15 @@ impl FileIngestor {
             error,
             warnings: state.warnings,
             log_hash: state.log_hash.or_else(|| {
-                // Read to the end as plain text: not gzip, which a log file must be.
+                // A gzip file stopped by a cap (a bomb) was never hashed to its end; anything
+                // else read as plain text is not gzip, which a log file must be.
+                let why = match (&state.tap, &error_text) {
+                    (Some(_), Some(e)) => format!("not hashed: {e}"),
+                    _ => "not a gzip stream".to_string(),
+                };
                 (!failed || state.stored_bytes > 0).then(|| LogHash {
                     sha256_hex: String::new(),
-                    read: LogRead::Invalid("not a gzip stream".into()),
+                    read: LogRead::Invalid(why),
                     trailing_data: false,
                     decompressed_bytes: 0,
                 })
