@@ -1,16 +1,43 @@
 #!/usr/bin/env bash
-# Benchmarks: criterion natively (parsing, loading the store), then a timed load of 1,000,000
-# events in headless Chromium. Results land in target/criterion/ and bench-results/.
+# Benchmarks: criterion natively (parsing, loading the store, queries, detection), the CLI on a
+# million events, then timed loads, queries and verification in headless Chromium. Results land
+# in target/criterion/ and bench-results/. Takes about an hour on a 2-core machine (most of it
+# generating 1.4 GB of test data once, under bench-data/).
+#
+# TRAILSCOPE_BENCH_SMOKE=1 runs every benchmark once on tiny data (a few minutes): what CI runs to
+# keep this script and the README's figures' commands working.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh test
 source scripts/env.sh
-cargo bench -p trailscope-model -p trailscope-store -p trailscope-query -p trailscope-detect
+SMOKE="${TRAILSCOPE_BENCH_SMOKE:-0}"
+CRATES=(-p trailscope-model -p trailscope-store -p trailscope-query -p trailscope-detect)
+
+if [ "$SMOKE" = 1 ]; then
+  # Criterion under `cargo test` runs each benchmark once.
+  cargo test --benches "${CRATES[@]}" --quiet
+else
+  cargo bench "${CRATES[@]}"
+fi
 trunk build --release --offline
 cargo build --release -p trailscope-testgen -p trailscope-cli
-[ -d bench-data/trail-1000000 ] || target/release/trailscope-gen trail --events 1000000 bench-data/trail-1000000
-/usr/bin/time -v target/release/trailscope inspect --json bench-data/trail-1000000 > /dev/null 2> bench-results-cli.txt || true
-grep -E "Elapsed|Maximum resident" bench-results-cli.txt || true
-node tests/e2e/bench/load-1m.mjs bench-data/trail-1000000
-node tests/e2e/bench/query-1m.mjs bench-data/trail-1000000
-node tests/e2e/bench/verify-1g.mjs bench-data/signed-1g
+
+if [ "$SMOKE" = 1 ]; then
+  DATA="$(mktemp -d)"
+  trap 'rm -rf "$DATA"' EXIT
+  EVENTS=2000
+  TRAIL="$DATA/trail"
+  SIGNED="$DATA/signed"
+  target/release/trailscope-gen signed-trail --hours 3 --logs-per-hour 2 --events-per-log 20 "$SIGNED" > /dev/null
+else
+  EVENTS=1000000
+  TRAIL=bench-data/trail-1000000
+  SIGNED=bench-data/signed-1g
+fi
+[ -d "$TRAIL" ] || target/release/trailscope-gen trail --events "$EVENTS" "$TRAIL"
+mkdir -p bench-results
+/usr/bin/time -v target/release/trailscope inspect --json "$TRAIL" > /dev/null 2> bench-results/cli-inspect.txt
+grep -E "Elapsed|Maximum resident" bench-results/cli-inspect.txt
+node tests/e2e/bench/load-1m.mjs "$TRAIL" "$EVENTS"
+node tests/e2e/bench/query-1m.mjs "$TRAIL"
+node tests/e2e/bench/verify-1g.mjs "$SIGNED"

@@ -16,6 +16,8 @@ if [ "$MODE" = test ]; then
   need_apt=()
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+  # The benchmarks read peak memory with GNU time.
+  [ -x /usr/bin/time ] || need_apt+=(time)
   if [ ${#need_apt[@]} -gt 0 ]; then
     log "installing ${need_apt[*]} from apt"
     SUDO=""
