@@ -17,13 +17,13 @@ use trailscope_protocol::{
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, File, MessageChannel, MessageEvent, Url, Worker};
+use web_sys::{Blob, File, MessageChannel, MessageEvent, Url, Worker};
 
 use crate::state::{AppState, LoadSummary};
 
-/// Names of the worker's script and wasm as Trunk emits them next to the page.
-const WORKER_SCRIPT: &str = "trailscope-worker.js";
-const WORKER_WASM: &str = "trailscope-worker_bg.wasm";
+/// The script that starts a worker (it loads `trailscope-worker.js` and its wasm, which Trunk
+/// emits next to the page).
+const WORKER_BOOT: &str = "worker-boot.js";
 /// Parsers at most, whatever the core count.
 const MAX_PARSERS: usize = 4;
 
@@ -164,26 +164,12 @@ fn spawn() -> Result<Worker, String> {
         .and_then(|w| w.document())
         .ok_or("no document")?;
     let base = document.base_uri().ok().flatten().ok_or("no base URL")?;
-    let script_url = Url::new_with_base(WORKER_SCRIPT, &base)
+    // A file beside the page (static/worker-boot.js): the policy allows workers from the page's
+    // own origin only, never from blob: URLs.
+    let boot_url = Url::new_with_base(WORKER_BOOT, &base)
         .map_err(|_| "bad worker URL")?
         .href();
-    let wasm_url = Url::new_with_base(WORKER_WASM, &base)
-        .map_err(|_| "bad worker URL")?
-        .href();
-    let source = format!(
-        "const early = []; self.onmessage = (e) => early.push(e.data);\n\
-         importScripts({script_url:?});\n\
-         wasm_bindgen({{ module_or_path: {wasm_url:?} }}).then(() => {{\n\
-           for (const data of early) self.dispatchEvent(new MessageEvent('message', {{ data }}));\n\
-         }});\n"
-    );
-    let parts = Array::of1(&JsValue::from_str(&source));
-    let options = BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|_| "cannot build the worker script")?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(|_| "cannot build the worker URL")?;
-    Worker::new(&url).map_err(|e| format!("cannot start a worker: {e:?}"))
+    Worker::new(&boot_url).map_err(|e| format!("cannot start a worker: {e:?}"))
 }
 
 fn post<T: Serialize>(worker: &Worker, request: &T, files: Option<&Array>) {

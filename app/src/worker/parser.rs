@@ -608,12 +608,8 @@ fn read_zip<'a, R: Read + Seek + 'a>(
     depth: u8,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Cancelled>> + 'a>> {
     Box::pin(async move {
-        if depth >= limits.max_archive_depth {
-            let msg = format!(
-                "ZIP archives nested deeper than {} levels",
-                limits.max_archive_depth
-            );
-            out.failed(number, path, FileKind::Zip, IngestError::Archive(msg));
+        if let Some(e) = trailscope_model::archive::nesting_error(depth, &limits) {
+            out.failed(number, path, FileKind::Zip, e);
             return Ok(());
         }
         let mut walker = match ZipWalker::open(reader, limits) {
@@ -647,29 +643,22 @@ fn read_zip<'a, R: Read + Seek + 'a>(
                 }
             };
             if packaging(buf.get(..n).unwrap_or_default()) == Packaging::Zip {
-                // A nested archive needs random access: read it into memory, within a cap.
-                let mut bytes = buf.get(..n).unwrap_or_default().to_vec();
-                let cap = limits.max_nested_archive_bytes;
-                let read = (&mut entry.reader).take(cap + 1).read_to_end(&mut bytes);
-                if read.is_err() || bytes.len() as u64 > cap {
-                    let msg = format!("nested ZIP archive unreadable or larger than {cap} bytes");
-                    out.failed(
-                        number,
-                        &entry_path,
-                        FileKind::Zip,
-                        IngestError::Archive(msg),
-                    );
-                } else {
-                    read_zip(
-                        state,
-                        out,
-                        number,
-                        &entry_path,
-                        Cursor::new(bytes),
-                        limits,
-                        depth + 1,
-                    )
-                    .await?;
+                // A nested archive needs random access: read into memory, within a small cap.
+                let head = buf.get(..n).unwrap_or_default().to_vec();
+                match trailscope_model::archive::read_nested(head, &mut entry.reader, &limits) {
+                    Ok(bytes) => {
+                        read_zip(
+                            state,
+                            out,
+                            number,
+                            &entry_path,
+                            Cursor::new(bytes),
+                            limits,
+                            depth + 1,
+                        )
+                        .await?
+                    }
+                    Err(e) => out.failed(number, &entry_path, FileKind::Zip, e),
                 }
                 continue;
             }

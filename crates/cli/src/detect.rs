@@ -92,7 +92,11 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if args.json {
         let anomalies: Vec<serde_json::Value> = anomalies.iter().map(anomaly_json).collect();
-        let report = serde_json::json!({ "findings": found, "anomalies": anomalies });
+        let report = serde_json::json!({
+            "findings": found,
+            "anomalies": anomalies,
+            "failed_files": crate::load::failed_files(&store),
+        });
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
@@ -192,5 +196,9 @@ fn print_text(
         totals.files,
         totals.failed_files,
         set.rules().len()
-    )
+    )?;
+    for f in crate::load::failed_files(store) {
+        writeln!(out, "failed: {}: {}", f.path, f.error)?;
+    }
+    Ok(())
 }

@@ -3,10 +3,10 @@
 
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use trailscope_model::archive::{nesting_error, read_nested};
 use trailscope_model::{
     ingest_reader, is_os_metadata, packaging, FileIngestor, FileKind, FileOutcome, IngestError,
     Limits, Packaging, ZipWalker,
@@ -21,45 +21,123 @@ pub struct Input {
     pub display: String,
     /// Its size in bytes.
     pub size: u64,
+    /// Why it cannot be read (a FIFO, a device, a folder that loops or cannot be listed, a path
+    /// that does not exist): it is reported as a failed input, never opened, and every other
+    /// input is still read.
+    pub problem: Option<String>,
 }
 
-/// Expands the given paths into files, sorted within each folder. Fails (usage error) when a
-/// path does not exist.
+impl Input {
+    fn unreadable(path: &Path, problem: String) -> Self {
+        Input {
+            path: path.to_path_buf(),
+            display: path.display().to_string(),
+            size: 0,
+            problem: Some(problem),
+        }
+    }
+}
+
+/// Why a path that is not a regular file or folder is not read.
+fn not_regular(meta: &std::fs::Metadata) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a named pipe (FIFO), not a file: not read".into();
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device, not a file: not read".into();
+        }
+        if t.is_socket() {
+            return "a socket, not a file: not read".into();
+        }
+    }
+    let _ = meta;
+    "neither a file nor a folder: not read".into()
+}
+
+/// Expands the given paths into files, sorted within each folder. Nothing is opened here; paths
+/// that cannot be read become inputs with a [`Input::problem`], so one bad path never stops the
+/// run. Only a path that does not exist at all is a usage error (a typo).
 pub fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<(Vec<Input>, u64)> {
     let mut inputs = Vec::new();
     let mut skipped = 0u64;
     for path in paths {
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if std::fs::symlink_metadata(path).is_err() {
+            anyhow::bail!("{}: no such file or folder", path.display());
+        }
+        // Follows a symlink: a link to `/dev/zero` is a device, a link to a folder a folder.
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                inputs.push(Input::unreadable(path, format!("cannot read it: {e}")));
+                continue;
+            }
+        };
         if meta.is_file() {
             inputs.push(Input {
                 path: path.clone(),
                 display: path.display().to_string(),
                 size: meta.len(),
+                problem: None,
             });
             continue;
         }
         if !meta.is_dir() {
-            bail!("{} is neither a file nor a folder", path.display());
+            inputs.push(Input::unreadable(path, not_regular(&meta)));
+            continue;
         }
         let walker = walkdir::WalkDir::new(path)
             .follow_links(true)
             .sort_by_file_name();
         for entry in walker {
-            let entry = entry.with_context(|| format!("cannot walk {}", path.display()))?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    // A symlink loop, a folder that cannot be listed, a file that vanished.
+                    let at = e.path().unwrap_or(path);
+                    let why = if e.loop_ancestor().is_some() {
+                        "a symbolic link that loops back to a folder above it: not followed"
+                            .to_string()
+                    } else {
+                        match e.io_error() {
+                            Some(io) => format!("cannot read it: {io}"),
+                            None => format!("cannot read it: {e}"),
+                        }
+                    };
+                    inputs.push(Input::unreadable(at, why));
+                    continue;
+                }
+            };
             let display = entry.path().display().to_string();
             if is_os_metadata(&display) {
                 skipped += 1;
                 continue;
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) => {
+                    inputs.push(Input::unreadable(
+                        entry.path(),
+                        format!("cannot read it: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            if !meta.is_file() {
+                inputs.push(Input::unreadable(entry.path(), not_regular(&meta)));
+                continue;
+            }
             inputs.push(Input {
                 path: entry.path().to_path_buf(),
                 display,
-                size,
+                size: meta.len(),
+                problem: None,
             });
         }
     }
@@ -80,6 +158,10 @@ pub fn load_all(store: &mut Store, inputs: &[Input], limits: Limits, progress: b
         ProgressBar::hidden()
     };
     for input in inputs {
+        if let Some(problem) = &input.problem {
+            failed(store, &input.display, IngestError::Read(problem.clone()));
+            continue;
+        }
         match File::open(&input.path) {
             Ok(file) => load_reader(store, &input.display, BufReader::new(file), limits, 0),
             Err(e) => {
@@ -131,12 +213,8 @@ fn load_zip<R: Read + Seek>(
     limits: Limits,
     depth: u8,
 ) {
-    if depth >= limits.max_archive_depth {
-        let msg = format!(
-            "ZIP archives nested deeper than {} levels",
-            limits.max_archive_depth
-        );
-        failed(store, display, IngestError::Archive(msg));
+    if let Some(e) = nesting_error(depth, &limits) {
+        failed(store, display, e);
         return;
     }
     let mut walker = match ZipWalker::open(reader, limits) {
@@ -159,18 +237,10 @@ fn load_zip<R: Read + Seek>(
         let n = read_head(&mut entry.reader, &mut head);
         let head = head.get(..n).unwrap_or_default().to_vec();
         if packaging(&head) == Packaging::Zip {
-            // A nested archive needs random access: read it into memory, within a cap.
-            let mut bytes = head;
-            let cap = limits.max_nested_archive_bytes;
-            let read = (&mut entry.reader).take(cap + 1).read_to_end(&mut bytes);
-            if let Err(e) = read {
-                let msg = format!("cannot read this ZIP entry: {e}");
-                failed(store, &path, IngestError::Archive(msg));
-            } else if bytes.len() as u64 > cap {
-                let msg = format!("nested ZIP archive larger than {cap} bytes");
-                failed(store, &path, IngestError::Archive(msg));
-            } else {
-                load_zip(store, &path, Cursor::new(bytes), limits, depth + 1);
+            // A nested archive needs random access: read into memory, within a small cap.
+            match read_nested(head, &mut entry.reader, &limits) {
+                Ok(bytes) => load_zip(store, &path, Cursor::new(bytes), limits, depth + 1),
+                Err(e) => failed(store, &path, e),
             }
             continue;
         }
@@ -193,4 +263,27 @@ fn failed(store: &mut Store, path: &str, error: IngestError) {
         FileSummary::from(&FileOutcome::failed(kind, error)),
         Vec::new(),
     );
+}
+
+/// A file that could not be read, for reports.
+#[derive(serde::Serialize)]
+pub struct FailedFile {
+    /// The file, as the report names it.
+    pub path: String,
+    /// Why it failed.
+    pub error: String,
+}
+
+/// Every file that failed, in load order.
+pub fn failed_files(store: &Store) -> Vec<FailedFile> {
+    store
+        .files()
+        .iter()
+        .filter_map(|f| {
+            f.summary.error.as_ref().map(|e| FailedFile {
+                path: f.path.clone(),
+                error: e.clone(),
+            })
+        })
+        .collect()
 }

@@ -70,6 +70,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         inputs,
         conflicts,
         paths,
+        unreadable,
     } = read_all(
         files,
         keys,
@@ -87,6 +88,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         checked_at: Some(now()),
     };
     let mut report = verify(&inputs, &options);
+    for problem in unreadable {
+        report.notices.push(format!("Not read: {problem}"));
+    }
     let conflicts = crate::conflicts::from_files(&conflicts, &paths, &report);
     report.add_event_conflicts(conflicts.iter().map(|c| c.event_id.as_str()));
     let mut out = std::io::stdout().lock();
@@ -174,6 +178,7 @@ fn read_all(
     let mut inputs = VerifyInputs::new();
     inputs.trusted_keys = keys;
     let mut found_signatures = Signatures::default();
+    let mut unreadable = Vec::new();
     for (file, content) in files.iter().zip(results.into_inner().unwrap_or_default()) {
         let path = file.display.replace('\\', "/");
         match content {
@@ -183,6 +188,18 @@ fn read_all(
             Some(Evidence::File(Content::Digest(d))) => inputs.add_digest(&path, d),
             Some(Evidence::File(Content::Log(h))) => inputs.add_log(&path, h),
             Some(Evidence::EventFile(h)) => inputs.add_event_file(&path, h),
+            Some(Evidence::Unreadable(problem)) => {
+                unreadable.push(format!("{path}: {problem}"));
+                inputs.add_log(
+                    &path,
+                    LogHash {
+                        sha256_hex: String::new(),
+                        read: LogRead::Invalid(problem),
+                        trailing_data: false,
+                        decompressed_bytes: 0,
+                    },
+                );
+            }
             Some(Evidence::KeyList(bytes)) => inputs.add_evidence_key_list(&path, &bytes),
             None => {}
         }
@@ -195,6 +212,7 @@ fn read_all(
         inputs,
         conflicts,
         paths,
+        unreadable,
     }
 }
 
@@ -204,6 +222,8 @@ struct TrailRead {
     /// Events whose copies disagree, with file numbers into `paths`.
     conflicts: Vec<FileConflict>,
     paths: Vec<String>,
+    /// Paths that could not be read, with why.
+    unreadable: Vec<String>,
 }
 
 /// What a walked file is to verification.
@@ -216,10 +236,15 @@ enum Evidence {
     Signatures(Vec<u8>),
     /// A file that holds events, hashed as a log file.
     EventFile(LogHash),
+    /// A path that cannot be read (a FIFO, a device, a looping link): never opened.
+    Unreadable(String),
 }
 
 fn read_one(file: &crate::load::Input, number: u32, index: &mut CopyIndex) -> Evidence {
     let path = file.display.replace('\\', "/");
+    if let Some(problem) = &file.problem {
+        return Evidence::Unreadable(problem.clone());
+    }
     let bytes_or_error = || std::fs::read(&file.path).map_err(|e| e.to_string());
     if is_digest_path(&path) {
         // Digests are kilobytes: one of gigabytes is refused unread.

@@ -186,8 +186,16 @@ fn conflicting_copies_of_an_event_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let genuine = r#"{"eventID":"c-1","eventTime":"2024-01-01T00:00:00Z","eventName":"PutBucketPolicy","eventSource":"s3.amazonaws.com","sourceIPAddress":"10.0.0.1"}"#;
     let forged = genuine.replace("10.0.0.1", "203.0.113.7");
-    std::fs::write(dir.path().join("a.json"), format!(r#"{{"Records":[{genuine}]}}"#)).unwrap();
-    std::fs::write(dir.path().join("b.json"), format!(r#"{{"Records":[{forged}]}}"#)).unwrap();
+    std::fs::write(
+        dir.path().join("a.json"),
+        format!(r#"{{"Records":[{genuine}]}}"#),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.json"),
+        format!(r#"{{"Records":[{forged}]}}"#),
+    )
+    .unwrap();
     let (code, json) = inspect_json(&[dir.path()]);
     assert_eq!(code, 0);
     assert_eq!(json["events"], 1);
@@ -199,4 +207,54 @@ fn conflicting_copies_of_an_event_are_reported() {
     assert!(copies[0]["path"].as_str().unwrap().ends_with("a.json"));
     assert_eq!(copies[1]["differences"][0]["path"], "sourceIPAddress");
     assert_eq!(copies[1]["differences"][0]["this"], "\"203.0.113.7\"");
+}
+
+/// A FIFO, a link to a device and a link that loops fail alone, named; every other file is read
+/// (a FIFO is never opened: reading it would block forever).
+#[cfg(unix)]
+#[test]
+fn special_files_fail_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        format!(r#"{{"Records":[{},{}]}}"#, event(1, 1), event(2, 2)),
+    )
+    .unwrap();
+    let fifo = dir.path().join("pipe.json");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.json.gz")).unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
+    let started = std::time::Instant::now();
+    // The folder, and the FIFO and the device link given by name too.
+    let (code, json) = inspect_json(&[dir.path(), &fifo, &dir.path().join("zero.json.gz")]);
+    assert!(started.elapsed().as_secs() < 10);
+    assert_eq!(code, 1);
+    assert_eq!(json["events"], 2, "{json}");
+    let files = json["files"].as_array().unwrap();
+    let error_of = |suffix: &str| -> Vec<String> {
+        files
+            .iter()
+            .filter(|f| f["path"].as_str().unwrap().ends_with(suffix))
+            .map(|f| f["error"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    for e in error_of("pipe.json") {
+        assert!(e.contains("named pipe"), "{e}");
+    }
+    assert_eq!(error_of("pipe.json").len(), 2);
+    for e in error_of("zero.json.gz") {
+        assert!(e.contains("device"), "{e}");
+    }
+    assert!(
+        error_of("loop")[0].contains("loops"),
+        "{:?}",
+        error_of("loop")
+    );
+    assert_eq!(error_of("good.json"), vec![String::new()]);
 }

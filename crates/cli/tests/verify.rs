@@ -251,7 +251,13 @@ fn hostile_files_are_refused_quickly() {
     let dir = tempfile::tempdir().unwrap();
     let trail = signed_trail(&SignedTrailSpec::default());
     let (root, keys, sigs) = write_trail(dir.path(), &trail);
-    let newest = trail.digests.iter().rfind(|d| !d.backfill).unwrap().key.clone();
+    let newest = trail
+        .digests
+        .iter()
+        .rfind(|d| !d.backfill)
+        .unwrap()
+        .key
+        .clone();
     let huge_key = newest.replace("T040000Z", "T050000Z");
     assert_ne!(huge_key, newest);
     let huge = root.join(format!("{}/{huge_key}", trail.bucket));

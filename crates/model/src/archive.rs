@@ -1,5 +1,12 @@
-//! ZIP archives: walks the entries so each can be read like a file of its own.
+//! ZIP archives: walks the entries so each can be read like a file of its own, within caps that
+//! hold against ZIP bombs: entries that overlap (many directory entries naming one compressed
+//! chunk) are refused when the archive is opened; each entry's output is judged against its
+//! compressed size from the first byte; all entries of an archive share one output budget; and a
+//! ZIP inside a ZIP is read into memory only up to a small cap. The CLI and the page's parser
+//! both walk archives (and nested ones) through this module, so the policy and its messages live
+//! here once.
 
+use std::cell::Cell;
 use std::io::{Read, Seek};
 
 use crate::ingest::IngestError;
@@ -42,8 +49,77 @@ pub struct ZipWalker<R: Read + Seek> {
     archive: zip::ZipArchive<R>,
     next: usize,
     limits: Limits,
+    /// Bytes all entries have produced so far.
+    produced: Cell<u64>,
     /// Entries skipped so far.
     pub skipped: SkippedEntries,
+}
+
+/// The error for an archive nested deeper than the limit, if `depth` is (0 is the outermost).
+pub fn nesting_error(depth: u8, limits: &Limits) -> Option<IngestError> {
+    (depth >= limits.max_archive_depth).then(|| {
+        IngestError::Archive(format!(
+            "ZIP archives nested deeper than {} levels",
+            limits.max_archive_depth
+        ))
+    })
+}
+
+/// Reads a ZIP archive found inside an archive entry into memory so it can be walked (its
+/// directory is at its end): `head` holds the entry's first bytes, already read, and the rest
+/// comes from `rest`. Refused beyond [`Limits::max_nested_archive_bytes`], with a message that
+/// says what to do.
+pub fn read_nested(
+    head: Vec<u8>,
+    rest: &mut dyn Read,
+    limits: &Limits,
+) -> Result<Vec<u8>, IngestError> {
+    let cap = limits.max_nested_archive_bytes;
+    let mut bytes = head;
+    rest.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| IngestError::Archive(format!("cannot read this ZIP entry: {e}")))?;
+    if bytes.len() as u64 > cap {
+        return Err(IngestError::Archive(format!(
+            "a ZIP archive inside a ZIP archive larger than {} MiB is not opened (it would be held in memory whole): unpack the outer archive and load this one directly",
+            cap >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// An entry's decompressed content, refused as soon as it is out of proportion with its
+/// compressed size or the archive's budget is spent.
+struct Capped<'a, R> {
+    inner: R,
+    produced: u64,
+    allowed: u64,
+    compressed: u64,
+    ratio: u64,
+    archive_produced: &'a Cell<u64>,
+    archive_cap: u64,
+}
+
+impl<R: Read> Read for Capped<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.produced += n as u64;
+        let total = self.archive_produced.get() + n as u64;
+        self.archive_produced.set(total);
+        if self.produced > self.allowed {
+            return Err(std::io::Error::other(format!(
+                "ZIP bomb: the entry decompresses to more than {} bytes from {} compressed (over {}:1)",
+                self.allowed, self.compressed, self.ratio
+            )));
+        }
+        if total > self.archive_cap {
+            return Err(std::io::Error::other(format!(
+                "the archive's entries decompress to more than {} bytes together",
+                self.archive_cap
+            )));
+        }
+        Ok(n)
+    }
 }
 
 impl<R: Read + Seek> ZipWalker<R> {
@@ -58,10 +134,12 @@ impl<R: Read + Seek> ZipWalker<R> {
                 limits.max_archive_entries
             )));
         }
+        refuse_overlaps(&archive)?;
         Ok(ZipWalker {
             archive,
             next: 0,
             limits,
+            produced: Cell::new(0),
             skipped: SkippedEntries::default(),
         })
     }
@@ -99,18 +177,30 @@ impl<R: Read + Seek> ZipWalker<R> {
                 self.skipped.os_metadata += 1;
                 continue;
             }
-            let limit = self.limits.max_decompressed_bytes;
+            let limits = self.limits;
             // zip marks folders by the trailing '/' checked above, so every entry here is a file.
             return Some(match self.archive.by_index(index) {
                 Ok(file) => {
                     let compressed_size = file.compressed_size();
                     let size = file.size();
-                    // Never trust the stated size: cap what is read.
+                    // Never trust the stated size: what is read is judged as it comes.
+                    let allowed = compressed_size
+                        .saturating_mul(limits.max_compression_ratio)
+                        .max(limits.entry_ratio_floor_bytes)
+                        .min(limits.max_decompressed_bytes);
                     Ok(ZipEntry {
                         path: name,
                         compressed_size,
                         size,
-                        reader: Box::new(file.take(limit.saturating_add(1))),
+                        reader: Box::new(Capped {
+                            inner: file,
+                            produced: 0,
+                            allowed,
+                            compressed: compressed_size,
+                            ratio: limits.max_compression_ratio,
+                            archive_produced: &self.produced,
+                            archive_cap: limits.max_archive_decompressed_bytes,
+                        }),
                     })
                 }
                 Err(e) => Err((
@@ -120,6 +210,34 @@ impl<R: Read + Seek> ZipWalker<R> {
             });
         }
     }
+}
+
+/// Refuses an archive whose entries share bytes: a real archive stores each entry's header and
+/// data once, one after the other; a bomb points thousands of directory entries at one chunk.
+fn refuse_overlaps<R: Read + Seek>(archive: &zip::ZipArchive<R>) -> Result<(), IngestError> {
+    /// The fixed part of a local file header, which precedes every entry's data.
+    const LOCAL_HEADER_BYTES: u64 = 30;
+    let mut spans: Vec<(u64, u64, usize)> = Vec::with_capacity(archive.len());
+    for index in 0..archive.len() {
+        if let Ok(entry) = archive.by_index_data(index) {
+            let start = entry.header_start();
+            let end = start
+                .saturating_add(LOCAL_HEADER_BYTES)
+                .saturating_add(entry.compressed_size());
+            spans.push((start, end, index));
+        }
+    }
+    spans.sort_unstable();
+    for pair in spans.windows(2) {
+        if let [(_, end, first), (start, _, second)] = pair {
+            if start < end {
+                return Err(IngestError::Archive(format!(
+                    "entries {first} and {second} of the archive overlap (they share compressed bytes): a ZIP bomb, not opened"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

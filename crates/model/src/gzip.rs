@@ -195,10 +195,18 @@ impl Gunzip {
                         .inflate
                         .decompress(input, &mut self.out, FlushDecompress::None)
                         .map_err(|e| {
+                            // zlib-rs may report damage on the call after the one that met it,
+                            // as "repeated call with bad state": say what it means.
+                            let message = e.to_string();
+                            let message = if message.contains("bad state") {
+                                "deflate decompression error: invalid deflate data".to_string()
+                            } else {
+                                message
+                            };
                             FeedError::Gzip(GzipError::Corrupt {
                                 member: self.member,
                                 offset: self.compressed,
-                                message: e.to_string(),
+                                message,
                             })
                         })?;
                     let consumed =

@@ -86,6 +86,13 @@ pub enum IngestError {
         /// The ratio cap.
         limit: u64,
     },
+    /// A run of whitespace longer than [`Limits::max_whitespace_run`]: padding, not data (a
+    /// stream of blanks compresses below the bomb ratio, and would be read to the size cap).
+    #[error("more than {limit} bytes of whitespace in a row: not CloudTrail data")]
+    Padding {
+        /// The cap.
+        limit: u64,
+    },
     /// More records than [`Limits::max_records_per_file`].
     #[error("more than {0} records in one file (limit)")]
     TooManyRecords(u64),
@@ -248,6 +255,8 @@ struct Progress {
     gzip_member: u32,
     /// The running hash of a gzip file's first member.
     tap: Option<HashTap>,
+    /// Whitespace bytes in a row, up to the last byte read.
+    whitespace_run: u64,
     /// A parse error met while the hash still needs the rest of the file; reported at the end.
     deferred: Option<Stop>,
     log_hash: Option<LogHash>,
@@ -290,6 +299,7 @@ impl FileIngestor {
                 bom_checked: false,
                 gzip_member: 0,
                 tap: None,
+                whitespace_run: 0,
                 deferred: None,
                 log_hash: None,
                 digest_bytes: None,
@@ -357,48 +367,19 @@ impl FileIngestor {
                 self.feed_inner(&head, sink)
             }
             Decoder::Gzip(gunzip) => {
-                let stored = state.stored_bytes;
-                let res = gunzip.feed(chunk, &mut |member, bytes| {
-                    if member != state.gzip_member {
-                        state.gzip_member = member;
-                        if member == 1 {
-                            state.warnings.push(
-                                "the gzip file has more than one member; all were read".to_string(),
-                            );
-                        }
-                    }
-                    state.check_budget(bytes.len() as u64, stored)?;
-                    if let Some(tap) = &mut state.tap {
-                        if state.events > 0 {
-                            // A file with events is no digest: only digests' bytes are kept.
-                            tap.stop_keeping();
-                        }
-                        tap.update(member, bytes);
-                    }
-                    if state.deferred.is_some() {
-                        return Ok(());
-                    }
-                    match parser_feed(parser, state, bytes, sink) {
-                        // The file's hash needs the rest of it: carry on decompressing and
-                        // report the parse error at the end.
-                        Err(stop @ Stop::Input(_)) if state.tap.is_some() => {
-                            state.deferred = Some(stop);
-                            Ok(())
-                        }
-                        other => other,
-                    }
-                });
-                match res {
-                    Ok(()) => Ok(()),
-                    Err(FeedError::Gzip(e)) => {
-                        state.seal_hash(Some(&e), gunzip);
-                        Err(Stop::Input(e.into()))
-                    }
-                    Err(FeedError::Sink(stop)) => Err(stop),
+                // The bomb ratio is judged against the compressed bytes fed so far: feeding a
+                // big piece in steps keeps the allowance close to what was actually consumed
+                // (a 4 MiB piece would otherwise allow a gigabyte of output at once).
+                let mut stored = state.stored_bytes - chunk.len() as u64;
+                for step in chunk.chunks(RATIO_STEP_BYTES) {
+                    stored += step.len() as u64;
+                    feed_gzip(gunzip, parser, state, step, stored, sink)?;
                 }
+                Ok(())
             }
             Decoder::Plain => {
                 state.check_budget(chunk.len() as u64, ratio_base.unwrap_or(u64::MAX))?;
+                state.check_whitespace(chunk)?;
                 parser_feed(parser, state, chunk, sink)
             }
         }
@@ -536,6 +517,60 @@ impl FileIngestor {
     }
 }
 
+/// Compressed input is fed to the decoder in steps of at most this many bytes.
+const RATIO_STEP_BYTES: usize = 256 * 1024;
+
+/// Feeds one step of compressed input through the gzip decoder into the parser; `stored` is
+/// how many compressed bytes of the file have been fed, this step included.
+fn feed_gzip<S: EventSink>(
+    gunzip: &mut Gunzip,
+    parser: &mut TextParser,
+    state: &mut Progress,
+    chunk: &[u8],
+    stored: u64,
+    sink: &mut S,
+) -> Result<(), Stop> {
+    let res = gunzip.feed(chunk, &mut |member, bytes| {
+        if member != state.gzip_member {
+            state.gzip_member = member;
+            if member == 1 {
+                state
+                    .warnings
+                    .push("the gzip file has more than one member; all were read".to_string());
+            }
+        }
+        state.check_budget(bytes.len() as u64, stored)?;
+        state.check_whitespace(bytes)?;
+        if let Some(tap) = &mut state.tap {
+            if state.events > 0 {
+                // A file with events is no digest: only digests' bytes are kept.
+                tap.stop_keeping();
+            }
+            tap.update(member, bytes);
+        }
+        if state.deferred.is_some() {
+            return Ok(());
+        }
+        match parser_feed(parser, state, bytes, sink) {
+            // The file's hash needs the rest of it: carry on decompressing and
+            // report the parse error at the end.
+            Err(stop @ Stop::Input(_)) if state.tap.is_some() => {
+                state.deferred = Some(stop);
+                Ok(())
+            }
+            other => other,
+        }
+    });
+    match res {
+        Ok(()) => Ok(()),
+        Err(FeedError::Gzip(e)) => {
+            state.seal_hash(Some(&e), gunzip);
+            Err(Stop::Input(e.into()))
+        }
+        Err(FeedError::Sink(stop)) => Err(stop),
+    }
+}
+
 impl FileOutcome {
     /// The outcome of a gzip file only hashed for verification (the page's verify-only mode):
     /// no event was read. A damaged gzip stream is not an error here: verification judges it.
@@ -594,6 +629,28 @@ impl Progress {
                 self.kept_text = None;
             }
         }
+    }
+
+    /// Refuses a run of whitespace longer than the cap. Data has a non-blank byte within its
+    /// first few bytes, so this looks at little more than each chunk's ends.
+    fn check_whitespace(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+        if bytes.iter().any(|b| !b.is_ascii_whitespace()) {
+            let trailing = bytes
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            self.whitespace_run = trailing as u64;
+        } else {
+            self.whitespace_run += bytes.len() as u64;
+        }
+        if self.whitespace_run > self.limits.max_whitespace_run {
+            return Err(IngestError::Padding {
+                limit: self.limits.max_whitespace_run,
+            }
+            .into());
+        }
+        Ok(())
     }
 
     fn check_budget(&mut self, new_bytes: u64, stored: u64) -> Result<(), Stop> {

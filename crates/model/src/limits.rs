@@ -28,6 +28,13 @@ pub struct Limits {
     pub max_archive_depth: u8,
     /// Largest nested ZIP archive read into memory to open it.
     pub max_nested_archive_bytes: u64,
+    /// Most decompressed bytes all the entries of one archive may produce together.
+    pub max_archive_decompressed_bytes: u64,
+    /// An archive entry may always produce this much, whatever its compressed size; beyond it,
+    /// the ratio is judged from the first byte.
+    pub entry_ratio_floor_bytes: u64,
+    /// Longest run of whitespace accepted: real exports indent, they do not pad with megabytes.
+    pub max_whitespace_run: u64,
 }
 
 impl Default for Limits {
@@ -35,13 +42,19 @@ impl Default for Limits {
         Limits {
             max_decompressed_bytes: 8 << 30,
             max_compression_ratio: 250,
+            // Judged against the compressed bytes fed so far, in steps of at most 256 KiB
+            // (ingest.rs), so a bomb is stopped within about 64 MiB of output whatever size of
+            // pieces the caller feeds; real CloudTrail gzip compresses 10-30x.
             ratio_check_after_bytes: 64 << 20,
             max_depth: 64,
             max_record_bytes: 8 << 20,
             max_records_per_file: 20_000_000,
             max_archive_entries: 1_000_000,
             max_archive_depth: 3,
-            max_nested_archive_bytes: 512 << 20,
+            max_nested_archive_bytes: 64 << 20,
+            max_archive_decompressed_bytes: 8 << 30,
+            entry_ratio_floor_bytes: 1 << 20,
+            max_whitespace_run: 16 << 20,
         }
     }
 }

@@ -47,6 +47,7 @@ pub struct LogHasher {
     limits: crate::Limits,
     stored_bytes: u64,
     decompressed_bytes: u64,
+    whitespace_run: u64,
     refused: Option<String>,
 }
 
@@ -70,6 +71,7 @@ impl LogHasher {
             limits: crate::Limits::default(),
             stored_bytes: 0,
             decompressed_bytes: 0,
+            whitespace_run: 0,
             refused: None,
         }
     }
@@ -95,6 +97,13 @@ impl LogHasher {
 
     /// Feeds the next chunk of the file as stored.
     pub fn feed(&mut self, chunk: &[u8]) {
+        // In steps, so the bomb ratio is judged against what was fed so far (see ingest.rs).
+        for step in chunk.chunks(256 * 1024) {
+            self.feed_step(step);
+        }
+    }
+
+    fn feed_step(&mut self, chunk: &[u8]) {
         if self.error.is_some() || self.refused.is_some() {
             return;
         }
@@ -106,16 +115,34 @@ impl LogHasher {
             &mut self.kept,
             self.keep_max,
         );
-        let (limits, stored, total, refused) = (
+        let (limits, stored, total, refused, blanks) = (
             self.limits,
             self.stored_bytes,
             &mut self.decompressed_bytes,
             &mut self.refused,
+            &mut self.whitespace_run,
         );
         let result = self.gunzip.feed::<()>(chunk, &mut |member, out| {
             *total += out.len() as u64;
             if let Some(why) = limits.refuses(*total, stored) {
                 *refused = Some(why);
+                return Err(());
+            }
+            // The same padding cap as ingest: a log file is never megabytes of blanks.
+            if out.iter().any(|b| !b.is_ascii_whitespace()) {
+                *blanks = out
+                    .iter()
+                    .rev()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count() as u64;
+            } else {
+                *blanks += out.len() as u64;
+            }
+            if *blanks > limits.max_whitespace_run {
+                *refused = Some(format!(
+                    "more than {} bytes of whitespace in a row: not a log file",
+                    limits.max_whitespace_run
+                ));
                 return Err(());
             }
             if member == 0 {
