@@ -60,32 +60,30 @@ pub fn findings_json(findings: &[Finding]) -> String {
     serde_json::json!({ "findings": findings }).to_string()
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
 /// CSV, one line per finding: `rule,aliases,title,severity,tactics,events,event_ids` (lists are
-/// joined with `;`).
+/// joined with `;`), through the project's one CSV writer (quoted, formulas neutralized).
 pub fn findings_csv(findings: &[Finding]) -> String {
-    let mut out = String::from("rule,aliases,title,severity,tactics,events,event_ids\n");
-    for f in findings {
-        let tactics: Vec<&str> = f.tactics.iter().map(|t| t.as_str()).collect();
-        let line = [
-            csv_field(&f.rule),
-            csv_field(&f.aliases.join(";")),
-            csv_field(&f.title),
-            f.severity.as_str().to_string(),
-            csv_field(&tactics.join(";")),
-            f.events.to_string(),
-            csv_field(&f.event_ids.join(";")),
-        ]
-        .join(",");
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
+    trailscope_model::csv_out::csv_document(
+        &[
+            "rule",
+            "aliases",
+            "title",
+            "severity",
+            "tactics",
+            "events",
+            "event_ids",
+        ],
+        findings.iter().map(|f| {
+            let tactics: Vec<&str> = f.tactics.iter().map(|t| t.as_str()).collect();
+            [
+                f.rule.clone(),
+                f.aliases.join(";"),
+                f.title.clone(),
+                f.severity.as_str().to_string(),
+                tactics.join(";"),
+                f.events.to_string(),
+                f.event_ids.join(";"),
+            ]
+        }),
+    )
 }

@@ -682,3 +682,21 @@ fn insight_events_are_listed_with_their_details() {
         (Some(0.01), Some(5.5), Some(3.0))
     );
 }
+
+/// An event ID an attacker chose reaches the findings CSV as text, never as a formula.
+#[test]
+fn the_findings_csv_neutralizes_formulas() {
+    let mut event = call("cloudtrail.amazonaws.com", "StopLogging");
+    event["eventID"] = json!("=HYPERLINK(\"http://evil.example/\",\"open\")");
+    let store = store_of(&[event]);
+    let set = RuleSet::builtin();
+    let findings = trailscope_detect::findings(&set, &set.evaluate(&store), &store);
+    let csv = trailscope_detect::findings_csv(&findings);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let ids: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[6].to_string())
+        .collect();
+    assert!(!ids.is_empty());
+    assert!(ids.iter().all(|id| id.starts_with("'=HYPERLINK")), "{ids:?}");
+}

@@ -32,6 +32,7 @@
 pub mod archive;
 pub mod compare;
 pub mod csv_history;
+pub mod csv_out;
 pub mod event;
 pub mod gzip;
 pub mod ingest;

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
+use trailscope_model::csv_out::CsvWriter;
 use trailscope_model::{EventRecord, Timestamp};
 use trailscope_store::{Field, Store, Tri};
 
@@ -62,13 +63,14 @@ pub fn export<W: Write>(
 ) -> io::Result<()> {
     match format {
         ExportFormat::Csv => {
-            // The writer buffers a few KB and passes them on, so output streams as it goes.
-            let mut w = csv::Writer::from_writer(&mut *out);
-            w.write_record(CSV_HEADER)?;
+            // One row at a time, so output streams as it goes; the project's one CSV writer
+            // quotes and neutralizes every cell.
+            let mut w = CsvWriter::new(&mut *out);
+            w.write_row(CSV_HEADER)?;
             each_record(store, rows, progress, |row, record| {
-                Ok(w.write_record(csv_row(store, row as usize, record))?)
+                w.write_row(csv_row(store, row as usize, record))
             })?;
-            w.flush()?;
+            w.into_inner()?;
         }
         ExportFormat::Json => {
             out.write_all(b"{\"Records\":[")?;
@@ -202,36 +204,5 @@ fn csv_row(store: &Store, row: usize, record: &[u8]) -> Vec<String> {
         get(Field::Account),
         get(Field::EventCategory),
     ];
-    cells.into_iter().map(neutralize).collect()
-}
-
-/// Spreadsheets run cells that start with `=`, `+`, `-`, `@` (or a tab or carriage return
-/// before one) as formulas; a leading `'` makes them text.
-pub fn neutralize(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_become_text() {
-        for (cell, out) in [
-            ("=1+1", "'=1+1"),
-            ("+x", "'+x"),
-            ("-1", "'-1"),
-            ("@SUM(A1)", "'@SUM(A1)"),
-            ("\tx", "'\tx"),
-            ("\rx", "'\rx"),
-            ("a=b", "a=b"),
-            ("", ""),
-        ] {
-            assert_eq!(neutralize(cell.to_string()), out);
-        }
-    }
+    cells.into_iter().collect()
 }
