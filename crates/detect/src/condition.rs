@@ -376,7 +376,7 @@ mod tests {
     use super::*;
 
     fn parse(yaml: &str) -> Result<Condition, String> {
-        serde_yaml::from_str(yaml).map_err(|e| e.to_string())
+        serde_yaml_ng::from_str(yaml).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -384,7 +384,7 @@ mod tests {
         let yaml = "all:\n- {field: eventName, in: [A, B]}\n- not: {field: errorCode, exists: true}\n- any:\n  - {field: requestParameters.port, gte: 22}\n  - {field: eventTime, hour_between: [22, 6], utc_offset: '+02:00'}\n  - {field: userAgent, contains: curl, ignore_case: true}\n";
         let c = parse(yaml).unwrap_or(Condition::All(vec![]));
         assert_eq!(c.matches().len(), 5);
-        let back = serde_yaml::to_string(&c).unwrap_or_default();
+        let back = serde_yaml_ng::to_string(&c).unwrap_or_default();
         assert_eq!(parse(&back), Ok(c));
     }
 

@@ -237,16 +237,16 @@ pub enum RuleError {
 /// several YAML documents separated by `---`.
 pub fn parse_rules(text: &str) -> Result<Vec<Rule>, RuleError> {
     let mut rules = Vec::new();
-    for document in serde_yaml::Deserializer::from_str(text) {
-        let value = serde_yaml::Value::deserialize(document)
+    for document in serde_yaml_ng::Deserializer::from_str(text) {
+        let value = serde_yaml_ng::Value::deserialize(document)
             .map_err(|e| RuleError::Syntax(e.to_string()))?;
         let items = match value {
-            serde_yaml::Value::Null => continue,
-            serde_yaml::Value::Sequence(items) => items,
-            serde_yaml::Value::Mapping(map) => match map.get("rules") {
-                Some(serde_yaml::Value::Sequence(items)) => items.clone(),
+            serde_yaml_ng::Value::Null => continue,
+            serde_yaml_ng::Value::Sequence(items) => items,
+            serde_yaml_ng::Value::Mapping(map) => match map.get("rules") {
+                Some(serde_yaml_ng::Value::Sequence(items)) => items.clone(),
                 Some(_) => return Err(RuleError::Syntax("`rules` must be a list".into())),
-                None => vec![serde_yaml::Value::Mapping(map)],
+                None => vec![serde_yaml_ng::Value::Mapping(map)],
             },
             _ => {
                 return Err(RuleError::Syntax(
@@ -259,7 +259,7 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, RuleError> {
                 .get("id")
                 .and_then(|v| v.as_str())
                 .map_or_else(|| format!("#{}", rules.len() + 1), str::to_string);
-            let rule: Rule = serde_yaml::from_value(item).map_err(|e| RuleError::Invalid {
+            let rule: Rule = serde_yaml_ng::from_value(item).map_err(|e| RuleError::Invalid {
                 rule: name,
                 problem: e.to_string(),
             })?;

@@ -269,7 +269,7 @@ mod tests {
     use crate::condition::Condition;
 
     fn leaf(yaml: &str) -> Leaf {
-        let c: Condition = serde_yaml::from_str(yaml).unwrap_or(Condition::All(vec![]));
+        let c: Condition = serde_yaml_ng::from_str(yaml).unwrap_or(Condition::All(vec![]));
         let m = c.matches().first().map(|m| (*m).clone());
         m.and_then(|m| Leaf::compile(&m, &BusinessHours::default()).ok())
             .unwrap_or(Leaf {

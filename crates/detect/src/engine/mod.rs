@@ -565,7 +565,7 @@ mod tests {
                 references: Vec::new(),
                 tactics: Vec::new(),
                 techniques: Vec::new(),
-                condition: serde_yaml::from_str(c).unwrap_or(Condition::Any(Vec::new())),
+                condition: serde_yaml_ng::from_str(c).unwrap_or(Condition::Any(Vec::new())),
                 threshold: None,
                 new_value: None,
                 business_hours: None,
