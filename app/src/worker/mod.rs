@@ -1,6 +1,6 @@
 //! The Web Workers: all the heavy work (reading, decompressing, parsing, indexing) runs here, so
 //! the page never freezes. One binary serves both roles, chosen by the first message: the store
-//! ([`store_host`]) and the parsers ([`parser`]). They only decode messages, call the core and
+//! (`store_host`) and the parsers (`parser`). They only decode messages, call the core and
 //! post replies.
 
 mod blob;

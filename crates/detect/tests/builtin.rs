@@ -698,5 +698,8 @@ fn the_findings_csv_neutralizes_formulas() {
         .map(|r| r.unwrap()[6].to_string())
         .collect();
     assert!(!ids.is_empty());
-    assert!(ids.iter().all(|id| id.starts_with("'=HYPERLINK")), "{ids:?}");
+    assert!(
+        ids.iter().all(|id| id.starts_with("'=HYPERLINK")),
+        "{ids:?}"
+    );
 }

@@ -57,9 +57,8 @@ impl<W: Write> CsvWriter<W> {
 
 /// Appends a cell, quoted when it holds a separator, a quote, a line break or edge spaces.
 fn push_cell(line: &mut String, cell: &str) {
-    let needs_quotes = cell.contains([',', '"', '\n', '\r'])
-        || cell.starts_with(' ')
-        || cell.ends_with(' ');
+    let needs_quotes =
+        cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ');
     if needs_quotes {
         line.push('"');
         line.push_str(&cell.replace('"', "\"\""));
@@ -104,9 +103,16 @@ mod tests {
             ("", ""),
             ("a,b", "\"a,b\""),
             ("say \"hi\"", "\"say \"\"hi\"\"\""),
-            ("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""),
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
         ] {
-            assert_eq!(csv_document(&["h"], [[cell]]), format!("h\n{out}\n"), "{cell:?}");
+            assert_eq!(
+                csv_document(&["h"], [[cell]]),
+                format!("h\n{out}\n"),
+                "{cell:?}"
+            );
         }
     }
 }

@@ -762,7 +762,9 @@ fn parser_feed<S: EventSink>(
             head.extend_from_slice(bytes);
             if head.len() >= SNIFF_BYTES {
                 let head = std::mem::take(head);
-                choose_parser(parser, state, &head)?;
+                // Exactly the first SNIFF_BYTES decide, however the file arrived in chunks (a
+                // fuzzer found a file whose kind depended on the chunk size).
+                choose_parser(parser, state, head.get(..SNIFF_BYTES).unwrap_or(&head))?;
                 return parser_feed(parser, state, &head, sink);
             }
             Ok(())

@@ -1,10 +1,10 @@
 //! Filters, facets, timelines and exports over the event store.
 //!
 //! The page and the CLI describe what they want to see with a small filter language (below),
-//! [`Filter::parse`] reads it, [`matches`] answers it from the [`trailscope_store::Store`]'s
+//! [`Filter::parse`] reads it, [`matches()`] answers it from the [`trailscope_store::Store`]'s
 //! columns (and, for free text and other JSON paths, from the compressed original records), and
 //! [`run_query`] returns in one call what the page shows: the count, the facets, the timeline
-//! and a page of rows, as plain serde data. [`export`] writes selected events as the console's
+//! and a page of rows, as plain serde data. [`export()`] writes selected events as the console's
 //! CSV, as CloudTrail JSON, or one record per line. Nothing here uses threads, files or clocks,
 //! so the crate runs unchanged in the browser.
 //!

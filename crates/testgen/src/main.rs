@@ -1,4 +1,7 @@
 //! `trailscope-gen`: writes generated CloudTrail data to disk, for benchmarks and manual tests.
+// clap turns the doc comments below into `--help` text, where `<account>` is a placeholder, not
+// an HTML tag.
+#![allow(rustdoc::invalid_html_tags)]
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};

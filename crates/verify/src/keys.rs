@@ -147,7 +147,7 @@ pub struct SigningTime<'r> {
     /// The digest's end (`digestEndTime`): it cannot have been signed before it.
     pub not_before: Timestamp,
     /// When it was generated, if known (a backfill digest's `backfill-generation-timestamp`);
-    /// otherwise a standard digest is signed within [`SIGNING_DELAY_MILLIS`] of its end, and a
+    /// otherwise a standard digest is signed within two hours of its end, and a
     /// backfill digest of unknown generation any time after.
     pub generated: Option<Timestamp>,
     /// Whether the digest is a backfill digest.

@@ -63,7 +63,8 @@ const UNSUPPORTED_MODIFIERS: [&str; 10] = [
 
 /// Converts one Sigma rule (YAML).
 pub fn parse_sigma(text: &str) -> Result<Rule, SigmaError> {
-    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| SigmaError::Syntax(e.to_string()))?;
+    let doc: Value =
+        serde_yaml_ng::from_str(text).map_err(|e| SigmaError::Syntax(e.to_string()))?;
     let text_of = |key: &str| doc.get(key).and_then(Value::as_str).map(str::to_string);
     let list_of = |key: &str| -> Vec<String> {
         doc.get(key)
