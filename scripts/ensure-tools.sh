@@ -46,6 +46,11 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WB_VERSION}\$"; then
   cargo install wasm-bindgen-cli --version "${WB_VERSION}" --force
 fi
 
+if [ "$MODE" = test ] && ! cargo deny --version >/dev/null 2>&1; then
+  log "installing cargo-deny (about 2 minutes the first time)"
+  cargo install cargo-deny --locked
+fi
+
 if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ]; then
   # npm's binaryen 132 (Debian's 108 cannot read what current rustc emits) and playwright-core,
   # which drives Debian's Chromium and never downloads a browser.

@@ -1,27 +1,43 @@
 #!/usr/bin/env bash
-# Runs every test layer: formatting and lints, native unit/property/conformance tests, the core in
-# headless Chromium (wasm-bindgen-test), and the built page end to end in Chromium (Playwright).
+# Runs every test layer: formatting, lints (native and wasm32, with the wasm32 disallowed
+# methods), documentation, the dependency rules, native unit/property/conformance/fuzz-regression
+# tests, the core in headless Chromium (wasm-bindgen-test), the release page and its size, a
+# short fuzzing run, and the built page end to end in Chromium (Playwright).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh test
 source scripts/env.sh
 step() { printf '\n=== %s\n' "$*"; }
+WASM_CRATES=(-p trailscope-app -p trailscope-model -p trailscope-store -p trailscope-query
+  -p trailscope-detect -p trailscope-verify -p trailscope-protocol)
 
 step "format"
 cargo fmt --all -- --check
 
-step "lints (native and wasm32)"
+step "lints (native, and wasm32 with what wasm32 cannot do refused)"
 cargo clippy --workspace --lib --tests --bins --quiet -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p trailscope-app -p trailscope-model -p trailscope-store --lib --tests --bins --quiet -- -D warnings
+CLIPPY_CONF_DIR=.ci/clippy-wasm cargo clippy --target wasm32-unknown-unknown "${WASM_CRATES[@]}" --lib --bins --quiet -- -D warnings
+CLIPPY_CONF_DIR=.ci/clippy-wasm cargo clippy --target wasm32-unknown-unknown -p trailscope-app -p trailscope-model -p trailscope-store --tests --quiet -- -D warnings
 
-step "native tests (unit, property, conformance, CLI)"
+step "documentation (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --exclude trailscope-app --no-deps --quiet
+RUSTDOCFLAGS="-D warnings" cargo doc -p trailscope-app --target wasm32-unknown-unknown --no-deps --quiet
+
+step "dependencies: licences, duplicate versions, sources (deny.toml)"
+cargo deny check bans licenses sources
+
+step "native tests (unit, property, conformance, fuzz regressions, CLI)"
 cargo test --workspace --exclude trailscope-app --quiet
 
 step "wasm tests in headless Chromium"
 cargo test --target wasm32-unknown-unknown -p trailscope-model -p trailscope-store -p trailscope-app
 
-step "release page"
+step "release page, and its first load against the README's figure"
 trunk build --release --offline
+node scripts/wasm-size.mjs
+
+step "fuzzing, a few seconds a target (scripts/fuzz.sh for long runs)"
+scripts/fuzz.sh 5
 
 step "end-to-end tests of the page in Chromium"
 cargo build --release --quiet -p trailscope-testgen -p trailscope-cli
