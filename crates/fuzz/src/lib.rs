@@ -28,8 +28,11 @@ pub use json_splitter::json_splitter;
 pub use rules_and_sigma::rules_and_sigma;
 pub use zip_walk::zip_walk;
 
+/// A fuzz check: panics when it finds a bug.
+pub type Check = fn(&[u8]);
+
 /// Every check, by target name.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("ingest_chunks", ingest_chunks),
     ("gzip_members", gzip_members),
     ("json_splitter", json_splitter),
