@@ -32,6 +32,13 @@ impl StrArena {
             .push(u32::try_from(self.bytes.len()).unwrap_or(u32::MAX));
     }
 
+    /// Keeps the first `rows` rows.
+    pub(crate) fn truncate(&mut self, rows: usize) {
+        self.ends.truncate(rows);
+        let end = self.ends.last().copied().unwrap_or(0) as usize;
+        self.bytes.truncate(end);
+    }
+
     /// The value at `row`, if present and not empty.
     pub fn get(&self, row: usize) -> Option<&str> {
         let end = *self.ends.get(row)? as usize;

@@ -61,6 +61,11 @@ impl DictColumn {
         self.codes.push(code);
     }
 
+    /// Keeps the first `rows` rows (a failed file's rows are removed).
+    pub(crate) fn truncate(&mut self, rows: usize) {
+        self.codes.truncate(rows);
+    }
+
     /// Sets the code of an existing row (which must come from [`DictColumn::intern`]).
     pub(crate) fn set_code(&mut self, row: usize, code: u32) {
         if let Some(slot) = self.codes.get_mut(row) {

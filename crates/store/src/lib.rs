@@ -43,5 +43,8 @@ pub use field::{Field, FIELD_COUNT};
 pub use raw::RawStore;
 pub use row::Tri;
 pub use rows::{RowView, TimeOrder};
-pub use store::{FileEntry, FileId, FileRows, FileSummary, Integrity, MemoryUse, Store, MAX_ROWS};
+pub use store::{
+    FileEntry, FileId, FileLoader, FileRows, FileSummary, Integrity, MemoryUse, OpenFile, Store,
+    MAX_ROWS,
+};
 pub use summary::Totals;

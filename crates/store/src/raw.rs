@@ -94,6 +94,16 @@ impl RawStore {
         self.refs.push(at);
     }
 
+    /// Keeps the first `rows` rows' references.
+    pub(crate) fn truncate(&mut self, rows: usize) {
+        for at in self.refs.iter().skip(rows) {
+            self.raw_bytes = self
+                .raw_bytes
+                .saturating_sub(u64::from(at.end.saturating_sub(at.start)));
+        }
+        self.refs.truncate(rows);
+    }
+
     /// Where the record of `row` is.
     pub(crate) fn reference(&self, row: usize) -> Option<RawRef> {
         self.refs.get(row).copied()

@@ -79,62 +79,95 @@ pub struct FileRows {
     pub discard: bool,
 }
 
-/// The batch list of one [`Store::add_files`]: each batch with its value-code maps into the
-/// store's dictionaries and the store index of its first record block.
-type PreparedBatches = Vec<(EventBatch, Vec<Vec<u32>>, u32)>;
+/// A batch ready to merge: its value codes mapped into the store's dictionaries, its record
+/// blocks handed over (at store block index `base`).
+struct PreparedBatch {
+    batch: EventBatch,
+    maps: Vec<Vec<u32>>,
+    base: u32,
+}
 
-/// Walks the rows of several batches, with each batch's dictionaries already interned into the
-/// store's and its record blocks already handed over.
-struct BatchRows {
-    batches: PreparedBatches,
-    batch: usize,
+/// Walks the rows of several batches one batch at a time: a batch is prepared when its first
+/// row is reached and dropped once its last row is merged, so a long run of batches (a large
+/// file) never sits in memory twice.
+struct BatchRows<I> {
+    batches: I,
+    current: Option<PreparedBatch>,
     row: usize,
 }
 
-impl BatchRows {
-    fn new(store: &mut Store, batches: Vec<EventBatch>) -> Self {
-        let batches = batches
-            .into_iter()
-            .map(|mut batch| {
-                let maps = store
-                    .columns
-                    .iter_mut()
-                    .zip(&batch.values)
-                    .map(|(column, values)| {
-                        std::iter::once(crate::dict::ABSENT)
-                            .chain(values.iter().map(|v| column.intern(v)))
-                            .collect()
-                    })
-                    .collect();
-                let base = store.raw.append_blocks(std::mem::take(&mut batch.blocks));
-                (batch, maps, base)
-            })
-            .collect();
+impl<I: Iterator<Item = EventBatch>> BatchRows<I> {
+    fn new(batches: I) -> Self {
         BatchRows {
             batches,
-            batch: 0,
+            current: None,
             row: 0,
         }
     }
 
-    /// The next (batch, row) position.
-    fn next(&mut self) -> Option<(usize, usize)> {
+    /// Moves to the next row, preparing the next batch when needed; `false` at the end.
+    fn advance(&mut self, store: &mut Store) -> bool {
         loop {
-            let (batch, _, _) = self.batches.get(self.batch)?;
-            if self.row < batch.len() {
-                self.row += 1;
-                return Some((self.batch, self.row - 1));
+            if let Some(current) = &self.current {
+                if self.row < current.batch.len() {
+                    self.row += 1;
+                    return true;
+                }
             }
-            self.batch += 1;
+            let Some(batch) = self.batches.next() else {
+                self.current = None;
+                return false;
+            };
+            self.current = Some(store.prepare(batch));
             self.row = 0;
         }
     }
 
-    fn batch(&self, index: usize) -> Option<(&EventBatch, &[Vec<u32>], u32)> {
-        self.batches
-            .get(index)
-            .map(|(b, m, base)| (b, m.as_slice(), *base))
+    /// The row [`BatchRows::advance`] moved to.
+    fn position(&self) -> Option<(&PreparedBatch, usize)> {
+        Some((self.current.as_ref()?, self.row.checked_sub(1)?))
     }
+}
+
+/// Rows merged per batch while a file streams into the store ([`Store::load`]).
+const STREAM_ROWS: usize = 16_384;
+
+/// The event sink of [`Store::load`]: batches of events go into the store while the file is
+/// read.
+pub struct FileLoader<'s> {
+    store: &'s mut Store,
+    open: OpenFile,
+    builder: BatchBuilder,
+}
+
+impl trailscope_model::EventSink for FileLoader<'_> {
+    type Error = std::convert::Infallible;
+    fn accept(&mut self, event: &trailscope_model::Event<'_>) -> Result<(), Self::Error> {
+        self.builder.push(event);
+        if self.builder.len() >= STREAM_ROWS {
+            self.store.add_rows(&mut self.open, self.builder.take());
+        }
+        Ok(())
+    }
+}
+
+/// Where the store stood when a file began, to undo the file's rows if it fails.
+#[derive(Clone, Copy, Debug)]
+struct Checkpoint {
+    rows: usize,
+    copies: usize,
+    pending: usize,
+}
+
+/// A file being added a batch at a time ([`Store::begin_file`]): its rows are merged as they
+/// come, and removed again if it ends with an error, so a file is still merged whole or not at
+/// all while a huge one never has to be held in memory as one batch.
+#[derive(Debug)]
+pub struct OpenFile {
+    path: String,
+    checkpoint: Checkpoint,
+    added: u64,
+    duplicates: u64,
 }
 
 /// The in-memory event store.
@@ -213,16 +246,32 @@ impl Store {
         &self.files
     }
 
-    /// Reads one file with `read` (which fills a [`BatchBuilder`] and returns the outcome) and
-    /// adds it: the single-threaded path of the CLI and the tests.
+    /// Reads one file with `read` (which hands every event to the [`FileLoader`] it is given and
+    /// returns the outcome) and adds it: the single-threaded path of the CLI and the tests. The
+    /// events are merged a batch at a time while the file is read, so a file of millions of
+    /// events costs the store's own memory and one batch, never a copy of the whole file; if it
+    /// fails, its rows are taken out again.
     pub fn load(
         &mut self,
         path: &str,
-        read: impl FnOnce(&mut BatchBuilder) -> FileOutcome,
+        read: impl FnOnce(&mut FileLoader<'_>) -> FileOutcome,
     ) -> FileId {
-        let mut builder = BatchBuilder::new();
-        let outcome = read(&mut builder);
-        self.add_file(path, FileSummary::from(&outcome), vec![builder.take()])
+        let open = self.begin_file(path);
+        let mut loader = FileLoader {
+            store: self,
+            open,
+            builder: BatchBuilder::new(),
+        };
+        let outcome = read(&mut loader);
+        let FileLoader {
+            store,
+            mut open,
+            mut builder,
+        } = loader;
+        if !builder.is_empty() {
+            store.add_rows(&mut open, builder.take());
+        }
+        store.finish_file(open, FileSummary::from(&outcome))
     }
 
     /// Adds a file: its summary, and, unless it failed, its events. A failed file adds no event,
@@ -250,28 +299,53 @@ impl Store {
 
     /// Adds several files whose events lie one after another in `batches`: the first file's
     /// `rows` rows, then the next file's, and so on. Rows of failed files are skipped. Parsers
-    /// send many small files this way, so the store interns each batch's values once.
-    pub fn add_files(&mut self, files: Vec<FileRows>, batches: Vec<EventBatch>) {
-        let mut rows = BatchRows::new(self, batches);
+    /// send many small files this way, so the store interns each batch's values once. Batches
+    /// are taken one at a time, so an iterator that decodes them lazily keeps memory low.
+    pub fn add_files<B: IntoIterator<Item = EventBatch>>(
+        &mut self,
+        files: Vec<FileRows>,
+        batches: B,
+    ) {
+        let mut rows = BatchRows::new(batches.into_iter());
         for file in files {
             let file_id = FileId::try_from(self.files.len()).unwrap_or(FileId::MAX);
+            let checkpoint = self.checkpoint();
             let (mut added, mut duplicates) = (0u64, 0u64);
+            let skip = file.summary.error.is_some() || file.discard;
+            let mut missing = false;
             for _ in 0..file.rows {
-                let Some(row) = rows.next() else { break };
-                if file.summary.error.is_some() || file.discard {
+                if !rows.advance(self) {
+                    missing = true;
+                    break;
+                }
+                if skip {
                     continue;
                 }
-                match self.merge_row(&rows, row, file_id) {
+                let Some((batch, row)) = rows.position() else {
+                    continue;
+                };
+                match self.merge_row(batch, row, file_id) {
                     Some(true) => added += 1,
                     Some(false) => duplicates += 1,
                     None => {}
                 }
             }
+            let mut summary = file.summary;
+            if missing && !skip {
+                // The batches ended before the file's rows did (a damaged message): the file
+                // cannot be whole, so none of it stays.
+                self.rollback(checkpoint);
+                summary
+                    .error
+                    .get_or_insert_with(|| "its events were lost on the way to the store".into());
+                added = 0;
+                duplicates = 0;
+            }
             if !file.discard {
                 self.integrity.push(None);
                 self.files.push(FileEntry {
                     path: file.path,
-                    summary: file.summary,
+                    summary,
                     added,
                     duplicates,
                 });
@@ -283,15 +357,103 @@ impl Store {
         }
     }
 
+    /// Starts adding a file a batch at a time (see [`OpenFile`]).
+    pub fn begin_file(&mut self, path: &str) -> OpenFile {
+        OpenFile {
+            path: path.to_string(),
+            checkpoint: self.checkpoint(),
+            added: 0,
+            duplicates: 0,
+        }
+    }
+
+    /// Merges the next batch of an open file.
+    pub fn add_rows(&mut self, file: &mut OpenFile, batch: EventBatch) {
+        let file_id = FileId::try_from(self.files.len()).unwrap_or(FileId::MAX);
+        let prepared = self.prepare(batch);
+        for row in 0..prepared.batch.len() {
+            match self.merge_row(&prepared, row, file_id) {
+                Some(true) => file.added += 1,
+                Some(false) => file.duplicates += 1,
+                None => {}
+            }
+        }
+    }
+
+    /// Ends an open file: kept when `summary` has no error, else its rows are removed. The
+    /// file is listed either way.
+    pub fn finish_file(&mut self, file: OpenFile, summary: FileSummary) -> FileId {
+        let file_id = FileId::try_from(self.files.len()).unwrap_or(FileId::MAX);
+        let (added, duplicates) = if summary.error.is_some() {
+            self.rollback(file.checkpoint);
+            (0, 0)
+        } else {
+            (file.added, file.duplicates)
+        };
+        self.integrity.push(None);
+        self.files.push(FileEntry {
+            path: file.path,
+            summary,
+            added,
+            duplicates,
+        });
+        self.settle_pending();
+        if self.order.len() != self.len() {
+            self.order.clear();
+        }
+        file_id
+    }
+
+    fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            rows: self.len(),
+            copies: self.copies.len(),
+            pending: self.pending.len(),
+        }
+    }
+
+    /// Removes every row, copy and pending copy added since `checkpoint`. Dictionary values
+    /// and record blocks stay (they may be shared with rows that stay; a failed file's share of
+    /// them is small).
+    fn rollback(&mut self, checkpoint: Checkpoint) {
+        let rows = checkpoint.rows;
+        self.time.truncate(rows);
+        self.flags.truncate(rows);
+        self.file.truncate(rows);
+        self.content.truncate(rows);
+        for column in &mut self.columns {
+            column.truncate(rows);
+        }
+        self.event_id.truncate(rows);
+        self.raw.truncate(rows);
+        let limit = u32::try_from(rows).unwrap_or(u32::MAX);
+        self.seen.retain(|_, row| *row < limit);
+        self.copies.truncate(checkpoint.copies);
+        self.pending.truncate(checkpoint.pending);
+        self.order.clear();
+    }
+
+    /// Interns a batch's values into the store's dictionaries and takes its record blocks.
+    fn prepare(&mut self, mut batch: EventBatch) -> PreparedBatch {
+        let maps = self
+            .columns
+            .iter_mut()
+            .zip(&batch.values)
+            .map(|(column, values)| {
+                std::iter::once(crate::dict::ABSENT)
+                    .chain(values.iter().map(|v| column.intern(v)))
+                    .collect()
+            })
+            .collect();
+        let base = self.raw.append_blocks(std::mem::take(&mut batch.blocks));
+        PreparedBatch { batch, maps, base }
+    }
+
     /// Copies one batch row unless its dedupe key is stored: `Some(true)` when added,
     /// `Some(false)` for a duplicate, `None` when the store is full.
-    fn merge_row(
-        &mut self,
-        rows: &BatchRows,
-        (b, row): (usize, usize),
-        file_id: FileId,
-    ) -> Option<bool> {
-        let (batch, maps, base) = rows.batch(b)?;
+    fn merge_row(&mut self, prepared: &PreparedBatch, row: usize, file_id: FileId) -> Option<bool> {
+        let PreparedBatch { batch, maps, base } = prepared;
+        let base = *base;
         if self.len() >= MAX_ROWS {
             return None;
         }

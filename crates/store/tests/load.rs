@@ -288,3 +288,31 @@ fn a_csv_projection_gives_way_to_the_full_record() {
         Some("arn:aws:sts::1:assumed-role/r/alice")
     );
 }
+
+/// A file streams into the store a batch at a time; one that fails after many batches leaves
+/// nothing behind, and what loaded before it is untouched.
+#[test]
+fn a_file_that_fails_late_leaves_nothing_behind() {
+    let mut store = Store::new();
+    load(
+        &mut store,
+        "first.json",
+        &log(&[event("keep", 1, "A", "1", "r")]),
+    );
+    let many: Vec<String> = (0..40_000u32)
+        .map(|i| event(&format!("e{i}"), i % 60, "B", "1", "r"))
+        .collect();
+    let mut text = log(&many);
+    // Broken at the very end: every event was handed over before the error.
+    text.truncate(text.len() - 2);
+    load(&mut store, "broken.json", &text);
+    assert_eq!(store.len(), 1);
+    assert!(store.files()[1].summary.error.is_some());
+    assert_eq!(store.files()[1].added, 0);
+    // The same events, whole, load after it: nothing of the failed file shadows them.
+    load(&mut store, "whole.json", &log(&many));
+    assert_eq!(store.len(), 40_001);
+    assert_eq!(store.files()[2].added, 40_000);
+    assert_eq!(store.event_id(0), Some("keep"));
+    assert_eq!(store.totals().duplicates, 0);
+}
