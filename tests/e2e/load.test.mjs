@@ -167,6 +167,45 @@ test('a long load shows progress, keeps the page responsive, and can be cancelle
   fs.rmSync(big, { recursive: true, force: true });
 });
 
+/** A plain (uncompressed) log file of `count` distinct events, well past the size at which files stream. */
+function bigLog(file, count, prefix, { truncate = false } = {}) {
+  const out = fs.openSync(file, 'w');
+  fs.writeSync(out, '{"Records":[');
+  for (let i = 0; i < count; i++) {
+    const key = `reports/${prefix}/${String(i).padStart(9, '0')}/${'x'.repeat(80)}.csv`;
+    fs.writeSync(out, `${i ? ',' : ''}{"eventVersion":"1.08","eventTime":"2024-05-0${1 + (i % 9)}T12:00:00Z",` +
+      `"eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1",` +
+      `"sourceIPAddress":"10.0.0.${i % 250}","eventID":"${prefix}-${i}","requestParameters":{"bucketName":"b","key":"${key}"}}`);
+  }
+  if (!truncate) fs.writeSync(out, ']}');
+  fs.closeSync(out);
+  assert.ok(fs.statSync(file).size > 16 << 20, 'past the streaming size');
+}
+
+test('a large file streams into the store whole, and a broken one leaves no event behind', async () => {
+  const dir = fs.mkdtempSync(path.join(ROOT, 'tests/e2e/results/big-'));
+  const good = path.join(dir, 'big.json');
+  const broken = path.join(dir, 'big-truncated.json');
+  bigLog(good, 120_000, 'good');
+  bigLog(broken, 120_000, 'broken', { truncate: true });
+  const { page, ts, problems } = await open();
+  // Small files load beside them, from other parsers, while the large files are open.
+  await ts.upload([good, broken, ...filesUnder(path.join(fx.dir, 'trail'))]);
+  assert.equal(await ts.eventCount(), 120_000 + 150);
+  const rows = await ts.fileRows();
+  const bad = rows.find((r) => r.path === 'big-truncated.json');
+  assert.equal(bad.status, 'failed', bad.text);
+  assert.equal(bad.events, 0);
+  assert.equal(rows.find((r) => r.path === 'big.json').events, 120_000);
+  await ts.filter('eventID:good-119999');
+  await ts.waitForCount(1);
+  await ts.filter('eventID:broken-1');
+  await ts.waitForCount(0);
+  assert.deepEqual(problems, []);
+  await page.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('the shared datasets load in the page', { skip: !hasShared && 'no ../shared/datasets' }, async () => {
   const { page, ts, problems } = await open();
   await ts.uploadFolder(path.join(SHARED, 'invictus-sigma-aws'));

@@ -17,10 +17,10 @@ use trailscope_model::{
     IngestError, Limits, LogHasher, Packaging, ZipWalker,
 };
 use trailscope_protocol::{
-    log_hash_to_wire, summary_to_wire, InputDone, PackedInput, ParseEvent, ParseRequest, Parsed,
-    ParsedFile, RequestId,
+    log_hash_to_wire, summary_to_wire, FileChunk, InputDone, PackedInput, ParseEvent, ParseRequest,
+    Parsed, ParsedFile, RequestId,
 };
-use trailscope_store::{BatchBuilder, EventBatch, FileSummary};
+use trailscope_store::{BatchBuilder, FileSummary};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, MessagePort};
@@ -41,6 +41,11 @@ const SEND_EVERY_MILLIS: f64 = 100.0;
 const YIELD_EVERY_MILLIS: f64 = 40.0;
 /// Events per batch: bounds the size of one message to the store.
 const EVENTS_PER_BATCH: usize = 50_000;
+/// Files larger than this (stored, or as an archive entry states) go to the store in chunks
+/// while they are read, so neither side ever holds all their events ([`trailscope_protocol::merge`]).
+const STREAM_FILES_OVER: u64 = 16 << 20;
+/// Batches of a large file sent together.
+const BATCHES_PER_CHUNK: usize = 2;
 /// Largest file (and first member) hashed by WebCrypto in verify-only mode.
 const KEEP_FOR_WEBCRYPTO: usize = 256 << 20;
 /// The first bytes of every gzip file.
@@ -143,25 +148,47 @@ pub(crate) fn handle(state: &Rc<RefCell<ParserState>>, data: &JsValue) {
 /// Files read but not yet sent to the store, with their batches.
 struct Outgoing {
     load: RequestId,
+    port: MessagePort,
     builder: BatchBuilder,
-    batches: Vec<EventBatch>,
+    /// Finished batches, already in their binary form in JS `ArrayBuffer`s: outside the
+    /// worker's wasm memory, so a file of millions of events never fills it.
+    batches: Vec<js_sys::ArrayBuffer>,
     /// Rows added so far (only differences matter: a file's rows are the growth while it is read).
     rows: u64,
     files: Vec<ParsedFile>,
     inputs_done: Vec<InputDone>,
     last_send: f64,
+    /// The large file being read, whose rows go to the store in chunks, and whether a chunk has
+    /// gone yet.
+    streaming: Option<(FileChunk, bool)>,
 }
 
 impl Outgoing {
-    fn new(load: RequestId) -> Self {
+    fn new(load: RequestId, port: MessagePort) -> Self {
         Outgoing {
             load,
+            port,
             builder: BatchBuilder::new(),
             batches: Vec::new(),
             rows: 0,
             files: Vec::new(),
             inputs_done: Vec::new(),
             last_send: now_millis(),
+            streaming: None,
+        }
+    }
+
+    /// Starts a file of `size` bytes: a large one is sent in chunks as it is read. What was
+    /// gathered before goes first, so the chunks hold only its rows.
+    fn begin_file(&mut self, input: u32, path: &str, size: u64) {
+        self.streaming = None;
+        if size > STREAM_FILES_OVER {
+            self.send(true);
+            let chunk = FileChunk {
+                input,
+                path: path.to_string(),
+            };
+            self.streaming = Some((chunk, false));
         }
     }
 
@@ -176,16 +203,25 @@ impl Outgoing {
     ) {
         let summary = summary_to_wire(&FileSummary::from(outcome));
         let rows = self.rows - rows_before;
+        let streamed = match self.streaming.take() {
+            Some((chunk, sent)) if chunk.input == input && chunk.path == path => sent,
+            _ => false,
+        };
         self.files.push(ParsedFile {
             input,
             path: path.to_string(),
             summary,
             rows,
             discard,
+            streamed,
             log_hash: outcome.log_hash.as_ref().map(log_hash_to_wire),
             kept: outcome.kept_bytes.clone().map(serde_bytes::ByteBuf::from),
             stored_sha256: outcome.stored_sha256.clone(),
         });
+        if streamed {
+            // Its last rows go now, alone, so the store can close it and merge what waited.
+            self.send(true);
+        }
     }
 
     fn failed(&mut self, input: u32, path: &str, kind: FileKind, error: IngestError) {
@@ -194,7 +230,7 @@ impl Outgoing {
     }
 
     /// Sends what has been gathered, when enough time has passed or `force`.
-    fn send(&mut self, state: &Rc<RefCell<ParserState>>, force: bool) {
+    fn send(&mut self, force: bool) {
         let due = now_millis() - self.last_send >= SEND_EVERY_MILLIS;
         if !force && !due && self.builder.len() < EVENTS_PER_BATCH {
             return;
@@ -202,13 +238,28 @@ impl Outgoing {
         if self.files.is_empty() && self.inputs_done.is_empty() {
             return;
         }
+        self.post(None);
+    }
+
+    /// Sends the sealed batches of the large file being read.
+    fn send_chunk(&mut self) {
+        let Some((chunk, sent)) = self.streaming.as_mut() else {
+            return;
+        };
+        *sent = true;
+        let chunk = chunk.clone();
+        self.post(Some(chunk));
+    }
+
+    fn post(&mut self, chunk_of: Option<FileChunk>) {
         if !self.builder.is_empty() {
-            self.batches.push(self.builder.take());
+            self.seal_batch();
         }
         let parsed = Parsed {
             load: self.load,
             files: std::mem::take(&mut self.files),
             inputs_done: std::mem::take(&mut self.inputs_done),
+            chunk_of,
         };
         let batches = std::mem::take(&mut self.batches);
         self.last_send = now_millis();
@@ -218,18 +269,21 @@ impl Outgoing {
         let message = js_sys::Object::new();
         let _ = Reflect::set(&message, &"parsed".into(), &encoded);
         let buffers = Array::new();
-        for batch in &batches {
-            buffers.push(&js_sys::Uint8Array::from(batch.to_bytes().as_slice()).buffer());
+        for buffer in &batches {
+            buffers.push(buffer);
         }
         let _ = Reflect::set(&message, &"batches".into(), &buffers);
         // The batches move to the store worker without a copy.
-        if let Err(e) = state
-            .borrow()
-            .port
-            .post_message_with_transferable(&message, &buffers)
-        {
+        if let Err(e) = self.port.post_message_with_transferable(&message, &buffers) {
             web_sys::console::error_2(&"trailscope parser: cannot reach the store".into(), &e);
         }
+    }
+
+    /// Moves the builder's events into a finished batch, in its binary form, out of wasm memory.
+    fn seal_batch(&mut self) {
+        let bytes = self.builder.take().to_bytes();
+        self.batches
+            .push(js_sys::Uint8Array::from(bytes.as_slice()).buffer());
     }
 }
 
@@ -239,7 +293,10 @@ impl EventSink for Outgoing {
         self.builder.push(event);
         self.rows += 1;
         if self.builder.len() >= EVENTS_PER_BATCH {
-            self.batches.push(self.builder.take());
+            self.seal_batch();
+            if self.streaming.is_some() && self.batches.len() >= BATCHES_PER_CHUNK {
+                self.send_chunk();
+            }
         }
         Ok(())
     }
@@ -345,7 +402,8 @@ impl PackReader {
 /// Reads the queued packs until none is left. Runs as a task on the worker's event loop.
 async fn run(state: Rc<RefCell<ParserState>>, load: RequestId) {
     let limits = Limits::default();
-    let mut out = Outgoing::new(load);
+    let port = state.borrow().port.clone();
+    let mut out = Outgoing::new(load, port);
     loop {
         let Some(pack) = state.borrow_mut().packs.pop_front() else {
             break;
@@ -380,11 +438,11 @@ async fn run(state: Rc<RefCell<ParserState>>, load: RequestId) {
             });
             offset += input.size;
             state.borrow_mut().bytes_done = before + input.size;
-            out.send(&state, false);
+            out.send(false);
             report(&state, load, false);
         }
     }
-    out.send(&state, true);
+    out.send(true);
     state.borrow_mut().running = false;
     report(&state, load, true);
 }
@@ -452,6 +510,7 @@ async fn read_input(
     if hash_only && head.starts_with(&GZIP_MAGIC) && !is_digest_path(path) {
         return hash_input(state, out, reader, input, head, remaining).await;
     }
+    out.begin_file(number, path, size);
     let mut ingestor = FileIngestor::new(limits);
     let mut fed = ingestor.feed(&head, out);
     let bytes_before = state.borrow().bytes_done;
@@ -663,6 +722,7 @@ fn read_zip<'a, R: Read + Seek + 'a>(
                 continue;
             }
             let rows_before = out.rows;
+            out.begin_file(number, &entry_path, entry.size);
             let mut ingestor = FileIngestor::for_archive_entry(limits, entry.compressed_size);
             let outcome = loop {
                 if n == 0 {

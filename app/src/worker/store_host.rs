@@ -5,10 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect, Uint8Array};
-use trailscope_protocol::{
-    file_row, summary_from_wire, FileRow, Parsed, Request, RequestId, Response,
-};
-use trailscope_store::{EventBatch, FileRows, Store};
+use trailscope_protocol::merge::Merger;
+use trailscope_protocol::{file_row, FileRow, Parsed, Request, RequestId, Response};
+use trailscope_store::{EventBatch, Store};
 use wasm_bindgen::prelude::*;
 
 use super::integrity::{IntegrityBook, TrustAnchor, VerifyAsk};
@@ -38,6 +37,8 @@ pub(crate) struct StoreHost {
     /// Parser messages that overtook their load's `BeginLoad` (the page posts that first, but
     /// messages on different channels may arrive in any order).
     early: Vec<JsValue>,
+    /// Parser messages in the order they may be merged (a large file arrives in chunks).
+    merger: Merger<JsValue>,
     /// Hashes, digests, evidence key lists and signatures of the loaded files.
     integrity: IntegrityBook,
     /// The keys the user supplied as trusted (never from the loaded files).
@@ -172,6 +173,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 return;
             }
             h.store = Store::new();
+            h.merger.clear();
             h.integrity = IntegrityBook::default();
             h.queries.clear();
             h.reported_files = 0;
@@ -200,41 +202,40 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
     if parsed.load != load {
         return; // a straggler of an earlier load
     }
-    let buffers = Reflect::get(data, &"batches".into())
-        .map(|v| Array::from(&v))
-        .unwrap_or_default();
-    let mut batches = Vec::with_capacity(buffers.length() as usize);
-    let mut damaged = None;
-    for buffer in buffers.iter() {
-        match EventBatch::from_bytes(&Uint8Array::new(&buffer).to_vec()) {
-            Ok(batch) => batches.push(batch),
-            Err(e) => damaged = Some(e.to_string()),
+    h.merger.push(parsed, data.clone());
+    while let Some((parsed, data)) = h.merger.next_ready() {
+        let buffers = Reflect::get(&data, &"batches".into())
+            .map(|v| Array::from(&v))
+            .unwrap_or_default();
+        // Decoded one at a time as the store reaches them (each batch enters wasm memory only
+        // while it is merged); a damaged one ends the run, and the files whose rows it held fail
+        // whole.
+        let batches = buffers.iter().map_while(|buffer| {
+            match EventBatch::from_bytes(&Uint8Array::new(&buffer).to_vec()) {
+                Ok(batch) => Some(batch),
+                Err(e) => {
+                    web_sys::console::error_1(&format!("trailscope store: {e}").into());
+                    None
+                }
+            }
+        });
+        let StoreHost {
+            store,
+            merger,
+            integrity,
+            load,
+            ..
+        } = &mut *h;
+        for file in &parsed.files {
+            integrity.add(file, kind_of(file));
         }
-    }
-    let files = parsed
-        .files
-        .into_iter()
-        .map(|f| {
-            h.integrity.add(&f, kind_of(&f));
-            let mut summary = summary_from_wire(f.summary);
-            if let Some(e) = &damaged {
-                // Rows cannot be matched to files once a batch is lost: fail them all.
-                summary.error.get_or_insert_with(|| e.clone());
-            }
-            FileRows {
-                path: f.path,
-                summary,
-                rows: f.rows,
-                discard: f.discard,
-            }
-        })
-        .collect();
-    h.store.add_files(files, batches);
-    if let Some(current) = h.load.as_mut() {
-        for done in parsed.inputs_done {
-            current.done += 1;
-            if !done.read {
-                current.not_read.push(done.path);
+        merger.merge(store, parsed.files, parsed.chunk_of, batches);
+        if let Some(current) = load.as_mut() {
+            for done in parsed.inputs_done {
+                current.done += 1;
+                if !done.read {
+                    current.not_read.push(done.path);
+                }
             }
         }
     }

@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 mod convert;
+pub mod merge;
 
 use serde::{Deserialize, Serialize};
 
@@ -226,6 +227,19 @@ pub struct Parsed {
     pub files: Vec<ParsedFile>,
     /// Inputs whose files have all been sent (an archive may send many files).
     pub inputs_done: Vec<InputDone>,
+    /// Set on a message that carries only the next rows of a large file still being read
+    /// ([`ParsedFile::streamed`]): the store merges them as they come.
+    #[serde(default)]
+    pub chunk_of: Option<FileChunk>,
+}
+
+/// Which file a chunk of rows belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChunk {
+    /// The input it belongs to.
+    pub input: u32,
+    /// Display path.
+    pub path: String,
 }
 
 /// One file a parser read.
@@ -241,6 +255,10 @@ pub struct ParsedFile {
     pub rows: u64,
     /// Its read was cancelled half-way: skip its rows, do not list it.
     pub discard: bool,
+    /// Its rows came in [`Parsed::chunk_of`] messages ahead of this one and in this message's
+    /// batches (a large file, see [`merge`]); `rows` counts them all.
+    #[serde(default)]
+    pub streamed: bool,
     /// Its first gzip member's hash, for verification.
     pub log_hash: Option<LogHashWire>,
     /// The bytes verification needs (a digest's first member, a key list, a signature file).

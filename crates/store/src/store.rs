@@ -166,8 +166,22 @@ struct Checkpoint {
 pub struct OpenFile {
     path: String,
     checkpoint: Checkpoint,
+    /// Rows handed to it, merged or not.
+    rows: u64,
     added: u64,
     duplicates: u64,
+}
+
+impl OpenFile {
+    /// The path it was opened with.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Rows handed to it so far (new, duplicate or refused).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
 }
 
 /// The in-memory event store.
@@ -362,6 +376,7 @@ impl Store {
         OpenFile {
             path: path.to_string(),
             checkpoint: self.checkpoint(),
+            rows: 0,
             added: 0,
             duplicates: 0,
         }
@@ -371,6 +386,7 @@ impl Store {
     pub fn add_rows(&mut self, file: &mut OpenFile, batch: EventBatch) {
         let file_id = FileId::try_from(self.files.len()).unwrap_or(FileId::MAX);
         let prepared = self.prepare(batch);
+        file.rows += prepared.batch.len() as u64;
         for row in 0..prepared.batch.len() {
             match self.merge_row(&prepared, row, file_id) {
                 Some(true) => file.added += 1,
@@ -402,6 +418,12 @@ impl Store {
             self.order.clear();
         }
         file_id
+    }
+
+    /// Drops an open file: its rows are removed and it is not listed (a cancelled read).
+    pub fn discard_file(&mut self, file: OpenFile) {
+        self.rollback(file.checkpoint);
+        self.settle_pending();
     }
 
     fn checkpoint(&self) -> Checkpoint {

@@ -374,15 +374,30 @@ pub fn write_fixtures(root: &Path) -> anyhow::Result<Manifest> {
         "failed",
         "nested deeper than",
     );
+    // Blanks broken up by empty records, so that only the ratio (not the whitespace-run cap) can
+    // stop it: 200 MiB from about 200 KiB.
     let mut bomb = b"{\"Records\":[".to_vec();
-    bomb.extend(std::iter::repeat_n(b' ', 200 << 20));
+    for _ in 0..25 {
+        bomb.extend(std::iter::repeat_n(b' ', 8 << 20));
+        bomb.extend_from_slice(b"{},");
+    }
     write(root, "broken/bomb.json.gz", &gzip(&bomb, 9))?;
     expect(
         "broken/bomb.json.gz",
-        "unknown",
+        "cloudtrail_log",
         0,
         "failed",
         "decompression bomb",
+    );
+    let mut padded = b"{\"Records\":[".to_vec();
+    padded.extend(std::iter::repeat_n(b' ', 20 << 20));
+    write(root, "broken/padded.json.gz", &gzip(&padded, 9))?;
+    expect(
+        "broken/padded.json.gz",
+        "unknown",
+        0,
+        "failed",
+        "whitespace in a row",
     );
     let long = format!(
         "{{\"Records\":[{{\"eventName\":\"{}\"}}]}}",
