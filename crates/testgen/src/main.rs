@@ -53,6 +53,14 @@ enum Command {
         /// The folder to write into.
         out: PathBuf,
     },
+    /// One gzip log file of many small records (the memory benchmark of a single huge file).
+    OneFile {
+        /// Number of events.
+        #[arg(long, default_value_t = 5_000_000)]
+        events: u64,
+        /// The file to write.
+        out: PathBuf,
+    },
     /// Files in every input shape, good and broken, with `manifest.json` saying what each holds.
     Fixtures {
         /// The folder to write into.
@@ -117,6 +125,28 @@ fn main() -> anyhow::Result<()> {
         Command::Forgeries { out } => {
             let n = write_forgeries(&out)?;
             println!("{n} forged trails in {}", out.display());
+        }
+        Command::OneFile { events, out } => {
+            use std::io::Write;
+            let file = std::io::BufWriter::new(std::fs::File::create(&out)?);
+            let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::new(6));
+            gz.write_all(b"{\"Records\":[")?;
+            for i in 0..events {
+                let (minutes, hour_day) = (i % 60, i / 60);
+                write!(
+                    gz,
+                    "{}{{\"eventVersion\":\"1.08\",\"eventID\":\"{i:08x}-0000-4000-8000-000000000000\",\
+                     \"eventTime\":\"2024-03-{:02}T{:02}:{minutes:02}:00Z\",\"eventName\":\"Get{}\",\
+                     \"eventSource\":\"s3.amazonaws.com\",\"awsRegion\":\"us-east-1\"}}",
+                    if i == 0 { "" } else { "," },
+                    1 + (hour_day / 24) % 28,
+                    hour_day % 24,
+                    i % 1000,
+                )?;
+            }
+            gz.write_all(b"]}")?;
+            gz.finish()?.flush()?;
+            println!("{events} events in {}", out.display());
         }
         Command::Fixtures { out } => {
             let manifest = write_fixtures(&out)?;
