@@ -21,14 +21,17 @@ pub fn AnomaliesPanel(
     /// The page state.
     state: AppState,
 ) -> impl IntoView {
+    // Why the last export could not be saved, shown beside the button.
+    let download_error = RwSignal::new(None::<String>);
     view! {
         <section class="anomalies-view" data-testid="anomalies-view">
             <div class="table-head">
                 <h2>"Anomalies " <span class="muted small">"computed by Trailscope, Insights-style; not CloudTrail Insights"</span></h2>
                 {move || state.detect.get().map(|d| {
                     let json = d.anomalies_json.clone();
-                    view! { <button class="button secondary" data-testid="anomalies-json" on:click=move |_| { let _ = save_text("trailscope-anomalies.json", "application/json", &json); }>"Export JSON"</button> }
+                    view! { <button class="button secondary" data-testid="anomalies-json" on:click=move |_| download_error.set(save_text("trailscope-anomalies.json", "application/json", &json).err())>"Export JSON"</button> }
                 })}
+                {move || download_error.get().map(|e| view! { <span class="failed-note" role="alert" data-testid="download-error">{format!("Cannot save the file: {e}")}</span> })}
             </div>
             <p class="muted small">
                 "Per API (region, source, name) over write management events, and per API and error code over all events: each minute against the mean of the preceding 7 days (or what the data covers). A window is reported when its count is that unlikely under a Poisson model (p ≤ 10⁻⁶) and at least 3× above or below the baseline."

@@ -16,6 +16,8 @@ pub fn FindingsPanel(
     state: AppState,
 ) -> impl IntoView {
     let show_all = RwSignal::new(false);
+    // Why the last export could not be saved, shown beside the buttons.
+    let download_error = RwSignal::new(None::<String>);
     let on_rules = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         let Some(files) = input.files() else { return };
@@ -77,10 +79,11 @@ pub fn FindingsPanel(
                 {move || state.detect.get().map(|d| {
                     let (json, csv) = (d.findings_json.clone(), d.findings_csv.clone());
                     view! {
-                        <button class="button secondary" data-testid="findings-json" on:click=move |_| { let _ = save_text("trailscope-findings.json", "application/json", &json); }>"Export JSON"</button>
-                        <button class="button secondary" data-testid="findings-csv" on:click=move |_| { let _ = save_text("trailscope-findings.csv", "text/csv", &csv); }>"Export CSV"</button>
+                        <button class="button secondary" data-testid="findings-json" on:click=move |_| download_error.set(save_text("trailscope-findings.json", "application/json", &json).err())>"Export JSON"</button>
+                        <button class="button secondary" data-testid="findings-csv" on:click=move |_| download_error.set(save_text("trailscope-findings.csv", "text/csv", &csv).err())>"Export CSV"</button>
                     }
                 })}
+                {move || download_error.get().map(|e| view! { <span class="failed-note" role="alert" data-testid="download-error">{format!("Cannot save the file: {e}")}</span> })}
             </div>
             {move || state.detect.with(|d| d.as_ref().map(|d| d.rule_errors.clone())).filter(|e| !e.is_empty()).map(|errors| view! {
                 <ul class="error-banner" data-testid="rule-errors">

@@ -263,8 +263,16 @@ impl Outgoing {
         };
         let batches = std::mem::take(&mut self.batches);
         self.last_send = now_millis();
-        let Ok(encoded) = serde_wasm_bindgen::to_value(&parsed) else {
-            return;
+        let encoded = match serde_wasm_bindgen::to_value(&parsed) {
+            Ok(encoded) => encoded,
+            Err(e) => {
+                // Never expected (the message is plain data); said loudly, since the store
+                // would then wait for these files forever.
+                web_sys::console::error_1(
+                    &format!("trailscope parser: cannot encode files for the store: {e}").into(),
+                );
+                return;
+            }
         };
         let message = js_sys::Object::new();
         let _ = Reflect::set(&message, &"parsed".into(), &encoded);
@@ -335,6 +343,9 @@ struct PackReader {
     /// The range being consumed, and how much of it is consumed.
     current: Vec<u8>,
     used: usize,
+    /// Why a read of the pack failed: past it, offsets are unknown, so every later read fails
+    /// with the same reason rather than reading the next files at the wrong place.
+    failed: Option<String>,
 }
 
 impl PackReader {
@@ -347,6 +358,7 @@ impl PackReader {
             inflight: VecDeque::new(),
             current: Vec::new(),
             used: 0,
+            failed: None,
         };
         reader.request();
         reader
@@ -363,12 +375,15 @@ impl PackReader {
 
     /// Up to `max` next bytes (fewer at a range end); empty at the end of the pack.
     async fn piece(&mut self, max: usize) -> Result<&[u8], String> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
         if self.used >= self.current.len() {
             let Some(next) = self.inflight.pop_front() else {
                 return Ok(&[]);
             };
             self.request();
-            self.current = next.finish().await?;
+            self.current = self.finish(next).await?;
             self.used = 0;
         }
         let start = self.used;
@@ -377,25 +392,41 @@ impl PackReader {
         Ok(self.current.get(start..end).unwrap_or_default())
     }
 
-    /// Moves past `n` bytes; bytes not yet requested are never read.
-    async fn skip(&mut self, mut n: u64) -> Result<(), String> {
+    /// Moves past `n` bytes; bytes not yet requested are never read. A failure is kept (see
+    /// [`PackReader::failed`]) and met by the next read, so callers moving past a file they
+    /// have already judged need not handle it here.
+    async fn skip(&mut self, mut n: u64) {
         loop {
+            if self.failed.is_some() {
+                return;
+            }
             let buffered = self.current.len().saturating_sub(self.used) as u64;
             if n <= buffered {
                 self.used += n as usize;
-                return Ok(());
+                return;
             }
             n -= buffered;
             self.used = self.current.len();
             let Some(next) = self.inflight.pop_front() else {
                 self.requested = (self.requested + n as f64).min(self.size);
                 self.request();
-                return Ok(());
+                return;
             };
-            self.current = next.finish().await?;
+            if let Ok(bytes) = self.finish(next).await {
+                self.current = bytes;
+            }
             self.used = 0;
             self.request();
         }
+    }
+
+    async fn finish(&mut self, read: ChunkRead) -> Result<Vec<u8>, String> {
+        read.finish().await.map_err(|e| {
+            let e = format!("the browser could not read the files: {e}");
+            self.failed = Some(e.clone());
+            self.current = Vec::new();
+            e
+        })
     }
 }
 
@@ -414,8 +445,16 @@ async fn run(state: Rc<RefCell<ParserState>>, load: RequestId) {
             let before = state.borrow().bytes_done;
             let read = if state.borrow().cancel {
                 false
+            } else if let Some(e) = reader.failed.clone() {
+                out.failed(
+                    input.number,
+                    &input.path,
+                    FileKind::Unknown,
+                    IngestError::Read(e),
+                );
+                true
             } else if is_os_metadata(&input.path) {
-                let _ = reader.skip(input.size).await;
+                reader.skip(input.size).await;
                 true
             } else {
                 read_input(
@@ -465,7 +504,7 @@ async fn read_input(
     let rows_before = out.rows;
     // Digests are kilobytes: a digest-named file of gigabytes is refused unread.
     if is_digest_path(path) && size > trailscope_verify::MAX_DIGEST_BYTES as u64 {
-        let _ = reader.skip(size).await;
+        reader.skip(size).await;
         out.failed(
             number,
             path,
@@ -494,7 +533,7 @@ async fn read_input(
     }
     remaining -= head.len() as u64;
     if packaging(&head) == Packaging::Zip {
-        let _ = reader.skip(remaining).await;
+        reader.skip(remaining).await;
         let slice = pack.slice_with_f64_and_f64(offset as f64, (offset + size) as f64);
         return match slice
             .map_err(super::blob::js_message)
@@ -532,7 +571,7 @@ async fn read_input(
         report(state, out.load, false);
         maybe_yield(state).await;
         if state.borrow().cancel {
-            let _ = reader.skip(remaining).await;
+            reader.skip(remaining).await;
             out.file(
                 number,
                 path,
@@ -546,7 +585,7 @@ async fn read_input(
     let outcome = match fed {
         Ok(()) => ingestor.finish(out),
         Err(e) => {
-            let _ = reader.skip(remaining).await;
+            reader.skip(remaining).await;
             ingestor.fail(e)
         }
     };
@@ -580,7 +619,7 @@ async fn hash_input(
             Ok([]) => break,
             Ok(piece) => piece,
             Err(e) => {
-                let _ = reader.skip(remaining).await;
+                reader.skip(remaining).await;
                 out.failed(number, path, FileKind::HashedOnly, IngestError::Read(e));
                 return Ok(());
             }
@@ -592,7 +631,7 @@ async fn hash_input(
         report(state, out.load, false);
         maybe_yield(state).await;
         if state.borrow().cancel {
-            let _ = reader.skip(remaining).await;
+            reader.skip(remaining).await;
             let cancelled =
                 FileOutcome::failed(FileKind::HashedOnly, IngestError::Read("cancelled".into()));
             out.file(number, path, &cancelled, rows_before, true);

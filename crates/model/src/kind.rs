@@ -236,3 +236,38 @@ impl KindTracker {
         }
     }
 }
+
+#[cfg(test)]
+mod all_kinds_tests {
+    use super::*;
+
+    /// A new kind missing from [`ALL_KINDS`] would read back as Unknown in the page (kinds
+    /// cross the wire by id). The match has no wildcard, so a new variant does not compile here
+    /// until it is counted.
+    #[test]
+    fn all_kinds_lists_every_kind_once_and_ids_round_trip() {
+        let variants = |kind: FileKind| match kind {
+            FileKind::CloudTrailLog
+            | FileKind::Digest
+            | FileKind::Insights
+            | FileKind::EventHistoryCsv
+            | FileKind::LookupEvents
+            | FileKind::CloudWatchLogs
+            | FileKind::EventBridge
+            | FileKind::Ndjson
+            | FileKind::JsonArray
+            | FileKind::JsonEvent
+            | FileKind::PublicKeys
+            | FileKind::DigestSignatures
+            | FileKind::Zip
+            | FileKind::HashedOnly
+            | FileKind::Unknown => 15,
+        };
+        assert_eq!(ALL_KINDS.len(), variants(FileKind::Unknown));
+        let ids: std::collections::HashSet<_> = ALL_KINDS.iter().map(|k| k.id()).collect();
+        assert_eq!(ids.len(), ALL_KINDS.len(), "ids are distinct");
+        for kind in ALL_KINDS {
+            assert_eq!(FileKind::from_id(kind.id()), Some(kind));
+        }
+    }
+}
