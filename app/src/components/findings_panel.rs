@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use trailscope_protocol::FindingView;
 
+use trailscope_detect::UtcOffset;
+
 use crate::download::save_text;
 use crate::format::{count, millis};
 use crate::state::{AppState, Tab};
@@ -41,7 +43,7 @@ pub fn FindingsPanel(
             state.business_hours.update(|h| match which {
                 0 => h.0 = value.parse().unwrap_or(h.0).min(23),
                 1 => h.1 = value.parse().unwrap_or(h.1).clamp(1, 24),
-                _ => h.2 = parse_offset(&value).unwrap_or(h.2),
+                _ => h.2 = value.parse::<UtcOffset>().map_or(h.2, UtcOffset::minutes),
             });
         }
     };
@@ -151,19 +153,9 @@ fn FindingRow(finding: FindingView, state: AppState) -> impl IntoView {
     }
 }
 
+/// The offset as the core writes it (`+02:00`); the core's parsing reads it back.
 fn offset_text(minutes: i32) -> String {
-    let sign = if minutes < 0 { '-' } else { '+' };
-    format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
-}
-
-fn parse_offset(text: &str) -> Option<i32> {
-    let text = text.trim();
-    let (sign, rest) = match text.chars().next()? {
-        '-' => (-1, text.get(1..)?),
-        '+' => (1, text.get(1..)?),
-        _ => (1, text),
-    };
-    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-    let minutes = h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?;
-    (minutes <= 14 * 60).then_some(sign * minutes)
+    UtcOffset::from_minutes(minutes)
+        .unwrap_or(UtcOffset::UTC)
+        .to_string()
 }
