@@ -73,29 +73,33 @@ pub(crate) fn detect(
                 .findings
                 .insert(name.to_ascii_lowercase(), rows.clone());
         }
-        findings.push(FindingView {
-            rule: rule.id.clone(),
-            aliases: rule.aliases.clone(),
-            title: rule.title.clone(),
-            description: rule.description.clone(),
-            severity: rule.severity.as_str().to_string(),
-            tactics: rule
-                .tactics
-                .iter()
-                .map(|t| t.as_str().to_string())
-                .collect(),
-            references: rule.references.clone(),
-            events: m.rows.len() as u64,
-            origin: origins.get(m.rule).cloned().unwrap_or_default(),
-        });
+        findings.push((
+            rule.severity,
+            FindingView {
+                rule: rule.id.clone(),
+                aliases: rule.aliases.clone(),
+                title: rule.title.clone(),
+                description: rule.description.clone(),
+                severity: rule.severity.as_str().to_string(),
+                tactics: rule
+                    .tactics
+                    .iter()
+                    .map(|t| t.as_str().to_string())
+                    .collect(),
+                references: rule.references.clone(),
+                events: m.rows.len() as u64,
+                origin: origins.get(m.rule).cloned().unwrap_or_default(),
+            },
+        ));
     }
-    // Matched rules first, most severe first; then by id.
-    findings.sort_by(|a, b| {
+    // Matched rules first, most severe first (the core's order of severities); then by id.
+    findings.sort_by(|(sa, a), (sb, b)| {
         (b.events > 0)
             .cmp(&(a.events > 0))
-            .then(rank(&b.severity).cmp(&rank(&a.severity)))
+            .then(sb.cmp(sa))
             .then(a.rule.cmp(&b.rule))
     });
+    let findings: Vec<FindingView> = findings.into_iter().map(|(_, f)| f).collect();
     let exported = trailscope_detect::findings(&set, &matches, store);
 
     let started = now_millis();
@@ -145,16 +149,6 @@ pub(crate) fn detect(
 fn looks_like_sigma(text: &str) -> bool {
     text.lines().any(|l| l.starts_with("detection:"))
         && text.lines().any(|l| l.starts_with("logsource:"))
-}
-
-fn rank(severity: &str) -> u8 {
-    match severity {
-        "critical" => 4,
-        "high" => 3,
-        "medium" => 2,
-        "low" => 1,
-        _ => 0,
-    }
 }
 
 fn anomaly_view(store: &Store, a: &Anomaly, options: &AnomalyOptions) -> AnomalyView {
