@@ -12,7 +12,7 @@ use trailscope_protocol::{
 use trailscope_store::{Integrity, Store};
 use trailscope_verify::{
     verify, DigestBytes, InputFile, LogIntegrity, Mode, Options, PublicKeys, Report, RunInfo,
-    VerifyInputs,
+    TimeWindow, VerifyInputs,
 };
 
 /// Verification inputs gathered from the loaded files (the evidence).
@@ -142,13 +142,7 @@ impl IntegrityBook {
         anchor: &TrustAnchor,
         store: &mut Store,
     ) -> Result<(Report, RunInfo, u64), String> {
-        let start = ask.start.map(|t| parse_time(t, "start")).transpose()?;
-        let end = ask.end.map(|t| parse_time(t, "end")).transpose()?;
-        if let (Some(s), Some(e)) = (start, end) {
-            if s > e {
-                return Err("the start of the time range is after its end".into());
-            }
-        }
+        let TimeWindow { start, end } = TimeWindow::parse(ask.start, ask.end)?;
         let mode = if ask.aws_cli_compat {
             Mode::AwsCli
         } else {
@@ -208,12 +202,4 @@ fn integrity(status: LogIntegrity) -> Integrity {
         LogIntegrity::Unverified => Integrity::Unverified,
         LogIntegrity::NotCovered => Integrity::NotCovered,
     }
-}
-
-fn parse_time(text: &str, what: &str) -> Result<Timestamp, String> {
-    let text = text.trim();
-    Timestamp::parse_rfc3339(text)
-        .or_else(|| Timestamp::parse_rfc3339(&format!("{text}T00:00:00Z")))
-        .or_else(|| Timestamp::parse_rfc3339(&format!("{text}:00Z")))
-        .ok_or_else(|| format!("the {what} time {text:?} is not a time like 2024-02-28T20:00:00Z"))
 }

@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use trailscope_model::{Event, EventSink, FileIngestor, Limits, LogHash, LogRead, Timestamp};
 use trailscope_store::{CopyCollector, CopyIndex, FileConflict};
 use trailscope_verify::{
     is_digest_path, verify, Content, DigestBytes, Mode, Options, PublicKeys, Signatures,
-    VerifyInputs, MAX_DIGEST_BYTES, MAX_KEY_FILE_BYTES,
+    TimeWindow, VerifyInputs, MAX_DIGEST_BYTES, MAX_KEY_FILE_BYTES,
 };
 
 use crate::load::collect_inputs;
@@ -27,30 +27,10 @@ pub struct Args {
     pub aws_cli_compat: bool,
 }
 
-fn parse_time(text: &str, what: &str) -> anyhow::Result<Timestamp> {
-    Timestamp::parse_rfc3339(text)
-        .or_else(|| Timestamp::parse_rfc3339(&format!("{text}T00:00:00Z")))
-        .with_context(|| {
-            format!("{what} {text:?} is not a time like 2024-02-28T20:00:00Z or 2024-02-28")
-        })
-}
-
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let start = args
-        .start_time
-        .as_deref()
-        .map(|t| parse_time(t, "--start-time"))
-        .transpose()?;
-    let end = args
-        .end_time
-        .as_deref()
-        .map(|t| parse_time(t, "--end-time"))
-        .transpose()?;
-    if let (Some(s), Some(e)) = (start, end) {
-        if s > e {
-            bail!("Invalid time range specified: start-time must occur before end-time");
-        }
-    }
+    let TimeWindow { start, end } =
+        TimeWindow::parse(args.start_time.as_deref(), args.end_time.as_deref())
+            .map_err(|e| anyhow::anyhow!("--start-time/--end-time: {e}"))?;
     let mut keys = PublicKeys::default();
     for path in &args.public_keys {
         let bytes =

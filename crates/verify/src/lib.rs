@@ -26,6 +26,7 @@ mod render;
 mod report;
 mod signatures;
 mod walk;
+mod window;
 
 pub use digest::{
     decode_hex, sha256_hex, string_to_sign, verify_signature, DigestFile, HexError, LogEntry,
@@ -45,3 +46,4 @@ pub use report::{
 };
 pub use signatures::{SignatureFileError, SignatureMeta, Signatures};
 pub use walk::{verify, Mode, Options};
+pub use window::TimeWindow;
