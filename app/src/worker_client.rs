@@ -362,7 +362,7 @@ pub fn run_query(state: AppState) {
 pub fn add_filter_term(state: AppState, term: &str) {
     state
         .filter
-        .update(|f| *f = crate::columns::add_term(f, term));
+        .update(|f| *f = trailscope_query::edit::with_term(f, term));
     run_query(state);
 }
 

@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use trailscope_protocol::{AnomalyView, InsightView, TopLists};
 
-use crate::columns;
 use crate::download::save_text;
 use crate::format::{count, time_millis};
 use crate::state::{AppState, Tab};
@@ -130,12 +129,12 @@ fn AnomalyCard(index: usize, anomaly: AnomalyView, state: AppState) -> impl Into
     let a = anomaly;
     let filter = {
         let mut terms = vec![
-            columns::term("eventSource", &a.event_source, false),
-            columns::term("eventName", &a.event_name, false),
-            columns::term("awsRegion", &a.aws_region, false),
+            trailscope_query::edit::term("eventSource", &a.event_source, false),
+            trailscope_query::edit::term("eventName", &a.event_name, false),
+            trailscope_query::edit::term("awsRegion", &a.aws_region, false),
         ];
         if let Some(code) = &a.error_code {
-            terms.push(columns::term("errorCode", code, false));
+            terms.push(trailscope_query::edit::term("errorCode", code, false));
         }
         let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
         terms.push(format!(

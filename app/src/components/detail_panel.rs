@@ -270,23 +270,26 @@ fn related_filters(record: &Value, time: Option<&str>) -> Vec<(String, String)> 
     if let Some(arn) = text("userIdentity.arn") {
         out.push((
             "Same principal, within an hour".to_string(),
-            format!("{}{window}", columns::term("userIdentity.arn", &arn, false)),
+            format!(
+                "{}{window}",
+                trailscope_query::edit::term("userIdentity.arn", &arn, false)
+            ),
         ));
         out.push((
             "Everything this principal did".to_string(),
-            columns::term("userIdentity.arn", &arn, false),
+            trailscope_query::edit::term("userIdentity.arn", &arn, false),
         ));
     }
     if let Some(key) = text("userIdentity.accessKeyId") {
         out.push((
             "What this access key did".to_string(),
-            columns::term("userIdentity.accessKeyId", &key, false),
+            trailscope_query::edit::term("userIdentity.accessKeyId", &key, false),
         ));
     }
     if let Some(request) = text("requestID") {
         out.push((
             "Same request".to_string(),
-            columns::term("requestID", &request, false),
+            trailscope_query::edit::term("requestID", &request, false),
         ));
     }
     for (_, arn) in resources_of(record).into_iter().take(3) {
@@ -295,11 +298,17 @@ fn related_filters(record: &Value, time: Option<&str>) -> Vec<(String, String)> 
                 "Same resource ({}), within an hour",
                 columns::short_arn(&arn)
             ),
-            format!("{}{window}", columns::term("resource", &arn, false)),
+            format!(
+                "{}{window}",
+                trailscope_query::edit::term("resource", &arn, false)
+            ),
         ));
         out.push((
             format!("Who changed {}", columns::short_arn(&arn)),
-            format!("{} readOnly:false", columns::term("resource", &arn, false)),
+            format!(
+                "{} readOnly:false",
+                trailscope_query::edit::term("resource", &arn, false)
+            ),
         ));
     }
     out

@@ -171,7 +171,7 @@ fn Row(row: EventRow, index: u64, y: f64, columns: Vec<Column>, state: AppState)
             let on_click = move |ev: leptos::ev::MouseEvent| {
                 if let (Some(field), Some(value)) = (field, value.as_ref()) {
                     ev.stop_propagation();
-                    let term = columns::term(field, value, ev.shift_key() || ev.alt_key());
+                    let term = trailscope_query::edit::term(field, value, ev.shift_key() || ev.alt_key());
                     worker_client::add_filter_term(state, &term);
                 }
             };

@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use trailscope_query::Histogram;
 
-use crate::columns;
 use crate::format::{count, time_millis};
 use crate::state::AppState;
 use crate::worker_client;
@@ -49,7 +48,7 @@ pub fn Timeline(
         let start = first + ((a / bar).floor() as i64) * h.step;
         let end = first + ((b / bar).ceil() as i64) * h.step;
         let term = format!("time:{}..{}", iso(start), iso(end - 1));
-        let filter = columns::replace_time_terms(&state.filter.get_untracked(), &term);
+        let filter = trailscope_query::edit::replace_time(&state.filter.get_untracked(), &term);
         state.filter.set(filter);
         worker_client::run_query(state);
     };

@@ -58,40 +58,27 @@ impl QueryState {
                     elapsed_millis: now_millis() - started,
                 });
             }
-            Err(mut error) => {
-                // Offsets refer to the text without `finding:` terms: point at the whole
-                // expression rather than at the wrong place.
-                if typed != query.filter {
-                    error.start = 0;
-                    error.end = typed.len();
-                }
-                post_to_page(&Response::QueryFailed { id, error });
-            }
+            // Offsets in the rest are offsets in what was typed (taken terms became spaces).
+            Err(error) => post_to_page(&Response::QueryFailed { id, error }),
         }
     }
 
-    /// Splits `finding:<rule>` terms (rows a detection rule matched) from the rest of a filter.
+    /// Takes `finding:<rule>` terms (rows a detection rule matched; `-finding:` excludes them)
+    /// out of a filter. The rest keeps its offsets ([`trailscope_query::edit::take_terms`]).
     fn take_finding_terms(
         &self,
         filter: &str,
         universe: usize,
     ) -> Result<(String, Option<RowSet>), trailscope_query::ParseError> {
-        let mut rest = Vec::new();
+        let (rest, taken) = trailscope_query::edit::take_terms(filter, "finding");
         let mut within: Option<RowSet> = None;
-        let mut at = 0;
-        for word in filter.split(' ') {
-            let start = at;
-            at += word.len() + 1;
-            let lower = word.to_ascii_lowercase();
-            let Some(rule) = lower.strip_prefix("finding:") else {
-                rest.push(word);
-                continue;
-            };
-            let Some(rows) = self.findings.get(rule) else {
+        for term in taken {
+            let rule = term.value.to_ascii_lowercase();
+            let Some(rows) = self.findings.get(&rule) else {
                 return Err(trailscope_query::ParseError {
                     kind: trailscope_query::ParseErrorKind::UnknownField,
-                    start,
-                    end: start + word.len(),
+                    start: term.span.0,
+                    end: term.span.1,
                     message: if self.findings.is_empty() {
                         "finding: terms need detection to have run (open Findings)".into()
                     } else {
@@ -99,15 +86,14 @@ impl QueryState {
                     },
                 });
             };
-            within = Some(match within {
-                None => rows.clone(),
-                Some(mut w) => {
-                    w.and(rows);
-                    w
-                }
-            });
+            let mut w = within.unwrap_or_else(|| RowSet::full(universe));
+            if term.negated {
+                w.and_not(rows);
+            } else {
+                w.and(rows);
+            }
+            within = Some(w);
         }
-        let rest = rest.join(" ");
         Ok((rest, within.filter(|w| w.universe() == universe)))
     }
 

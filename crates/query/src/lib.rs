@@ -67,6 +67,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod edit;
 mod eval;
 pub mod export;
 mod facets;

@@ -73,15 +73,15 @@ impl ParseError {
 }
 
 /// A term as split from the expression, before its key and value are checked.
-struct RawTerm {
-    negated: bool,
+pub(crate) struct RawTerm {
+    pub(crate) negated: bool,
     /// Key and its byte range, when the term is `key:value`.
-    key: Option<(String, usize, usize)>,
-    value: String,
+    pub(crate) key: Option<(String, usize, usize)>,
+    pub(crate) value: String,
     /// Byte range of the value (including quotes).
     value_span: (usize, usize),
     /// Byte range of the whole term.
-    span: (usize, usize),
+    pub(crate) span: (usize, usize),
     quoted: bool,
 }
 
@@ -89,10 +89,7 @@ impl Filter {
     /// Reads a filter expression.
     pub fn parse(expression: &str) -> Result<Filter, ParseError> {
         let mut terms = Vec::new();
-        let mut lexer = Lexer {
-            text: expression,
-            at: 0,
-        };
+        let mut lexer = Lexer::new(expression);
         while let Some(raw) = lexer.next_term()? {
             terms.push(check(raw)?);
         }
@@ -100,12 +97,22 @@ impl Filter {
     }
 }
 
-struct Lexer<'a> {
+/// Splits an expression into terms (shared with [`crate::edit`]).
+pub(crate) struct Lexer<'a> {
     text: &'a str,
     at: usize,
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Lexer { text, at: 0 }
+    }
+
+    /// The byte the next term is looked for from.
+    pub(crate) fn position(&self) -> usize {
+        self.at
+    }
+
     fn peek(&self) -> Option<char> {
         self.text.get(self.at..).and_then(|s| s.chars().next())
     }
@@ -116,7 +123,7 @@ impl Lexer<'_> {
         Some(c)
     }
 
-    fn next_term(&mut self) -> Result<Option<RawTerm>, ParseError> {
+    pub(crate) fn next_term(&mut self) -> Result<Option<RawTerm>, ParseError> {
         while self.peek().is_some_and(char::is_whitespace) {
             self.bump();
         }
