@@ -120,11 +120,6 @@ pub fn cell(column: &Column, row: &EventRow) -> (String, Option<String>) {
     }
 }
 
-/// The last part of an ARN (`arn:aws:s3:::bucket/key` → `bucket/key`), for labels.
-pub fn short_arn(arn: &str) -> &str {
-    arn.rsplit(':').next().unwrap_or(arn)
-}
-
 /// How an integrity status reads in the table.
 pub fn integrity_label(raw: &str) -> &'static str {
     match raw {

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::columns;
+use trailscope_query::related::{
+    identity_facts, lookup, related_filters, resources_of, value_text,
+};
+
 use crate::state::AppState;
 use crate::worker_client;
 
@@ -176,142 +179,6 @@ fn Copies(copies: Vec<trailscope_protocol::EventCopyView>) -> impl IntoView {
             </ul>
         </section>
     }
-}
-
-/// The value at a dot path.
-pub fn lookup<'v>(record: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.').try_fold(record, |v, key| v.get(key))
-}
-
-fn value_text(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    }
-}
-
-/// The caller as people read it: type, user, role and session, key type, MFA, the service
-/// acting for someone, Identity Center user.
-pub fn identity_facts(record: &Value) -> Vec<(&'static str, String)> {
-    let id = |path: &str| lookup(record, &format!("userIdentity.{path}")).and_then(value_text);
-    let mut facts = Vec::new();
-    if let Some(t) = id("type") {
-        facts.push(("Identity type", t));
-    }
-    if let Some(name) = id("userName") {
-        facts.push(("User name", name));
-    }
-    if let Some(issuer) = id("sessionContext.sessionIssuer.arn") {
-        facts.push(("Role", issuer));
-        if let Some(session) = id("arn").and_then(|a| a.rsplit('/').next().map(str::to_string)) {
-            facts.push(("Session", session));
-        }
-    }
-    if let Some(arn) = id("arn") {
-        facts.push(("Principal", arn));
-    }
-    if let Some(key) = id("accessKeyId") {
-        let kind = if key.starts_with("AKIA") {
-            " (long-term key)"
-        } else if key.starts_with("ASIA") {
-            " (temporary credentials)"
-        } else {
-            ""
-        };
-        facts.push(("Access key", format!("{key}{kind}")));
-    }
-    let mfa = id("sessionContext.attributes.mfaAuthenticated")
-        .or_else(|| lookup(record, "additionalEventData.MFAUsed").and_then(value_text));
-    if let Some(mfa) = mfa {
-        facts.push(("MFA", mfa));
-    }
-    if let Some(by) = id("invokedBy") {
-        facts.push(("Invoked by (service)", by));
-    }
-    if let Some(source) = id("sessionContext.sourceIdentity") {
-        facts.push(("Source identity", source));
-    }
-    if let Some(user) = id("onBehalfOf.userId") {
-        facts.push(("Identity Center user", user));
-    }
-    facts
-}
-
-fn resources_of(record: &Value) -> Vec<(String, String)> {
-    record
-        .get("resources")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|r| {
-                    let arn = r.get("ARN").and_then(value_text)?;
-                    let kind = r.get("type").and_then(value_text).unwrap_or_default();
-                    Some((kind, arn))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Filters for the events related to this one: same principal, access key, request, resource,
-/// within an hour either side.
-fn related_filters(record: &Value, time: Option<&str>) -> Vec<(String, String)> {
-    let window = time
-        .and_then(trailscope_model::Timestamp::parse_rfc3339)
-        .map(|t| {
-            let ms = t.unix_millis();
-            let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
-            format!(" time:{}..{}", at(ms - 3_600_000), at(ms + 3_600_000))
-        })
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    let text = |path: &str| lookup(record, path).and_then(value_text);
-    if let Some(arn) = text("userIdentity.arn") {
-        out.push((
-            "Same principal, within an hour".to_string(),
-            format!(
-                "{}{window}",
-                trailscope_query::edit::term("userIdentity.arn", &arn, false)
-            ),
-        ));
-        out.push((
-            "Everything this principal did".to_string(),
-            trailscope_query::edit::term("userIdentity.arn", &arn, false),
-        ));
-    }
-    if let Some(key) = text("userIdentity.accessKeyId") {
-        out.push((
-            "What this access key did".to_string(),
-            trailscope_query::edit::term("userIdentity.accessKeyId", &key, false),
-        ));
-    }
-    if let Some(request) = text("requestID") {
-        out.push((
-            "Same request".to_string(),
-            trailscope_query::edit::term("requestID", &request, false),
-        ));
-    }
-    for (_, arn) in resources_of(record).into_iter().take(3) {
-        out.push((
-            format!(
-                "Same resource ({}), within an hour",
-                columns::short_arn(&arn)
-            ),
-            format!(
-                "{}{window}",
-                trailscope_query::edit::term("resource", &arn, false)
-            ),
-        ));
-        out.push((
-            format!("Who changed {}", columns::short_arn(&arn)),
-            format!(
-                "{} readOnly:false",
-                trailscope_query::edit::term("resource", &arn, false)
-            ),
-        ));
-    }
-    out
 }
 
 /// Pretty-prints with the browser's JSON, which keeps the record's key order.

@@ -77,6 +77,7 @@ mod key;
 mod parse;
 mod query;
 mod records;
+pub mod related;
 mod rowset;
 
 pub use eval::matches;
