@@ -154,7 +154,7 @@ pub struct AppState {
     /// The user's rule files: (name, text).
     pub rule_files: RwSignal<Vec<(String, String)>>,
     /// Business hours for the out-of-hours rules.
-    pub business_hours: RwSignal<(u8, u8, i32)>,
+    pub business_hours: RwSignal<trailscope_protocol::BusinessHours>,
     /// The event whose JSON is open: (row, JSON).
     pub record: RwSignal<Option<OpenRecord>>,
     /// A problem to show (the worker failed to start, a request failed).
@@ -203,7 +203,7 @@ impl AppState {
             detect: RwSignal::new(None),
             detecting: RwSignal::new(None),
             rule_files: RwSignal::new(Vec::new()),
-            business_hours: RwSignal::new((8, 18, 0)),
+            business_hours: RwSignal::new(trailscope_protocol::BusinessHours::default()),
             record: RwSignal::new(None),
             error: RwSignal::new(None),
             verify_only: RwSignal::new(false),

@@ -455,13 +455,11 @@ pub fn request_export(state: AppState, format: trailscope_query::ExportFormat) {
 pub fn request_detect(state: AppState) {
     let id = next_id();
     state.detecting.set(Some(id));
-    let (start, end, offset) = state.business_hours.get_untracked();
     send(&Request::Detect {
         id,
         options: trailscope_protocol::DetectOptions {
             rule_files: state.rule_files.get_untracked(),
-            business_hours: Some((start, end)),
-            utc_offset_minutes: offset,
+            business_hours: Some(state.business_hours.get_untracked()),
         },
     });
 }

@@ -41,9 +41,13 @@ pub fn FindingsPanel(
         move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
             state.business_hours.update(|h| match which {
-                0 => h.0 = value.parse().unwrap_or(h.0).min(23),
-                1 => h.1 = value.parse().unwrap_or(h.1).clamp(1, 24),
-                _ => h.2 = value.parse::<UtcOffset>().map_or(h.2, UtcOffset::minutes),
+                0 => h.start_hour = value.parse().unwrap_or(h.start_hour).min(23),
+                1 => h.end_hour = value.parse().unwrap_or(h.end_hour).clamp(1, 24),
+                _ => {
+                    h.utc_offset_minutes = value
+                        .parse::<UtcOffset>()
+                        .map_or(h.utc_offset_minutes, UtcOffset::minutes)
+                }
             });
         }
     };
@@ -65,11 +69,11 @@ pub fn FindingsPanel(
                 </label>
                 <label>
                     "Business hours "
-                    <input type="number" min="0" max="23" class="small-input" data-testid="hours-start" prop:value=move || state.business_hours.get().0 on:change=hours_input(0) />
+                    <input type="number" min="0" max="23" class="small-input" data-testid="hours-start" prop:value=move || state.business_hours.get().start_hour on:change=hours_input(0) />
                     " to "
-                    <input type="number" min="1" max="24" class="small-input" data-testid="hours-end" prop:value=move || state.business_hours.get().1 on:change=hours_input(1) />
+                    <input type="number" min="1" max="24" class="small-input" data-testid="hours-end" prop:value=move || state.business_hours.get().end_hour on:change=hours_input(1) />
                     " at UTC"
-                    <input type="text" class="small-input" placeholder="+00:00" data-testid="hours-offset" prop:value=move || offset_text(state.business_hours.get().2) on:change=hours_input(2) />
+                    <input type="text" class="small-input" placeholder="+00:00" data-testid="hours-offset" prop:value=move || offset_text(state.business_hours.get().utc_offset_minutes) on:change=hours_input(2) />
                 </label>
                 <button class="button" data-testid="detect-run" disabled=move || state.detecting.get().is_some() on:click=move |_| worker_client::request_detect(state)>
                     {move || if state.detecting.get().is_some() { "Running…" } else { "Run again" }}

@@ -48,8 +48,9 @@ pub(crate) fn detect(
             Err(e) => rule_errors.push(format!("{name}: {e}")),
         }
     }
-    if let Some((start, end)) = options.business_hours {
-        let offset = UtcOffset::from_minutes(options.utc_offset_minutes);
+    if let Some(hours) = options.business_hours {
+        let (start, end) = (hours.start_hour, hours.end_hour);
+        let offset = UtcOffset::from_minutes(hours.utc_offset_minutes);
         if let Err(e) = set.set_business_hours(start, end, offset) {
             rule_errors.push(format!("business hours {start}-{end}: {e}"));
         }

@@ -727,10 +727,30 @@ pub struct TotalsView {
 pub struct DetectOptions {
     /// The user's rule files: (file name, text). Trailscope rules (YAML or JSON) or Sigma.
     pub rule_files: Vec<(String, String)>,
-    /// Business hours for the out-of-hours rules: first hour and the hour work ends (local).
-    pub business_hours: Option<(u8, u8)>,
-    /// The business hours' offset from UTC, in minutes.
+    /// Business hours for the out-of-hours rules (the rules' own when absent).
+    pub business_hours: Option<BusinessHours>,
+}
+
+/// The hours the out-of-hours rules call working time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessHours {
+    /// The first working hour (local, 0-23).
+    pub start_hour: u8,
+    /// The hour work ends (local, 1-24).
+    pub end_hour: u8,
+    /// Local time's offset from UTC, in minutes.
     pub utc_offset_minutes: i32,
+}
+
+impl Default for BusinessHours {
+    /// 08:00 to 18:00 UTC.
+    fn default() -> Self {
+        BusinessHours {
+            start_hour: 8,
+            end_hour: 18,
+            utc_offset_minutes: 0,
+        }
+    }
 }
 
 /// Detection results for the page.
