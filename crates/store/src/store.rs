@@ -356,8 +356,7 @@ impl Store {
                 duplicates = 0;
             }
             if !file.discard {
-                self.integrity.push(None);
-                self.files.push(FileEntry {
+                self.list_file(FileEntry {
                     path: file.path,
                     summary,
                     added,
@@ -365,6 +364,16 @@ impl Store {
                 });
             }
         }
+        self.end_merge();
+    }
+
+    fn list_file(&mut self, entry: FileEntry) {
+        self.integrity.push(None);
+        self.files.push(entry);
+    }
+
+    /// After files were merged: their copies compared, the time order due again.
+    fn end_merge(&mut self) {
         self.settle_pending();
         if self.order.len() != self.len() {
             self.order.clear();
@@ -406,24 +415,20 @@ impl Store {
         } else {
             (file.added, file.duplicates)
         };
-        self.integrity.push(None);
-        self.files.push(FileEntry {
+        self.list_file(FileEntry {
             path: file.path,
             summary,
             added,
             duplicates,
         });
-        self.settle_pending();
-        if self.order.len() != self.len() {
-            self.order.clear();
-        }
+        self.end_merge();
         file_id
     }
 
     /// Drops an open file: its rows are removed and it is not listed (a cancelled read).
     pub fn discard_file(&mut self, file: OpenFile) {
         self.rollback(file.checkpoint);
-        self.settle_pending();
+        self.end_merge();
     }
 
     fn checkpoint(&self) -> Checkpoint {
