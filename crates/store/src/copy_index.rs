@@ -28,8 +28,12 @@ impl CopyIndex {
 
     /// Notes an event of file number `file`.
     pub fn observe(&mut self, file: u32, event: &Event<'_>) {
-        let key = event_key(event);
-        let content = content_hash(event);
+        self.note(event_key(event), content_hash(event), file);
+    }
+
+    /// Records one copy: the first of its key is kept; a later one whose content differs (a CSV
+    /// projection differs from nothing) makes the key and both files candidates.
+    fn note(&mut self, key: u128, content: u64, file: u32) {
         match self.seen.get(&key) {
             None => {
                 self.seen.insert(key, (content, file));
@@ -49,18 +53,7 @@ impl CopyIndex {
         self.candidates.extend(other.candidates);
         self.candidate_files.extend(other.candidate_files);
         for (key, (content, file)) in other.seen {
-            match self.seen.get(&key) {
-                None => {
-                    self.seen.insert(key, (content, file));
-                }
-                Some(&(first, first_file)) => {
-                    if first != content && first != PROJECTION && content != PROJECTION {
-                        self.candidates.insert(key);
-                        self.candidate_files.insert(first_file);
-                        self.candidate_files.insert(file);
-                    }
-                }
-            }
+            self.note(key, content, file);
         }
     }
 
