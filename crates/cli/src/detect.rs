@@ -22,8 +22,18 @@ use crate::load::{collect_inputs, load_all};
 #[derive(clap::Args, Debug)]
 pub struct DetectArgs {
     /// Files, folders (read recursively) and ZIP archives.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "list_rules", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// List the rules (built-in, --rules, --sigma, after --only/--exclude) and exit: id,
+    /// aliases, severity, title and the published filter a rule implements. With --json, as JSON.
+    #[arg(long)]
+    pub list_rules: bool,
+    /// Run only this rule (id or alias). Repeatable; an unknown id is a usage error.
+    #[arg(long = "only", value_name = "ID")]
+    pub only: Vec<String>,
+    /// Do not run this rule (id or alias). Repeatable; an unknown id is a usage error.
+    #[arg(long = "exclude", value_name = "ID")]
+    pub exclude: Vec<String>,
     /// More rules: a YAML or JSON rule file (see crates/detect/RULES.md). Repeatable.
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
@@ -73,11 +83,74 @@ fn rule_set(args: &DetectArgs) -> anyhow::Result<RuleSet> {
         };
         set.set_business_hours(start, end, offset)?;
     }
-    Ok(set)
+    Ok(set.select(&args.only, &args.exclude)?)
+}
+
+/// `--list-rules`: one line per rule, or the rules as JSON.
+fn list_rules(out: &mut impl Write, set: &RuleSet, json: bool) -> anyhow::Result<()> {
+    if json {
+        let rules: Vec<serde_json::Value> = set
+            .rules()
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id,
+                    "aliases": r.aliases,
+                    "severity": r.severity.as_str(),
+                    "title": r.title,
+                    "tactics": r.tactics.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+                    "techniques": r.techniques,
+                    "implements": r.implements,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "rules": rules }))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let width = set
+        .rules()
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    writeln!(out, "{:<width$}  {:<8}  TITLE", "ID", "SEVERITY")?;
+    for rule in set.rules() {
+        writeln!(
+            out,
+            "{:<width$}  {:<8}  {}",
+            rule.id,
+            rule.severity.as_str(),
+            rule.title
+        )?;
+        if !rule.aliases.is_empty() {
+            writeln!(
+                out,
+                "{:<width$}  {:<8}  also: {}",
+                "",
+                "",
+                rule.aliases.join(", ")
+            )?;
+        }
+        if let Some(implements) = &rule.implements {
+            writeln!(
+                out,
+                "{:<width$}  {:<8}  implements: {}",
+                "", "", implements.benchmark
+            )?;
+        }
+    }
+    writeln!(out, "{} rules", set.rules().len())?;
+    Ok(())
 }
 
 pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
     let set = rule_set(args)?;
+    if args.list_rules {
+        list_rules(&mut std::io::stdout().lock(), &set, args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let (inputs, _) = collect_inputs(&args.paths)?;
     let mut store = Store::new();
     load_all(

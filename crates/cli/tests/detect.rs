@@ -103,14 +103,86 @@ fn json_report_lists_findings_and_exits_zero() {
     assert_eq!(stop["event_ids"], serde_json::json!(["id-1"]));
     assert_eq!(stop["tactics"], serde_json::json!(["defense-evasion"]));
     let unauthorized = finding(&report, "cis-4.1").unwrap();
-    assert_eq!(
-        unauthorized["aliases"],
-        serde_json::json!(["cis-v1.2-3.1", "cis-v6-5.1"])
-    );
+    assert_eq!(unauthorized["aliases"], serde_json::json!(["cis-v6-5.1"]));
     assert_eq!(unauthorized["event_ids"], serde_json::json!(["id-2"]));
+    // The v1.2.0 filter has no HeadBucket exclusion.
+    let v12 = finding(&report, "cis-v1.2-3.1").unwrap();
+    assert_eq!(v12["event_ids"], serde_json::json!(["id-2", "id-3"]));
     // 07:30 UTC is outside the default business hours.
     assert!(finding(&report, "iam-change-outside-business-hours").is_some());
     assert!(report["anomalies"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn only_and_exclude_choose_rules_by_id_or_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(dir.path());
+    let rules_of = |out: &Output| -> Vec<String> {
+        json_of(out)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let out = trailscope(
+        &[
+            "--json",
+            "--only",
+            "cis-v6-5.1",
+            "--only",
+            "cloudtrail-stopped-or-deleted",
+        ],
+        &[&log],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(rules_of(&out), ["cloudtrail-stopped-or-deleted", "cis-4.1"]);
+    let out = trailscope(
+        &[
+            "--json",
+            "--exclude",
+            "cis-4.1",
+            "--exclude",
+            "cis-v1.2-3.1",
+        ],
+        &[&log],
+    );
+    let rules = rules_of(&out);
+    assert!(
+        rules.contains(&"cloudtrail-stopped-or-deleted".to_string()),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.iter().any(|r| r.contains("3.1") || r == "cis-4.1"),
+        "{rules:?}"
+    );
+    // A typo is a usage error naming the id, not a silent empty run.
+    let out = trailscope(&["--only", "cis-4.99"], &[&log]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cis-4.99"));
+}
+
+#[test]
+fn list_rules_needs_no_input_and_names_each_rules_source_filter() {
+    let out = trailscope(&["--list-rules"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cis-4.2-sso") && text.contains("implements: CIS AWS Foundations"));
+    let out = trailscope(&["--list-rules", "--json", "--exclude", "cis-4.2-sso"], &[]);
+    let rules = json_of(&out)["rules"].as_array().unwrap().clone();
+    assert!(rules.iter().all(|r| r["id"] != "cis-4.2-sso"));
+    let primary = rules.iter().find(|r| r["id"] == "cis-4.2").unwrap();
+    assert!(primary["implements"]["filter"]
+        .as_str()
+        .unwrap()
+        .contains(r#"$.additionalEventData.MFAUsed != "Yes""#));
+    // Without --list-rules, input paths are required.
+    assert_eq!(trailscope(&[], &[]).status.code(), Some(2));
 }
 
 #[test]

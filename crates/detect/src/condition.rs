@@ -5,7 +5,7 @@
 //! a typo or a missing operator gets an error that names it.
 
 use serde::{Deserialize, Serialize};
-use trailscope_model::Timestamp;
+use trailscope_model::{Cidr, Timestamp};
 
 use crate::time::{UtcOffset, Weekday};
 
@@ -60,8 +60,15 @@ pub enum Operator {
     Contains(Vec<String>),
     /// Matches the regular expression (`regex` crate syntax, unanchored).
     Regex(String),
+    /// An IP address in one of the ranges.
+    Cidr(Vec<Cidr>),
+    /// Equal to the value of another field of the same event (Sigma's `|fieldref`).
+    FieldRef(String),
     /// The field is present (not null, not empty) or, with `false`, absent.
     Exists(bool),
+    /// The field is missing or null (`true`), or has a value, the empty string included
+    /// (`false`). Sigma's `field: null` and `|exists`.
+    IsNull(bool),
     /// A number compared with the value.
     Number(Cmp, f64),
     /// A time strictly before (unix millis).
@@ -197,7 +204,13 @@ pub struct ConditionDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     regex: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    cidr: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    field_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     exists: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    is_null: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gt: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -254,8 +267,26 @@ impl TryFrom<ConditionDoc> for Condition {
         if let Some(v) = d.regex {
             ops.push(Operator::Regex(v));
         }
+        if let Some(v) = d.cidr {
+            let ranges = v
+                .into_texts()
+                .iter()
+                .map(|t| {
+                    Cidr::parse(t).ok_or_else(|| {
+                        format!("cidr {t:?}: not an address range (e.g. 10.0.0.0/8)")
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            ops.push(Operator::Cidr(ranges));
+        }
+        if let Some(v) = d.field_ref {
+            ops.push(Operator::FieldRef(v));
+        }
         if let Some(v) = d.exists {
             ops.push(Operator::Exists(v));
+        }
+        if let Some(v) = d.is_null {
+            ops.push(Operator::IsNull(v));
         }
         for (v, cmp) in [
             (d.gt, Cmp::Gt),
@@ -306,7 +337,7 @@ impl TryFrom<ConditionDoc> for Condition {
                 }
                 if ops.len() != 1 {
                     return Err(format!(
-                        "field {field}: needs exactly one operator (equals, in, prefix, suffix, contains, regex, exists, gt, gte, lt, lte, before, after, hour_between, weekday_in, business_hours), found {}",
+                        "field {field}: needs exactly one operator (equals, in, prefix, suffix, contains, regex, cidr, field_ref, exists, is_null, gt, gte, lt, lte, before, after, hour_between, weekday_in, business_hours), found {}",
                         ops.len()
                     ));
                 }
@@ -344,7 +375,14 @@ impl From<Condition> for ConditionDoc {
                     Operator::Suffix(v) => d.suffix = Some(OneOrMany::from_texts(v)),
                     Operator::Contains(v) => d.contains = Some(OneOrMany::from_texts(v)),
                     Operator::Regex(v) => d.regex = Some(v),
+                    Operator::Cidr(v) => {
+                        d.cidr = Some(OneOrMany::from_texts(
+                            v.iter().map(ToString::to_string).collect(),
+                        ))
+                    }
+                    Operator::FieldRef(v) => d.field_ref = Some(v),
                     Operator::Exists(v) => d.exists = Some(v),
+                    Operator::IsNull(v) => d.is_null = Some(v),
                     Operator::Number(Cmp::Gt, v) => d.gt = Some(v),
                     Operator::Number(Cmp::Gte, v) => d.gte = Some(v),
                     Operator::Number(Cmp::Lt, v) => d.lt = Some(v),
@@ -381,9 +419,9 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_file_form() {
-        let yaml = "all:\n- {field: eventName, in: [A, B]}\n- not: {field: errorCode, exists: true}\n- any:\n  - {field: requestParameters.port, gte: 22}\n  - {field: eventTime, hour_between: [22, 6], utc_offset: '+02:00'}\n  - {field: userAgent, contains: curl, ignore_case: true}\n";
+        let yaml = "all:\n- {field: sourceIPAddress, cidr: [10.0.0.0/8, '2001:db8::/32']}\n- {field: userIdentity.userName, field_ref: requestParameters.userName}\n- {field: errorMessage, is_null: true}\n- {field: eventName, in: [A, B]}\n- not: {field: errorCode, exists: true}\n- any:\n  - {field: requestParameters.port, gte: 22}\n  - {field: eventTime, hour_between: [22, 6], utc_offset: '+02:00'}\n  - {field: userAgent, contains: curl, ignore_case: true}\n";
         let c = parse(yaml).unwrap_or(Condition::All(vec![]));
-        assert_eq!(c.matches().len(), 5);
+        assert_eq!(c.matches().len(), 8);
         let back = serde_yaml_ng::to_string(&c).unwrap_or_default();
         assert_eq!(parse(&back), Ok(c));
     }
@@ -398,6 +436,8 @@ mod tests {
         assert!(
             parse("{field: eventTime, before: yesterday}").is_err_and(|e| e.contains("yesterday"))
         );
+        assert!(parse("{field: sourceIPAddress, cidr: 10.0.0/8}")
+            .is_err_and(|e| e.contains("10.0.0/8")));
         assert_eq!(
             parse("{field: x, equals: 3}"),
             Ok(Condition::field("x", Operator::Equals(vec!["3".into()])))

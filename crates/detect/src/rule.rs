@@ -153,6 +153,17 @@ pub struct NewValue {
     pub per: Option<String>,
 }
 
+/// The published filter a rule implements, kept verbatim with where it is published, so a
+/// reader can check the rule against its source (the CIS metric filters).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Implements {
+    /// The publication and control (`CIS AWS Foundations Benchmark v1.4.0-v5.0.0 4.2`).
+    pub benchmark: String,
+    /// The filter as published (a CloudWatch Logs metric filter pattern).
+    pub filter: String,
+}
+
 /// One detection rule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,6 +189,9 @@ pub struct Rule {
     /// ATT&CK technique ids (`T1078.004`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub techniques: Vec<String>,
+    /// The published filter the condition implements, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implements: Option<Implements>,
     /// What an event must satisfy.
     pub condition: Condition,
     /// Makes the rule a counting rule.
@@ -231,11 +245,47 @@ pub enum RuleError {
     /// Two rules share an id or alias.
     #[error("duplicate rule id {0}")]
     Duplicate(String),
+    /// A rule was chosen by a name no rule has.
+    #[error("no rule has the id or alias {0:?}")]
+    Unknown(String),
+}
+
+/// How deep `{...}` / `[...]` may nest in a rule file. The YAML parser stops block nesting itself
+/// (its recursion limit), but deep flow nesting costs it quadratic time first: 100,000 levels
+/// (700 KB) took 30 s. Real rule files nest a few levels.
+pub(crate) const MAX_FLOW_DEPTH: usize = 256;
+
+/// Refuses text whose brackets (outside quoted strings) nest deeper than [`MAX_FLOW_DEPTH`].
+pub(crate) fn check_flow_depth(text: &str) -> Result<(), String> {
+    let (mut depth, mut quote) = (0usize, None::<u8>);
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        match (quote, b) {
+            (Some(b'"'), b'\\') => {
+                bytes.next();
+            }
+            (Some(q), b) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'{' | b'[') => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Err(format!(
+                        "brackets nested deeper than {MAX_FLOW_DEPTH} levels"
+                    ));
+                }
+            }
+            (None, b'}' | b']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Reads rules from YAML or JSON (JSON is YAML): one rule, a list of rules, `{rules: [...]}`, or
 /// several YAML documents separated by `---`.
 pub fn parse_rules(text: &str) -> Result<Vec<Rule>, RuleError> {
+    check_flow_depth(text).map_err(RuleError::Syntax)?;
     let mut rules = Vec::new();
     for document in serde_yaml_ng::Deserializer::from_str(text) {
         let value = serde_yaml_ng::Value::deserialize(document)
@@ -298,6 +348,36 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("equls"), "{err}");
+    }
+
+    #[test]
+    fn deeply_nested_rule_files_are_an_error_not_a_stack_overflow() {
+        for depth in [200, 100_000] {
+            let condition = format!(
+                "{}{{field: eventName, equals: X}}{}",
+                "{not: ".repeat(depth),
+                "}".repeat(depth)
+            );
+            let text = format!("id: deep\ntitle: T\nseverity: low\ncondition: {condition}\n");
+            let err = parse_rules(&text).err().map(|e| e.to_string());
+            assert!(
+                err.as_deref()
+                    .is_some_and(|e| e.contains("recursion") || e.contains("nested deeper")),
+                "{depth}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn brackets_in_quotes_do_not_count_as_nesting() {
+        let quoted = format!(
+            "a: '{}'\nb: \"{}\\\"\"\n",
+            "[".repeat(1000),
+            "{".repeat(1000)
+        );
+        assert_eq!(check_flow_depth(&quoted), Ok(()));
+        assert!(check_flow_depth(&"[".repeat(MAX_FLOW_DEPTH + 1)).is_err());
+        assert_eq!(check_flow_depth(&"[]".repeat(10_000)), Ok(()));
     }
 
     #[test]

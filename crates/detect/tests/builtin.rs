@@ -75,9 +75,32 @@ fn cis_4_1_unauthorized_api_calls_with_v2_precedence() {
 }
 
 #[test]
-fn cis_4_2_console_sign_in_without_mfa() {
+fn cis_4_2_console_sign_in_without_mfa_is_the_primary_filter() {
+    // Any identity, success or failure: only MFAUsed "Yes" keeps a sign-in out.
     check(
         "cis-4.2",
+        &[
+            console_login("IAMUser", "No", "Success"),
+            without(
+                console_login("IAMUser", "No", "Success"),
+                "additionalEventData.MFAUsed",
+            ),
+            console_login("IAMUser", "No", "Failure"),
+            console_login("Root", "No", "Success"),
+            console_login("AssumedRole", "No", "Success"),
+        ],
+        &[
+            console_login("IAMUser", "Yes", "Success"),
+            console_login("Root", "Yes", "Failure"),
+            call("iam.amazonaws.com", "ListUsers"),
+        ],
+    );
+}
+
+#[test]
+fn cis_4_2_sso_variant_keeps_to_successful_iam_user_sign_ins() {
+    check(
+        "cis-4.2-sso",
         &[
             console_login("IAMUser", "No", "Success"),
             without(
@@ -288,15 +311,24 @@ fn cis_4_10_security_group_changes() {
         "RevokeSecurityGroupEgress",
         "CreateSecurityGroup",
         "DeleteSecurityGroup",
-        "ModifySecurityGroupRules",
     ];
+    // ModifySecurityGroupRules is not in the benchmark's filter (a rule of its own finds it).
     check(
         "cis-4.10",
         &names("ec2.amazonaws.com", &hits),
         &names(
             "ec2.amazonaws.com",
-            &["DescribeSecurityGroups", "DescribeSecurityGroupRules"],
+            &[
+                "DescribeSecurityGroups",
+                "DescribeSecurityGroupRules",
+                "ModifySecurityGroupRules",
+            ],
         ),
+    );
+    check(
+        "ec2-security-group-rules-modified",
+        &names("ec2.amazonaws.com", &["ModifySecurityGroupRules"]),
+        &names("ec2.amazonaws.com", &hits),
     );
 }
 
@@ -633,10 +665,16 @@ fn findings_export_as_json_and_csv() {
     let matches = set.evaluate(&store);
     let findings = trailscope_detect::findings(&set, &matches, &store);
     let ids: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
-    // Most severe first: cloudtrail-stopped-or-deleted (critical), cis-4.5 (high), cis-4.1 (medium).
+    // Most severe first: cloudtrail-stopped-or-deleted (critical), cis-4.5 (high), cis-4.1 and
+    // its v1.2.0 form (medium).
     assert_eq!(
         ids,
-        vec!["cloudtrail-stopped-or-deleted", "cis-4.5", "cis-4.1"]
+        vec![
+            "cloudtrail-stopped-or-deleted",
+            "cis-4.5",
+            "cis-4.1",
+            "cis-v1.2-3.1"
+        ]
     );
     let json: Value = serde_json::from_str(&trailscope_detect::findings_json(&findings)).unwrap();
     let first = &json["findings"][0];
@@ -644,18 +682,18 @@ fn findings_export_as_json_and_csv() {
     assert_eq!(first["tactics"], json!(["defense-evasion"]));
     assert_eq!(first["events"], 1);
     assert_eq!(first["event_ids"], json!(["id-0"]));
-    assert_eq!(
-        json["findings"][2]["aliases"],
-        json!(["cis-v1.2-3.1", "cis-v6-5.1"])
-    );
+    assert_eq!(json["findings"][2]["aliases"], json!(["cis-v6-5.1"]));
     let csv = trailscope_detect::findings_csv(&findings);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
         "rule,aliases,title,severity,tactics,events,event_ids"
     );
-    assert_eq!(lines[3], "cis-4.1,cis-v1.2-3.1;cis-v6-5.1,Unauthorized API calls,medium,discovery;privilege-escalation,1,id-1");
-    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        lines[3],
+        "cis-4.1,cis-v6-5.1,Unauthorized API calls,medium,discovery;privilege-escalation,1,id-1"
+    );
+    assert_eq!(lines.len(), 5);
 }
 
 #[test]

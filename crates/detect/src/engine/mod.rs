@@ -153,6 +153,28 @@ impl RuleSet {
             .find(|r| r.id == name || r.aliases.iter().any(|a| a == name))
     }
 
+    /// The rules chosen by id or alias: those named in `only` (every rule when it is empty),
+    /// minus those named in `exclude`. A name no rule has is an error, so a typo never quietly
+    /// runs nothing or everything.
+    pub fn select(self, only: &[String], exclude: &[String]) -> Result<RuleSet, RuleError> {
+        let index = |name: &String| {
+            self.rules
+                .iter()
+                .position(|r| &r.id == name || r.aliases.contains(name))
+                .ok_or_else(|| RuleError::Unknown(name.clone()))
+        };
+        let only = only.iter().map(index).collect::<Result<Vec<_>, _>>()?;
+        let exclude = exclude.iter().map(index).collect::<Result<Vec<_>, _>>()?;
+        let keep: Vec<Rule> = self
+            .rules
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| (only.is_empty() || only.contains(i)) && !exclude.contains(i))
+            .map(|(_, r)| r)
+            .collect();
+        RuleSet::new(keep)
+    }
+
     /// Sets the business hours of every rule that tests them (recompiling the set).
     pub fn set_business_hours(
         &mut self,
@@ -537,6 +559,26 @@ mod tests {
     }
 
     #[test]
+    fn select_keeps_the_named_rules_and_refuses_unknown_names() {
+        let ids = |set: &RuleSet| set.rules().iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let only = RuleSet::builtin().select(&names(&["cis-v6-5.3", "cis-4.5"]), &[]);
+        assert_eq!(only.as_ref().map(ids), Ok(names(&["cis-4.3", "cis-4.5"])));
+        let all = RuleSet::builtin().rules().len();
+        let fewer = RuleSet::builtin().select(&[], &names(&["cis-4.1", "cis-v1.2-3.1"]));
+        assert_eq!(fewer.as_ref().map(|s| s.rules().len()), Ok(all - 2));
+        assert!(fewer.is_ok_and(|s| s.find("cis-4.1").is_none() && s.find("cis-4.2").is_some()));
+        assert_eq!(
+            RuleSet::builtin().select(&names(&["cis-4.99"]), &[]).err(),
+            Some(RuleError::Unknown("cis-4.99".into()))
+        );
+        assert_eq!(
+            RuleSet::builtin().select(&[], &names(&["nope"])).err(),
+            Some(RuleError::Unknown("nope".into()))
+        );
+    }
+
+    #[test]
     fn column_fast_path_agrees_with_reading_every_record() {
         let json = log_file_json(&mut EventGenerator::new(&TrailSpec::default()), 4000);
         let mut store = Store::new();
@@ -565,6 +607,7 @@ mod tests {
                 references: Vec::new(),
                 tactics: Vec::new(),
                 techniques: Vec::new(),
+                implements: None,
                 condition: serde_yaml_ng::from_str(c).unwrap_or(Condition::Any(Vec::new())),
                 threshold: None,
                 new_value: None,

@@ -24,9 +24,15 @@ fn tokens(text: &str) -> Vec<String> {
     spaced.split_whitespace().map(str::to_string).collect()
 }
 
+/// How deep parentheses and `not` may nest. Real rules nest two or three levels; a cap keeps a
+/// hostile rule from overflowing the stack of the recursive-descent parser (and of everything
+/// that walks the resulting tree).
+pub const MAX_DEPTH: usize = 64;
+
 struct Parser {
     tokens: Vec<String>,
     at: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -71,11 +77,20 @@ impl Parser {
     }
 
     fn not(&mut self) -> Result<Expr, SigmaError> {
-        if self.keyword("not") {
-            self.at += 1;
-            return Ok(Expr::Not(Box::new(self.not()?)));
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(SigmaError::Condition(format!(
+                "nested deeper than {MAX_DEPTH} levels"
+            )));
         }
-        self.primary()
+        let result = if self.keyword("not") {
+            self.at += 1;
+            self.not().map(|e| Expr::Not(Box::new(e)))
+        } else {
+            self.primary()
+        };
+        self.depth -= 1;
+        result
     }
 
     fn primary(&mut self) -> Result<Expr, SigmaError> {
@@ -127,6 +142,7 @@ pub(crate) fn parse(text: &str) -> Result<Expr, SigmaError> {
     let mut parser = Parser {
         tokens: tokens(text),
         at: 0,
+        depth: 0,
     };
     let expr = parser.or()?;
     match parser.peek() {
@@ -139,18 +155,34 @@ pub(crate) fn parse(text: &str) -> Result<Expr, SigmaError> {
     }
 }
 
-/// Whether `name` matches a Sigma identifier pattern (`*` is the only wildcard).
+/// Whether `name` matches a Sigma identifier pattern (`*` is the only wildcard). Greedy with
+/// one backtrack point, so any pattern runs in O(pattern × name), never exponentially.
 pub(crate) fn glob(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((head, tail)) => {
-            let Some(rest) = name.strip_prefix(head) else {
-                return false;
-            };
-            (0..=rest.len())
-                .any(|i| rest.is_char_boundary(i) && glob(tail, rest.get(i..).unwrap_or("")))
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        match p.get(i) {
+            Some(b'*') => {
+                star = Some((i, j));
+                i += 1;
+            }
+            Some(&c) if n.get(j) == Some(&c) => {
+                i += 1;
+                j += 1;
+            }
+            _ => match star {
+                Some((si, sj)) => {
+                    i = si + 1;
+                    j = sj + 1;
+                    star = Some((si, sj + 1));
+                }
+                None => return false,
+            },
         }
     }
+    p.get(i..)
+        .is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
 }
 
 #[cfg(test)]
@@ -212,5 +244,19 @@ mod tests {
         assert!(glob("sel*_b", "sel_a_b"));
         assert!(!glob("filter_*", "selection"));
         assert!(glob("selection", "selection") && !glob("selection", "selection2"));
+        assert!(glob("*_b", "a_b_b") && glob("a**", "a") && !glob("a*c", "abcd"));
+        // Many stars against a long name that does not match: linear, not exponential.
+        let pattern = "a*".repeat(40) + "b";
+        assert!(!glob(&pattern, &"a".repeat(5000)));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(matches!(parse(&deep), Err(SigmaError::Condition(m)) if m.contains("nested")));
+        let nots = "not ".repeat(100_000) + "a";
+        assert!(matches!(parse(&nots), Err(SigmaError::Condition(m)) if m.contains("nested")));
+        let ok = format!("{}a{}", "(".repeat(20), ")".repeat(20));
+        assert_eq!(parse(&ok), Ok(id("a")));
     }
 }

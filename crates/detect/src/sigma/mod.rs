@@ -2,15 +2,28 @@
 //! the engine's [`Rule`]s.
 //!
 //! Supported: selection maps (fields ANDed) and lists of maps (ORed), value lists (ORed, or
-//! ANDed with `|all`), `null` (field absent), the `*`/`?` wildcards, the modifiers `contains`,
-//! `startswith`, `endswith`, `re` (with `i`, `m`, `s`), `all`, `cased`, `exists`, `gt`, `gte`,
-//! `lt`, `lte`, and conditions with `and`, `or`, `not`, parentheses, `1 of`/`all of` patterns and
-//! `them`. Matching is case-insensitive as Sigma specifies, except `re` and `cased`. Anything
-//! else is refused with a [`SigmaError`] naming the construct, never silently approximated.
+//! ANDed with `|all`), the `*`/`?` wildcards, the modifiers `contains`, `startswith`,
+//! `endswith`, `re` (with `i`, `m`, `s`), `all`, `cased`, `exists`, `cidr`, `fieldref`,
+//! `base64`, `base64offset`, `gt`, `gte`, `lt`, `lte`, and conditions with `and`, `or`, `not`,
+//! parentheses, `1 of`/`all of` patterns and `them`, nested at most
+//! [`MAX_CONDITION_DEPTH`] levels. Anything else (`windash`, `utf16`, `expand`, aggregations,
+//! correlations) is refused with a [`SigmaError`] naming the construct, never silently
+//! approximated.
+//!
+//! Semantics, per the Sigma specification: matching is case-insensitive except `re`, `cased` and
+//! `fieldref` (which compares the two values exactly); `field: ''` matches only the empty string
+//! and `field: null` only a missing or null field; `|exists: true` means present and not null
+//! (the empty string included); `contains: '*'` matches any string, the empty one included; a
+//! plain value tested against an object or array field (`responseElements|contains: Failure`)
+//! is compared with the field's compact JSON text.
 
 mod expr;
 
+pub use expr::MAX_DEPTH as MAX_CONDITION_DEPTH;
+
 use serde_yaml_ng::Value;
+
+use trailscope_model::Cidr;
 
 use crate::condition::{Cmp, Condition, Match, Operator};
 use crate::rule::{Rule, Severity, Tactic};
@@ -47,22 +60,15 @@ pub enum SigmaError {
     Condition(String),
 }
 
-/// Modifiers Sigma defines that cannot be expressed here (named in the error as such).
-const UNSUPPORTED_MODIFIERS: [&str; 10] = [
-    "base64",
-    "base64offset",
-    "utf16le",
-    "utf16be",
-    "utf16",
-    "wide",
-    "windash",
-    "cidr",
-    "expand",
-    "fieldref",
-];
+/// Modifiers Sigma defines that cannot be expressed here (named in the error as such):
+/// `windash` and the UTF-16 encodings are for Windows command lines and binary logs, `expand`
+/// needs placeholders from a pipeline this importer does not have.
+const UNSUPPORTED_MODIFIERS: [&str; 6] =
+    ["utf16le", "utf16be", "utf16", "wide", "windash", "expand"];
 
 /// Converts one Sigma rule (YAML).
 pub fn parse_sigma(text: &str) -> Result<Rule, SigmaError> {
+    crate::rule::check_flow_depth(text).map_err(SigmaError::Syntax)?;
     let doc: Value =
         serde_yaml_ng::from_str(text).map_err(|e| SigmaError::Syntax(e.to_string()))?;
     let text_of = |key: &str| doc.get(key).and_then(Value::as_str).map(str::to_string);
@@ -165,6 +171,7 @@ pub fn parse_sigma(text: &str) -> Result<Rule, SigmaError> {
             })
             .map(|t| t.to_ascii_uppercase())
             .collect(),
+        implements: None,
         condition,
         threshold: None,
         new_value: None,
@@ -201,12 +208,21 @@ fn single(c: Condition) -> Condition {
     }
 }
 
+/// Sigma's value encodings, applied to a value before it is compared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Base64,
+    /// The three base64 encodings of the value at each byte offset (for `contains`).
+    Base64Offset,
+}
+
 #[derive(Default)]
 struct Modifiers {
     kind: Option<&'static str>,
     all: bool,
     cased: bool,
     regex_flags: String,
+    encoding: Option<Encoding>,
 }
 
 /// One `field|modifiers: value(s)` entry.
@@ -230,6 +246,10 @@ fn field(key: &str, value: &Value) -> Result<Condition, SigmaError> {
             "gte" => m.kind = Some("gte"),
             "lt" => m.kind = Some("lt"),
             "lte" => m.kind = Some("lte"),
+            "cidr" => m.kind = Some("cidr"),
+            "fieldref" => m.kind = Some("fieldref"),
+            "base64" => m.encoding = Some(Encoding::Base64),
+            "base64offset" => m.encoding = Some(Encoding::Base64Offset),
             "all" => m.all = true,
             "cased" => m.cased = true,
             "i" | "m" | "s" if m.kind == Some("re") => m.regex_flags.push_str(modifier),
@@ -273,16 +293,32 @@ fn value_test(path: &str, m: &Modifiers, value: &Value) -> Result<Condition, Sig
             ignore_case,
         })
     };
-    let Some(text) = text.filter(|t| !t.is_empty()) else {
-        return Ok(leaf(Operator::Exists(false), false));
+    let Some(text) = text else {
+        // `field: null`: missing or null, not the empty string.
+        return Ok(leaf(Operator::IsNull(true), false));
     };
     let number = |cmp| {
         text.parse::<f64>()
             .map(|n| leaf(Operator::Number(cmp, n), false))
             .map_err(|_| SigmaError::Syntax(format!("{path}: {text:?} is not a number")))
     };
+    if let Some(encoding) = m.encoding {
+        return encoded(path, m, encoding, &text);
+    }
     match m.kind {
-        Some("exists") => Ok(leaf(Operator::Exists(text == "true"), false)),
+        Some("exists") => match text.as_str() {
+            "true" => Ok(leaf(Operator::IsNull(false), false)),
+            "false" => Ok(leaf(Operator::IsNull(true), false)),
+            other => Err(SigmaError::Syntax(format!(
+                "{path}|exists: {other:?} is not true or false"
+            ))),
+        },
+        Some("cidr") => Cidr::parse(&text)
+            .map(|c| leaf(Operator::Cidr(vec![c]), false))
+            .ok_or_else(|| {
+                SigmaError::Syntax(format!("{path}|cidr: {text:?} is not a CIDR range"))
+            }),
+        Some("fieldref") => Ok(leaf(Operator::FieldRef(text), false)),
         Some("re") => {
             let flags = if m.regex_flags.is_empty() {
                 String::new()
@@ -295,29 +331,90 @@ fn value_test(path: &str, m: &Modifiers, value: &Value) -> Result<Condition, Sig
         Some("gte") => number(Cmp::Gte),
         Some("lt") => number(Cmp::Lt),
         Some("lte") => number(Cmp::Lte),
-        kind => {
-            let ignore_case = !m.cased;
-            match wildcard_regex(&text, kind) {
-                Some(pattern) => Ok(leaf(
-                    Operator::Regex(format!(
-                        "{}{pattern}",
-                        if ignore_case { "(?i)" } else { "" }
-                    )),
-                    false,
-                )),
-                None => {
-                    let literal = vec![unescape(&text)];
-                    let op = match kind {
-                        Some("contains") => Operator::Contains(literal),
-                        Some("startswith") => Operator::Prefix(literal),
-                        Some("endswith") => Operator::Suffix(literal),
-                        _ => Operator::Equals(literal),
-                    };
-                    Ok(leaf(op, ignore_case))
-                }
-            }
+        kind => Ok(text_test(path, kind, !m.cased, &text)),
+    }
+}
+
+/// A plain, `contains`, `startswith` or `endswith` test of `text` (with Sigma's wildcards).
+fn text_test(path: &str, kind: Option<&str>, ignore_case: bool, text: &str) -> Condition {
+    let leaf = |op: Operator, ignore_case: bool| {
+        Condition::Match(Match {
+            field: path.to_string(),
+            op,
+            ignore_case,
+        })
+    };
+    match wildcard_regex(text, kind) {
+        Some(pattern) => leaf(
+            Operator::Regex(format!(
+                "{}{pattern}",
+                if ignore_case { "(?i)" } else { "" }
+            )),
+            false,
+        ),
+        None => {
+            let literal = vec![unescape(text)];
+            let op = match kind {
+                Some("contains") => Operator::Contains(literal),
+                Some("startswith") => Operator::Prefix(literal),
+                Some("endswith") => Operator::Suffix(literal),
+                _ => Operator::Equals(literal),
+            };
+            leaf(op, ignore_case)
         }
     }
+}
+
+/// `|base64` and `|base64offset`: the value's encodings, compared as written (base64 is case
+/// sensitive), with the rule's `contains`/`startswith`/`endswith` if any.
+fn encoded(
+    path: &str,
+    m: &Modifiers,
+    encoding: Encoding,
+    text: &str,
+) -> Result<Condition, SigmaError> {
+    use base64::Engine as _;
+    if text.contains(['*', '?']) {
+        return Err(SigmaError::Unsupported(format!(
+            "{path}: wildcards in a base64-encoded value"
+        )));
+    }
+    let kind = match m.kind {
+        None | Some("contains" | "startswith" | "endswith") => m.kind,
+        Some(other) => {
+            return Err(SigmaError::Unsupported(format!(
+                "{path}: |{other} after a base64 modifier"
+            )))
+        }
+    };
+    let value = unescape(text).into_bytes();
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let variants: Vec<String> = match encoding {
+        Encoding::Base64 => vec![b64(&value)],
+        Encoding::Base64Offset => [(0usize, 0usize), (1, 2), (2, 3)]
+            .into_iter()
+            .map(|(i, start)| {
+                // The value preceded by i bytes: drop the characters that depend on those bytes
+                // and, at the end, on what follows the value (as Sigma's reference does).
+                let mut shifted = vec![b' '; i];
+                shifted.extend_from_slice(&value);
+                let full = b64(&shifted);
+                let end_trim = match (value.len() + i) % 3 {
+                    0 => 0,
+                    1 => 3,
+                    _ => 2,
+                };
+                full.get(start..full.len().saturating_sub(end_trim))
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect(),
+    };
+    let tests: Vec<Condition> = variants
+        .iter()
+        .map(|v| text_test(path, kind, false, v))
+        .collect();
+    Ok(single(Condition::Any(tests)))
 }
 
 /// Sigma's `\*`, `\?` and `\\` escapes removed.
