@@ -261,3 +261,63 @@ fn error_rate_burst_names_the_error_code_and_full_week_baseline() {
     assert!(!a.baseline_short);
     assert_eq!(a.baseline_duration_minutes, 7 * 1440);
 }
+
+#[test]
+fn repeated_bursts_of_one_api_are_one_anomaly_with_its_windows() {
+    let mut rng = Rng(11);
+    let mut trail = Trail::new();
+    let days = 4 * 1440;
+    trail.filler(days);
+    let bursts: Vec<i64> = (0..5).map(|i| 2 * 1440 + i * 300).collect();
+    for m in 0..days {
+        trail.add(m, rng.poisson(4.0), "RunInstances", false, None, "alice");
+        if bursts.iter().any(|&b| (b..b + 8).contains(&m)) {
+            trail.add(m, 40, "RunInstances", false, None, "mallory");
+        }
+    }
+    let found = detect_anomalies(&trail.store(), &AnomalyOptions::default());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let a = &found[0];
+    assert_eq!(a.occurrences.len(), 5);
+    for (o, &b) in a.occurrences.iter().zip(&bursts) {
+        assert!(
+            (minute_of(o.start_millis) - b).abs() <= 1,
+            "{}",
+            minute_of(o.start_millis)
+        );
+        assert!(o.count >= 8 * 40);
+    }
+    assert_eq!(
+        a.insight_count,
+        a.occurrences.iter().map(|o| o.count).sum::<u64>()
+    );
+    assert_eq!(
+        minute_of(a.start_millis),
+        minute_of(a.occurrences[0].start_millis)
+    );
+    assert!(a.score > 0.0);
+}
+
+#[test]
+fn a_periodic_series_is_judged_by_the_size_of_its_runs() {
+    // 30 calls every fifth minute, day and night: each run is 5x the per-minute mean, but it
+    // is the series' normal run. Only a run far larger than usual is a burst.
+    let mut trail = Trail::new();
+    let days = 3 * 1440;
+    trail.filler(days);
+    let big = 2 * 1440 + 500;
+    for m in (0..days).step_by(5) {
+        let n = if m == big { 300 } else { 30 };
+        trail.add(m, n, "PutObject", false, Some("AccessDenied"), "shipper");
+    }
+    let found = detect_anomalies(&trail.store(), &AnomalyOptions::default());
+    let errors: Vec<_> = found
+        .iter()
+        .filter(|a| a.insight_type == InsightType::ApiErrorRateInsight)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].occurrences.len(), 1);
+    assert_eq!(minute_of(errors[0].start_millis), big);
+    // And no drops between runs.
+    assert!(found.iter().all(|a| a.direction == Direction::Burst));
+}

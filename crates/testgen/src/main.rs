@@ -61,6 +61,16 @@ enum Command {
         /// The file to write.
         out: PathBuf,
     },
+    /// A week of an account's trail with planted attacks (exfiltration, privilege escalation,
+    /// root rewriting a bucket policy) among busy, periodic and bursty traffic, and
+    /// `planted.json` naming them.
+    Attacks {
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The folder to write into.
+        out: PathBuf,
+    },
     /// Files in every input shape, good and broken, with `manifest.json` saying what each holds.
     Fixtures {
         /// The folder to write into.
@@ -147,6 +157,10 @@ fn main() -> anyhow::Result<()> {
             gz.write_all(b"]}")?;
             gz.finish()?.flush()?;
             println!("{events} events in {}", out.display());
+        }
+        Command::Attacks { seed, out } => {
+            let n = trailscope_testgen::write_attack_scenario(&out, seed)?;
+            println!("{n} events with planted attacks in {}", out.display());
         }
         Command::Fixtures { out } => {
             let manifest = write_fixtures(&out)?;

@@ -6,18 +6,20 @@
 //! preceding seven days (Poisson), unusual minutes are merged into windows and a window is kept
 //! when its total is improbable under the baseline.
 
+pub mod behaviour;
 mod poisson;
+pub(crate) mod score;
 mod series;
 
 use hashbrown::HashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trailscope_store::{Field, Store};
 
 use poisson::{lower_tail, upper_tail};
 use series::{collect, covered_between, keys_of, Series, SeriesKey, MINUTE};
 
 /// What an anomaly measures (CloudTrail Insights' names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum InsightType {
     /// Write management API calls per minute.
     ApiCallRateInsight,
@@ -26,7 +28,7 @@ pub enum InsightType {
 }
 
 /// Whether the rate rose or fell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// More than usual.
@@ -55,25 +57,33 @@ pub struct AnomalyOptions {
     pub alpha: f64,
     /// Unusual minutes at most this far apart join one window (2: one usual minute between).
     pub merge_gap_minutes: i64,
+    /// Minutes in which the series itself had events, needed before its per-active-minute rate
+    /// is trusted as the reference (see ANOMALIES.md, "Periodic and bursty series").
+    pub min_active_minutes: u64,
+    /// Drops are judged only for series active in at least this share of the covered baseline
+    /// minutes: a periodic series is quiet between its runs by design.
+    pub min_drop_activity: f64,
 }
 
 impl Default for AnomalyOptions {
     fn default() -> Self {
         AnomalyOptions {
             baseline_minutes: 7 * 24 * 60,
-            min_baseline_minutes: 60,
+            min_baseline_minutes: 360,
             ratio: 3.0,
             min_minute_count: 3,
             min_window_count: 10,
             min_drop_rate: 5.0,
             alpha: 1e-6,
             merge_gap_minutes: 2,
+            min_active_minutes: 10,
+            min_drop_activity: 0.8,
         }
     }
 }
 
 /// A value and how often it occurred.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopValue {
     /// The value.
     pub value: String,
@@ -82,7 +92,7 @@ pub struct TopValue {
 }
 
 /// The most frequent callers, agents and error codes of a period.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attributions {
     /// Top five `userIdentity.arn`.
     pub user_identity_arns: Vec<TopValue>,
@@ -92,8 +102,24 @@ pub struct Attributions {
     pub error_codes: Vec<TopValue>,
 }
 
+/// One window of an anomaly: the same API and cause can be unusual several times.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Occurrence {
+    /// First minute (unix millis).
+    pub start_millis: i64,
+    /// End (exclusive, unix millis).
+    pub end_millis: i64,
+    /// Events in the window.
+    pub count: u64,
+    /// Mean events per minute the window was judged against.
+    pub expected_per_minute: f64,
+    /// Poisson tail probability of the window's total.
+    pub probability: f64,
+}
+
 /// One anomaly, in the shape of a CloudTrail Insights event.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Anomaly {
     /// Always true: Trailscope computed this, CloudTrail did not.
@@ -132,6 +158,11 @@ pub struct Anomaly {
     pub insight: Attributions,
     /// Top values in the baseline.
     pub baseline: Attributions,
+    /// Every unusual window of this API and cause, oldest first (start and end above span
+    /// them all; counts and probability are the total and the smallest).
+    pub occurrences: Vec<Occurrence>,
+    /// Rank among all anomalies (higher first): surprise × privilege × sensitivity.
+    pub score: f64,
 }
 
 /// One minute of a chart.
@@ -153,17 +184,66 @@ pub struct SeriesPoint {
 
 struct Baseline<'a> {
     series: &'a Series,
+    /// The series' distinct minutes (sorted).
+    active: Vec<i64>,
     covered: &'a [i64],
     options: &'a AnomalyOptions,
 }
 
-impl Baseline<'_> {
+/// What a minute is compared with.
+#[derive(Clone, Copy, Debug)]
+struct Reference {
+    /// Events per covered minute of the baseline.
+    mean: f64,
+    /// Events per minute in which the series had events, once enough such minutes exist: for a
+    /// periodic series (a delivery every five minutes) this is the size of one run, so a run is
+    /// not a burst.
+    active_mean: Option<f64>,
+    /// Share of covered baseline minutes in which the series had events.
+    activity: f64,
+    /// Covered baseline minutes.
+    span: u64,
+}
+
+impl Reference {
+    /// The rate a busy minute is judged against.
+    fn burst_rate(&self) -> f64 {
+        self.active_mean.map_or(self.mean, |a| a.max(self.mean))
+    }
+}
+
+impl<'a> Baseline<'a> {
+    fn new(series: &'a Series, covered: &'a [i64], options: &'a AnomalyOptions) -> Self {
+        let mut active = series.minutes.clone();
+        active.dedup();
+        Baseline {
+            series,
+            active,
+            covered,
+            options,
+        }
+    }
+
     /// Baseline mean at `minute` and the covered minutes it rests on, if enough.
     fn mean(&self, minute: i64) -> Option<(f64, u64)> {
+        self.reference(minute).map(|r| (r.mean, r.span))
+    }
+
+    fn reference(&self, minute: i64) -> Option<Reference> {
         let from = minute - self.options.baseline_minutes;
         let span = covered_between(self.covered, from, minute);
-        (span >= self.options.min_baseline_minutes.max(1))
-            .then(|| (self.series.count(from, minute) as f64 / span as f64, span))
+        if span < self.options.min_baseline_minutes.max(1) {
+            return None;
+        }
+        let events = self.series.count(from, minute) as f64;
+        let active = covered_between(&self.active, from, minute);
+        Some(Reference {
+            mean: events / span as f64,
+            active_mean: (active >= self.options.min_active_minutes.max(1))
+                .then(|| events / active as f64),
+            activity: active as f64 / span as f64,
+            span,
+        })
     }
 
     fn is_covered(&self, minute: i64) -> bool {
@@ -179,21 +259,39 @@ pub fn detect_anomalies(store: &Store, options: &AnomalyOptions) -> Vec<Anomaly>
     let mut out = Vec::new();
     for key in keys {
         let Some(series) = all.get(key) else { continue };
-        let base = Baseline {
-            series,
-            covered: &covered,
-            options,
-        };
+        let base = Baseline::new(series, &covered, options);
         for (direction, minutes) in unusual_minutes(&base) {
-            for window in merge(&minutes, options.merge_gap_minutes) {
-                if let Some(a) = judge(store, key, &base, direction, window) {
-                    out.push(a);
-                }
-            }
+            let windows: Vec<Anomaly> = merge(&minutes, options.merge_gap_minutes)
+                .into_iter()
+                .filter_map(|window| judge(store, key, &base, direction, window))
+                .collect();
+            out.extend(merge_repeats(windows));
         }
+    }
+    for a in &mut out {
+        a.score = score::rate_anomaly(store, a);
     }
     out.sort_by(|a, b| (a.start_millis, &a.event_name).cmp(&(b.start_millis, &b.event_name)));
     out
+}
+
+/// Repeated windows of one API and cause as one anomaly: the first window's description, every
+/// window an occurrence, totals over all of them.
+fn merge_repeats(mut windows: Vec<Anomaly>) -> Option<Anomaly> {
+    if windows.is_empty() {
+        return None;
+    }
+    let mut merged = windows.remove(0);
+    for w in windows {
+        merged.end_millis = w.end_millis;
+        merged.duration_minutes = merged.duration_minutes.saturating_add(w.duration_minutes);
+        merged.insight_count += w.insight_count;
+        merged.probability = merged.probability.min(w.probability);
+        merged.occurrences.extend(w.occurrences);
+    }
+    let minutes: f64 = f64::from(merged.duration_minutes.max(1));
+    merged.insight_average = merged.insight_count as f64 / minutes;
+    Some(merged)
 }
 
 /// The series' unusual minutes, per direction.
@@ -208,8 +306,8 @@ fn unusual_minutes(base: &Baseline<'_>) -> Vec<(Direction, Vec<i64>)> {
         if c < o.min_minute_count {
             continue;
         }
-        if let Some((mean, _)) = base.mean(m) {
-            if c as f64 >= o.ratio * mean {
+        if let Some(r) = base.reference(m) {
+            if c as f64 >= o.ratio * r.burst_rate() {
                 high.push(m);
             }
         }
@@ -227,8 +325,11 @@ fn unusual_minutes(base: &Baseline<'_>) -> Vec<(Direction, Vec<i64>)> {
             .covered
             .partition_point(|&m| m <= last + o.baseline_minutes);
         for &m in base.covered.get(from..to).unwrap_or_default() {
-            if let Some((mean, _)) = base.mean(m) {
-                if mean >= o.min_drop_rate && (s.count(m, m + 1) as f64) <= mean / o.ratio {
+            if let Some(r) = base.reference(m) {
+                if r.mean >= o.min_drop_rate
+                    && r.activity >= o.min_drop_activity
+                    && (s.count(m, m + 1) as f64) <= r.mean / o.ratio
+                {
                     low.push(m);
                 }
             }
@@ -262,9 +363,12 @@ fn judge(
         if !base.is_covered(m) {
             continue;
         }
-        let (mean, _) = base.mean(m)?;
+        let r = base.reference(m)?;
         total += base.series.count(m, m + 1);
-        expected += mean;
+        expected += match direction {
+            Direction::Burst => r.burst_rate(),
+            Direction::Drop => r.mean,
+        };
         minutes += 1;
     }
     let probability = match direction {
@@ -298,6 +402,14 @@ fn judge(
         probability,
         insight: attributions(store, window_rows),
         baseline: attributions(store, baseline_rows),
+        occurrences: vec![Occurrence {
+            start_millis: first * MINUTE,
+            end_millis: (last + 1) * MINUTE,
+            count: total,
+            expected_per_minute: expected / f64::from(minutes),
+            probability,
+        }],
+        score: 0.0,
     })
 }
 
@@ -329,8 +441,8 @@ fn attributions(store: &Store, rows: &[u32]) -> Attributions {
     }
 }
 
-/// The per-minute series of `anomaly`'s API from `padding` minutes before its window to
-/// `padding` minutes after, with the baseline band, for charts.
+/// The per-minute series of `anomaly`'s API from `padding` minutes before its least probable
+/// window to `padding` minutes after, with the baseline band, for charts.
 pub fn anomaly_series(
     store: &Store,
     anomaly: &Anomaly,
@@ -371,19 +483,23 @@ pub fn anomaly_series(
     events.sort_unstable();
     let (minutes, rows) = events.into_iter().unzip();
     let series = Series { minutes, rows };
-    let base = Baseline {
-        series: &series,
-        covered: &covered,
-        options,
-    };
-    let (first, end) = (anomaly.start_millis / MINUTE, anomaly.end_millis / MINUTE);
+    let base = Baseline::new(&series, &covered, options);
+    // The chart shows the least probable window (an anomaly may have many).
+    let (first, end) = anomaly
+        .occurrences
+        .iter()
+        .min_by(|a, b| a.probability.total_cmp(&b.probability))
+        .map_or((anomaly.start_millis, anomaly.end_millis), |o| {
+            (o.start_millis, o.end_millis)
+        });
+    let (first, end) = (first / MINUTE, end / MINUTE);
     (first - padding..end + padding)
         .map(|m| {
             let mean = base
                 .is_covered(m)
-                .then(|| base.mean(m))
+                .then(|| base.reference(m))
                 .flatten()
-                .map(|x| x.0);
+                .map(|r| r.burst_rate());
             SeriesPoint {
                 minute_millis: m * MINUTE,
                 count: series.count(m, m + 1),

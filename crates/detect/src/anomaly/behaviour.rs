@@ -1,0 +1,1006 @@
+//! Behaviour anomalies per principal, access key and source IP, over every event (data events
+//! included): volumes far above the entity's own history and its peers', first use of an API,
+//! service, region, user agent or IP by a principal, and sensitive calls on a resource the
+//! principal had (almost) never touched with them. CloudTrail Insights models only write
+//! management calls and error rates; an exfiltration through `GetObject` or `Decrypt` is
+//! invisible to it. The model and its limits are in ANOMALIES.md.
+//!
+//! Everything is computed from the store's dictionary columns, except the resource of a
+//! sensitive call, which is read from the record (few rows: sensitive writes are rare).
+
+use hashbrown::{HashMap, HashSet};
+use serde::{Deserialize, Serialize};
+use trailscope_model::Timestamp;
+use trailscope_store::{Field, Store};
+
+use super::poisson::upper_tail;
+use super::score::{api_sensitivity, privilege, surprise};
+use super::TopValue;
+
+const HOUR: i64 = 3_600_000;
+
+/// Who or what behaved unusually.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EntityKind {
+    /// `userIdentity.arn` (a user, a role session, the root user).
+    Principal,
+    /// `userIdentity.accessKeyId`.
+    AccessKey,
+    /// `sourceIPAddress` (addresses only, not AWS service names).
+    SourceIp,
+}
+
+impl EntityKind {
+    /// The CloudTrail path of the entity's field (for filters that open its events).
+    pub const fn path(self) -> &'static str {
+        match self {
+            EntityKind::Principal => "userIdentity.arn",
+            EntityKind::AccessKey => "userIdentity.accessKeyId",
+            EntityKind::SourceIp => "sourceIPAddress",
+        }
+    }
+
+    fn field(self) -> Field {
+        match self {
+            EntityKind::Principal => Field::PrincipalArn,
+            EntityKind::AccessKey => Field::AccessKeyId,
+            EntityKind::SourceIp => Field::SourceIp,
+        }
+    }
+
+    const ALL: [EntityKind; 3] = [
+        EntityKind::Principal,
+        EntityKind::AccessKey,
+        EntityKind::SourceIp,
+    ];
+}
+
+/// An entity and its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityRef {
+    /// What it is.
+    pub kind: EntityKind,
+    /// Its value (an ARN, a key id, an address).
+    pub value: String,
+}
+
+/// Which behaviour anomaly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum BehaviourKind {
+    /// Calls of an API far above the entity's own history and its peers'.
+    Volume,
+    /// A principal used an API, service, region, user agent or IP for the first time.
+    FirstUse,
+    /// A sensitive call on a resource the principal had not touched with it before.
+    RareResource,
+}
+
+/// What a first use was of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Dimension {
+    /// `eventSource:eventName`.
+    Api,
+    /// `eventSource`.
+    Service,
+    /// `awsRegion`.
+    Region,
+    /// The user agent's product (`aws-cli`, `Boto3`, `python-requests`).
+    UserAgent,
+    /// `sourceIPAddress`.
+    SourceIp,
+    /// The resource of a sensitive call (`PutBucketPolicy on finance-data`).
+    Resource,
+}
+
+/// Something a principal did for the first time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Novelty {
+    /// What is new.
+    pub dimension: Dimension,
+    /// The new value.
+    pub value: String,
+    /// When it was first seen (unix millis).
+    pub first_millis: i64,
+    /// Events with it in the anomaly's window.
+    pub events: u64,
+}
+
+/// One API's volume in a volume anomaly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiVolume {
+    /// `eventSource`.
+    pub event_source: String,
+    /// `eventName`.
+    pub event_name: String,
+    /// Calls in the window.
+    pub count: u64,
+    /// The entity's usual calls of it per active hour before the window.
+    pub usual_per_hour: f64,
+    /// The entity's own busiest hour of it before the window.
+    pub own_peak_per_hour: u64,
+    /// The median, over other entities of the same kind, of their busiest hour of it.
+    pub peer_peak_per_hour: f64,
+    /// Poisson tail probability of the count under the expectation.
+    pub probability: f64,
+}
+
+/// One behaviour anomaly, with its evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BehaviourAnomaly {
+    /// Always true: Trailscope computed this.
+    pub computed_by_trailscope: bool,
+    /// Which kind.
+    pub kind: BehaviourKind,
+    /// The entity.
+    pub entity: EntityRef,
+    /// The same events seen as other entities (the key and the address of a user's burst).
+    pub also: Vec<EntityRef>,
+    /// `userIdentity.type` of the window's main caller.
+    pub identity_type: String,
+    /// Window start (unix millis).
+    pub start_millis: i64,
+    /// Window end (exclusive).
+    pub end_millis: i64,
+    /// Events of the entity in the window that the anomaly is about.
+    pub events: u64,
+    /// Volume anomalies: the APIs and their baselines.
+    pub volumes: Vec<ApiVolume>,
+    /// First uses and rare resources: what was new.
+    pub novelties: Vec<Novelty>,
+    /// Events of the entity before the window (its history).
+    pub history_events: u64,
+    /// Hours with events of the entity before the window.
+    pub history_hours: u64,
+    /// Top source addresses in the window.
+    pub top_source_ips: Vec<TopValue>,
+    /// Top user agents in the window.
+    pub top_user_agents: Vec<TopValue>,
+    /// Top APIs (`source:name`) in the window.
+    pub top_apis: Vec<TopValue>,
+    /// One sentence saying what happened.
+    pub summary: String,
+    /// Rank among all anomalies (higher first): surprise × privilege × sensitivity.
+    pub score: f64,
+    /// Field path and value pairs that, with the window, select the anomaly's events.
+    pub filter_terms: Vec<(String, String)>,
+}
+
+/// Tunables (defaults in ANOMALIES.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BehaviourOptions {
+    /// Calls of one API in one hour needed for a volume anomaly.
+    pub min_volume: u64,
+    /// The hour's calls must be at least this many times the expectation.
+    pub volume_ratio: f64,
+    /// And this improbable under it (Poisson tail).
+    pub alpha: f64,
+    /// Evidence: hours with events of the entity before the window.
+    pub min_history_hours: u64,
+    /// Peers' busiest hours count in the expectation once this many other entities of the same
+    /// kind call the API.
+    pub min_peers: usize,
+    /// First uses count only after the principal's first event is this old...
+    pub min_history_span_millis: i64,
+    /// ...and it has had this many events.
+    pub min_history_events: u64,
+    /// First-use windows below this score are not reported (a new read API or a new address
+    /// alone is everyday life).
+    pub min_first_use_score: f64,
+    /// A sensitive call on a new resource is rare while the principal had used it on at most
+    /// this many resources before.
+    pub max_known_resources: usize,
+    /// Records read to find resources of sensitive calls, at most.
+    pub max_records_read: usize,
+}
+
+impl Default for BehaviourOptions {
+    fn default() -> Self {
+        BehaviourOptions {
+            min_volume: 100,
+            volume_ratio: 10.0,
+            alpha: 1e-6,
+            min_history_hours: 6,
+            min_peers: 3,
+            min_history_span_millis: 24 * HOUR,
+            min_history_events: 20,
+            min_first_use_score: 2.0,
+            max_known_resources: 3,
+            max_records_read: 50_000,
+        }
+    }
+}
+
+/// Codes of one row, read once.
+#[derive(Clone, Copy)]
+struct RowCodes {
+    hour: i64,
+    millis: i64,
+    source: u32,
+    name: u32,
+    region: u32,
+    agent: u32,
+    entity: [u32; 3],
+}
+
+/// The store's rows with a time, as codes, with entity codes zeroed where they are no entity
+/// (an AWS service name in `sourceIPAddress`).
+fn row_codes(store: &Store) -> Vec<(u32, RowCodes)> {
+    let col = |f: Field| store.column(f).codes();
+    let (source, name, region, agent) = (
+        col(Field::EventSource),
+        col(Field::EventName),
+        col(Field::AwsRegion),
+        col(Field::UserAgent),
+    );
+    let ip_col = store.column(Field::SourceIp);
+    let is_address: Vec<bool> = (0..=ip_col.distinct() as u32)
+        .map(|c| {
+            ip_col
+                .value(c)
+                .is_some_and(|v| v.parse::<std::net::IpAddr>().is_ok())
+        })
+        .collect();
+    let entity_cols = EntityKind::ALL.map(|k| col(k.field()));
+    let at = |c: &[u32], r: usize| c.get(r).copied().unwrap_or(0);
+    (0..store.len())
+        .filter(|&r| !store.is_insight(r))
+        .filter_map(|r| {
+            let millis = store.time_at(r)?.unix_millis();
+            let mut entity = entity_cols.map(|c| at(c, r));
+            if !is_address.get(entity[2] as usize).copied().unwrap_or(false) {
+                entity[2] = 0;
+            }
+            Some((
+                r as u32,
+                RowCodes {
+                    hour: millis.div_euclid(HOUR),
+                    millis,
+                    source: at(source, r),
+                    name: at(name, r),
+                    region: at(region, r),
+                    agent: at(agent, r),
+                    entity,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Finds behaviour anomalies, highest score first.
+pub fn detect_behaviour(store: &Store, options: &BehaviourOptions) -> Vec<BehaviourAnomaly> {
+    let rows = row_codes(store);
+    let mut out = volumes(store, &rows, options);
+    let mut firsts = first_uses(store, &rows, options);
+    for a in out.iter_mut().chain(firsts.iter_mut()) {
+        evidence(store, &rows, a);
+    }
+    // A principal's first uses during its own volume burst are one incident: one card.
+    for first in firsts {
+        let principal = |a: &BehaviourAnomaly| {
+            std::iter::once(&a.entity)
+                .chain(&a.also)
+                .any(|e| e.kind == EntityKind::Principal && e.value == first.entity.value)
+        };
+        let near = |a: &BehaviourAnomaly| {
+            first.start_millis < a.end_millis + HOUR && a.start_millis < first.end_millis + HOUR
+        };
+        match out
+            .iter_mut()
+            .find(|a| a.kind == BehaviourKind::Volume && principal(a) && near(a))
+        {
+            Some(volume) => {
+                volume.score += first.score;
+                let list: Vec<&str> = first.novelties.iter().map(|n| n.value.as_str()).collect();
+                volume.summary = format!(
+                    "{} First uses in the same hours: {}.",
+                    volume.summary,
+                    list.join(", ")
+                );
+                volume.novelties.extend(first.novelties);
+            }
+            None => out.push(first),
+        }
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.start_millis.cmp(&b.start_millis))
+    });
+    out
+}
+
+fn text(store: &Store, field: Field, code: u32) -> String {
+    store.column(field).value(code).unwrap_or("").to_string()
+}
+
+fn when(millis: i64) -> String {
+    Timestamp::from_unix_millis(millis).to_rfc3339()
+}
+
+/// A volume window of one entity and API.
+struct VolumeWindow {
+    api: (u32, u32),
+    start_hour: i64,
+    end_hour: i64,
+    count: u64,
+    usual: f64,
+    own_peak: u64,
+    peer: f64,
+    expected: f64,
+    probability: f64,
+}
+
+fn volumes(store: &Store, rows: &[(u32, RowCodes)], o: &BehaviourOptions) -> Vec<BehaviourAnomaly> {
+    // Calls per (kind, entity, api, hour), and hours per (kind, entity).
+    type Key = (u8, u32, u32, u32);
+    let mut per_hour: HashMap<(Key, i64), u32> = HashMap::new();
+    for (_, c) in rows {
+        for (k, &e) in c.entity.iter().enumerate() {
+            if e != 0 {
+                *per_hour
+                    .entry(((k as u8, e, c.source, c.name), c.hour))
+                    .or_default() += 1;
+            }
+        }
+    }
+    let mut series: HashMap<Key, Vec<(i64, u32)>> = HashMap::new();
+    let mut active: HashMap<(u8, u32), Vec<i64>> = HashMap::new();
+    for (&(key, hour), &n) in &per_hour {
+        series.entry(key).or_default().push((hour, n));
+        active.entry((key.0, key.1)).or_default().push(hour);
+    }
+    for hours in active.values_mut() {
+        hours.sort_unstable();
+        hours.dedup();
+    }
+    // Each entity's busiest hour per (kind, api), for peers.
+    let mut peaks: HashMap<(u8, u32, u32), Vec<u32>> = HashMap::new();
+    for (key, hours) in &mut series {
+        hours.sort_unstable();
+        let peak = hours.iter().map(|h| h.1).max().unwrap_or(0);
+        peaks.entry((key.0, key.2, key.3)).or_default().push(peak);
+    }
+    for list in peaks.values_mut() {
+        list.sort_unstable();
+    }
+    let mut windows: HashMap<(u8, u32), Vec<VolumeWindow>> = HashMap::new();
+    let mut keys: Vec<&Key> = series.keys().collect();
+    keys.sort_unstable();
+    for key in keys {
+        let Some(hours) = series.get(key) else {
+            continue;
+        };
+        if hours.iter().all(|h| u64::from(h.1) < o.min_volume) {
+            continue;
+        }
+        let entity_hours = active.get(&(key.0, key.1)).map_or(&[][..], Vec::as_slice);
+        let peer_list = peaks
+            .get(&(key.0, key.2, key.3))
+            .map_or(&[][..], Vec::as_slice);
+        let peers = peer_list.len().saturating_sub(1);
+        let peer = if peers >= o.min_peers {
+            f64::from(peer_list.get(peer_list.len() / 2).copied().unwrap_or(0))
+        } else {
+            0.0
+        };
+        let (mut sum, mut own_peak) = (0u64, 0u64);
+        let mut open: Option<VolumeWindow> = None;
+        for &(hour, n) in hours {
+            let n = u64::from(n);
+            if let Some(w) = open.as_mut() {
+                if hour <= w.end_hour + 1 && n as f64 >= o.volume_ratio * w.expected {
+                    w.end_hour = hour;
+                    w.count += n;
+                    sum += n;
+                    own_peak = own_peak.max(n);
+                    continue;
+                }
+                if let Some(w) = open.take() {
+                    windows.entry((key.0, key.1)).or_default().push(w);
+                }
+            }
+            let history_hours = entity_hours.partition_point(|&h| h < hour) as u64;
+            // Peers alone are no evidence: a new batch job reads more than people do.
+            let evidence = history_hours >= o.min_history_hours;
+            let usual = if history_hours > 0 {
+                sum as f64 / history_hours as f64
+            } else {
+                0.0
+            };
+            let expected = usual.max(own_peak as f64).max(peer).max(1.0);
+            let probability = upper_tail(n, expected);
+            if evidence
+                && n >= o.min_volume
+                && n as f64 >= o.volume_ratio * expected
+                && probability <= o.alpha
+            {
+                open = Some(VolumeWindow {
+                    api: (key.2, key.3),
+                    start_hour: hour,
+                    end_hour: hour,
+                    count: n,
+                    usual,
+                    own_peak,
+                    peer,
+                    expected,
+                    probability,
+                });
+            }
+            // Every hour joins the history, flagged or not: what recurs becomes usual (the
+            // nightly backup), and a window's later hours are judged by the window's start.
+            sum += n;
+            own_peak = own_peak.max(n);
+        }
+        if let Some(w) = open {
+            windows.entry((key.0, key.1)).or_default().push(w);
+        }
+    }
+    // One anomaly per entity and overlapping windows; the same events seen as another entity
+    // kind (a user's key, its address) join the first as `also`.
+    let mut entities: Vec<(u8, u32)> = windows.keys().copied().collect();
+    entities.sort_unstable();
+    let mut out: Vec<BehaviourAnomaly> = Vec::new();
+    for entity in entities {
+        let Some(mut list) = windows.remove(&entity) else {
+            continue;
+        };
+        list.sort_by_key(|w| (w.start_hour, w.api));
+        let kind = EntityKind::ALL
+            .get(usize::from(entity.0))
+            .copied()
+            .unwrap_or(EntityKind::Principal);
+        let value = text(store, kind.field(), entity.1);
+        let mut groups: Vec<Vec<VolumeWindow>> = Vec::new();
+        for w in list {
+            match groups.last_mut() {
+                Some(g) if g.iter().any(|x| w.start_hour <= x.end_hour + 1) => g.push(w),
+                _ => groups.push(vec![w]),
+            }
+        }
+        for group in groups {
+            let anomaly = volume_anomaly(store, kind, &value, group);
+            if let Some(same) = out.iter_mut().find(|a| same_events(a, &anomaly)) {
+                same.also.push(anomaly.entity);
+            } else {
+                out.push(anomaly);
+            }
+        }
+    }
+    out
+}
+
+/// Whether two volume anomalies are the same burst seen through two entity kinds.
+fn same_events(a: &BehaviourAnomaly, b: &BehaviourAnomaly) -> bool {
+    fn apis(x: &BehaviourAnomaly) -> Vec<(&str, &str)> {
+        let mut v: Vec<(&str, &str)> = x
+            .volumes
+            .iter()
+            .map(|v| (v.event_source.as_str(), v.event_name.as_str()))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+    a.kind == BehaviourKind::Volume
+        && a.entity.kind != b.entity.kind
+        && a.start_millis < b.end_millis
+        && b.start_millis < a.end_millis
+        && apis(a) == apis(b)
+        && (a.events as f64 - b.events as f64).abs() <= 0.1 * a.events.max(b.events) as f64
+}
+
+fn volume_anomaly(
+    store: &Store,
+    kind: EntityKind,
+    value: &str,
+    group: Vec<VolumeWindow>,
+) -> BehaviourAnomaly {
+    let start = group.iter().map(|w| w.start_hour).min().unwrap_or(0);
+    let end = group.iter().map(|w| w.end_hour).max().unwrap_or(0) + 1;
+    let volumes: Vec<ApiVolume> = group
+        .iter()
+        .map(|w| ApiVolume {
+            event_source: text(store, Field::EventSource, w.api.0),
+            event_name: text(store, Field::EventName, w.api.1),
+            count: w.count,
+            usual_per_hour: w.usual,
+            own_peak_per_hour: w.own_peak,
+            peer_peak_per_hour: w.peer,
+            probability: w.probability,
+        })
+        .collect();
+    let events: u64 = group.iter().map(|w| w.count).sum();
+    let score = group
+        .iter()
+        .zip(&volumes)
+        .map(|(w, v)| {
+            let hours = (w.end_hour - w.start_hour + 1) as f64;
+            surprise(w.count as f64, w.expected * hours, w.probability)
+                * api_sensitivity(&v.event_source, &v.event_name)
+        })
+        .fold(0.0, f64::max);
+    let apis: Vec<String> = volumes
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {} calls of {} (usually {:.1} per active hour, own peak {}, peers' peak {:.0})",
+                v.count,
+                v.event_name,
+                v.event_source.trim_end_matches(".amazonaws.com"),
+                v.usual_per_hour,
+                v.own_peak_per_hour,
+                v.peer_peak_per_hour
+            )
+        })
+        .collect();
+    let mut filter_terms = vec![(kind.path().to_string(), value.to_string())];
+    if let [only] = volumes.as_slice() {
+        filter_terms.push(("eventName".into(), only.event_name.clone()));
+    }
+    BehaviourAnomaly {
+        computed_by_trailscope: true,
+        kind: BehaviourKind::Volume,
+        entity: EntityRef {
+            kind,
+            value: value.to_string(),
+        },
+        also: Vec::new(),
+        identity_type: String::new(),
+        start_millis: start * HOUR,
+        end_millis: end * HOUR,
+        events,
+        summary: format!(
+            "{value} made {} between {} and {}.",
+            apis.join("; "),
+            when(start * HOUR),
+            when(end * HOUR)
+        ),
+        volumes,
+        novelties: Vec::new(),
+        history_events: 0,
+        history_hours: 0,
+        top_source_ips: Vec::new(),
+        top_user_agents: Vec::new(),
+        top_apis: Vec::new(),
+        score,
+        filter_terms,
+    }
+}
+
+/// The product of a user agent (`aws-cli/2.15.30 Python/3.11` → `aws-cli`): versions change
+/// every week, tools do not.
+fn agent_product(agent: &str) -> &str {
+    let first = agent.split([' ', '/', '(']).next().unwrap_or(agent);
+    if first.is_empty() {
+        agent
+    } else {
+        first
+    }
+}
+
+/// Record fields that name the resource of a sensitive call, in order of preference.
+const RESOURCE_PATHS: [&[&str]; 11] = [
+    &["requestParameters", "bucketName"],
+    &["requestParameters", "userName"],
+    &["requestParameters", "roleName"],
+    &["requestParameters", "groupName"],
+    &["requestParameters", "policyArn"],
+    &["requestParameters", "keyId"],
+    &["requestParameters", "name"],
+    &["requestParameters", "trailName"],
+    &["requestParameters", "snapshotId"],
+    &["requestParameters", "imageId"],
+    &["requestParameters", "detectorId"],
+];
+
+fn resource_of(store: &Store, row: u32) -> Option<String> {
+    let record: serde_json::Value = serde_json::from_str(&store.raw(row as usize)?).ok()?;
+    for path in RESOURCE_PATHS {
+        let value = path.iter().try_fold(&record, |v, k| v.get(k));
+        if let Some(s) = value.and_then(serde_json::Value::as_str) {
+            return Some(s.to_string());
+        }
+    }
+    record
+        .get("resources")?
+        .get(0)?
+        .get("ARN")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// A novelty being collected: its dimension, value, first time, events, row.
+struct Seen {
+    dimension: Dimension,
+    value: String,
+    first_millis: i64,
+    events: u64,
+    weight: f64,
+}
+
+fn first_uses(
+    store: &Store,
+    rows: &[(u32, RowCodes)],
+    o: &BehaviourOptions,
+) -> Vec<BehaviourAnomaly> {
+    let mut by_principal: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, (_, c)) in rows.iter().enumerate() {
+        if c.entity[0] != 0 {
+            by_principal.entry(c.entity[0]).or_default().push(i);
+        }
+    }
+    let agents = store.column(Field::UserAgent);
+    let types = store.column(Field::IdentityType).codes();
+    let mut sensitivity: HashMap<(u32, u32), f64> = HashMap::new();
+    let mut records_read = 0usize;
+    let mut principals: Vec<u32> = by_principal.keys().copied().collect();
+    principals.sort_unstable();
+    let mut out = Vec::new();
+    for principal in principals {
+        let Some(mut list) = by_principal.remove(&principal) else {
+            continue;
+        };
+        list.sort_by_key(|&i| rows.get(i).map_or(0, |r| r.1.millis));
+        let arn = text(store, Field::PrincipalArn, principal);
+        let first_row = list.first().and_then(|&i| rows.get(i)).map(|r| r.0);
+        let identity_type = first_row
+            .and_then(|r| types.get(r as usize))
+            .and_then(|&c| store.column(Field::IdentityType).value(c))
+            .unwrap_or("")
+            .to_string();
+        let rank = privilege(&identity_type, &arn);
+        let root = rank >= 3.0;
+        let t0 = list
+            .first()
+            .and_then(|&i| rows.get(i))
+            .map_or(0, |r| r.1.millis);
+        let mut apis: HashSet<(u32, u32)> = HashSet::new();
+        let mut services: HashSet<u32> = HashSet::new();
+        let mut regions: HashSet<u32> = HashSet::new();
+        let mut products: HashSet<String> = HashSet::new();
+        let mut ips: HashSet<u32> = HashSet::new();
+        let mut resources: HashMap<(u32, u32), HashSet<String>> = HashMap::new();
+        // Open window of novelties: (start, last, items, history events and hours at start).
+        let mut window: Vec<Seen> = Vec::new();
+        let mut window_span = (0i64, 0i64);
+        let mut window_kind = BehaviourKind::FirstUse;
+        let mut history = (0u64, 0u64);
+        let mut hours_seen: HashSet<i64> = HashSet::new();
+        let flush = |window: &mut Vec<Seen>,
+                     span: (i64, i64),
+                     kind: BehaviourKind,
+                     history: (u64, u64),
+                     out: &mut Vec<BehaviourAnomaly>| {
+            if window.is_empty() {
+                return;
+            }
+            let novelty: f64 = window.iter().map(|s| s.weight).sum::<f64>().min(12.0);
+            let depth = 1.0 + (history.0.max(1) as f64).log10() / 4.0;
+            let score = novelty * rank * depth;
+            if score >= o.min_first_use_score {
+                out.push(first_use_anomaly(
+                    &arn,
+                    &identity_type,
+                    kind,
+                    std::mem::take(window),
+                    span,
+                    history,
+                    score,
+                ));
+            }
+            window.clear();
+        };
+        for (n, &i) in list.iter().enumerate() {
+            let Some(&(row, c)) = rows.get(i) else {
+                continue;
+            };
+            let product = agents
+                .value(c.agent)
+                .map(agent_product)
+                .unwrap_or("")
+                .to_string();
+            let mature =
+                c.millis - t0 >= o.min_history_span_millis && n as u64 >= o.min_history_events;
+            let sensitive = *sensitivity.entry((c.source, c.name)).or_insert_with(|| {
+                api_sensitivity(
+                    store
+                        .column(Field::EventSource)
+                        .value(c.source)
+                        .unwrap_or(""),
+                    store.column(Field::EventName).value(c.name).unwrap_or(""),
+                )
+            });
+            let mut found: Vec<Seen> = Vec::new();
+            let mut kind = BehaviourKind::FirstUse;
+            let api_text = || {
+                format!(
+                    "{}:{}",
+                    store
+                        .column(Field::EventSource)
+                        .value(c.source)
+                        .unwrap_or("")
+                        .trim_end_matches(".amazonaws.com"),
+                    store.column(Field::EventName).value(c.name).unwrap_or("")
+                )
+            };
+            let mut push = |dimension, value: String, weight| {
+                found.push(Seen {
+                    dimension,
+                    value,
+                    first_millis: c.millis,
+                    events: 1,
+                    weight,
+                })
+            };
+            let new_api = apis.insert((c.source, c.name));
+            let new_service = services.insert(c.source);
+            let new_region = c.region != 0 && regions.insert(c.region);
+            let new_product = !product.is_empty() && products.insert(product.clone());
+            let new_ip = c.entity[2] != 0 && ips.insert(c.entity[2]);
+            // A sensitive call's resource (read from the record; few rows).
+            let mut resource_note = None;
+            if sensitive >= 3.0 && records_read < o.max_records_read {
+                records_read += 1;
+                if let Some(resource) = resource_of(store, row) {
+                    let known = resources.entry((c.source, c.name)).or_default();
+                    let fresh = !known.contains(&resource);
+                    if fresh && (mature || root) {
+                        resource_note = Some((resource.clone(), known.len()));
+                    }
+                    known.insert(resource);
+                }
+            }
+            if mature || (root && sensitive >= 3.0) {
+                if new_api {
+                    push(Dimension::Api, api_text(), sensitive);
+                }
+                if new_service && mature {
+                    push(
+                        Dimension::Service,
+                        text(store, Field::EventSource, c.source),
+                        1.0,
+                    );
+                }
+                if new_region && mature {
+                    push(
+                        Dimension::Region,
+                        text(store, Field::AwsRegion, c.region),
+                        2.0,
+                    );
+                }
+                if new_product && mature {
+                    push(Dimension::UserAgent, product.clone(), 0.7);
+                }
+                if new_ip && mature {
+                    push(
+                        Dimension::SourceIp,
+                        text(store, Field::SourceIp, c.entity[2]),
+                        0.5,
+                    );
+                }
+                if let Some((resource, known)) = resource_note {
+                    if new_api || root {
+                        push(
+                            Dimension::Resource,
+                            format!("{} on {resource}", api_text()),
+                            0.5 * sensitive,
+                        );
+                    } else if known <= o.max_known_resources && known > 0 {
+                        kind = BehaviourKind::RareResource;
+                        push(
+                            Dimension::Resource,
+                            format!("{} on {resource}", api_text()),
+                            sensitive,
+                        );
+                    }
+                }
+            }
+            if !found.is_empty() {
+                let joins = !window.is_empty()
+                    && c.millis - window_span.1 <= HOUR
+                    && (kind == window_kind || kind == BehaviourKind::FirstUse);
+                if !joins {
+                    flush(&mut window, window_span, window_kind, history, &mut out);
+                    window_span = (c.millis, c.millis);
+                    window_kind = kind;
+                    history = (n as u64, hours_seen.len() as u64);
+                }
+                window_span.1 = c.millis;
+                for f in found {
+                    match window
+                        .iter_mut()
+                        .find(|s| s.dimension == f.dimension && s.value == f.value)
+                    {
+                        Some(s) => s.events += 1,
+                        None => window.push(f),
+                    }
+                }
+            } else if !window.is_empty() && c.millis - window_span.1 <= HOUR {
+                // Repeats of values new in the open window count as its events.
+                let api = api_text();
+                if let Some(s) = window
+                    .iter_mut()
+                    .find(|s| s.dimension == Dimension::Api && s.value == api)
+                {
+                    s.events += 1;
+                }
+            }
+            hours_seen.insert(c.hour);
+        }
+        flush(&mut window, window_span, window_kind, history, &mut out);
+    }
+    out
+}
+
+fn first_use_anomaly(
+    arn: &str,
+    identity_type: &str,
+    kind: BehaviourKind,
+    seen: Vec<Seen>,
+    (start, last): (i64, i64),
+    (history_events, history_hours): (u64, u64),
+    score: f64,
+) -> BehaviourAnomaly {
+    let novelties: Vec<Novelty> = seen
+        .into_iter()
+        .map(|s| Novelty {
+            dimension: s.dimension,
+            value: s.value,
+            first_millis: s.first_millis,
+            events: s.events,
+        })
+        .collect();
+    let describe = |d: Dimension| match d {
+        Dimension::Api => "API",
+        Dimension::Service => "service",
+        Dimension::Region => "region",
+        Dimension::UserAgent => "user agent",
+        Dimension::SourceIp => "address",
+        Dimension::Resource => "resource",
+    };
+    let list: Vec<String> = novelties
+        .iter()
+        .map(|n| format!("{} {}", describe(n.dimension), n.value))
+        .collect();
+    let summary = match kind {
+        BehaviourKind::RareResource => format!(
+            "{arn} made a sensitive call on a resource it had not touched with that call before: {}.",
+            list.join(", ")
+        ),
+        _ if history_events < 20 => format!(
+            "{arn} ({identity_type}) made sensitive calls with almost no earlier activity in the loaded events ({history_events} events): {}.",
+            list.join(", ")
+        ),
+        _ => format!(
+            "{arn} used for the first time, after {history_events} events over {history_hours} active hours: {}.",
+            list.join(", ")
+        ),
+    };
+    BehaviourAnomaly {
+        computed_by_trailscope: true,
+        kind,
+        entity: EntityRef {
+            kind: EntityKind::Principal,
+            value: arn.to_string(),
+        },
+        also: Vec::new(),
+        identity_type: identity_type.to_string(),
+        start_millis: start,
+        end_millis: last + 1,
+        events: novelties.iter().map(|n| n.events).max().unwrap_or(0),
+        volumes: Vec::new(),
+        novelties,
+        history_events,
+        history_hours,
+        top_source_ips: Vec::new(),
+        top_user_agents: Vec::new(),
+        top_apis: Vec::new(),
+        summary,
+        score,
+        filter_terms: vec![(EntityKind::Principal.path().to_string(), arn.to_string())],
+    }
+}
+
+/// Fills the window's top values, the principal's type and, for volume anomalies, the history
+/// and the privilege-weighted score.
+fn evidence(store: &Store, rows: &[(u32, RowCodes)], a: &mut BehaviourAnomaly) {
+    let field = a.entity.kind.field();
+    let col = store.column(field);
+    let Some(code) = (1..=col.distinct() as u32).find(|&c| col.value(c) == Some(&a.entity.value))
+    else {
+        return;
+    };
+    let k = EntityKind::ALL
+        .iter()
+        .position(|&x| x == a.entity.kind)
+        .unwrap_or(0);
+    let mut ips: HashMap<u32, u64> = HashMap::new();
+    let mut agents: HashMap<u32, u64> = HashMap::new();
+    let mut apis: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut types: HashMap<u32, u64> = HashMap::new();
+    let mut arns: HashMap<u32, u64> = HashMap::new();
+    let (mut before, mut hours) = (0u64, HashSet::new());
+    let type_codes = store.column(Field::IdentityType).codes();
+    for &(row, c) in rows {
+        if c.entity.get(k) != Some(&code) {
+            continue;
+        }
+        if c.millis < a.start_millis {
+            before += 1;
+            hours.insert(c.hour);
+        } else if c.millis < a.end_millis {
+            *ips.entry(c.entity[2]).or_default() += 1;
+            *agents.entry(c.agent).or_default() += 1;
+            *apis.entry((c.source, c.name)).or_default() += 1;
+            *arns.entry(c.entity[0]).or_default() += 1;
+            let t = type_codes.get(row as usize).copied().unwrap_or(0);
+            *types.entry(t).or_default() += 1;
+        }
+    }
+    let top = |m: HashMap<u32, u64>, f: Field| -> Vec<TopValue> {
+        let mut v: Vec<(u32, u64)> = m.into_iter().filter(|e| e.0 != 0).collect();
+        v.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        v.into_iter()
+            .take(5)
+            .map(|(c, count)| TopValue {
+                value: text(store, f, c),
+                count,
+            })
+            .collect()
+    };
+    let mut api_list: Vec<((u32, u32), u64)> = apis.into_iter().collect();
+    api_list.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    a.top_apis = api_list
+        .into_iter()
+        .take(5)
+        .map(|((s, n), count)| TopValue {
+            value: format!(
+                "{}:{}",
+                text(store, Field::EventSource, s).trim_end_matches(".amazonaws.com"),
+                text(store, Field::EventName, n)
+            ),
+            count,
+        })
+        .collect();
+    a.top_source_ips = top(ips, Field::SourceIp);
+    a.top_user_agents = top(agents, Field::UserAgent);
+    let main_arn = top(arns, Field::PrincipalArn)
+        .first()
+        .map(|t| t.value.clone())
+        .unwrap_or_default();
+    if a.identity_type.is_empty() {
+        a.identity_type = top(types, Field::IdentityType)
+            .first()
+            .map(|t| t.value.clone())
+            .unwrap_or_default();
+    }
+    if a.kind == BehaviourKind::Volume {
+        a.history_events = before;
+        a.history_hours = hours.len() as u64;
+        a.score *= privilege(&a.identity_type, &main_arn);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_products_drop_versions() {
+        assert_eq!(
+            agent_product("aws-cli/2.15.30 Python/3.11.8 Linux"),
+            "aws-cli"
+        );
+        assert_eq!(agent_product("Boto3/1.34.1 md/Botocore#1.34.1"), "Boto3");
+        assert_eq!(
+            agent_product("console.amazonaws.com"),
+            "console.amazonaws.com"
+        );
+        assert_eq!(agent_product("[S3Console/0.4]"), "[S3Console");
+    }
+}
