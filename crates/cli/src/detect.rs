@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use trailscope_detect::anomaly::behaviour::{detect_behaviour, BehaviourAnomaly, BehaviourOptions};
 use trailscope_detect::anomaly::{detect_anomalies, Anomaly, AnomalyOptions};
 use trailscope_detect::sigma::parse_sigma;
 use trailscope_detect::{findings, parse_rules, BusinessHours, Finding, Rule, RuleSet, UtcOffset};
@@ -162,18 +163,20 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
     let matches = set.evaluate(&store);
     let found = findings(&set, &matches, &store);
     let anomalies = detect_anomalies(&store, &AnomalyOptions::default());
+    let behaviour = detect_behaviour(&store, &BehaviourOptions::default());
     let mut out = std::io::stdout().lock();
     if args.json {
         let anomalies: Vec<serde_json::Value> = anomalies.iter().map(anomaly_json).collect();
         let report = serde_json::json!({
             "findings": found,
             "anomalies": anomalies,
+            "behaviour": behaviour,
             "failed_files": crate::load::failed_files(&store),
         });
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        print_text(&mut out, &store, &set, &found, &anomalies)?;
+        print_text(&mut out, &store, &set, &found, &anomalies, &behaviour)?;
     }
     let failed = store.totals().failed_files;
     Ok(if failed > 0 {
@@ -203,6 +206,7 @@ fn print_text(
     set: &RuleSet,
     found: &[Finding],
     anomalies: &[Anomaly],
+    behaviour: &[BehaviourAnomaly],
 ) -> std::io::Result<()> {
     if found.is_empty() {
         writeln!(out, "No rule matched.")?;
@@ -241,9 +245,14 @@ fn print_text(
                 .as_deref()
                 .map(|e| format!(" {e}"))
                 .unwrap_or_default();
+            let windows = if a.occurrences.len() > 1 {
+                format!(" ({} windows)", a.occurrences.len())
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "{} to {}  {:?} {:?}  {} {} {}{error}  {:.1}/min vs baseline {:.2}/min{}",
+                "{} to {}  {:?} {:?}  {} {} {}{error}  {:.1}/min vs baseline {:.2}/min{}{windows}  score {:.1}",
                 time(a.start_millis),
                 time(a.end_millis),
                 a.insight_type,
@@ -257,8 +266,24 @@ fn print_text(
                     format!(" (baseline only {} min)", a.baseline_duration_minutes)
                 } else {
                     String::new()
-                }
+                },
+                a.score
             )?;
+        }
+    }
+    writeln!(out)?;
+    if behaviour.is_empty() {
+        writeln!(
+            out,
+            "No behaviour anomalies (per principal, access key and address)."
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Behaviour anomalies, most important first (computed by Trailscope):"
+        )?;
+        for a in behaviour {
+            writeln!(out, "score {:>5.1}  {:?}  {}", a.score, a.kind, a.summary)?;
         }
     }
     let totals = store.totals();

@@ -8,6 +8,7 @@
 )]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use trailscope_detect::anomaly::behaviour::{detect_behaviour, BehaviourOptions};
 use trailscope_detect::anomaly::{detect_anomalies, AnomalyOptions};
 use trailscope_detect::RuleSet;
 use trailscope_model::{ingest_bytes, Limits};
@@ -59,6 +60,18 @@ fn bench(c: &mut Criterion) {
     let options = AnomalyOptions::default();
     group.bench_function("anomalies", |b| {
         b.iter(|| detect_anomalies(&store, &options).len())
+    });
+    let behaviour = BehaviourOptions::default();
+    group.bench_function("behaviour", |b| {
+        b.iter(|| detect_behaviour(&store, &behaviour).len())
+    });
+    // Everything the Findings and Anomalies views run, together (the 2 s budget in the page).
+    group.bench_function("all_detections", |b| {
+        b.iter(|| {
+            rules.evaluate(&store).len()
+                + detect_anomalies(&store, &options).len()
+                + detect_behaviour(&store, &behaviour).len()
+        })
     });
     group.finish();
 }

@@ -62,8 +62,8 @@ enum Command {
         out: PathBuf,
     },
     /// A week of an account's trail with planted attacks (exfiltration, privilege escalation,
-    /// root rewriting a bucket policy) among busy, periodic and bursty traffic, and
-    /// `planted.json` naming them.
+    /// root rewriting a bucket policy) among busy, periodic and bursty traffic; prints what was
+    /// planted.
     Attacks {
         /// Seed.
         #[arg(long, default_value_t = 1)]
@@ -159,8 +159,15 @@ fn main() -> anyhow::Result<()> {
             println!("{events} events in {}", out.display());
         }
         Command::Attacks { seed, out } => {
-            let n = trailscope_testgen::write_attack_scenario(&out, seed)?;
-            println!("{n} events with planted attacks in {}", out.display());
+            let scenario = trailscope_testgen::write_attack_scenario(&out, seed)?;
+            println!(
+                "{} events with planted attacks in {}:",
+                scenario.records.len(),
+                out.display()
+            );
+            for p in &scenario.planted {
+                println!("  {} by {} at {} ms", p.name, p.principal, p.start_millis);
+            }
         }
         Command::Fixtures { out } => {
             let manifest = write_fixtures(&out)?;

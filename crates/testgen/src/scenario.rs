@@ -416,9 +416,9 @@ pub fn attack_scenario(seed: u64) -> Scenario {
     }
 }
 
-/// Writes the scenario as hourly gzip log files in a trail's S3 layout below `out`, and
-/// `planted.json` naming the attacks. Returns the number of records.
-pub fn write_attack_scenario(out: &Path, seed: u64) -> std::io::Result<usize> {
+/// Writes the scenario as hourly gzip log files in a trail's S3 layout below `out` (nothing else:
+/// a helper file there would be read as input). Returns the scenario.
+pub fn write_attack_scenario(out: &Path, seed: u64) -> std::io::Result<Scenario> {
     let scenario = attack_scenario(seed);
     let mut by_hour: std::collections::BTreeMap<i64, Vec<&str>> = Default::default();
     for (record, time) in scenario.records.iter().zip(&scenario.times) {
@@ -445,21 +445,5 @@ pub fn write_attack_scenario(out: &Path, seed: u64) -> std::io::Result<usize> {
         let json = format!(r#"{{"Records":[{}]}}"#, records.join(","));
         std::fs::write(dir.join(name), gzip(json.as_bytes(), 6))?;
     }
-    let planted: Vec<String> = scenario
-        .planted
-        .iter()
-        .map(|p| {
-            format!(
-                r#"{{"name":"{}","principal":"{}","start":"{}"}}"#,
-                p.name,
-                p.principal,
-                crate::events::iso(p.start_millis / 1000)
-            )
-        })
-        .collect();
-    std::fs::write(
-        out.join("planted.json"),
-        format!(r#"{{"planted":[{}]}}"#, planted.join(",")) + "\n",
-    )?;
-    Ok(scenario.records.len())
+    Ok(scenario)
 }

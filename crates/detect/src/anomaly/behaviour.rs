@@ -151,8 +151,10 @@ pub struct BehaviourAnomaly {
     pub events: u64,
     /// Volume anomalies: the APIs and their baselines.
     pub volumes: Vec<ApiVolume>,
-    /// First uses and rare resources: what was new.
+    /// First uses and rare resources: what was new (at most 20 per dimension).
     pub novelties: Vec<Novelty>,
+    /// New values beyond those listed.
+    pub novelties_omitted: u64,
     /// Events of the entity before the window (its history).
     pub history_events: u64,
     /// Hours with events of the entity before the window.
@@ -277,9 +279,8 @@ pub fn detect_behaviour(store: &Store, options: &BehaviourOptions) -> Vec<Behavi
     let rows = row_codes(store);
     let mut out = volumes(store, &rows, options);
     let mut firsts = first_uses(store, &rows, options);
-    for a in out.iter_mut().chain(firsts.iter_mut()) {
-        evidence(store, &rows, a);
-    }
+    evidence(store, &rows, &mut out);
+    evidence(store, &rows, &mut firsts);
     // A principal's first uses during its own volume burst are one incident: one card.
     for first in firsts {
         let principal = |a: &BehaviourAnomaly| {
@@ -303,6 +304,7 @@ pub fn detect_behaviour(store: &Store, options: &BehaviourOptions) -> Vec<Behavi
                     list.join(", ")
                 );
                 volume.novelties.extend(first.novelties);
+                volume.novelties_omitted += first.novelties_omitted;
             }
             None => out.push(first),
         }
@@ -339,10 +341,29 @@ struct VolumeWindow {
 fn volumes(store: &Store, rows: &[(u32, RowCodes)], o: &BehaviourOptions) -> Vec<BehaviourAnomaly> {
     // Calls per (kind, entity, api, hour), and hours per (kind, entity).
     type Key = (u8, u32, u32, u32);
+    // Only entities with enough events in all can have a volume anomaly: count them in dense
+    // arrays (dictionary codes are 0..distinct) before hashing anything, so a trail of a
+    // million one-off addresses costs three array passes, not a million hash entries.
+    let mut totals: [Vec<u32>; 3] =
+        EntityKind::ALL.map(|k| vec![0u32; store.column(k.field()).distinct() + 1]);
+    for (_, c) in rows {
+        for (k, &e) in c.entity.iter().enumerate() {
+            if let Some(n) = totals.get_mut(k).and_then(|t| t.get_mut(e as usize)) {
+                *n += 1;
+            }
+        }
+    }
+    let busy = |k: usize, e: u32| {
+        e != 0
+            && totals
+                .get(k)
+                .and_then(|t| t.get(e as usize))
+                .is_some_and(|&n| u64::from(n) >= o.min_volume)
+    };
     let mut per_hour: HashMap<(Key, i64), u32> = HashMap::new();
     for (_, c) in rows {
         for (k, &e) in c.entity.iter().enumerate() {
-            if e != 0 {
+            if busy(k, e) {
                 *per_hour
                     .entry(((k as u8, e, c.source, c.name), c.hour))
                     .or_default() += 1;
@@ -562,6 +583,7 @@ fn volume_anomaly(
         ),
         volumes,
         novelties: Vec::new(),
+        novelties_omitted: 0,
         history_events: 0,
         history_hours: 0,
         top_source_ips: Vec::new(),
@@ -598,10 +620,23 @@ const RESOURCE_PATHS: [&[&str]; 11] = [
     &["requestParameters", "detectorId"],
 ];
 
-fn resource_of(store: &Store, row: u32) -> Option<String> {
-    let record: serde_json::Value = serde_json::from_str(&store.raw(row as usize)?).ok()?;
+/// The resources of `rows` (sensitive calls), reading each record block once.
+fn resources_of(store: &Store, rows: &[usize]) -> HashMap<u32, String> {
+    let mut out = HashMap::new();
+    store.records().with_records(rows, |row, bytes| {
+        if let Some(resource) = serde_json::from_slice(bytes)
+            .ok()
+            .and_then(|r| resource_in(&r))
+        {
+            out.insert(row as u32, resource);
+        }
+    });
+    out
+}
+
+fn resource_in(record: &serde_json::Value) -> Option<String> {
     for path in RESOURCE_PATHS {
-        let value = path.iter().try_fold(&record, |v, k| v.get(k));
+        let value = path.iter().try_fold(record, |v, k| v.get(k));
         if let Some(s) = value.and_then(serde_json::Value::as_str) {
             return Some(s.to_string());
         }
@@ -614,13 +649,81 @@ fn resource_of(store: &Store, row: u32) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A novelty being collected: its dimension, value, first time, events, row.
+/// A novelty being collected: its dimension, value, first time, events, weight.
 struct Seen {
     dimension: Dimension,
     value: String,
     first_millis: i64,
     events: u64,
     weight: f64,
+}
+
+/// First uses listed per dimension in one card, at most (the rest are counted).
+const MAX_LISTED_PER_DIMENSION: usize = 20;
+
+/// The novelties of one principal close in time (each within an hour of the previous).
+struct Window {
+    items: Vec<Seen>,
+    index: HashMap<(Dimension, String), usize>,
+    span: (i64, i64),
+    kind: BehaviourKind,
+    /// Events and active hours of the principal before the window.
+    history: (u64, u64),
+}
+
+impl Window {
+    fn new(at: i64, kind: BehaviourKind, history: (u64, u64)) -> Window {
+        Window {
+            items: Vec::new(),
+            index: HashMap::new(),
+            span: (at, at),
+            kind,
+            history,
+        }
+    }
+
+    fn add(&mut self, seen: Seen) {
+        let key = (seen.dimension, seen.value.clone());
+        match self.index.get(&key).and_then(|&i| self.items.get_mut(i)) {
+            Some(s) => s.events += 1,
+            None => {
+                self.index.insert(key, self.items.len());
+                self.items.push(seen);
+            }
+        }
+    }
+}
+
+/// How often a principal meets new values of each dimension once its history is mature: a
+/// principal that shows a new address every few calls (a service behind a fleet, a phone on
+/// mobile networks) gains nothing by one more, while the first new address in months matters.
+/// Counted over the whole history: a stable principal meets few new values in its first day
+/// (a handful of APIs, one address), a churning one meets new ones all along.
+#[derive(Default)]
+struct Churn {
+    events: u64,
+    novel: [u64; 6],
+}
+
+impl Churn {
+    fn slot(dimension: Dimension) -> usize {
+        dimension as usize
+    }
+
+    /// The share of a novelty's weight still earned in `dimension`.
+    fn factor(&self, dimension: Dimension) -> f64 {
+        if self.events < 50 {
+            return 1.0;
+        }
+        let novel = self.novel.get(Self::slot(dimension)).copied().unwrap_or(0);
+        (1.0 - 20.0 * novel as f64 / self.events as f64).max(0.0)
+    }
+
+    fn count(&mut self, dimension: Dimension) {
+        if let Some(n) = self.novel.get_mut(Self::slot(dimension)) {
+            *n += 1;
+        }
+    }
 }
 
 fn first_uses(
@@ -635,9 +738,89 @@ fn first_uses(
         }
     }
     let agents = store.column(Field::UserAgent);
-    let types = store.column(Field::IdentityType).codes();
+    let products_of: Vec<&str> = (0..=agents.distinct() as u32)
+        .map(|c| agents.value(c).map(agent_product).unwrap_or(""))
+        .collect();
+    let sources = store.column(Field::EventSource);
+    let names = store.column(Field::EventName);
+    let types = store.column(Field::IdentityType);
     let mut sensitivity: HashMap<(u32, u32), f64> = HashMap::new();
-    let mut records_read = 0usize;
+    let mut sensitive_of = |c: &RowCodes| {
+        *sensitivity.entry((c.source, c.name)).or_insert_with(|| {
+            api_sensitivity(
+                sources.value(c.source).unwrap_or(""),
+                names.value(c.name).unwrap_or(""),
+            )
+        })
+    };
+    // The resources of sensitive calls (identity, logging, key and policy changes), from their
+    // records. Per principal and API only the first calls matter: once it has used the API on
+    // more than `max_known_resources` resources, no further one is rare. So records are read in
+    // rounds, each pair's next calls until it has that many, each round one pass over the
+    // blocks it needs; the root user's calls are all read (every one matters).
+    let mut pairs: HashMap<(u32, u32, u32), Vec<(i64, u32)>> = HashMap::new();
+    for (row, c) in rows {
+        if c.entity[0] != 0 && sensitive_of(c) >= 3.0 {
+            pairs
+                .entry((c.entity[0], c.source, c.name))
+                .or_default()
+                .push((c.millis, *row));
+        }
+    }
+    let root_codes: HashSet<u32> = pairs
+        .keys()
+        .map(|k| k.0)
+        .filter(|&p| {
+            store
+                .column(Field::PrincipalArn)
+                .value(p)
+                .is_some_and(|a| a.ends_with(":root"))
+        })
+        .collect();
+    let mut pending: Vec<(Vec<u32>, bool, HashSet<String>, usize)> = pairs
+        .into_iter()
+        .map(|(key, mut calls)| {
+            calls.sort_unstable();
+            let root = root_codes.contains(&key.0);
+            (
+                calls.into_iter().map(|c| c.1).collect(),
+                root,
+                HashSet::new(),
+                0,
+            )
+        })
+        .collect();
+    let mut resource_at: HashMap<u32, String> = HashMap::new();
+    let mut chunk = 8usize;
+    while !pending.is_empty() && resource_at.len() < o.max_records_read {
+        let wanted: Vec<usize> = pending
+            .iter()
+            .flat_map(|(calls, root, _, at)| {
+                let take = if *root { calls.len() } else { chunk };
+                calls.iter().skip(*at).take(take).map(|&r| r as usize)
+            })
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
+        let read = resources_of(store, &wanted);
+        for (calls, root, distinct, at) in &mut pending {
+            let take = if *root { calls.len() } else { chunk };
+            for row in calls.iter().skip(*at).take(take) {
+                if let Some(r) = read.get(row) {
+                    distinct.insert(r.clone());
+                    resource_at.insert(*row, r.clone());
+                }
+            }
+            *at = if *root || distinct.len() > o.max_known_resources {
+                calls.len()
+            } else {
+                *at + take
+            };
+        }
+        pending.retain(|(calls, _, _, at)| *at < calls.len());
+        chunk *= 2;
+    }
     let mut principals: Vec<u32> = by_principal.keys().copied().collect();
     principals.sort_unstable();
     let mut out = Vec::new();
@@ -647,214 +830,185 @@ fn first_uses(
         };
         list.sort_by_key(|&i| rows.get(i).map_or(0, |r| r.1.millis));
         let arn = text(store, Field::PrincipalArn, principal);
-        let first_row = list.first().and_then(|&i| rows.get(i)).map(|r| r.0);
-        let identity_type = first_row
-            .and_then(|r| types.get(r as usize))
-            .and_then(|&c| store.column(Field::IdentityType).value(c))
+        let Some(&(first_row, first)) = list.first().and_then(|&i| rows.get(i)) else {
+            continue;
+        };
+        let identity_type = types
+            .codes()
+            .get(first_row as usize)
+            .and_then(|&c| types.value(c))
             .unwrap_or("")
             .to_string();
         let rank = privilege(&identity_type, &arn);
         let root = rank >= 3.0;
-        let t0 = list
-            .first()
-            .and_then(|&i| rows.get(i))
-            .map_or(0, |r| r.1.millis);
+        let t0 = first.millis;
         let mut apis: HashSet<(u32, u32)> = HashSet::new();
         let mut services: HashSet<u32> = HashSet::new();
         let mut regions: HashSet<u32> = HashSet::new();
-        let mut products: HashSet<String> = HashSet::new();
+        let mut products: HashSet<&str> = HashSet::new();
         let mut ips: HashSet<u32> = HashSet::new();
         let mut resources: HashMap<(u32, u32), HashSet<String>> = HashMap::new();
-        // Open window of novelties: (start, last, items, history events and hours at start).
-        let mut window: Vec<Seen> = Vec::new();
-        let mut window_span = (0i64, 0i64);
-        let mut window_kind = BehaviourKind::FirstUse;
-        let mut history = (0u64, 0u64);
+        let mut churn = Churn::default();
+        let mut window: Option<Window> = None;
         let mut hours_seen: HashSet<i64> = HashSet::new();
-        let flush = |window: &mut Vec<Seen>,
-                     span: (i64, i64),
-                     kind: BehaviourKind,
-                     history: (u64, u64),
-                     out: &mut Vec<BehaviourAnomaly>| {
-            if window.is_empty() {
-                return;
-            }
-            let novelty: f64 = window.iter().map(|s| s.weight).sum::<f64>().min(12.0);
-            let depth = 1.0 + (history.0.max(1) as f64).log10() / 4.0;
+        let flush = |window: Option<Window>, out: &mut Vec<BehaviourAnomaly>| {
+            let Some(w) = window else { return };
+            let novelty: f64 = w.items.iter().map(|s| s.weight).sum::<f64>().min(12.0);
+            let depth = 1.0 + (w.history.0.max(1) as f64).log10() / 4.0;
             let score = novelty * rank * depth;
             if score >= o.min_first_use_score {
-                out.push(first_use_anomaly(
-                    &arn,
-                    &identity_type,
-                    kind,
-                    std::mem::take(window),
-                    span,
-                    history,
-                    score,
-                ));
+                out.push(first_use_anomaly(&arn, &identity_type, score, w));
             }
-            window.clear();
         };
         for (n, &i) in list.iter().enumerate() {
             let Some(&(row, c)) = rows.get(i) else {
                 continue;
             };
-            let product = agents
-                .value(c.agent)
-                .map(agent_product)
-                .unwrap_or("")
-                .to_string();
+            let product = products_of.get(c.agent as usize).copied().unwrap_or("");
             let mature =
                 c.millis - t0 >= o.min_history_span_millis && n as u64 >= o.min_history_events;
-            let sensitive = *sensitivity.entry((c.source, c.name)).or_insert_with(|| {
-                api_sensitivity(
-                    store
-                        .column(Field::EventSource)
-                        .value(c.source)
-                        .unwrap_or(""),
-                    store.column(Field::EventName).value(c.name).unwrap_or(""),
-                )
-            });
-            let mut found: Vec<Seen> = Vec::new();
-            let mut kind = BehaviourKind::FirstUse;
+            let sensitive = sensitive_of(&c);
             let api_text = || {
                 format!(
                     "{}:{}",
-                    store
-                        .column(Field::EventSource)
+                    sources
                         .value(c.source)
                         .unwrap_or("")
                         .trim_end_matches(".amazonaws.com"),
-                    store.column(Field::EventName).value(c.name).unwrap_or("")
+                    names.value(c.name).unwrap_or("")
                 )
-            };
-            let mut push = |dimension, value: String, weight| {
-                found.push(Seen {
-                    dimension,
-                    value,
-                    first_millis: c.millis,
-                    events: 1,
-                    weight,
-                })
             };
             let new_api = apis.insert((c.source, c.name));
             let new_service = services.insert(c.source);
             let new_region = c.region != 0 && regions.insert(c.region);
-            let new_product = !product.is_empty() && products.insert(product.clone());
+            let new_product = !product.is_empty() && products.insert(product);
             let new_ip = c.entity[2] != 0 && ips.insert(c.entity[2]);
-            // A sensitive call's resource (read from the record; few rows).
+            // A sensitive call's resource, read from the record, while it can still be rare.
             let mut resource_note = None;
-            if sensitive >= 3.0 && records_read < o.max_records_read {
-                records_read += 1;
-                if let Some(resource) = resource_of(store, row) {
-                    let known = resources.entry((c.source, c.name)).or_default();
-                    let fresh = !known.contains(&resource);
-                    if fresh && (mature || root) {
-                        resource_note = Some((resource.clone(), known.len()));
-                    }
-                    known.insert(resource);
+            if let Some(resource) = (sensitive >= 3.0).then(|| resource_at.get(&row)).flatten() {
+                let known = resources.entry((c.source, c.name)).or_default();
+                if !known.contains(resource) && (mature || root) {
+                    resource_note = Some((resource.clone(), known.len()));
+                }
+                if known.len() <= o.max_known_resources {
+                    known.insert(resource.clone());
                 }
             }
+            let mut found: Vec<Seen> = Vec::new();
+            let mut kind = BehaviourKind::FirstUse;
             if mature || (root && sensitive >= 3.0) {
+                let mut push = |dimension: Dimension, value: String, weight: f64| {
+                    found.push(Seen {
+                        dimension,
+                        value,
+                        first_millis: c.millis,
+                        events: 1,
+                        weight: weight * churn.factor(dimension),
+                    })
+                };
                 if new_api {
                     push(Dimension::Api, api_text(), sensitive);
                 }
-                if new_service && mature {
-                    push(
-                        Dimension::Service,
-                        text(store, Field::EventSource, c.source),
-                        1.0,
-                    );
-                }
-                if new_region && mature {
-                    push(
-                        Dimension::Region,
-                        text(store, Field::AwsRegion, c.region),
-                        2.0,
-                    );
-                }
-                if new_product && mature {
-                    push(Dimension::UserAgent, product.clone(), 0.7);
-                }
-                if new_ip && mature {
-                    push(
-                        Dimension::SourceIp,
-                        text(store, Field::SourceIp, c.entity[2]),
-                        0.5,
-                    );
+                if mature {
+                    if new_service {
+                        push(
+                            Dimension::Service,
+                            text(store, Field::EventSource, c.source),
+                            1.0,
+                        );
+                    }
+                    if new_region {
+                        push(
+                            Dimension::Region,
+                            text(store, Field::AwsRegion, c.region),
+                            2.0,
+                        );
+                    }
+                    if new_product {
+                        push(Dimension::UserAgent, product.to_string(), 0.7);
+                    }
+                    if new_ip {
+                        push(
+                            Dimension::SourceIp,
+                            text(store, Field::SourceIp, c.entity[2]),
+                            0.5,
+                        );
+                    }
                 }
                 if let Some((resource, known)) = resource_note {
+                    let value = format!("{} on {resource}", api_text());
                     if new_api || root {
-                        push(
-                            Dimension::Resource,
-                            format!("{} on {resource}", api_text()),
-                            0.5 * sensitive,
-                        );
-                    } else if known <= o.max_known_resources && known > 0 {
+                        push(Dimension::Resource, value, 0.5 * sensitive);
+                    } else if (1..=o.max_known_resources).contains(&known) {
                         kind = BehaviourKind::RareResource;
-                        push(
-                            Dimension::Resource,
-                            format!("{} on {resource}", api_text()),
-                            sensitive,
-                        );
+                        push(Dimension::Resource, value, sensitive);
                     }
                 }
             }
-            if !found.is_empty() {
-                let joins = !window.is_empty()
-                    && c.millis - window_span.1 <= HOUR
-                    && (kind == window_kind || kind == BehaviourKind::FirstUse);
-                if !joins {
-                    flush(&mut window, window_span, window_kind, history, &mut out);
-                    window_span = (c.millis, c.millis);
-                    window_kind = kind;
-                    history = (n as u64, hours_seen.len() as u64);
-                }
-                window_span.1 = c.millis;
-                for f in found {
-                    match window
-                        .iter_mut()
-                        .find(|s| s.dimension == f.dimension && s.value == f.value)
-                    {
-                        Some(s) => s.events += 1,
-                        None => window.push(f),
-                    }
-                }
-            } else if !window.is_empty() && c.millis - window_span.1 <= HOUR {
-                // Repeats of values new in the open window count as its events.
-                let api = api_text();
-                if let Some(s) = window
-                    .iter_mut()
-                    .find(|s| s.dimension == Dimension::Api && s.value == api)
-                {
-                    s.events += 1;
+            churn.events += 1;
+            for (new, dimension) in [
+                (new_api, Dimension::Api),
+                (new_service, Dimension::Service),
+                (new_region, Dimension::Region),
+                (new_product, Dimension::UserAgent),
+                (new_ip, Dimension::SourceIp),
+            ] {
+                if new {
+                    churn.count(dimension);
                 }
             }
+            let history = (n as u64, hours_seen.len() as u64);
             hours_seen.insert(c.hour);
+            let open = window.as_ref().is_some_and(|w| c.millis - w.span.1 <= HOUR);
+            if found.is_empty() {
+                if let (true, Some(w)) = (open, window.as_mut()) {
+                    // Repeats of an API new in the open window count as its events.
+                    let key = (Dimension::Api, api_text());
+                    if let Some(s) = w.index.get(&key).and_then(|&i| w.items.get_mut(i)) {
+                        s.events += 1;
+                    }
+                }
+                continue;
+            }
+            let joins = open
+                && window
+                    .as_ref()
+                    .is_some_and(|w| kind == w.kind || kind == BehaviourKind::FirstUse);
+            if !joins {
+                flush(window.take(), &mut out);
+                window = Some(Window::new(c.millis, kind, history));
+            }
+            if let Some(w) = window.as_mut() {
+                w.span.1 = c.millis;
+                for f in found {
+                    w.add(f);
+                }
+            }
         }
-        flush(&mut window, window_span, window_kind, history, &mut out);
+        flush(window.take(), &mut out);
     }
     out
 }
 
-fn first_use_anomaly(
-    arn: &str,
-    identity_type: &str,
-    kind: BehaviourKind,
-    seen: Vec<Seen>,
-    (start, last): (i64, i64),
-    (history_events, history_hours): (u64, u64),
-    score: f64,
-) -> BehaviourAnomaly {
-    let novelties: Vec<Novelty> = seen
-        .into_iter()
-        .map(|s| Novelty {
+fn first_use_anomaly(arn: &str, identity_type: &str, score: f64, w: Window) -> BehaviourAnomaly {
+    let (kind, (start, last), (history_events, history_hours)) = (w.kind, w.span, w.history);
+    let mut listed: HashMap<Dimension, usize> = HashMap::new();
+    let mut omitted = 0u64;
+    let mut novelties: Vec<Novelty> = Vec::new();
+    for s in w.items {
+        let n = listed.entry(s.dimension).or_default();
+        if *n >= MAX_LISTED_PER_DIMENSION {
+            omitted += 1;
+            continue;
+        }
+        *n += 1;
+        novelties.push(Novelty {
             dimension: s.dimension,
             value: s.value,
             first_millis: s.first_millis,
             events: s.events,
-        })
-        .collect();
+        });
+    }
     let describe = |d: Dimension| match d {
         Dimension::Api => "API",
         Dimension::Service => "service",
@@ -863,10 +1017,13 @@ fn first_use_anomaly(
         Dimension::SourceIp => "address",
         Dimension::Resource => "resource",
     };
-    let list: Vec<String> = novelties
+    let mut list: Vec<String> = novelties
         .iter()
         .map(|n| format!("{} {}", describe(n.dimension), n.value))
         .collect();
+    if omitted > 0 {
+        list.push(format!("and {omitted} more"));
+    }
     let summary = match kind {
         BehaviourKind::RareResource => format!(
             "{arn} made a sensitive call on a resource it had not touched with that call before: {}.",
@@ -895,6 +1052,7 @@ fn first_use_anomaly(
         events: novelties.iter().map(|n| n.events).max().unwrap_or(0),
         volumes: Vec::new(),
         novelties,
+        novelties_omitted: omitted,
         history_events,
         history_hours,
         top_source_ips: Vec::new(),
@@ -906,83 +1064,105 @@ fn first_use_anomaly(
     }
 }
 
-/// Fills the window's top values, the principal's type and, for volume anomalies, the history
-/// and the privilege-weighted score.
-fn evidence(store: &Store, rows: &[(u32, RowCodes)], a: &mut BehaviourAnomaly) {
-    let field = a.entity.kind.field();
-    let col = store.column(field);
-    let Some(code) = (1..=col.distinct() as u32).find(|&c| col.value(c) == Some(&a.entity.value))
-    else {
+/// What one anomaly's evidence pass counts.
+#[derive(Default)]
+struct Tally {
+    ips: HashMap<u32, u64>,
+    agents: HashMap<u32, u64>,
+    apis: HashMap<(u32, u32), u64>,
+    types: HashMap<u32, u64>,
+    arns: HashMap<u32, u64>,
+    before: u64,
+    hours: HashSet<i64>,
+}
+
+/// Fills each anomaly's top values in its window, the principal's type and, for volume
+/// anomalies, the history and the privilege-weighted score: one pass over the rows for all.
+fn evidence(store: &Store, rows: &[(u32, RowCodes)], anomalies: &mut [BehaviourAnomaly]) {
+    // (entity kind, code) → the anomalies about it.
+    let mut about: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
+    for (i, a) in anomalies.iter().enumerate() {
+        let col = store.column(a.entity.kind.field());
+        let code = (1..=col.distinct() as u32).find(|&c| col.value(c) == Some(&a.entity.value));
+        let k = EntityKind::ALL
+            .iter()
+            .position(|&x| x == a.entity.kind)
+            .unwrap_or(0);
+        if let Some(code) = code {
+            about.entry((k, code)).or_default().push(i);
+        }
+    }
+    if about.is_empty() {
         return;
-    };
-    let k = EntityKind::ALL
-        .iter()
-        .position(|&x| x == a.entity.kind)
-        .unwrap_or(0);
-    let mut ips: HashMap<u32, u64> = HashMap::new();
-    let mut agents: HashMap<u32, u64> = HashMap::new();
-    let mut apis: HashMap<(u32, u32), u64> = HashMap::new();
-    let mut types: HashMap<u32, u64> = HashMap::new();
-    let mut arns: HashMap<u32, u64> = HashMap::new();
-    let (mut before, mut hours) = (0u64, HashSet::new());
+    }
+    let mut tallies: Vec<Tally> = anomalies.iter().map(|_| Tally::default()).collect();
     let type_codes = store.column(Field::IdentityType).codes();
     for &(row, c) in rows {
-        if c.entity.get(k) != Some(&code) {
-            continue;
-        }
-        if c.millis < a.start_millis {
-            before += 1;
-            hours.insert(c.hour);
-        } else if c.millis < a.end_millis {
-            *ips.entry(c.entity[2]).or_default() += 1;
-            *agents.entry(c.agent).or_default() += 1;
-            *apis.entry((c.source, c.name)).or_default() += 1;
-            *arns.entry(c.entity[0]).or_default() += 1;
-            let t = type_codes.get(row as usize).copied().unwrap_or(0);
-            *types.entry(t).or_default() += 1;
+        for (k, &code) in c.entity.iter().enumerate() {
+            let Some(list) = (code != 0).then(|| about.get(&(k, code))).flatten() else {
+                continue;
+            };
+            for &i in list {
+                let (Some(a), Some(t)) = (anomalies.get(i), tallies.get_mut(i)) else {
+                    continue;
+                };
+                if c.millis < a.start_millis {
+                    t.before += 1;
+                    t.hours.insert(c.hour);
+                } else if c.millis < a.end_millis {
+                    *t.ips.entry(c.entity[2]).or_default() += 1;
+                    *t.agents.entry(c.agent).or_default() += 1;
+                    *t.apis.entry((c.source, c.name)).or_default() += 1;
+                    *t.arns.entry(c.entity[0]).or_default() += 1;
+                    let ty = type_codes.get(row as usize).copied().unwrap_or(0);
+                    *t.types.entry(ty).or_default() += 1;
+                }
+            }
         }
     }
-    let top = |m: HashMap<u32, u64>, f: Field| -> Vec<TopValue> {
-        let mut v: Vec<(u32, u64)> = m.into_iter().filter(|e| e.0 != 0).collect();
-        v.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-        v.into_iter()
+    for (a, t) in anomalies.iter_mut().zip(tallies) {
+        let top = |m: HashMap<u32, u64>, f: Field| -> Vec<TopValue> {
+            let mut v: Vec<(u32, u64)> = m.into_iter().filter(|e| e.0 != 0).collect();
+            v.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            v.into_iter()
+                .take(5)
+                .map(|(c, count)| TopValue {
+                    value: text(store, f, c),
+                    count,
+                })
+                .collect()
+        };
+        let mut api_list: Vec<((u32, u32), u64)> = t.apis.into_iter().collect();
+        api_list.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        a.top_apis = api_list
+            .into_iter()
             .take(5)
-            .map(|(c, count)| TopValue {
-                value: text(store, f, c),
+            .map(|((s, n), count)| TopValue {
+                value: format!(
+                    "{}:{}",
+                    text(store, Field::EventSource, s).trim_end_matches(".amazonaws.com"),
+                    text(store, Field::EventName, n)
+                ),
                 count,
             })
-            .collect()
-    };
-    let mut api_list: Vec<((u32, u32), u64)> = apis.into_iter().collect();
-    api_list.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-    a.top_apis = api_list
-        .into_iter()
-        .take(5)
-        .map(|((s, n), count)| TopValue {
-            value: format!(
-                "{}:{}",
-                text(store, Field::EventSource, s).trim_end_matches(".amazonaws.com"),
-                text(store, Field::EventName, n)
-            ),
-            count,
-        })
-        .collect();
-    a.top_source_ips = top(ips, Field::SourceIp);
-    a.top_user_agents = top(agents, Field::UserAgent);
-    let main_arn = top(arns, Field::PrincipalArn)
-        .first()
-        .map(|t| t.value.clone())
-        .unwrap_or_default();
-    if a.identity_type.is_empty() {
-        a.identity_type = top(types, Field::IdentityType)
+            .collect();
+        a.top_source_ips = top(t.ips, Field::SourceIp);
+        a.top_user_agents = top(t.agents, Field::UserAgent);
+        let main_arn = top(t.arns, Field::PrincipalArn)
             .first()
-            .map(|t| t.value.clone())
+            .map(|v| v.value.clone())
             .unwrap_or_default();
-    }
-    if a.kind == BehaviourKind::Volume {
-        a.history_events = before;
-        a.history_hours = hours.len() as u64;
-        a.score *= privilege(&a.identity_type, &main_arn);
+        if a.identity_type.is_empty() {
+            a.identity_type = top(t.types, Field::IdentityType)
+                .first()
+                .map(|v| v.value.clone())
+                .unwrap_or_default();
+        }
+        if a.kind == BehaviourKind::Volume {
+            a.history_events = t.before;
+            a.history_hours = t.hours.len() as u64;
+            a.score *= privilege(&a.identity_type, &main_arn);
+        }
     }
 }
 
