@@ -136,7 +136,7 @@ fn TabButton(state: AppState, tab: Tab, label: &'static str) -> impl IntoView {
         }),
         Tab::Anomalies => state.detect.with(|d| {
             d.as_ref()
-                .map(|d| d.anomalies.len() + d.insights.len())
+                .map(|d| d.anomalies.len() + d.behaviour.len() + d.insights.len())
                 .filter(|n| *n > 0)
                 .map(|n| n.to_string())
         }),

@@ -155,6 +155,10 @@ pub struct AppState {
     pub rule_files: RwSignal<Vec<(String, String)>>,
     /// Business hours for the out-of-hours rules.
     pub business_hours: RwSignal<trailscope_protocol::BusinessHours>,
+    /// Rules to run only (ids or aliases; all when empty), from the Findings view.
+    pub rules_only: RwSignal<Vec<String>>,
+    /// Rules turned off in the Findings view.
+    pub rules_excluded: RwSignal<Vec<String>>,
     /// The event whose JSON is open: (row, JSON).
     pub record: RwSignal<Option<OpenRecord>>,
     /// A problem to show (the worker failed to start, a request failed).
@@ -204,6 +208,8 @@ impl AppState {
             detecting: RwSignal::new(None),
             rule_files: RwSignal::new(Vec::new()),
             business_hours: RwSignal::new(trailscope_protocol::BusinessHours::default()),
+            rules_only: RwSignal::new(Vec::new()),
+            rules_excluded: RwSignal::new(Vec::new()),
             record: RwSignal::new(None),
             error: RwSignal::new(None),
             verify_only: RwSignal::new(false),

@@ -460,6 +460,8 @@ pub fn request_detect(state: AppState) {
         options: trailscope_protocol::DetectOptions {
             rule_files: state.rule_files.get_untracked(),
             business_hours: Some(state.business_hours.get_untracked()),
+            only: state.rules_only.get_untracked(),
+            exclude: state.rules_excluded.get_untracked(),
         },
     });
 }

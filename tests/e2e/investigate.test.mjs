@@ -185,8 +185,9 @@ test('a burst of calls shows as an anomaly chart whose window opens its events',
     userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/ci', accountId: '111122223333' },
     recipientAccountId: '111122223333', userAgent: 'aws-cli/2.15',
   });
-  for (let m = 0; m < 240; m++) {
-    const calls = m >= 200 && m < 205 ? 40 : 2;
+  // Six hours of history (the model's minimum evidence) before a five-minute burst.
+  for (let m = 0; m < 540; m++) {
+    const calls = m >= 500 && m < 505 ? 40 : 2;
     for (let i = 0; i < calls; i++) call(m, i % 60);
   }
   fs.writeFileSync(path.join(dir, 'burst.json'), JSON.stringify({ Records: records }));
@@ -202,7 +203,7 @@ test('a burst of calls shows as an anomaly chart whose window opens its events',
   await row.locator('[data-testid=anomaly-chart] rect.window').click();
   await page.locator('[data-testid=tab-events].active').waitFor();
   const filter = await page.locator('[data-testid=filter-input]').inputValue();
-  assert.match(filter, /time:2024-03-01T03:2\d:00Z\.\.2024-03-01T03:2\d:59\.999Z/);
+  assert.match(filter, /time:2024-03-01T08:2\d:00Z\.\.2024-03-01T08:2\d:59\.999Z/);
   const inWindow = await ts.resultCount();
   assert.ok(inWindow >= 150 && inWindow <= 220, `${inWindow} events in the window`);
   await page.locator('[data-testid=tab-anomalies]').click();

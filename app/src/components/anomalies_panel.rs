@@ -1,18 +1,43 @@
-//! Insights-style anomalies, computed by Trailscope (labelled so), beside the real CloudTrail
-//! Insights events found in the files: an overview on the time axis and one chart per anomaly
-//! with its baseline band and the window shaded. Clicking a window filters the events to it.
+//! Anomalies computed by Trailscope (labelled so), beside the real CloudTrail Insights events
+//! found in the files: Insights-style call and error rates, each with a chart of its baseline
+//! band and window, and behaviour anomalies per principal, key and address with their evidence.
+//! One list, most important first (the core's score), rendered a page of cards at a time so
+//! opening the view stays fast however many there are.
 
 use leptos::prelude::*;
+use trailscope_detect::anomaly::behaviour::{
+    BehaviourAnomaly, BehaviourKind, Dimension, EntityKind,
+};
 use trailscope_protocol::{AnomalyView, InsightView, TopLists};
 
 use crate::download::save_text;
-use crate::format::{count, time_millis};
+use crate::format::{count, plural, time_millis};
 use crate::state::{AppState, Tab};
 use crate::worker_client;
 
 const W: f64 = 760.0;
 const H: f64 = 150.0;
 const PAD: f64 = 30.0;
+/// Cards rendered at first and per "Show more".
+const PAGE: usize = 10;
+/// Cards added per animation frame (a card with its chart takes a few milliseconds).
+const CARDS_PER_FRAME: usize = 2;
+
+/// One card of the ranked list.
+#[derive(Clone)]
+enum Card {
+    Rate(AnomalyView),
+    Behaviour(BehaviourAnomaly),
+}
+
+impl Card {
+    fn score(&self) -> f64 {
+        match self {
+            Card::Rate(a) => a.score,
+            Card::Behaviour(b) => b.score,
+        }
+    }
+}
 
 /// The Anomalies view.
 #[component]
@@ -22,10 +47,22 @@ pub fn AnomaliesPanel(
 ) -> impl IntoView {
     // Why the last export could not be saved, shown beside the button.
     let download_error = RwSignal::new(None::<String>);
+    // Cards asked for ("Show more" adds a page), and cards rendered so far: rendering follows
+    // a few cards per animation frame, so no frame holds the page for long however many
+    // charts a page has.
+    let shown = RwSignal::new(PAGE);
+    let rendered = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        let want = shown.get();
+        let have = rendered.get();
+        if have < want {
+            request_animation_frame(move || rendered.set((have + CARDS_PER_FRAME).min(want)));
+        }
+    });
     view! {
         <section class="anomalies-view" data-testid="anomalies-view">
             <div class="table-head">
-                <h2>"Anomalies " <span class="muted small">"computed by Trailscope, Insights-style; not CloudTrail Insights"</span></h2>
+                <h2>"Anomalies " <span class="muted small">"computed by Trailscope; not CloudTrail Insights"</span></h2>
                 {move || state.detect.get().map(|d| {
                     let json = d.anomalies_json.clone();
                     view! { <button class="button secondary" data-testid="anomalies-json" on:click=move |_| download_error.set(save_text("trailscope-anomalies.json", "application/json", &json).err())>"Export JSON"</button> }
@@ -33,14 +70,36 @@ pub fn AnomaliesPanel(
                 {move || download_error.get().map(|e| view! { <span class="failed-note" role="alert" data-testid="download-error">{format!("Cannot save the file: {e}")}</span> })}
             </div>
             <p class="muted small">
-                "Per API (region, source, name) over write management events, and per API and error code over all events: each minute against the mean of the preceding 7 days (or what the data covers). A window is reported when its count is that unlikely under a Poisson model (p ≤ 10⁻⁶) and at least 3× above or below the baseline."
+                "Most important first: a score of surprise × the principal's privilege × the APIs' sensitivity. Rates: per API (and error code), each minute against the preceding 7 days, repeats of one API and cause merged into one card. Behaviour: per principal, access key and address, volumes far above their own history and peers', first uses after a settled history, and sensitive calls on resources rarely touched."
             </p>
+            {move || state.detect.get().map(|d| {
+                let mut cards: Vec<Card> = d.anomalies.iter().cloned().map(Card::Rate)
+                    .chain(d.behaviour.iter().cloned().map(Card::Behaviour))
+                    .collect();
+                cards.sort_by(|a, b| b.score().total_cmp(&a.score()));
+                let total = cards.len();
+                let listed = cards.clone();
+                let visible = move || -> Vec<(usize, Card)> {
+                    listed.iter().take(rendered.get().min(shown.get())).cloned().enumerate().collect()
+                };
+                let card_view = move |(i, card): (usize, Card)| match card {
+                    Card::Rate(a) => view! { <AnomalyCard index=i anomaly=a state=state /> }.into_any(),
+                    Card::Behaviour(b) => view! { <BehaviourCard index=i anomaly=b state=state /> }.into_any(),
+                };
+                view! {
+                    <Overview cards=cards.clone() insights=d.insights.clone() shown=shown state=state />
+                    {(total == 0).then(|| view! { <p class="empty" data-testid="no-anomalies">"No anomaly in the loaded events."</p> })}
+                    <div class="anomaly-list" data-testid="anomaly-list">
+                        <For each=visible key=|(i, _)| *i children=card_view />
+                    </div>
+                    {move || (shown.get() < total).then(|| view! {
+                        <button class="button secondary" data-testid="anomalies-more" on:click=move |_| shown.update(|n| *n += PAGE)>
+                            {format!("Show {} more of {}", PAGE.min(total - shown.get()), total - shown.get())}
+                        </button>
+                    })}
+                }
+            })}
             {move || state.detect.get().map(|d| view! {
-                <Overview anomalies=d.anomalies.clone() insights=d.insights.clone() state=state />
-                {d.anomalies.is_empty().then(|| view! { <p class="empty" data-testid="no-anomalies">"No anomaly in the loaded events."</p> })}
-                <div class="anomaly-list">
-                    {d.anomalies.into_iter().enumerate().map(|(i, a)| view! { <AnomalyCard index=i anomaly=a state=state /> }).collect_view()}
-                </div>
                 {(!d.insights.is_empty()).then(|| view! {
                     <h3>"CloudTrail Insights events in the files"</h3>
                     <table class="findings-table" data-testid="insight-events">
@@ -65,16 +124,25 @@ pub fn AnomaliesPanel(
     }
 }
 
-/// Every anomaly (and real Insights event) on one time axis.
+/// Every anomaly (and real Insights event) on one time axis; a mark scrolls to its card
+/// (rendering the cards up to it first).
 #[component]
 fn Overview(
-    anomalies: Vec<AnomalyView>,
+    cards: Vec<Card>,
     insights: Vec<InsightView>,
+    shown: RwSignal<usize>,
     state: AppState,
 ) -> impl IntoView {
-    let times: Vec<i64> = anomalies
+    let span_of = |c: &Card| match c {
+        Card::Rate(a) => (a.start_millis, a.end_millis),
+        Card::Behaviour(b) => (b.start_millis, b.end_millis),
+    };
+    let times: Vec<i64> = cards
         .iter()
-        .flat_map(|a| [a.start_millis, a.end_millis])
+        .flat_map(|c| {
+            let (a, b) = span_of(c);
+            [a, b]
+        })
         .chain(insights.iter().filter_map(|i| i.time_millis))
         .chain(state.totals.with_untracked(|t| {
             t.as_ref()
@@ -94,17 +162,37 @@ fn Overview(
     };
     let span = (hi - lo).max(60_000) as f64;
     let x = move |t: i64| PAD + (t - lo) as f64 / span * (W - 2.0 * PAD);
+    let label = format!(
+        "{} anomalies between {} and {}",
+        cards.len(),
+        time_millis(lo),
+        time_millis(hi)
+    );
+    let go = move |i: usize| {
+        shown.update(|n| *n = (*n).max((i / PAGE + 1) * PAGE));
+        // The card exists after this render.
+        request_animation_frame(move || scroll_to(i));
+    };
     view! {
-        <svg class="overview" viewBox=format!("0 0 {W} 60") data-testid="anomaly-overview">
+        <svg class="overview" viewBox=format!("0 0 {W} 60") data-testid="anomaly-overview" role="img" aria-label=label>
             <line x1=PAD y1="40" x2=W - PAD y2="40" class="axis"></line>
             <text x=PAD y="56" class="tick">{time_millis(lo)}</text>
             <text x=W - PAD y="56" class="tick" text-anchor="end">{time_millis(hi)}</text>
-            {anomalies.into_iter().enumerate().map(|(i, a)| {
-                let (x1, x2) = (x(a.start_millis), x(a.end_millis).max(x(a.start_millis) + 3.0));
-                let class = format!("mark {}", a.direction);
-                let tip = format!("{} {} {} ({}), {}", a.direction, a.event_source, a.event_name, a.error_code.clone().unwrap_or_default(), time_millis(a.start_millis));
+            {cards.into_iter().enumerate().map(|(i, card)| {
+                let (start, end) = span_of(&card);
+                let (x1, x2) = (x(start), x(end).max(x(start) + 3.0));
+                let (class, tip) = match &card {
+                    Card::Rate(a) => (
+                        format!("mark {}", a.direction),
+                        format!("{} {} {} ({}), {}", a.direction, a.event_source, a.event_name, a.error_code.clone().unwrap_or_default(), time_millis(a.start_millis)),
+                    ),
+                    Card::Behaviour(b) => (
+                        "mark behaviour".to_string(),
+                        format!("{}, {}", b.entity.value, time_millis(b.start_millis)),
+                    ),
+                };
                 view! {
-                    <rect class=class x=x1 y=14.0 + (i % 3) as f64 * 8.0 width=x2 - x1 height="7" on:click=move |_| scroll_to(i)><title>{tip}</title></rect>
+                    <rect class=class x=x1 y=14.0 + (i % 3) as f64 * 8.0 width=x2 - x1 height="7" on:click=move |_| go(i)><title>{tip}</title></rect>
                 }
             }).collect_view()}
             {insights.into_iter().filter_map(|i| i.time_millis.map(|t| (t, i))).map(|(t, i)| view! {
@@ -165,13 +253,20 @@ fn AnomalyCard(index: usize, anomaly: AnomalyView, state: AppState) -> impl Into
             .unwrap_or_default()
     );
     view! {
-        <article class="anomaly" id=format!("anomaly-{index}") data-testid="anomaly-row" data-direction=a.direction.clone() data-type=a.insight_type.clone()>
+        <article class="anomaly" id=format!("anomaly-{index}") data-testid="anomaly-row" data-direction=a.direction.clone() data-type=a.insight_type.clone() data-windows=a.windows>
             <header>
+                <span class="score muted small" data-testid="anomaly-score">{format!("score {:.1}", a.score)}</span>
                 <h3>{title}</h3>
                 <span class="muted small">
-                    {format!("{} · {} to {} ({} min) · {:.2}/min vs baseline {:.2}/min · p = {:.1e}",
-                        a.insight_type, time_millis(a.start_millis), time_millis(a.end_millis), a.duration_minutes,
-                        a.insight_average, a.baseline_average, a.probability)}
+                    {if a.windows > 1 {
+                        format!("{} · {} windows between {} and {} ({} min in all) · {:.2}/min vs baseline {:.2}/min · p = {:.1e} (least likely window, charted)",
+                            a.insight_type, a.windows, time_millis(a.start_millis), time_millis(a.end_millis), a.duration_minutes,
+                            a.insight_average, a.baseline_average, a.probability)
+                    } else {
+                        format!("{} · {} to {} ({} min) · {:.2}/min vs baseline {:.2}/min · p = {:.1e}",
+                            a.insight_type, time_millis(a.start_millis), time_millis(a.end_millis), a.duration_minutes,
+                            a.insight_average, a.baseline_average, a.probability)
+                    }}
                     {a.baseline_short.then(|| format!(" · baseline only {} of the 7 days", duration(a.baseline_duration_minutes)))}
                 </span>
             </header>
@@ -179,6 +274,107 @@ fn AnomalyCard(index: usize, anomaly: AnomalyView, state: AppState) -> impl Into
             <div class="tops">
                 <Tops title="In the window" lists=a.window_top.clone() />
                 <Tops title="In the baseline" lists=a.baseline_top.clone() />
+            </div>
+            <button class="link" data-testid="anomaly-open" on:click=open>"Show these events"</button>
+        </article>
+    }
+}
+
+/// A behaviour anomaly: what happened in one sentence, its evidence, and its events.
+#[component]
+fn BehaviourCard(index: usize, anomaly: BehaviourAnomaly, state: AppState) -> impl IntoView {
+    let b = anomaly;
+    let filter = {
+        let mut terms: Vec<String> = b
+            .filter_terms
+            .iter()
+            .map(|(field, value)| trailscope_query::edit::term(field, value, false))
+            .collect();
+        let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
+        terms.push(format!(
+            "time:{}..{}",
+            at(b.start_millis),
+            at(b.end_millis - 1)
+        ));
+        terms.join(" ")
+    };
+    let open = move |_| {
+        state.filter.set(filter.clone());
+        state.tab.set(Tab::Events);
+        worker_client::run_query(state);
+    };
+    let kind = match b.kind {
+        BehaviourKind::Volume => "Volume",
+        BehaviourKind::FirstUse => "First use",
+        BehaviourKind::RareResource => "Rare resource",
+    };
+    let entity = |k: EntityKind| match k {
+        EntityKind::Principal => "principal",
+        EntityKind::AccessKey => "access key",
+        EntityKind::SourceIp => "address",
+    };
+    let dimension = |d: Dimension| match d {
+        Dimension::Api => "API",
+        Dimension::Service => "service",
+        Dimension::Region => "region",
+        Dimension::UserAgent => "user agent",
+        Dimension::SourceIp => "address",
+        Dimension::Resource => "resource",
+    };
+    let also = b
+        .also
+        .iter()
+        .map(|e| format!("{} {}", entity(e.kind), e.value))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let pairs = |list: &[trailscope_detect::anomaly::TopValue]| -> Vec<(String, u64)> {
+        list.iter().map(|t| (t.value.clone(), t.count)).collect()
+    };
+    let tops = [
+        ("APIs", pairs(&b.top_apis)),
+        ("User agents", pairs(&b.top_user_agents)),
+        ("Source addresses", pairs(&b.top_source_ips)),
+    ];
+    view! {
+        <article class="anomaly behaviour" id=format!("anomaly-{index}") data-testid="behaviour-row" data-kind=kind data-entity=b.entity.value.clone()>
+            <header>
+                <span class="score muted small" data-testid="anomaly-score">{format!("score {:.1}", b.score)}</span>
+                <h3><span class="kind badge">{kind}</span>{format!("{} {}", entity(b.entity.kind), b.entity.value)}</h3>
+                <span class="muted small">
+                    {format!("{} to {} · {} · {} · history: {} over {} active hours",
+                        time_millis(b.start_millis), time_millis(b.end_millis - 1), plural(b.events, "event", "events"),
+                        if b.identity_type.is_empty() { "identity type unknown" } else { b.identity_type.as_str() },
+                        plural(b.history_events, "event", "events"), b.history_hours)}
+                    {(!also.is_empty()).then(|| format!(" · also seen as {also}"))}
+                </span>
+            </header>
+            <p data-testid="behaviour-summary">{b.summary.clone()}</p>
+            {(!b.volumes.is_empty()).then(|| view! {
+                <table class="volumes" data-testid="behaviour-volumes">
+                    <thead><tr><th>"API"</th><th>"Calls"</th><th>"Usual per active hour"</th><th>"Own busiest hour"</th><th>"Peers' busiest hour"</th></tr></thead>
+                    <tbody>
+                        {b.volumes.iter().map(|v| view! {
+                            <tr>
+                                <td>{format!("{} {}", v.event_source.trim_end_matches(".amazonaws.com"), v.event_name)}</td>
+                                <td>{count(v.count)}</td>
+                                <td>{format!("{:.1}", v.usual_per_hour)}</td>
+                                <td>{count(v.own_peak_per_hour)}</td>
+                                <td>{format!("{:.0}", v.peer_peak_per_hour)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            {(!b.novelties.is_empty()).then(|| view! {
+                <ul class="novelties" data-testid="behaviour-novelties">
+                    {b.novelties.iter().map(|n| view! {
+                        <li>{format!("New {}: {} (first at {}, {})", dimension(n.dimension), n.value, time_millis(n.first_millis), plural(n.events, "event", "events"))}</li>
+                    }).collect_view()}
+                    {(b.novelties_omitted > 0).then(|| view! { <li class="muted">{format!("and {} more", count(b.novelties_omitted))}</li> })}
+                </ul>
+            })}
+            <div class="tops">
+                <TopsOf title="In the window" lists=tops />
             </div>
             <button class="link" data-testid="anomaly-open" on:click=open>"Show these events"</button>
         </article>
@@ -256,6 +452,17 @@ fn Chart(
 
 #[component]
 fn Tops(title: &'static str, lists: TopLists) -> impl IntoView {
+    let lists = [
+        ("User ARNs", lists.user_arns),
+        ("User agents", lists.user_agents),
+        ("Error codes", lists.error_codes),
+    ];
+    view! { <TopsOf title=title lists=lists /> }
+}
+
+/// Top lists, each under its label.
+#[component]
+fn TopsOf(title: &'static str, lists: [(&'static str, Vec<(String, u64)>); 3]) -> impl IntoView {
     let list = |name: &'static str, values: Vec<(String, u64)>| {
         (!values.is_empty()).then(|| view! {
             <div>
@@ -267,9 +474,7 @@ fn Tops(title: &'static str, lists: TopLists) -> impl IntoView {
     view! {
         <div class="top-lists">
             <h4>{title}</h4>
-            {list("User ARNs", lists.user_arns)}
-            {list("User agents", lists.user_agents)}
-            {list("Error codes", lists.error_codes)}
+            {lists.into_iter().map(|(name, values)| list(name, values)).collect_view()}
         </div>
     }
 }

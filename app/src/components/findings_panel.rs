@@ -57,7 +57,7 @@ pub fn FindingsPanel(
                 <h2>"Findings"</h2>
                 <span class="muted" data-testid="detect-time">
                     {move || state.detect.with(|d| d.as_ref().map(|d| format!(
-                        "{} rules over {} events in {} (anomalies: {})",
+                        "{} rules over {} events in {} (anomaly models: {})",
                         d.findings.len(), count(d.events), millis(d.rules_millis), millis(d.anomalies_millis)
                     )))}
                 </span>
@@ -96,6 +96,33 @@ pub fn FindingsPanel(
                     {errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
                 </ul>
             })}
+            <div class="detect-controls" data-testid="rule-choice">
+                <label>
+                    "Run only "
+                    <input type="text" class="rule-input" placeholder="all rules (or ids: cis-4.1 cis-4.3)" data-testid="rules-only"
+                        prop:value=move || state.rules_only.get().join(" ")
+                        on:change=move |ev| {
+                            let ids = event_target_value(&ev).split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect();
+                            state.rules_only.set(ids);
+                            worker_client::request_detect(state);
+                        } />
+                </label>
+                {move || state.rules_excluded.with(|ex| (!ex.is_empty()).then(|| view! {
+                    <span class="small" data-testid="rules-excluded">
+                        "Turned off: "
+                        {ex.iter().cloned().map(|id| {
+                            let label = format!("Turn {id} back on");
+                            let back = id.clone();
+                            view! {
+                                <button class="chip" aria-label=label data-testid="rule-back-on" on:click=move |_| {
+                                    state.rules_excluded.update(|e| e.retain(|x| x != &back));
+                                    worker_client::request_detect(state);
+                                }>{id}" ×"</button>
+                            }
+                        }).collect_view()}
+                    </span>
+                }))}
+            </div>
             {move || state.rule_files.with(|r| (!r.is_empty()).then(|| view! {
                 <p class="muted small" data-testid="rule-files">
                     {format!("Your rule files: {}", r.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "))}
@@ -104,7 +131,7 @@ pub fn FindingsPanel(
                 </p>
             }))}
             <table class="findings-table">
-                <thead><tr><th>"Severity"</th><th>"Rule"</th><th>"Title"</th><th>"Tactics"</th><th>"Events"</th></tr></thead>
+                <thead><tr><th>"Severity"</th><th>"Rule"</th><th>"Title"</th><th>"Tactics"</th><th>"Events"</th><th><span class="visually-hidden">"Run"</span></th></tr></thead>
                 <tbody>
                     {move || state.detect.with(|d| d.as_ref().map(|d| {
                         d.findings.iter().filter(|f| show_all.get() || f.events > 0).cloned().map(|f| view! { <FindingRow finding=f state=state /> }).collect_view()
@@ -121,6 +148,7 @@ pub fn FindingsPanel(
 #[component]
 fn FindingRow(finding: FindingView, state: AppState) -> impl IntoView {
     let rule = finding.rule.clone();
+    let off = finding.rule.clone();
     let open = move |_| {
         state.filter.set(format!("finding:{rule}"));
         state.tab.set(Tab::Events);
@@ -152,6 +180,13 @@ fn FindingRow(finding: FindingView, state: AppState) -> impl IntoView {
                 } else {
                     view! { <span class="muted">"0"</span> }.into_any()
                 }}
+            </td>
+            <td>
+                <button class="link small" data-testid="finding-exclude" aria-label=format!("Turn off {}", finding.rule) on:click=move |_| {
+                    let id = off.clone();
+                    state.rules_excluded.update(|e| if !e.contains(&id) { e.push(id) });
+                    worker_client::request_detect(state);
+                }>"Turn off"</button>
             </td>
         </tr>
     }

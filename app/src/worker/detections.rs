@@ -1,6 +1,7 @@
 //! The store worker's detections: the built-in rules and the user's (Trailscope rules or Sigma)
 //! over every loaded event, the anomaly model, and the Insights events found in the files.
 
+use trailscope_detect::anomaly::behaviour::{detect_behaviour, BehaviourOptions};
 use trailscope_detect::anomaly::{anomaly_series, detect_anomalies, Anomaly, AnomalyOptions};
 use trailscope_detect::{
     findings_csv, findings_json, insight_events, parse_rules, sigma::parse_sigma, RuleSet,
@@ -55,6 +56,28 @@ pub(crate) fn detect(
             rule_errors.push(format!("business hours {start}-{end}: {e}"));
         }
     }
+    if !options.only.is_empty() || !options.exclude.is_empty() {
+        let all = set.rules().to_vec();
+        match std::mem::take(&mut set).select(&options.only, &options.exclude) {
+            Ok(chosen) => {
+                origins = chosen
+                    .rules()
+                    .iter()
+                    .map(|r| {
+                        all.iter()
+                            .position(|x| x.id == r.id)
+                            .and_then(|i| origins.get(i).cloned())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                set = chosen;
+            }
+            Err(e) => {
+                rule_errors.push(format!("choosing rules: {e}; every rule runs"));
+                set = RuleSet::new(all).unwrap_or_default();
+            }
+        }
+    }
     let started = now_millis();
     let matches = set.evaluate(store);
     let rules_millis = now_millis() - started;
@@ -106,8 +129,15 @@ pub(crate) fn detect(
     let started = now_millis();
     let anomaly_options = AnomalyOptions::default();
     let mut anomalies = detect_anomalies(store, &anomaly_options);
+    anomalies.sort_by(|a, b| b.score.total_cmp(&a.score));
     anomalies.truncate(MAX_ANOMALIES);
-    let anomalies_json = serde_json::to_string_pretty(&anomalies).unwrap_or_default();
+    let mut behaviour = detect_behaviour(store, &BehaviourOptions::default());
+    behaviour.truncate(MAX_ANOMALIES);
+    let anomalies_json = serde_json::to_string_pretty(&serde_json::json!({
+        "anomalies": anomalies,
+        "behaviour": behaviour,
+    }))
+    .unwrap_or_default();
     let anomalies: Vec<AnomalyView> = anomalies
         .iter()
         .map(|a| anomaly_view(store, a, &anomaly_options))
@@ -134,6 +164,7 @@ pub(crate) fn detect(
         view: Box::new(DetectView {
             findings,
             anomalies,
+            behaviour,
             insights,
             rule_errors,
             findings_json: findings_json(&exported),
@@ -190,6 +221,8 @@ fn anomaly_view(store: &Store, a: &Anomaly, options: &AnomalyOptions) -> Anomaly
         baseline_duration_minutes: a.baseline_duration_minutes,
         baseline_short: a.baseline_short,
         probability: a.probability,
+        windows: u32::try_from(a.occurrences.len()).unwrap_or(u32::MAX),
+        score: a.score,
         window_top: lists(&a.insight),
         baseline_top: lists(&a.baseline),
         series,

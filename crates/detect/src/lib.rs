@@ -8,8 +8,11 @@
 //!   monitoring set (all three numberings) and a few more.
 //! - [`findings`] turns matches into exportable findings ([`findings_json`], [`findings_csv`]).
 //! - [`anomaly::detect_anomalies`] finds unusual API call and error rates (Trailscope's own
-//!   model, ANOMALIES.md) in the shape of CloudTrail Insights events; [`insight_events`] lists
-//!   the real Insights events of the logs.
+//!   model, ANOMALIES.md) in the shape of CloudTrail Insights events, robust to periodic
+//!   traffic, repeats merged; [`anomaly::behaviour::detect_behaviour`] finds unusual behaviour
+//!   of principals, access keys and addresses (volumes, first uses, rare resources); both are
+//!   scored so the few that matter come first. [`insight_events`] lists the real Insights
+//!   events of the logs.
 //!
 //! The crate has no I/O, clock or threads, so it runs the same natively and in wasm.
 //!

@@ -729,6 +729,12 @@ pub struct DetectOptions {
     pub rule_files: Vec<(String, String)>,
     /// Business hours for the out-of-hours rules (the rules' own when absent).
     pub business_hours: Option<BusinessHours>,
+    /// Run only these rules (ids or aliases); all when empty.
+    #[serde(default)]
+    pub only: Vec<String>,
+    /// Do not run these rules (ids or aliases).
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// The hours the out-of-hours rules call working time.
@@ -758,8 +764,11 @@ impl Default for BusinessHours {
 pub struct DetectView {
     /// One per rule, matched or not, most severe first.
     pub findings: Vec<FindingView>,
-    /// Computed anomalies, most unusual first.
+    /// Computed call-rate and error-rate anomalies.
     pub anomalies: Vec<AnomalyView>,
+    /// Behaviour anomalies per principal, access key and address, highest score first. The
+    /// core's type crosses the wire as it is.
+    pub behaviour: Vec<trailscope_detect::anomaly::behaviour::BehaviourAnomaly>,
     /// CloudTrail Insights events found in the loaded files.
     pub insights: Vec<InsightView>,
     /// Rule files that could not be used, with why.
@@ -772,7 +781,7 @@ pub struct DetectView {
     pub anomalies_json: String,
     /// Time the rules took in the worker.
     pub rules_millis: f64,
-    /// Time the anomaly model took in the worker.
+    /// Time the anomaly models (rates and behaviour) took in the worker.
     pub anomalies_millis: f64,
     /// Events the rules ran over.
     pub events: u64,
@@ -832,6 +841,10 @@ pub struct AnomalyView {
     pub baseline_short: bool,
     /// Tail probability of the window's count under the baseline.
     pub probability: f64,
+    /// Unusual windows of this API and cause (repeats are one anomaly).
+    pub windows: u32,
+    /// Rank among all anomalies (higher first).
+    pub score: f64,
     /// Top user ARNs, user agents, error codes in the window: (value, count).
     pub window_top: TopLists,
     /// The same in the baseline.

@@ -37,6 +37,12 @@ export function signedTrail({ hours = 4, logsPerHour = 3, eventsPerLog = 20 } = 
   return dir;
 }
 
+/** A week of an account's trail with planted attacks (see `trailscope-gen attacks`). */
+export function attackScenario(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trailscope-attacks-'))) {
+  gen(['attacks', dir]);
+  return dir;
+}
+
 /** Every file below `dir`, sorted. */
 export function filesUnder(dir) {
   const out = [];

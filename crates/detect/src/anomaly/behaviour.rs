@@ -1132,6 +1132,7 @@ fn evidence(store: &Store, rows: &[(u32, RowCodes)], anomalies: &mut [BehaviourA
                 })
                 .collect()
         };
+        let window_events: u64 = t.apis.values().sum();
         let mut api_list: Vec<((u32, u32), u64)> = t.apis.into_iter().collect();
         api_list.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
         a.top_apis = api_list
@@ -1157,6 +1158,10 @@ fn evidence(store: &Store, rows: &[(u32, RowCodes)], anomalies: &mut [BehaviourA
                 .first()
                 .map(|v| v.value.clone())
                 .unwrap_or_default();
+        }
+        if a.kind != BehaviourKind::Volume {
+            // The principal's events in the window, not only the new ones.
+            a.events = window_events.max(a.events);
         }
         if a.kind == BehaviourKind::Volume {
             a.history_events = t.before;

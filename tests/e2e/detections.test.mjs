@@ -1,0 +1,171 @@
+// Detections as an analyst meets them: on a generated week with planted attacks, the Anomalies
+// view opens with the planted exfiltration, privilege escalation and root bucket-policy change
+// (and nothing else above them), renders a page of cards at a time without blocking the page,
+// and a card opens its events; in Findings, rules can be turned off and run alone, and the
+// counts agree with the CLI.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { launch, openPage } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+import { DIST, ROOT, attackScenario, filesUnder } from './lib/fixtures.mjs';
+import { TrailscopePage } from './lib/trailscope-page.mjs';
+
+const CLI = process.env.TRAILSCOPE_CLI ?? path.join(ROOT, 'target/release/trailscope');
+const SHOTS = path.join(ROOT, 'tests/e2e/results');
+const PLANTED = [
+  'arn:aws:iam::111122223333:user/carol',
+  'arn:aws:iam::111122223333:user/dave',
+  'arn:aws:iam::111122223333:root',
+];
+
+let server;
+let browser;
+let dir;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(DIST, 'index.html')), 'dist/ is missing: build the page first');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ root: DIST });
+  browser = await launch();
+  dir = attackScenario();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the anomalies view opens with the planted attacks, ranked first, and a card opens its events', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  const ts = new TrailscopePage(page);
+  await ts.upload(filesUnder(dir), { timeout: 120_000 });
+  // Detection has finished when the tab shows its count.
+  await page.locator('[data-testid=tab-anomalies] .tab-badge').waitFor({ timeout: 60_000 });
+  // Let the replies that follow a load (events, facets, timeline) land first.
+  await page.waitForTimeout(1000);
+  // Long tasks on the main thread while the view opens.
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+      .observe({ type: 'longtask', buffered: false });
+  });
+  await page.locator('[data-testid=tab-anomalies]').click();
+  const cards = page.locator('[data-testid=anomaly-list] > article');
+  await cards.first().waitFor({ timeout: 60_000 });
+  const top = await cards.evaluateAll((list) => list.slice(0, 3).map((c) => ({
+    entity: c.dataset.entity ?? '', kind: c.dataset.kind ?? '', text: c.textContent,
+  })));
+  const about = (card, who) => card.entity === who || card.text.includes(who);
+  for (const who of PLANTED) {
+    assert.ok(top.some((c) => about(c, who)), `${who} is in the top three: ${JSON.stringify(top.map((c) => c.entity))}`);
+  }
+  // No card of the periodic failing process or the nightly backup anywhere.
+  const all = await cards.evaluateAll((list) => list.map((c) => c.textContent));
+  assert.ok(!all.some((t) => t.includes('log-shipper')), 'periodic process raised a card');
+  assert.ok(!all.some((t) => t.includes('backup-role')), 'nightly backup raised a card');
+  const longest = Math.max(0, ...(await page.evaluate(() => window.__long)));
+  console.log(`anomalies view: ${all.length} cards, longest main-thread task while opening ${longest.toFixed(0)} ms`);
+  assert.ok(longest <= 50, `a ${longest} ms task blocked the page while the view opened`);
+
+  // The exfiltration card names the volume and opens its events.
+  const exfil = page.locator(`[data-testid=behaviour-row][data-entity="${PLANTED[0]}"]`);
+  assert.match(await exfil.locator('[data-testid=behaviour-volumes]').textContent(), /GetObject\s*1,200/);
+  await page.screenshot({ path: path.join(SHOTS, 'anomalies-ranked.png'), fullPage: false });
+  await exfil.locator('[data-testid=anomaly-open]').click();
+  await page.locator('[data-testid=tab-events].active').waitFor();
+  const filter = await page.locator('[data-testid=filter-input]').inputValue();
+  assert.match(filter, /userIdentity\.arn:/);
+  assert.match(filter, /time:2024-03-06T14:00:00Z\.\.2024-03-06T14:59:59\.999Z/);
+  const opened = await ts.resultCount();
+  assert.ok(opened >= 1500, `${opened} events opened (1,200 reads and 300 decrypts at least)`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('rules can be turned off and run alone, and the counts are the CLI\'s', async () => {
+  const { page } = await openPage(browser, server.url);
+  const ts = new TrailscopePage(page);
+  await ts.upload(filesUnder(dir), { timeout: 120_000 });
+  await page.locator('[data-testid=tab-findings]').click();
+  const row = (rule) => page.locator(`[data-testid=finding-row][data-rule="${rule}"]`);
+  await row('cis-4.8').waitFor({ timeout: 60_000 });
+  const cli = JSON.parse(execFileSync(CLI, ['detect', '--json', '--exclude', 'cis-4.1', dir], { encoding: 'utf8', maxBuffer: 256 << 20 }));
+  // Turn cis-4.1 off: it is gone, it shows among the turned-off rules, the rest is unchanged.
+  await row('cis-4.1').locator('[data-testid=finding-exclude]').click();
+  await row('cis-4.1').waitFor({ state: 'detached' });
+  assert.match(await page.locator('[data-testid=rules-excluded]').textContent(), /cis-4\.1/);
+  const rows = await page.locator('[data-testid=finding-row]').evaluateAll((r) => r.map((x) => ({ rule: x.dataset.rule, events: Number(x.dataset.events) })));
+  const byRule = new Map(cli.findings.map((f) => [f.rule, f.events]));
+  for (const r of rows) assert.equal(r.events, byRule.get(r.rule) ?? 0, r.rule);
+  // Run only two rules (an alias works).
+  await page.locator('[data-testid=rules-only]').fill('cis-v6-5.3 cis-4.8');
+  await page.locator('[data-testid=rules-only]').press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=finding-row]').length === 2);
+  // An unknown id is reported, not silently ignored.
+  await page.locator('[data-testid=rules-only]').fill('cis-9.9');
+  await page.locator('[data-testid=rules-only]').press('Enter');
+  await page.locator('[data-testid=rule-errors]').waitFor();
+  assert.match(await page.locator('[data-testid=rule-errors]').textContent(), /cis-9\.9/);
+  // Turn cis-4.1 back on.
+  await page.locator('[data-testid=rules-only]').fill('');
+  await page.locator('[data-testid=rules-only]').press('Enter');
+  await page.locator('[data-testid=rule-back-on]').click();
+  await row('cis-4.1').waitFor();
+  await page.close();
+});
+
+test('many anomalies render a page of cards at a time, without blocking the page', async () => {
+  // 25 APIs, each steady for nine hours and then bursting once: 25 cards.
+  const tmp = fs.mkdtempSync(path.join(path.dirname(dir), 'trailscope-many-'));
+  const start = Date.parse('2024-03-01T00:00:00Z');
+  const records = [];
+  let n = 0;
+  for (let api = 0; api < 25; api++) {
+    for (let m = 0; m < 540; m++) {
+      const calls = m >= 500 + api && m < 505 + api ? 30 : 1;
+      for (let i = 0; i < calls; i++) {
+        records.push({
+          eventVersion: '1.09', eventID: `e-${n++}`,
+          eventTime: new Date(start + m * 60_000 + i * 1000).toISOString().replace('.000', ''),
+          eventSource: 'ec2.amazonaws.com', eventName: `CreateThing${api}`, awsRegion: 'us-east-1',
+          readOnly: false, managementEvent: true, eventType: 'AwsApiCall', sourceIPAddress: '198.51.100.7',
+          userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/ci', accountId: '111122223333' },
+        });
+      }
+    }
+  }
+  const file = path.join(tmp, 'many.json');
+  fs.writeFileSync(file, JSON.stringify({ Records: records }));
+  const { page } = await openPage(browser, server.url);
+  const ts = new TrailscopePage(page);
+  await ts.upload([file]);
+  await page.locator('[data-testid=tab-anomalies] .tab-badge').waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('[data-testid=tab-anomalies] .tab-badge').textContent(), '25');
+  await page.waitForTimeout(1000);
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+      .observe({ type: 'longtask', buffered: false });
+  });
+  await page.locator('[data-testid=tab-anomalies]').click();
+  const cards = page.locator('[data-testid=anomaly-list] > article');
+  await cards.first().waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=anomaly-list] > article').length === 10);
+  await page.waitForTimeout(300);
+  assert.equal(await cards.count(), 10);
+  await page.locator('[data-testid=anomalies-more]').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=anomaly-list] > article').length === 20);
+  // A mark on the overview far down the list renders the cards up to it and scrolls there.
+  await page.locator('[data-testid=anomaly-overview] rect.mark').nth(24).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=anomaly-list] > article').length === 25);
+  const longest = Math.max(0, ...(await page.evaluate(() => window.__long)));
+  console.log(`25 anomalies: longest main-thread task while opening and paging ${longest.toFixed(0)} ms`);
+  assert.ok(longest <= 50, `a ${longest} ms task blocked the page`);
+  await page.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
