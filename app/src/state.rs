@@ -152,7 +152,7 @@ pub struct AppState {
     /// The detect request in flight.
     pub detecting: RwSignal<Option<RequestId>>,
     /// The user's rule files: (name, text).
-    pub rule_files: RwSignal<Vec<(String, String)>>,
+    pub rule_files: RwSignal<Vec<trailscope_protocol::RuleFile>>,
     /// Business hours for the out-of-hours rules.
     pub business_hours: RwSignal<trailscope_protocol::BusinessHours>,
     /// Rules to run only (ids or aliases; all when empty), from the Findings view.

@@ -101,8 +101,11 @@ fn spawn_all(state: AppState) -> Result<(), String> {
         let parser = spawn()?;
         let channel = MessageChannel::new().map_err(|_| "cannot connect the workers")?;
         let on_parser = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Ok(event) = serde_wasm_bindgen::from_value::<ParseEvent>(event.data()) {
-                apply_parse_event(state, event);
+            match serde_wasm_bindgen::from_value::<ParseEvent>(event.data()) {
+                Ok(event) => apply_parse_event(state, event),
+                Err(e) => state
+                    .error
+                    .set(Some(format!("unreadable message from a parser: {e}"))),
             }
         });
         parser.set_onmessage(Some(on_parser.as_ref().unchecked_ref()));

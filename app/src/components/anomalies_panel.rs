@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use trailscope_detect::anomaly::behaviour::{
     BehaviourAnomaly, BehaviourKind, Dimension, EntityKind,
 };
-use trailscope_protocol::{AnomalyView, InsightView, TopLists};
+use trailscope_detect::anomaly::{Attributions, TopValue};
+use trailscope_protocol::{AnomalyView, InsightView};
 
 use crate::download::save_text;
 use crate::format::{count, plural, time_millis};
@@ -288,7 +289,7 @@ fn BehaviourCard(index: usize, anomaly: BehaviourAnomaly, state: AppState) -> im
         let mut terms: Vec<String> = b
             .filter_terms
             .iter()
-            .map(|(field, value)| trailscope_query::edit::term(field, value, false))
+            .map(|t| trailscope_query::edit::term(&t.field, &t.value, false))
             .collect();
         let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
         terms.push(format!(
@@ -327,13 +328,10 @@ fn BehaviourCard(index: usize, anomaly: BehaviourAnomaly, state: AppState) -> im
         .map(|e| format!("{} {}", entity(e.kind), e.value))
         .collect::<Vec<_>>()
         .join(", ");
-    let pairs = |list: &[trailscope_detect::anomaly::TopValue]| -> Vec<(String, u64)> {
-        list.iter().map(|t| (t.value.clone(), t.count)).collect()
-    };
     let tops = [
-        ("APIs", pairs(&b.top_apis)),
-        ("User agents", pairs(&b.top_user_agents)),
-        ("Source addresses", pairs(&b.top_source_ips)),
+        ("APIs", b.top_apis.clone()),
+        ("User agents", b.top_user_agents.clone()),
+        ("Source addresses", b.top_source_ips.clone()),
     ];
     view! {
         <article class="anomaly behaviour" id=format!("anomaly-{index}") data-testid="behaviour-row" data-kind=kind data-entity=b.entity.value.clone()>
@@ -451,9 +449,9 @@ fn Chart(
 }
 
 #[component]
-fn Tops(title: &'static str, lists: TopLists) -> impl IntoView {
+fn Tops(title: &'static str, lists: Attributions) -> impl IntoView {
     let lists = [
-        ("User ARNs", lists.user_arns),
+        ("User ARNs", lists.user_identity_arns),
         ("User agents", lists.user_agents),
         ("Error codes", lists.error_codes),
     ];
@@ -462,12 +460,12 @@ fn Tops(title: &'static str, lists: TopLists) -> impl IntoView {
 
 /// Top lists, each under its label.
 #[component]
-fn TopsOf(title: &'static str, lists: [(&'static str, Vec<(String, u64)>); 3]) -> impl IntoView {
-    let list = |name: &'static str, values: Vec<(String, u64)>| {
+fn TopsOf(title: &'static str, lists: [(&'static str, Vec<TopValue>); 3]) -> impl IntoView {
+    let list = |name: &'static str, values: Vec<TopValue>| {
         (!values.is_empty()).then(|| view! {
             <div>
                 <span class="muted small">{name}</span>
-                <ol>{values.into_iter().map(|(v, c)| view! { <li><span class="wrap">{v}</span>" "<span class="muted">{count(c)}</span></li> }).collect_view()}</ol>
+                <ol>{values.into_iter().map(|t| view! { <li><span class="wrap">{t.value}</span>" "<span class="muted">{count(t.count)}</span></li> }).collect_view()}</ol>
             </div>
         })
     };

@@ -32,7 +32,12 @@ pub fn FindingsPanel(
                     .ok()
                     .and_then(|t| t.as_string())
                     .unwrap_or_default();
-                state.rule_files.update(|r| r.push((file.name(), text)));
+                state.rule_files.update(|r| {
+                    r.push(trailscope_protocol::RuleFile {
+                        name: file.name(),
+                        text,
+                    })
+                });
             }
             worker_client::request_detect(state);
         });
@@ -125,7 +130,7 @@ pub fn FindingsPanel(
             </div>
             {move || state.rule_files.with(|r| (!r.is_empty()).then(|| view! {
                 <p class="muted small" data-testid="rule-files">
-                    {format!("Your rule files: {}", r.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "))}
+                    {format!("Your rule files: {}", r.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "))}
                     " "
                     <button class="link" on:click=move |_| { state.rule_files.set(Vec::new()); worker_client::request_detect(state); }>"Forget them"</button>
                 </p>

@@ -9,7 +9,7 @@ use trailscope_detect::{
 };
 use trailscope_protocol::{
     AnomalyView, DetectOptions, DetectView, FindingView, InsightView, RequestId, Response,
-    SeriesPointView, TopLists,
+    SeriesPointView,
 };
 use trailscope_query::RowSet;
 use trailscope_store::Store;
@@ -33,7 +33,7 @@ pub(crate) fn detect(
     let mut set = RuleSet::builtin();
     let mut origins: Vec<String> = vec!["built-in".into(); set.rules().len()];
     let mut rule_errors = Vec::new();
-    for (name, text) in &options.rule_files {
+    for trailscope_protocol::RuleFile { name, text } in &options.rule_files {
         let rules = if looks_like_sigma(text) {
             parse_sigma(text)
                 .map(|r| vec![r])
@@ -184,14 +184,6 @@ fn looks_like_sigma(text: &str) -> bool {
 }
 
 fn anomaly_view(store: &Store, a: &Anomaly, options: &AnomalyOptions) -> AnomalyView {
-    let top = |list: &[trailscope_detect::anomaly::TopValue]| -> Vec<(String, u64)> {
-        list.iter().map(|t| (t.value.clone(), t.count)).collect()
-    };
-    let lists = |x: &trailscope_detect::anomaly::Attributions| TopLists {
-        user_arns: top(&x.user_identity_arns),
-        user_agents: top(&x.user_agents),
-        error_codes: top(&x.error_codes),
-    };
     let series = anomaly_series(store, a, options, CHART_PADDING_MINUTES)
         .into_iter()
         .map(|p| SeriesPointView {
@@ -223,8 +215,8 @@ fn anomaly_view(store: &Store, a: &Anomaly, options: &AnomalyOptions) -> Anomaly
         probability: a.probability,
         windows: u32::try_from(a.occurrences.len()).unwrap_or(u32::MAX),
         score: a.score,
-        window_top: lists(&a.insight),
-        baseline_top: lists(&a.baseline),
+        window_top: a.insight.clone(),
+        baseline_top: a.baseline.clone(),
         series,
     }
 }

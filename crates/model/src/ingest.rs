@@ -111,7 +111,7 @@ pub enum IngestError {
 }
 
 /// Counts of events whose time was not a plain UTC `eventTime`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimeNotes {
     /// Events without any usable time (kept, listed without a time).
     pub missing: u64,

@@ -1,6 +1,6 @@
 //! Conversions from the core's types to the wire types.
 
-use trailscope_model::{FileKind, LogHash, LogRead, TimeNotes};
+use trailscope_model::{FileKind, LogHash, LogRead};
 use trailscope_store::{FileEntry, FileSummary, MemoryUse, Totals};
 use trailscope_verify::{ObjectType, Report, RunInfo, Verdict};
 
@@ -206,20 +206,12 @@ pub fn trusted_key_view(k: &trailscope_verify::KeyReport) -> TrustedKeyView {
 
 /// A file summary for the wire.
 pub fn summary_to_wire(s: &FileSummary) -> SummaryWire {
-    let t = &s.time_notes;
     SummaryWire {
         kind: s.kind.id().to_string(),
         events: s.events,
         skipped_records: s.skipped_records,
         skipped_examples: s.skipped_examples.clone(),
-        time_notes: [
-            t.missing,
-            t.converted_from_offset,
-            t.assumed_utc,
-            t.from_epoch_number,
-            t.from_envelope,
-            t.from_logstash_timestamp,
-        ],
+        time_notes: s.time_notes,
         stored_bytes: s.stored_bytes,
         text_bytes: s.text_bytes,
         error: s.error.clone(),
@@ -229,21 +221,12 @@ pub fn summary_to_wire(s: &FileSummary) -> SummaryWire {
 
 /// A file summary from the wire (an unknown kind id reads as `Unknown`).
 pub fn summary_from_wire(w: SummaryWire) -> FileSummary {
-    let [missing, converted_from_offset, assumed_utc, from_epoch_number, from_envelope, from_logstash_timestamp] =
-        w.time_notes;
     FileSummary {
         kind: FileKind::from_id(&w.kind).unwrap_or(FileKind::Unknown),
         events: w.events,
         skipped_records: w.skipped_records,
         skipped_examples: w.skipped_examples,
-        time_notes: TimeNotes {
-            missing,
-            converted_from_offset,
-            assumed_utc,
-            from_epoch_number,
-            from_envelope,
-            from_logstash_timestamp,
-        },
+        time_notes: w.time_notes,
         stored_bytes: w.stored_bytes,
         text_bytes: w.text_bytes,
         error: w.error,
@@ -262,10 +245,10 @@ mod tests {
             events: 3,
             skipped_records: 1,
             skipped_examples: vec!["record 2: bad".into()],
-            time_notes: TimeNotes {
+            time_notes: trailscope_model::TimeNotes {
                 missing: 1,
                 from_envelope: 2,
-                ..TimeNotes::default()
+                ..trailscope_model::TimeNotes::default()
             },
             stored_bytes: 10,
             text_bytes: 20,

@@ -24,6 +24,8 @@
 
 mod convert;
 pub mod merge;
+#[cfg(any(test, feature = "samples"))]
+pub mod samples;
 
 use serde::{Deserialize, Serialize};
 
@@ -304,8 +306,8 @@ pub struct SummaryWire {
     pub skipped_records: u64,
     /// The first skipped records' problems.
     pub skipped_examples: Vec<String>,
-    /// [`trailscope_model::TimeNotes`] in field order.
-    pub time_notes: [u64; 6],
+    /// How the events' times were read.
+    pub time_notes: trailscope_model::TimeNotes,
     /// Bytes as stored.
     pub stored_bytes: u64,
     /// Bytes of text.
@@ -725,8 +727,8 @@ pub struct TotalsView {
 /// What detection runs with.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DetectOptions {
-    /// The user's rule files: (file name, text). Trailscope rules (YAML or JSON) or Sigma.
-    pub rule_files: Vec<(String, String)>,
+    /// The user's rule files: Trailscope rules (YAML or JSON) or Sigma.
+    pub rule_files: Vec<RuleFile>,
     /// Business hours for the out-of-hours rules (the rules' own when absent).
     pub business_hours: Option<BusinessHours>,
     /// Run only these rules (ids or aliases); all when empty.
@@ -735,6 +737,15 @@ pub struct DetectOptions {
     /// Do not run these rules (ids or aliases).
     #[serde(default)]
     pub exclude: Vec<String>,
+}
+
+/// A rule file the user loaded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleFile {
+    /// Its file name.
+    pub name: String,
+    /// Its text.
+    pub text: String,
 }
 
 /// The hours the out-of-hours rules call working time.
@@ -845,23 +856,12 @@ pub struct AnomalyView {
     pub windows: u32,
     /// Rank among all anomalies (higher first).
     pub score: f64,
-    /// Top user ARNs, user agents, error codes in the window: (value, count).
-    pub window_top: TopLists,
+    /// Top user ARNs, user agents, error codes in the first window.
+    pub window_top: trailscope_detect::anomaly::Attributions,
     /// The same in the baseline.
-    pub baseline_top: TopLists,
+    pub baseline_top: trailscope_detect::anomaly::Attributions,
     /// Per-minute points around the window.
     pub series: Vec<SeriesPointView>,
-}
-
-/// Top values.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TopLists {
-    /// `userIdentity.arn`.
-    pub user_arns: Vec<(String, u64)>,
-    /// `userAgent`.
-    pub user_agents: Vec<(String, u64)>,
-    /// `errorCode`.
-    pub error_codes: Vec<(String, u64)>,
 }
 
 /// One minute of an anomaly's series.

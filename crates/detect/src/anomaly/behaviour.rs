@@ -169,8 +169,26 @@ pub struct BehaviourAnomaly {
     pub summary: String,
     /// Rank among all anomalies (higher first): surprise × privilege × sensitivity.
     pub score: f64,
-    /// Field path and value pairs that, with the window, select the anomaly's events.
-    pub filter_terms: Vec<(String, String)>,
+    /// Field tests that, with the window, select the anomaly's events.
+    pub filter_terms: Vec<FilterTerm>,
+}
+
+/// A field and the value it must have (the page turns these into filter terms).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterTerm {
+    /// A CloudTrail path (`userIdentity.arn`).
+    pub field: String,
+    /// The value.
+    pub value: String,
+}
+
+impl FilterTerm {
+    fn new(field: &str, value: &str) -> FilterTerm {
+        FilterTerm {
+            field: field.to_string(),
+            value: value.to_string(),
+        }
+    }
 }
 
 /// Tunables (defaults in ANOMALIES.md).
@@ -559,9 +577,9 @@ fn volume_anomaly(
             )
         })
         .collect();
-    let mut filter_terms = vec![(kind.path().to_string(), value.to_string())];
+    let mut filter_terms = vec![FilterTerm::new(kind.path(), value)];
     if let [only] = volumes.as_slice() {
-        filter_terms.push(("eventName".into(), only.event_name.clone()));
+        filter_terms.push(FilterTerm::new("eventName", &only.event_name));
     }
     BehaviourAnomaly {
         computed_by_trailscope: true,
@@ -1060,7 +1078,7 @@ fn first_use_anomaly(arn: &str, identity_type: &str, score: f64, w: Window) -> B
         top_apis: Vec::new(),
         summary,
         score,
-        filter_terms: vec![(EntityKind::Principal.path().to_string(), arn.to_string())],
+        filter_terms: vec![FilterTerm::new(EntityKind::Principal.path(), arn)],
     }
 }
 

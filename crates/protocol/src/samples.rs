@@ -1,0 +1,500 @@
+//! One of every message of every channel, with payloads computed by the core crates from a small
+//! trail (a real query result, a real verification report, real detections), for the round-trip
+//! tests: through `serde_json` natively (below) and through `serde-wasm-bindgen` in the browser
+//! (`app/tests/ui.rs`). The `*_kind` functions match without a wildcard, so a new message does
+//! not compile until it has a name here, and the coverage tests then fail until it has a sample.
+// Test support: a failure to build a sample is a bug in the sample, to stop at.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use trailscope_detect::anomaly::behaviour::{
+    detect_behaviour, ApiVolume, BehaviourAnomaly, BehaviourKind, BehaviourOptions, Dimension,
+    EntityKind, EntityRef, FilterTerm, Novelty,
+};
+use trailscope_detect::anomaly::{detect_anomalies, AnomalyOptions, Attributions, TopValue};
+use trailscope_model::{ingest_bytes, Limits};
+use trailscope_query::{run_query, ExportFormat, Filter, QueryRequest};
+use trailscope_store::Store;
+
+use crate::*;
+
+/// Every message, grouped by channel.
+pub struct Samples {
+    /// Page → store worker.
+    pub requests: Vec<Request>,
+    /// Store worker → page.
+    pub responses: Vec<Response>,
+    /// Page → worker, first message.
+    pub roles: Vec<Role>,
+    /// Page → parser.
+    pub parse_requests: Vec<ParseRequest>,
+    /// Parser → page.
+    pub parse_events: Vec<ParseEvent>,
+    /// Parser → store worker.
+    pub parsed: Vec<Parsed>,
+}
+
+/// The name of a request's variant.
+pub fn request_kind(r: &Request) -> &'static str {
+    match r {
+        Request::BeginLoad { .. } => "BeginLoad",
+        Request::Cancel { .. } => "Cancel",
+        Request::Record { .. } => "Record",
+        Request::Verify { .. } => "Verify",
+        Request::SetTrustedKeys { .. } => "SetTrustedKeys",
+        Request::Query { .. } => "Query",
+        Request::Window { .. } => "Window",
+        Request::FindEvent { .. } => "FindEvent",
+        Request::Export { .. } => "Export",
+        Request::Detect { .. } => "Detect",
+        Request::Reset { .. } => "Reset",
+    }
+}
+
+/// Every request variant's name.
+pub const REQUEST_KINDS: [&str; 11] = [
+    "BeginLoad",
+    "Cancel",
+    "Record",
+    "Verify",
+    "SetTrustedKeys",
+    "Query",
+    "Window",
+    "FindEvent",
+    "Export",
+    "Detect",
+    "Reset",
+];
+
+/// The name of a response's variant.
+pub fn response_kind(r: &Response) -> &'static str {
+    match r {
+        Response::Ready => "Ready",
+        Response::Progress { .. } => "Progress",
+        Response::FilesDone { .. } => "FilesDone",
+        Response::LoadDone { .. } => "LoadDone",
+        Response::Record { .. } => "Record",
+        Response::Verified { .. } => "Verified",
+        Response::TrustedKeysSet { .. } => "TrustedKeysSet",
+        Response::Queried { .. } => "Queried",
+        Response::QueryFailed { .. } => "QueryFailed",
+        Response::Window { .. } => "Window",
+        Response::ExportChunk { .. } => "ExportChunk",
+        Response::ExportDone { .. } => "ExportDone",
+        Response::Detected { .. } => "Detected",
+        Response::ResetDone { .. } => "ResetDone",
+        Response::Failed { .. } => "Failed",
+    }
+}
+
+/// Every response variant's name.
+pub const RESPONSE_KINDS: [&str; 15] = [
+    "Ready",
+    "Progress",
+    "FilesDone",
+    "LoadDone",
+    "Record",
+    "Verified",
+    "TrustedKeysSet",
+    "Queried",
+    "QueryFailed",
+    "Window",
+    "ExportChunk",
+    "ExportDone",
+    "Detected",
+    "ResetDone",
+    "Failed",
+];
+
+const TRAIL: &str = r#"{"Records":[
+{"eventVersion":"1.09","eventID":"e1","eventTime":"2024-03-01T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2.15","readOnly":false,"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/dave","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE"},"requestParameters":{"userName":"admin-backup"}},
+{"eventVersion":"1.09","eventID":"e2","eventTime":"2024-03-01T10:01:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","readOnly":true,"errorCode":"AccessDenied","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/dave"}},
+{"eventVersion":"1.09","eventID":"e3","eventTime":"2024-03-01T10:02:00.5+02:00","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"eu-west-1","userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root"}}
+]}"#;
+
+/// A store of [`TRAIL`].
+fn store() -> Store {
+    let mut store = Store::new();
+    store.load(
+        "AWSLogs/111122223333/CloudTrail/us-east-1/sample.json",
+        |b| ingest_bytes(TRAIL.as_bytes(), Limits::default(), b),
+    );
+    store
+}
+
+/// Builds the samples.
+pub fn samples() -> Samples {
+    let mut store = store();
+    let id = RequestId(7);
+    let query = QueryRequest {
+        filter: "eventSource:iam.amazonaws.com".into(),
+        ..QueryRequest::default()
+    };
+    let result = run_query(&mut store, &QueryRequest::default()).expect("the sample query reads");
+    let bad = Filter::parse("eventName:").expect_err("an empty value is an error");
+    let file = store.files().first().expect("the sample file loaded");
+    let file_row = crate::file_row(0, file);
+    let summary = crate::summary_to_wire(&file.summary);
+    let report = trailscope_verify::verify(
+        &trailscope_verify::VerifyInputs::default(),
+        &trailscope_verify::Options::default(),
+    );
+    let run = trailscope_verify::RunInfo {
+        tool: "trailscope 0.1.0".into(),
+        checked_at: "2024-03-02T00:00:00Z".into(),
+        window: Some(("2024-03-01".into(), "2024-03-02".into())),
+        mode: "strict".into(),
+        inputs: Vec::new(),
+        keys: vec![("0123abcd".into(), true)],
+    };
+    let verified = crate::verify_view(&report, &run);
+    let rules = trailscope_detect::RuleSet::builtin();
+    let matches = rules.evaluate(&store);
+    let findings = trailscope_detect::findings(&rules, &matches, &store);
+    let anomalies = detect_anomalies(&store, &AnomalyOptions::default());
+    let mut behaviour = detect_behaviour(&store, &BehaviourOptions::default());
+    behaviour.push(BehaviourAnomaly {
+        computed_by_trailscope: true,
+        kind: BehaviourKind::Volume,
+        entity: EntityRef {
+            kind: EntityKind::AccessKey,
+            value: "AKIAEXAMPLE".into(),
+        },
+        also: vec![EntityRef {
+            kind: EntityKind::SourceIp,
+            value: "203.0.113.9".into(),
+        }],
+        identity_type: "IAMUser".into(),
+        start_millis: 1_709_287_200_000,
+        end_millis: 1_709_290_800_000,
+        events: 1500,
+        volumes: vec![ApiVolume {
+            event_source: "s3.amazonaws.com".into(),
+            event_name: "GetObject".into(),
+            count: 1200,
+            usual_per_hour: 1.5,
+            own_peak_per_hour: 3,
+            peer_peak_per_hour: 2.0,
+            probability: 1e-300,
+        }],
+        novelties: vec![Novelty {
+            dimension: Dimension::SourceIp,
+            value: "198.51.100.66".into(),
+            first_millis: 1_709_287_200_000,
+            events: 1500,
+        }],
+        novelties_omitted: 2,
+        history_events: 1389,
+        history_hours: 52,
+        top_source_ips: vec![TopValue {
+            value: "198.51.100.66".into(),
+            count: 1500,
+        }],
+        top_user_agents: Vec::new(),
+        top_apis: Vec::new(),
+        summary: "a sample".into(),
+        score: 29.25,
+        filter_terms: vec![FilterTerm {
+            field: "userIdentity.accessKeyId".into(),
+            value: "AKIAEXAMPLE".into(),
+        }],
+    });
+    let detected = DetectView {
+        findings: vec![FindingView {
+            rule: "cis-4.5".into(),
+            aliases: vec!["cis-v6-5.5".into()],
+            title: "CloudTrail configuration changes".into(),
+            description: "Trails created, updated or deleted.".into(),
+            severity: "high".into(),
+            tactics: vec!["defense-evasion".into()],
+            references: vec!["https://www.cisecurity.org/".into()],
+            events: 1,
+            origin: "built-in".into(),
+        }],
+        anomalies: vec![AnomalyView {
+            insight_type: "ApiCallRateInsight".into(),
+            direction: "burst".into(),
+            event_source: "ec2.amazonaws.com".into(),
+            event_name: "RunInstances".into(),
+            aws_region: "us-east-1".into(),
+            error_code: Some("AccessDenied".into()),
+            start_millis: 1_709_287_200_000,
+            end_millis: 1_709_287_500_000,
+            duration_minutes: 5,
+            baseline_average: 2.25,
+            insight_average: 40.5,
+            baseline_duration_minutes: 540,
+            baseline_short: true,
+            probability: 3.5e-120,
+            windows: 3,
+            score: 12.5,
+            window_top: Attributions {
+                user_identity_arns: vec![TopValue {
+                    value: "arn:aws:iam::111122223333:user/ci".into(),
+                    count: 200,
+                }],
+                ..Attributions::default()
+            },
+            baseline_top: Attributions::default(),
+            series: vec![SeriesPointView {
+                minute_millis: 1_709_287_200_000,
+                count: 40,
+                baseline: Some(2.25),
+                band_low: Some(0.75),
+                band_high: None,
+                in_window: true,
+            }],
+        }],
+        behaviour,
+        insights: vec![InsightView {
+            row: 2,
+            time_millis: Some(1_709_287_320_000),
+            state: Some("Start".into()),
+            insight_type: Some("ApiCallRateInsight".into()),
+            event_source: Some("ec2.amazonaws.com".into()),
+            event_name: Some("RunInstances".into()),
+            error_code: None,
+            baseline_average: Some(0.5),
+            insight_average: Some(12.25),
+        }],
+        rule_errors: vec!["mine.yml: rule x: bad regex".into()],
+        findings_json: trailscope_detect::findings_json(&findings),
+        findings_csv: trailscope_detect::findings_csv(&findings),
+        anomalies_json: format!("{} anomalies", anomalies.len()),
+        rules_millis: 12.5,
+        anomalies_millis: 3.25,
+        events: store.len() as u64,
+    };
+    let requests = vec![
+        Request::BeginLoad { id, total_files: 3 },
+        Request::Cancel { id, withheld: 1 },
+        Request::Record { id, row: 2 },
+        Request::Verify {
+            id,
+            start: Some("2024-03-01".into()),
+            end: None,
+            aws_cli_compat: true,
+            checked_at: "2024-03-02T00:00:00Z".into(),
+        },
+        Request::SetTrustedKeys {
+            id,
+            lists: vec![TrustedKeyList {
+                name: "keys.json".into(),
+                text: r#"{"PublicKeyList":[]}"#.into(),
+                region: Some("us-east-1".into()),
+            }],
+        },
+        Request::Query { id, query },
+        Request::Window {
+            id,
+            offset: 100,
+            limit: 50,
+        },
+        Request::FindEvent {
+            id,
+            event_id: "e1".into(),
+        },
+        Request::Export {
+            id,
+            format: ExportFormat::Csv,
+        },
+        Request::Detect {
+            id,
+            options: DetectOptions {
+                rule_files: vec![RuleFile {
+                    name: "mine.yml".into(),
+                    text:
+                        "id: x\ntitle: X\nseverity: low\ncondition: {field: eventName, equals: X}\n"
+                            .into(),
+                }],
+                business_hours: Some(BusinessHours {
+                    start_hour: 9,
+                    end_hour: 17,
+                    utc_offset_minutes: -300,
+                }),
+                only: vec!["cis-4.1".into()],
+                exclude: vec!["cis-4.2".into()],
+            },
+        },
+        Request::Reset { id },
+    ];
+    let responses = vec![
+        Response::Ready,
+        Response::Progress {
+            id,
+            files_done: 2,
+            events: 3,
+        },
+        Response::FilesDone {
+            id,
+            files: vec![file_row.clone()],
+        },
+        Response::LoadDone {
+            id,
+            cancelled: false,
+            not_read: vec!["big.json.gz".into()],
+            totals: TotalsView {
+                events: 3,
+                first_event_time: Some("2024-03-01T08:02:00.500Z".into()),
+                ..TotalsView::default()
+            },
+            elapsed_millis: 12.75,
+        },
+        Response::Record {
+            id,
+            row: 0,
+            json: store.raw(0).unwrap_or_default(),
+            file: file_row.path.clone(),
+            integrity: Some("verified".into()),
+            copies: vec![EventCopyView::default()],
+        },
+        Response::Verified {
+            id,
+            view: Box::new(verified),
+        },
+        Response::TrustedKeysSet {
+            id,
+            keys: vec![TrustedKeyView {
+                fingerprint: "0123abcd".into(),
+                ..TrustedKeyView::default()
+            }],
+            problems: vec!["bad.json: not a key list".into()],
+        },
+        Response::Queried {
+            id,
+            result: Box::new(result.clone()),
+            elapsed_millis: 2.5,
+        },
+        Response::QueryFailed { id, error: bad },
+        Response::Window {
+            id,
+            offset: 0,
+            rows: result.rows.clone(),
+        },
+        Response::ExportChunk {
+            id,
+            bytes: serde_bytes::ByteBuf::from(b"eventTime,eventName\n".to_vec()),
+            done: 1,
+            total: 3,
+        },
+        Response::ExportDone {
+            id,
+            name: "trailscope-events.csv".into(),
+            mime: "text/csv".into(),
+        },
+        Response::Detected {
+            id,
+            view: Box::new(detected),
+        },
+        Response::ResetDone { id },
+        Response::Failed {
+            id,
+            message: "cannot verify while loading".into(),
+        },
+    ];
+    let parsed = vec![Parsed {
+        load: id,
+        files: vec![ParsedFile {
+            input: 0,
+            path: file_row.path.clone(),
+            summary,
+            rows: 3,
+            discard: false,
+            streamed: true,
+            log_hash: Some(LogHashWire {
+                sha256: "ab".repeat(32),
+                read: "trailer_missing".into(),
+                reason: None,
+                trailing: true,
+                bytes: 1024,
+            }),
+            kept: Some(serde_bytes::ByteBuf::from(vec![1, 2, 3])),
+            stored_sha256: Some("cd".repeat(32)),
+        }],
+        inputs_done: vec![InputDone {
+            input: 0,
+            path: "sample.json".into(),
+            read: true,
+        }],
+        chunk_of: Some(FileChunk {
+            input: 1,
+            path: "big.json.gz".into(),
+        }),
+    }];
+    Samples {
+        requests,
+        responses,
+        roles: vec![Role::Store, Role::Parser { index: 1 }],
+        parse_requests: vec![
+            ParseRequest::Parse {
+                load: id,
+                inputs: vec![PackedInput {
+                    number: 0,
+                    path: "sample.json".into(),
+                    size: TRAIL.len() as u64,
+                }],
+                hash_only: true,
+            },
+            ParseRequest::Cancel { load: id },
+        ],
+        parse_events: vec![
+            ParseEvent::Ready { parser: 0 },
+            ParseEvent::Progress {
+                load: id,
+                parser: 1,
+                bytes_done: 10,
+                bytes_total: 20,
+            },
+        ],
+        parsed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+
+    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+        let text = serde_json::to_string(value).expect("serializes");
+        let back: T = serde_json::from_str(&text).expect("deserializes");
+        assert_eq!(&back, value, "{text}");
+    }
+
+    #[test]
+    fn every_message_round_trips_through_json() {
+        let s = samples();
+        s.requests.iter().for_each(round_trip);
+        s.responses.iter().for_each(round_trip);
+        s.roles.iter().for_each(round_trip);
+        s.parse_requests.iter().for_each(round_trip);
+        s.parse_events.iter().for_each(round_trip);
+        s.parsed.iter().for_each(round_trip);
+    }
+
+    #[test]
+    fn the_samples_cover_every_variant() {
+        let s = samples();
+        let requests: Vec<&str> = s.requests.iter().map(request_kind).collect();
+        assert_eq!(requests, REQUEST_KINDS);
+        let responses: Vec<&str> = s.responses.iter().map(response_kind).collect();
+        assert_eq!(responses, RESPONSE_KINDS);
+        assert_eq!(s.roles.len(), 2);
+        assert_eq!(s.parse_requests.len(), 2);
+        assert_eq!(s.parse_events.len(), 2);
+    }
+
+    #[test]
+    fn the_samples_carry_computed_payloads() {
+        let s = samples();
+        let queried = s
+            .responses
+            .iter()
+            .find_map(|r| match r {
+                Response::Queried { result, .. } => Some(result),
+                _ => None,
+            })
+            .expect("a query result");
+        assert_eq!((queried.total, queried.rows.len()), (3, 3));
+        assert!(!queried.facets.is_empty());
+    }
+}
