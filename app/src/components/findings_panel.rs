@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use trailscope_protocol::FindingView;
 
-use trailscope_detect::UtcOffset;
+use trailscope_detect::ClockOffset;
 
 use crate::download::save_text;
 use crate::format::{count, millis};
@@ -50,8 +50,8 @@ pub fn FindingsPanel(
                 1 => h.end_hour = value.parse().unwrap_or(h.end_hour).clamp(1, 24),
                 _ => {
                     h.utc_offset_minutes = value
-                        .parse::<UtcOffset>()
-                        .map_or(h.utc_offset_minutes, UtcOffset::minutes)
+                        .parse::<ClockOffset>()
+                        .map_or(h.utc_offset_minutes, ClockOffset::minutes)
                 }
             });
         }
@@ -199,7 +199,7 @@ fn FindingRow(finding: FindingView, state: AppState) -> impl IntoView {
 
 /// The offset as the core writes it (`+02:00`); the core's parsing reads it back.
 fn offset_text(minutes: i32) -> String {
-    UtcOffset::from_minutes(minutes)
-        .unwrap_or(UtcOffset::UTC)
+    ClockOffset::from_minutes(minutes)
+        .unwrap_or(ClockOffset::UTC)
         .to_string()
 }

@@ -4,8 +4,8 @@
 use trailscope_detect::anomaly::behaviour::{detect_behaviour, BehaviourOptions};
 use trailscope_detect::anomaly::{anomaly_series, detect_anomalies, Anomaly, AnomalyOptions};
 use trailscope_detect::{
-    findings_csv, findings_json, insight_events, parse_rules, sigma::parse_sigma, RuleSet,
-    UtcOffset,
+    findings_csv, findings_json, insight_events, parse_rules, sigma::parse_sigma, ClockOffset,
+    RuleSet,
 };
 use trailscope_protocol::{
     AnomalyView, DetectOptions, DetectView, FindingView, InsightView, RequestId, Response,
@@ -51,7 +51,7 @@ pub(crate) fn detect(
     }
     if let Some(hours) = options.business_hours {
         let (start, end) = (hours.start_hour, hours.end_hour);
-        let offset = UtcOffset::from_minutes(hours.utc_offset_minutes);
+        let offset = ClockOffset::from_minutes(hours.utc_offset_minutes);
         if let Err(e) = set.set_business_hours(start, end, offset) {
             rule_errors.push(format!("business hours {start}-{end}: {e}"));
         }

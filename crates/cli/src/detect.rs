@@ -13,7 +13,9 @@ use anyhow::Context;
 use trailscope_detect::anomaly::behaviour::{detect_behaviour, BehaviourAnomaly, BehaviourOptions};
 use trailscope_detect::anomaly::{detect_anomalies, Anomaly, AnomalyOptions};
 use trailscope_detect::sigma::parse_sigma;
-use trailscope_detect::{findings, parse_rules, BusinessHours, Finding, Rule, RuleSet, UtcOffset};
+use trailscope_detect::{
+    findings, parse_rules, BusinessHours, ClockOffset, Finding, Rule, RuleSet,
+};
 use trailscope_model::{Limits, Timestamp};
 use trailscope_store::Store;
 
@@ -79,7 +81,7 @@ fn rule_set(args: &DetectArgs) -> anyhow::Result<RuleSet> {
             }
         };
         let offset = match &args.utc_offset {
-            Some(text) => Some(text.parse::<UtcOffset>().map_err(anyhow::Error::msg)?),
+            Some(text) => Some(text.parse::<ClockOffset>().map_err(anyhow::Error::msg)?),
             None => None,
         };
         set.set_business_hours(start, end, offset)?;

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use trailscope_model::{Cidr, Timestamp};
 
-use crate::time::{UtcOffset, Weekday};
+use crate::time::{ClockOffset, DayOfWeek};
 
 /// A condition on one event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -82,14 +82,14 @@ pub enum Operator {
         /// End hour (exclusive).
         to: u8,
         /// Time zone.
-        offset: UtcOffset,
+        offset: ClockOffset,
     },
     /// A time on one of the local weekdays.
-    Weekday {
+    DayOfWeek {
         /// Days.
-        days: Vec<Weekday>,
+        days: Vec<DayOfWeek>,
         /// Time zone.
-        offset: UtcOffset,
+        offset: ClockOffset,
     },
     /// A time within (`true`) or outside (`false`) the rule's business hours.
     BusinessHours(bool),
@@ -226,11 +226,11 @@ pub struct ConditionDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     hour_between: Option<[u8; 2]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    weekday_in: Option<Vec<Weekday>>,
+    weekday_in: Option<Vec<DayOfWeek>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     business_hours: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    utc_offset: Option<UtcOffset>,
+    utc_offset: Option<ClockOffset>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     ignore_case: bool,
 }
@@ -315,7 +315,7 @@ impl TryFrom<ConditionDoc> for Condition {
             });
         }
         if let Some(days) = d.weekday_in {
-            ops.push(Operator::Weekday { days, offset });
+            ops.push(Operator::DayOfWeek { days, offset });
         }
         if let Some(v) = d.business_hours {
             ops.push(Operator::BusinessHours(v));
@@ -397,7 +397,7 @@ impl From<Condition> for ConditionDoc {
                         d.hour_between = Some([from, to]);
                         d.utc_offset = Some(offset);
                     }
-                    Operator::Weekday { days, offset } => {
+                    Operator::DayOfWeek { days, offset } => {
                         d.weekday_in = Some(days);
                         d.utc_offset = Some(offset);
                     }

@@ -50,4 +50,4 @@ pub use engine::{RuleMatch, RuleSet, ThresholdHit};
 pub use export::{findings, findings_csv, findings_json, Finding};
 pub use insight::{insight_events, InsightEvent};
 pub use rule::{parse_rules, Implements, NewValue, Rule, RuleError, Severity, Tactic, Threshold};
-pub use time::{BusinessHours, UtcOffset, Weekday};
+pub use time::{BusinessHours, ClockOffset, DayOfWeek};

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::condition::Condition;
-use crate::time::{BusinessHours, UtcOffset};
+use crate::time::{BusinessHours, ClockOffset};
 
 /// How serious a match is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -217,7 +217,12 @@ impl Rule {
     }
 
     /// Sets the business hours (and their time zone) of a rule that tests them.
-    pub fn set_business_hours(&mut self, start_hour: u8, end_hour: u8, offset: Option<UtcOffset>) {
+    pub fn set_business_hours(
+        &mut self,
+        start_hour: u8,
+        end_hour: u8,
+        offset: Option<ClockOffset>,
+    ) {
         let mut hours = self.hours();
         hours.start_hour = start_hour;
         hours.end_hour = end_hour;

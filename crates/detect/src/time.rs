@@ -14,17 +14,17 @@ const DAY_MILLIS: i64 = 86_400_000;
 /// A fixed offset from UTC, in minutes (`+02:00` is 120).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct UtcOffset {
+pub struct ClockOffset {
     minutes: i32,
 }
 
-impl UtcOffset {
+impl ClockOffset {
     /// UTC.
-    pub const UTC: UtcOffset = UtcOffset { minutes: 0 };
+    pub const UTC: ClockOffset = ClockOffset { minutes: 0 };
 
     /// The offset of `minutes` east of UTC (at most 18 hours either way).
-    pub fn from_minutes(minutes: i32) -> Option<UtcOffset> {
-        (minutes.abs() <= 18 * 60).then_some(UtcOffset { minutes })
+    pub fn from_minutes(minutes: i32) -> Option<ClockOffset> {
+        (minutes.abs() <= 18 * 60).then_some(ClockOffset { minutes })
     }
 
     /// Minutes east of UTC.
@@ -38,7 +38,7 @@ impl UtcOffset {
     }
 }
 
-impl FromStr for UtcOffset {
+impl FromStr for ClockOffset {
     type Err = String;
 
     /// `+02:00`, `-05:30`, `+0200`, `+2`, `Z`, `UTC`.
@@ -46,7 +46,7 @@ impl FromStr for UtcOffset {
         let bad = || format!("bad UTC offset {s:?} (expected e.g. +02:00, -05:30 or Z)");
         let t = s.trim();
         if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") {
-            return Ok(UtcOffset::UTC);
+            return Ok(ClockOffset::UTC);
         }
         let (sign, rest) = match t.as_bytes().first() {
             Some(b'+') => (1, t.get(1..).unwrap_or("")),
@@ -63,24 +63,24 @@ impl FromStr for UtcOffset {
         if h > 18 || m > 59 {
             return Err(bad());
         }
-        UtcOffset::from_minutes(sign * (h * 60 + m)).ok_or_else(bad)
+        ClockOffset::from_minutes(sign * (h * 60 + m)).ok_or_else(bad)
     }
 }
 
-impl TryFrom<String> for UtcOffset {
+impl TryFrom<String> for ClockOffset {
     type Error = String;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
     }
 }
 
-impl From<UtcOffset> for String {
-    fn from(o: UtcOffset) -> String {
+impl From<ClockOffset> for String {
+    fn from(o: ClockOffset) -> String {
         o.to_string()
     }
 }
 
-impl fmt::Display for UtcOffset {
+impl fmt::Display for ClockOffset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.minutes < 0 { '-' } else { '+' };
         let m = self.minutes.abs();
@@ -92,7 +92,7 @@ impl fmt::Display for UtcOffset {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
-pub enum Weekday {
+pub enum DayOfWeek {
     #[serde(alias = "monday")]
     Mon,
     #[serde(alias = "tuesday")]
@@ -109,40 +109,40 @@ pub enum Weekday {
     Sun,
 }
 
-impl Weekday {
-    const ALL: [Weekday; 7] = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
+impl DayOfWeek {
+    const ALL: [DayOfWeek; 7] = [
+        DayOfWeek::Mon,
+        DayOfWeek::Tue,
+        DayOfWeek::Wed,
+        DayOfWeek::Thu,
+        DayOfWeek::Fri,
+        DayOfWeek::Sat,
+        DayOfWeek::Sun,
     ];
 
     /// Monday to Friday.
-    pub fn workdays() -> Vec<Weekday> {
-        Weekday::ALL.get(..5).unwrap_or_default().to_vec()
+    pub fn workdays() -> Vec<DayOfWeek> {
+        DayOfWeek::ALL.get(..5).unwrap_or_default().to_vec()
     }
 }
 
 /// The local hour (0-23) at `millis` (UTC) in `offset`.
-pub(crate) fn local_hour(millis: i64, offset: UtcOffset) -> u8 {
+pub(crate) fn local_hour(millis: i64, offset: ClockOffset) -> u8 {
     let in_day = offset.local(millis).rem_euclid(DAY_MILLIS);
     u8::try_from(in_day / 3_600_000).unwrap_or(0)
 }
 
 /// The local weekday at `millis` (UTC) in `offset`.
-pub(crate) fn local_weekday(millis: i64, offset: UtcOffset) -> Weekday {
+pub(crate) fn local_weekday(millis: i64, offset: ClockOffset) -> DayOfWeek {
     // 1970-01-01 was a Thursday (index 3 from Monday).
     let days = offset.local(millis).div_euclid(DAY_MILLIS);
     let index = usize::try_from((days + 3).rem_euclid(7)).unwrap_or(0);
-    Weekday::ALL.get(index).copied().unwrap_or(Weekday::Mon)
+    DayOfWeek::ALL.get(index).copied().unwrap_or(DayOfWeek::Mon)
 }
 
 /// Whether the local hour at `millis` is in `[from, to)`; `from > to` wraps past midnight
 /// (`22-6` is the night), `from == to` is the whole day.
-pub(crate) fn hour_in(millis: i64, offset: UtcOffset, from: u8, to: u8) -> bool {
+pub(crate) fn hour_in(millis: i64, offset: ClockOffset, from: u8, to: u8) -> bool {
     let h = local_hour(millis, offset);
     match from.cmp(&to) {
         std::cmp::Ordering::Less => (from..to).contains(&h),
@@ -160,9 +160,9 @@ pub struct BusinessHours {
     /// Hour work ends (1-24, exclusive).
     pub end_hour: u8,
     /// Working days.
-    pub days: Vec<Weekday>,
+    pub days: Vec<DayOfWeek>,
     /// The time zone the hours are in.
-    pub utc_offset: UtcOffset,
+    pub utc_offset: ClockOffset,
 }
 
 impl Default for BusinessHours {
@@ -170,8 +170,8 @@ impl Default for BusinessHours {
         BusinessHours {
             start_hour: 8,
             end_hour: 18,
-            days: Weekday::workdays(),
-            utc_offset: UtcOffset::UTC,
+            days: DayOfWeek::workdays(),
+            utc_offset: ClockOffset::UTC,
         }
     }
 }
@@ -222,14 +222,14 @@ mod tests {
 
     #[test]
     fn offsets_parse_and_print() {
-        let p = |s: &str| s.parse::<UtcOffset>().map(|o| o.minutes());
+        let p = |s: &str| s.parse::<ClockOffset>().map(|o| o.minutes());
         assert_eq!(p("+02:00"), Ok(120));
         assert_eq!(p("-05:30"), Ok(-330));
         assert_eq!(p("+0530"), Ok(330));
         assert_eq!(p("Z"), Ok(0));
         assert!(p("02:00").is_err() && p("+25:00").is_err());
         assert_eq!(
-            UtcOffset::from_minutes(-330).map(|o| o.to_string()),
+            ClockOffset::from_minutes(-330).map(|o| o.to_string()),
             Some("-05:30".into())
         );
     }
@@ -238,12 +238,12 @@ mod tests {
     fn local_clock() {
         // 2024-02-29T23:30:00Z is a Thursday; at +02:00 it is Friday 01:30.
         let t = 1_709_249_400_000;
-        assert_eq!(local_weekday(t, UtcOffset::UTC), Weekday::Thu);
-        assert_eq!(local_hour(t, UtcOffset::UTC), 23);
-        let plus2 = UtcOffset::from_minutes(120).unwrap_or_default();
-        assert_eq!(local_weekday(t, plus2), Weekday::Fri);
+        assert_eq!(local_weekday(t, ClockOffset::UTC), DayOfWeek::Thu);
+        assert_eq!(local_hour(t, ClockOffset::UTC), 23);
+        let plus2 = ClockOffset::from_minutes(120).unwrap_or_default();
+        assert_eq!(local_weekday(t, plus2), DayOfWeek::Fri);
         assert_eq!(local_hour(t, plus2), 1);
-        assert!(hour_in(t, UtcOffset::UTC, 22, 6));
+        assert!(hour_in(t, ClockOffset::UTC, 22, 6));
         assert!(!hour_in(t, plus2, 8, 18));
         let hours = BusinessHours::default();
         assert!(!hours.contains(t));

@@ -14,7 +14,7 @@ use trailscope_store::{DictColumn, Field, Store, Tri, ABSENT};
 use crate::filter::{Filter, Term, Test, Value};
 use crate::key::Key;
 use crate::records::RecordTests;
-use crate::rowset::RowSet;
+use trailscope_store::RowSet;
 
 /// The rows `filter` selects, ascending.
 pub fn matches(store: &Store, filter: &Filter) -> RowSet {

@@ -15,7 +15,7 @@ use trailscope_store::{Field, Integrity, Store, Tri, ABSENT};
 use crate::eval::Groups;
 use crate::filter::{Pattern, Term, Test, Value};
 use crate::key::Key;
-use crate::rowset::RowSet;
+use trailscope_store::RowSet;
 
 /// One value of a facet and how many selected events have it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use trailscope_store::{Field, Store, Tri, ABSENT};
 
-use crate::rowset::RowSet;
+use trailscope_store::RowSet;
 
 const SECOND: i64 = 1_000;
 const MINUTE: i64 = 60 * SECOND;

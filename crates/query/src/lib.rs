@@ -78,7 +78,6 @@ mod parse;
 mod query;
 mod records;
 pub mod related;
-mod rowset;
 
 pub use eval::matches;
 pub use export::{export, ExportFormat, ExportProgress, CSV_HEADER};
@@ -92,4 +91,4 @@ pub use query::{
     QueryResponse,
 };
 pub use records::{path_matches, resource_matches, resource_name};
-pub use rowset::RowSet;
+pub use trailscope_store::RowSet;

@@ -8,7 +8,7 @@ use crate::facets::{facets as facets_of, Facet};
 use crate::filter::Filter;
 use crate::histogram::{histogram, Histogram};
 use crate::parse::ParseError;
-use crate::rowset::RowSet;
+use trailscope_store::RowSet;
 
 /// Which end of time rows start from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,7 +10,7 @@ use trailscope_store::Store;
 
 use crate::filter::{Pattern, Term, Test, Value};
 use crate::key::Key;
-use crate::rowset::RowSet;
+use trailscope_store::RowSet;
 
 /// One record test, prepared.
 enum Check {

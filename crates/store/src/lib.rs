@@ -32,6 +32,7 @@ mod field;
 mod raw;
 mod row;
 mod rows;
+mod rowset;
 mod store;
 mod summary;
 
@@ -43,6 +44,7 @@ pub use field::{Field, FIELD_COUNT};
 pub use raw::RawStore;
 pub use row::Tri;
 pub use rows::{RowView, TimeOrder};
+pub use rowset::RowSet;
 pub use store::{
     FileEntry, FileId, FileLoader, FileRows, FileSummary, Integrity, MemoryUse, OpenFile, Store,
     MAX_ROWS,

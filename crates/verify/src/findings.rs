@@ -10,7 +10,7 @@ use crate::digest::{sha256_hex, DigestFile};
 use crate::inputs::{Content, VerifyInputs};
 use crate::keys::KeyEncoding;
 use crate::layout::{DigestKey, TrailId};
-use crate::report::{EvidenceKeyListReport, LogIntegrity, Range, Report, Severity};
+use crate::report::{EvidenceKeyListReport, IntegritySeverity, LogIntegrity, Range, Report};
 use crate::walk::{finding, KeyRefusalReason, Listed, Options, Parsed, StateView};
 
 /// Files named individually in findings before the rest are counted.
@@ -34,12 +34,12 @@ pub(crate) fn add_findings(
         } else {
             " (a key list among the files being checked is not trusted)".to_string()
         };
-        report.findings.push(finding("no_public_keys", Severity::Warning, format!("No trusted public keys were given{where_from}, so no digest can be verified. Supply the output of `{}` as the trusted keys.", list_keys_command(parsed)), None));
+        report.findings.push(finding("no_public_keys", IntegritySeverity::Warning, format!("No trusted public keys were given{where_from}, so no digest can be verified. Supply the output of `{}` as the trusted keys.", list_keys_command(parsed)), None));
     }
     for list in &inputs.evidence_key_lists {
         report.findings.push(finding(
             "evidence_key_list",
-            Severity::Warning,
+            IntegritySeverity::Warning,
             format!("{}: a key list inside the evidence was not used as a trust anchor (whoever could write the files could have put it there); only keys supplied as trusted verify digests.", list.path),
             Some(list.path.clone()),
         ));
@@ -73,7 +73,7 @@ pub(crate) fn add_findings(
             if ambiguous.insert(key.fingerprint.clone()) {
                 findings.push(finding(
                     "key_duplicate_fingerprint",
-                    Severity::Error,
+                    IntegritySeverity::Error,
                     format!("The trusted key list holds different keys under fingerprint {}: neither is trusted (aws-cli would use the last one listed).", key.fingerprint),
                     None,
                 ));
@@ -87,7 +87,7 @@ pub(crate) fn add_findings(
             };
             findings.push(finding(
                 "key_fingerprint_mismatch",
-                Severity::Error,
+                IntegritySeverity::Error,
                 format!("Public key {}: its Fingerprint is not the MD5 of its Value, as it is for every key CloudTrail publishes, so the key list was edited; {consequence}.", key.fingerprint),
                 None,
             ));
@@ -95,7 +95,7 @@ pub(crate) fn add_findings(
         if key.encoding == Some(KeyEncoding::Spki) {
             findings.push(finding(
                 "key_spki",
-                Severity::Info,
+                IntegritySeverity::Info,
                 format!("Public key {} is SubjectPublicKeyInfo DER, not the PKCS#1 CloudTrail publishes; it was accepted (aws-cli refuses it).", key.fingerprint),
                 None,
             ));
@@ -104,16 +104,16 @@ pub(crate) fn add_findings(
     if state.via_chain > 0 {
         findings.push(finding(
             "signature_from_chain",
-            Severity::Info,
+            IntegritySeverity::Info,
             format!("{} digest(s) verified with the signature the next digest records (previousDigestSignature), as no sidecar gave theirs.", state.via_chain),
             None,
         ));
     }
     for object in state.trailing_digests {
-        findings.push(finding("digest_trailing_data", Severity::Warning, format!("{object}: data after the end of the digest's gzip stream (aws-cli ignores it; the signed content is intact)."), Some(object.clone())));
+        findings.push(finding("digest_trailing_data", IntegritySeverity::Warning, format!("{object}: data after the end of the digest's gzip stream (aws-cli ignores it; the signed content is intact)."), Some(object.clone())));
     }
     for object in state.trailer_missing_logs {
-        findings.push(finding("log_gzip_trailer_missing", Severity::Warning, format!("{object}: the gzip trailer (CRC-32 and length) is missing; the content matches its digest, so it is reported valid, as aws-cli does."), Some(object.clone())));
+        findings.push(finding("log_gzip_trailer_missing", IntegritySeverity::Warning, format!("{object}: the gzip trailer (CRC-32 and length) is missing; the content matches its digest, so it is reported valid, as aws-cli does."), Some(object.clone())));
     }
     for refusal in state.key_refusals {
         let (kind, message) = match &refusal.reason {
@@ -139,7 +139,7 @@ pub(crate) fn add_findings(
         };
         findings.push(finding(
             kind,
-            Severity::Error,
+            IntegritySeverity::Error,
             message,
             Some(refusal.object.clone()),
         ));
@@ -147,7 +147,7 @@ pub(crate) fn add_findings(
     for object in state.loops {
         findings.push(finding(
             "digest_chain_loop",
-            Severity::Error,
+            IntegritySeverity::Error,
             format!("{object}: the chain of previous-digest links comes back to this digest; CloudTrail's chain only ever points back in time."),
             Some(object.clone()),
         ));
@@ -155,7 +155,7 @@ pub(crate) fn add_findings(
     for object in state.chain_continues {
         findings.push(finding(
             "chain_continues_before",
-            Severity::Warning,
+            IntegritySeverity::Warning,
             format!("The oldest digest given links to {object}, which was not given: nothing before it was checked. Give a start time (or the earlier digests) to check further back."),
             Some(object.clone()),
         ));
@@ -199,7 +199,7 @@ fn digest_oddities(
     inputs: &VerifyInputs,
     parsed: &Parsed,
     options: &Options,
-    findings: &mut Vec<crate::report::Finding>,
+    findings: &mut Vec<crate::report::IntegrityFinding>,
 ) {
     for (&id, digest) in parsed {
         let path = inputs.paths.path(id).unwrap_or("");
@@ -211,7 +211,7 @@ fn digest_oddities(
                 if DigestFile::parse_lenient(content).is_some() {
                     findings.push(finding(
                         "digest_repeated_field",
-                        Severity::Error,
+                        IntegritySeverity::Error,
                         format!("{path}: the digest's JSON repeats a field, so readers disagree on what it says (aws-cli reads the last value); it is refused as invalid format."),
                         Some(path.to_string()),
                     ));
@@ -228,7 +228,7 @@ fn digest_oddities(
         {
             findings.push(finding(
                 "log_in_other_bucket",
-                Severity::Warning,
+                IntegritySeverity::Warning,
                 format!("{path}: it names log files in bucket {} though it lies in {own_bucket} (CloudTrail delivers a digest beside its log files).", entry.s3_bucket),
                 Some(path.to_string()),
             ));
@@ -241,7 +241,7 @@ fn digest_oddities(
             if end.unix_millis() > now.unix_millis() + HOUR_MILLIS / 4 {
                 findings.push(finding(
                     "digest_in_future",
-                    Severity::Error,
+                    IntegritySeverity::Error,
                     format!("{path}: the digest ends at {end}, after the time of this check ({now}): no genuine digest can; the signing key may be compromised, or this computer's clock is wrong."),
                     Some(path.to_string()),
                 ));
@@ -256,7 +256,7 @@ fn missing_links(
     parsed: &Parsed,
     options: &Options,
     groups: &BTreeMap<TrailId, Vec<Listed>>,
-    findings: &mut Vec<crate::report::Finding>,
+    findings: &mut Vec<crate::report::IntegrityFinding>,
 ) {
     let date = |key: &str| {
         DigestKey::parse(key).or_else(|| {
@@ -289,7 +289,7 @@ fn missing_links(
             let from = inputs.paths.path(id).unwrap_or("");
             findings.push(finding(
                 "digest_missing",
-                Severity::Error,
+                IntegritySeverity::Error,
                 format!(
                     "Digest s3://{b}/{k} is missing: {from} links to it as the previous digest."
                 ),
@@ -303,7 +303,7 @@ fn missing_links(
 fn chain_cross_checks(
     inputs: &VerifyInputs,
     parsed: &Parsed,
-    findings: &mut Vec<crate::report::Finding>,
+    findings: &mut Vec<crate::report::IntegrityFinding>,
 ) {
     for d in parsed.values().flatten() {
         let (Some(b), Some(k)) = (&d.previous_digest_s3_bucket, &d.previous_digest_s3_object)
@@ -325,7 +325,7 @@ fn chain_cross_checks(
                 let this = DigestFile::text(&d.digest_s3_object).unwrap_or("");
                 findings.push(finding(
                     "previous_digest_hash_mismatch",
-                    Severity::Error,
+                    IntegritySeverity::Error,
                     format!("s3://{b}/{k} is not the digest {this} was chained to: its SHA-256 is {actual}, the chain records {expected}."),
                     Some(format!("s3://{b}/{k}")),
                 ));
@@ -339,7 +339,7 @@ fn chain_cross_checks(
                 if !sidecar.eq_ignore_ascii_case(recorded) {
                     findings.push(finding(
                         "previous_digest_signature_mismatch",
-                        Severity::Warning,
+                        IntegritySeverity::Warning,
                         format!("The signature given for s3://{b}/{k} differs from the one the next digest records for it."),
                         Some(format!("s3://{b}/{k}")),
                     ));
@@ -384,7 +384,7 @@ fn coverage(
         });
         report.findings.push(finding(
             "coverage_gap",
-            Severity::Warning,
+            IntegritySeverity::Warning,
             format!(
                 "No valid digest covers {} to {} ({hours:.1} h): digests are missing there, or logging was stopped. Events of that time are not covered by any proof.",
                 a.1, b.0
@@ -418,9 +418,9 @@ fn coverage(
             None => format!("The newest digest ends at {newest}. CloudTrail delivers a digest about every hour: if the files were downloaded well after that, the newest digests are missing."),
         };
         let severity = if later.is_some() {
-            Severity::Warning
+            IntegritySeverity::Warning
         } else {
-            Severity::Info
+            IntegritySeverity::Info
         };
         report
             .findings
@@ -478,7 +478,7 @@ fn log_integrity(
     for path in other_not_covered.iter().take(NAMED) {
         report.findings.push(finding(
             "events_not_covered",
-            Severity::Warning,
+            IntegritySeverity::Warning,
             format!("{path} holds events but is not a log file any digest names: its events are not covered by any proof."),
             Some(path.clone()),
         ));
@@ -486,7 +486,7 @@ fn log_integrity(
     for path in not_covered.iter().take(NAMED) {
         report.findings.push(finding(
             "log_not_covered",
-            Severity::Warning,
+            IntegritySeverity::Warning,
             format!("{path} is named by no digest: its events are not covered by any proof."),
             Some(path.clone()),
         ));
@@ -494,7 +494,7 @@ fn log_integrity(
     if not_covered.len() > NAMED {
         report.findings.push(finding(
             "log_not_covered",
-            Severity::Warning,
+            IntegritySeverity::Warning,
             format!(
                 "{} more log files are named by no digest.",
                 not_covered.len() - NAMED

@@ -5,7 +5,7 @@
 //! [`trailscope_model::LogHash`] computed while streaming them), the trusted [`PublicKeys`] and
 //! any [`Signatures`] sidecar; [`verify`] walks every trail's digest chain the way aws-cli does
 //! (`integrity-validation.md` §9) and returns a [`Report`]: a [`Verdict`] per digest and log file
-//! in aws-cli's words, the [`Finding`]s aws-cli does not make, and a [`Summary`].
+//! in aws-cli's words, the [`IntegrityFinding`]s aws-cli does not make, and a [`Summary`].
 //!
 //! ```
 //! use trailscope_verify::{verify, Options, VerifyInputs};
@@ -41,8 +41,8 @@ pub use keys::{
 pub use layout::{DigestKey, Located, PathIndex, TrailId};
 pub use render::{InputFile, RunInfo};
 pub use report::{
-    Counts, EvidenceKeyListReport, FileResult, Finding, KeyReport, LogIntegrity, ObjectType,
-    Overall, Range, Report, Severity, Summary, Verdict,
+    Counts, EvidenceKeyListReport, FileResult, IntegrityFinding, IntegritySeverity, KeyReport,
+    LogIntegrity, ObjectType, Overall, Range, Report, Summary, Verdict,
 };
 pub use signatures::{SignatureFileError, SignatureMeta, Signatures};
 pub use walk::{verify, Mode, Options};

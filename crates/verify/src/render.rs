@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::report::{Finding, ObjectType, Report, Severity, Summary};
+use crate::report::{IntegrityFinding, IntegritySeverity, ObjectType, Report, Summary};
 
 /// Facts about a run that the report cannot know by itself: the caller's clock and inputs.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -42,7 +42,7 @@ struct JsonReport<'a> {
     fatal: Option<&'a str>,
     results: Vec<JsonResult<'a>>,
     notices: &'a [String],
-    findings: &'a [Finding],
+    findings: &'a [IntegrityFinding],
     summary: &'a Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
     run: Option<&'a RunInfo>,
@@ -198,12 +198,12 @@ impl Report {
         }
         h.push_str("</table>");
         if !self.findings.is_empty() {
-            h.push_str("<h2>Findings aws-cli does not report</h2><table><tr><th>Severity</th><th>Finding</th></tr>");
+            h.push_str("<h2>Findings aws-cli does not report</h2><table><tr><th>IntegritySeverity</th><th>IntegrityFinding</th></tr>");
             for f in &self.findings {
                 let class = match f.severity {
-                    Severity::Error => "bad",
-                    Severity::Warning => "warn",
-                    Severity::Info => "muted",
+                    IntegritySeverity::Error => "bad",
+                    IntegritySeverity::Warning => "warn",
+                    IntegritySeverity::Info => "muted",
                 };
                 h.push_str(&format!(
                     "<tr><td class=\"{class}\">{:?}</td><td>{}</td></tr>",

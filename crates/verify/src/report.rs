@@ -73,7 +73,7 @@ pub struct FileResult {
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum IntegritySeverity {
     /// Worth knowing.
     Info,
     /// Evidence is weaker than it looks (something is not covered or cannot be proven).
@@ -82,24 +82,24 @@ pub enum Severity {
     Error,
 }
 
-impl Severity {
+impl IntegritySeverity {
     /// A stable identifier: `info`, `warning`, `error`.
     pub fn id(self) -> &'static str {
         match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
+            IntegritySeverity::Info => "info",
+            IntegritySeverity::Warning => "warning",
+            IntegritySeverity::Error => "error",
         }
     }
 }
 
 /// Something aws-cli does not report, found while verifying.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub struct IntegrityFinding {
     /// Stable identifier of the kind of finding.
     pub kind: &'static str,
     /// How serious it is.
-    pub severity: Severity,
+    pub severity: IntegritySeverity,
     /// What was found, in a sentence.
     pub message: String,
     /// The object it is about, if any (`s3://bucket/key` or a local path).
@@ -259,7 +259,7 @@ pub struct Report {
     /// aws-cli's notices (gap lines).
     pub notices: Vec<String>,
     /// What aws-cli misses.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<IntegrityFinding>,
     /// Totals.
     pub summary: Summary,
     /// Integrity per local log file path.
@@ -280,7 +280,7 @@ impl Report {
     }
 
     /// The worst finding's severity, if there is a finding.
-    pub fn worst_severity(&self) -> Option<Severity> {
+    pub fn worst_severity(&self) -> Option<IntegritySeverity> {
         self.findings.iter().map(|f| f.severity).max()
     }
 
@@ -291,7 +291,7 @@ impl Report {
         if self.fatal.is_some() {
             return Overall::Aborted;
         }
-        if self.has_invalid() || self.worst_severity() == Some(Severity::Error) {
+        if self.has_invalid() || self.worst_severity() == Some(IntegritySeverity::Error) {
             return Overall::NotIntact;
         }
         if s.digests.total() + s.backfill_digests.total() == 0 {
@@ -344,10 +344,10 @@ impl Report {
                         n(s.logs.invalid, "log file", "log files")
                     ));
                 }
-                let errors: Vec<&Finding> = self
+                let errors: Vec<&IntegrityFinding> = self
                     .findings
                     .iter()
-                    .filter(|f| f.severity == Severity::Error)
+                    .filter(|f| f.severity == IntegritySeverity::Error)
                     .collect();
                 match errors.as_slice() {
                     [] => {}
@@ -432,9 +432,9 @@ impl Report {
         } else {
             String::new()
         };
-        self.findings.push(Finding {
+        self.findings.push(IntegrityFinding {
             kind: "event_conflict",
-            severity: Severity::Error,
+            severity: IntegritySeverity::Error,
             message: format!(
                 "{} event{} appear{} in several files with different content (eventID {}{more}): a copy was altered. The copy from a verified log file is the one used; every copy is kept and listed.",
                 ids.len(),
@@ -538,9 +538,9 @@ impl Report {
             out.push_str("\nFindings aws-cli does not report:\n");
             for f in &self.findings {
                 let level = match f.severity {
-                    Severity::Error => "ERROR",
-                    Severity::Warning => "WARNING",
-                    Severity::Info => "info",
+                    IntegritySeverity::Error => "ERROR",
+                    IntegritySeverity::Warning => "WARNING",
+                    IntegritySeverity::Info => "info",
                 };
                 out.push_str(&format!("  [{level}] {}\n", f.message));
             }

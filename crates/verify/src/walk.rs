@@ -10,8 +10,8 @@ use crate::inputs::{Content, VerifyInputs};
 use crate::keys::{KeyEncoding, KeyLookup, SigningTime, UntrustedKey};
 use crate::layout::{DigestKey, TrailId};
 use crate::report::{
-    Counts, FileResult, Finding, LogIntegrity, ObjectType, Range, Report, Severity, Summary,
-    Verdict,
+    Counts, FileResult, IntegrityFinding, IntegritySeverity, LogIntegrity, ObjectType, Range,
+    Report, Summary, Verdict,
 };
 
 /// How closely to follow aws-cli.
@@ -867,11 +867,11 @@ fn check_log(
 
 pub(crate) fn finding(
     kind: &'static str,
-    severity: Severity,
+    severity: IntegritySeverity,
     message: String,
     object: Option<String>,
-) -> Finding {
-    Finding {
+) -> IntegrityFinding {
+    IntegrityFinding {
         kind,
         severity,
         message,

@@ -309,9 +309,8 @@ fn lenient_aws_cli_cases_get_the_documented_strict_behaviour() {
     // Newest digest deleted: a warning against the window's end.
     let (_, r) = strict(&root.join("digest_deleted_newest"), Some("signatures.json"));
     assert!(
-        r.findings.iter().any(
-            |f| f.kind == "newest_digest" && f.severity == trailscope_verify::Severity::Warning
-        ),
+        r.findings.iter().any(|f| f.kind == "newest_digest"
+            && f.severity == trailscope_verify::IntegritySeverity::Warning),
         "{:?}",
         r.findings
     );

@@ -7,7 +7,7 @@ use trailscope_model::{Cidr, Timestamp};
 use trailscope_store::Field;
 
 use crate::condition::{Cmp, Match, Operator};
-use crate::time::{hour_in, local_weekday, BusinessHours, UtcOffset, Weekday};
+use crate::time::{hour_in, local_weekday, BusinessHours, ClockOffset, DayOfWeek};
 
 /// Where a field path's value is read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +74,7 @@ impl Operator {
             Operator::Before(_)
                 | Operator::After(_)
                 | Operator::HourBetween { .. }
-                | Operator::Weekday { .. }
+                | Operator::DayOfWeek { .. }
                 | Operator::BusinessHours(_)
         )
     }
@@ -104,8 +104,8 @@ enum Check {
     Number(Cmp, f64),
     Before(i64),
     After(i64),
-    Hour(u8, u8, UtcOffset),
-    Weekday(Vec<Weekday>, UtcOffset),
+    Hour(u8, u8, ClockOffset),
+    DayOfWeek(Vec<DayOfWeek>, ClockOffset),
     Business(bool, BusinessHours),
 }
 
@@ -152,7 +152,7 @@ impl Leaf {
             Operator::Before(t) => Check::Before(*t),
             Operator::After(t) => Check::After(*t),
             Operator::HourBetween { from, to, offset } => Check::Hour(*from, *to, *offset),
-            Operator::Weekday { days, offset } => Check::Weekday(days.clone(), *offset),
+            Operator::DayOfWeek { days, offset } => Check::DayOfWeek(days.clone(), *offset),
             Operator::BusinessHours(b) => Check::Business(*b, hours.clone()),
         };
         let path: Vec<String> = m.field.split('.').map(str::to_string).collect();
@@ -235,7 +235,7 @@ impl Leaf {
             Check::Before(x) => t < *x,
             Check::After(x) => t >= *x,
             Check::Hour(from, to, offset) => hour_in(t, *offset, *from, *to),
-            Check::Weekday(days, offset) => days.contains(&local_weekday(t, *offset)),
+            Check::DayOfWeek(days, offset) => days.contains(&local_weekday(t, *offset)),
             Check::Business(within, hours) => hours.contains(t) == *within,
             Check::Exists(want) => *want,
             _ => self.test_text(&Timestamp::from_unix_millis(t).to_rfc3339()),

@@ -16,8 +16,8 @@ use trailscope_store::{Store, Tri};
 
 use crate::condition::Condition;
 use crate::rule::{Rule, RuleError};
-use crate::time::{BusinessHours, UtcOffset};
-use bits::RowSet;
+use crate::time::{BusinessHours, ClockOffset};
+use bits::Bound;
 use leaf::{first_text, FlagField, Leaf, Source};
 use new_value::{first_sightings, Sighting};
 use threshold::{bursts, Counted};
@@ -180,7 +180,7 @@ impl RuleSet {
         &mut self,
         start_hour: u8,
         end_hour: u8,
-        offset: Option<UtcOffset>,
+        offset: Option<ClockOffset>,
     ) -> Result<(), RuleError> {
         let mut rules = std::mem::take(&mut self.rules);
         for rule in rules.iter_mut().filter(|r| r.uses_business_hours()) {
@@ -268,16 +268,16 @@ impl RuleSet {
     fn column_phase(&self, tables: &Tables<'_>) -> Bounds {
         let store = tables.store;
         let n = store.len();
-        let eligible = RowSet::from_fn(n, |r| !store.is_insight(r));
+        let eligible = Bound::from_fn(n, |r| !store.is_insight(r));
         let mut bounds = Bounds {
             sure: Vec::with_capacity(self.compiled.len()),
             maybe: Vec::with_capacity(self.compiled.len()),
-            to_parse: RowSet::Empty,
+            to_parse: Bound::Empty,
         };
         for rule in &self.compiled {
             let (lower, upper) = tables.bounds(&rule.tree);
             let lower = lower.and(&eligible);
-            let upper = upper.and(&eligible).minus(&lower, n);
+            let upper = upper.and(&eligible).minus(&lower);
             bounds.to_parse = bounds.to_parse.or(&upper);
             if rule.has_json_key() {
                 // Keys on a JSON path need the records of sure matches too.
@@ -290,9 +290,9 @@ impl RuleSet {
     }
 
     /// Reads each row of `bounds.to_parse` once and runs the rules that still depend on it.
-    fn record_phase(&self, tables: &Tables<'_>, bounds: &Bounds) -> Parsed {
+    fn record_phase(&self, tables: &Tables<'_>, bounds: &Bounds) -> ParsedRecords {
         let store = tables.store;
-        let mut parsed = Parsed {
+        let mut parsed = ParsedRecords {
             found: vec![Vec::new(); self.compiled.len()],
             keys: vec![Vec::new(); self.compiled.len()],
         };
@@ -335,14 +335,14 @@ impl RuleSet {
 
 /// What the column phase leaves, per rule (indexed like the rules).
 struct Bounds {
-    sure: Vec<RowSet>,
-    maybe: Vec<RowSet>,
-    to_parse: RowSet,
+    sure: Vec<Bound>,
+    maybe: Vec<Bound>,
+    to_parse: Bound,
 }
 
 /// What reading records adds, per rule: matches among the `maybe` rows, and for rules with
 /// keys on a JSON path each matching row's values of those keys (`None` for column keys).
-struct Parsed {
+struct ParsedRecords {
     found: Vec<Vec<u32>>,
     keys: Vec<Vec<(u32, Vec<Option<String>>)>>,
 }
@@ -457,42 +457,42 @@ impl<'s> Tables<'s> {
     }
 
     /// Rows that surely match and rows that may match `node`, before any JSON is read.
-    fn bounds(&self, node: &Node) -> (RowSet, RowSet) {
+    fn bounds(&self, node: &Node) -> (Bound, Bound) {
         let n = self.store.len();
         match node {
             Node::All(parts) => parts
                 .iter()
-                .fold((RowSet::Full, RowSet::Full), |(lo, hi), p| {
+                .fold((Bound::Full, Bound::Full), |(lo, hi), p| {
                     let (l, h) = self.bounds(p);
                     (lo.and(&l), hi.and(&h))
                 }),
             Node::Any(parts) => parts
                 .iter()
-                .fold((RowSet::Empty, RowSet::Empty), |(lo, hi), p| {
+                .fold((Bound::Empty, Bound::Empty), |(lo, hi), p| {
                     let (l, h) = self.bounds(p);
                     (lo.or(&l), hi.or(&h))
                 }),
             Node::Not(part) => {
                 let (l, h) = self.bounds(part);
-                (h.not(n), l.not(n))
+                (h.not(), l.not())
             }
             Node::Leaf(i) => {
                 let (Some(leaf), table) = (self.leaves.get(*i), self.by_code.get(*i)) else {
-                    return (RowSet::Empty, RowSet::Empty);
+                    return (Bound::Empty, Bound::Empty);
                 };
                 let table = table.map(Vec::as_slice).unwrap_or_default();
                 let set = match &leaf.source {
                     Source::Column(field) => {
-                        RowSet::from_codes(self.store.column(*field).codes(), table)
+                        Bound::from_codes(self.store.column(*field).codes(), table)
                     }
-                    Source::Flag(flag) => RowSet::from_fn(n, |r| {
+                    Source::Flag(flag) => Bound::from_fn(n, |r| {
                         table
                             .get(flag_index(self.flag(*flag, r)))
                             .copied()
                             .unwrap_or(false)
                     }),
-                    Source::EventTime => RowSet::from_fn(n, |r| leaf.test_millis(self.millis(r))),
-                    Source::Json(_) => return (RowSet::Empty, RowSet::Full),
+                    Source::EventTime => Bound::from_fn(n, |r| leaf.test_millis(self.millis(r))),
+                    Source::Json(_) => return (Bound::Empty, Bound::Full),
                 };
                 (set.clone(), set)
             }

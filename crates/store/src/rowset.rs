@@ -49,7 +49,7 @@ impl RowSet {
     }
 
     /// The rows whose `codes` entry is marked in `wanted` (a lookup table by code).
-    pub(crate) fn from_codes(codes: &[u32], wanted: &[bool]) -> Self {
+    pub fn from_codes(codes: &[u32], wanted: &[bool]) -> Self {
         let words = codes
             .chunks(64)
             .map(|chunk| {
