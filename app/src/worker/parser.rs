@@ -8,13 +8,14 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::io::{Cursor, Read, Seek};
+use std::io::{Read, Seek};
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
+use trailscope_model::archive::{ArchiveStep, ArchiveTree};
 use trailscope_model::{
     hex_lower, is_os_metadata, packaging, Event, EventSink, FileIngestor, FileKind, FileOutcome,
-    IngestError, Limits, LogHasher, Packaging, ZipWalker,
+    IngestError, Limits, LogHasher, Packaging,
 };
 use trailscope_protocol::{
     log_hash_to_wire, summary_to_wire, FileChunk, InputDone, PackedInput, ParseEvent, ParseRequest,
@@ -48,6 +49,8 @@ const STREAM_FILES_OVER: u64 = 16 << 20;
 const BATCHES_PER_CHUNK: usize = 2;
 /// Largest file (and first member) hashed by WebCrypto in verify-only mode.
 const KEEP_FOR_WEBCRYPTO: usize = 256 << 20;
+/// Bytes read from an archive entry at a time (the first read also tells nested archives).
+const ENTRY_READ_BYTES: usize = 1 << 20;
 /// The first bytes of every gzip file.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Bytes of a file's start needed to tell a ZIP archive.
@@ -539,7 +542,7 @@ async fn read_input(
             .map_err(super::blob::js_message)
             .and_then(BlobReader::new)
         {
-            Ok(blob_reader) => read_zip(state, out, number, path, blob_reader, limits, 0).await,
+            Ok(blob_reader) => read_zip(state, out, number, path, blob_reader, limits).await,
             Err(e) => {
                 out.failed(number, path, FileKind::Zip, IngestError::Read(e));
                 Ok(())
@@ -695,103 +698,65 @@ impl StoredHash {
     }
 }
 
-/// Reads a ZIP archive entry by entry. Boxed because nested archives recurse.
-fn read_zip<'a, R: Read + Seek + 'a>(
-    state: &'a Rc<RefCell<ParserState>>,
-    out: &'a mut Outgoing,
+/// Reads a ZIP archive, and the archives inside it, entry by entry (the walk is the model's
+/// `ArchiveTree`, shared with the CLI).
+async fn read_zip<R: Read + Seek>(
+    state: &Rc<RefCell<ParserState>>,
+    out: &mut Outgoing,
     number: u32,
-    path: &'a str,
+    path: &str,
     reader: R,
     limits: Limits,
-    depth: u8,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Cancelled>> + 'a>> {
-    Box::pin(async move {
-        if let Some(e) = trailscope_model::archive::nesting_error(depth, &limits) {
+) -> Result<(), Cancelled> {
+    let mut tree = match ArchiveTree::open(path, reader, limits, 0, ENTRY_READ_BYTES) {
+        Ok(tree) => tree,
+        Err(e) => {
             out.failed(number, path, FileKind::Zip, e);
             return Ok(());
         }
-        let mut walker = match ZipWalker::open(reader, limits) {
-            Ok(w) => w,
-            Err(e) => {
-                out.failed(number, path, FileKind::Zip, e);
-                return Ok(());
-            }
-        };
-        while let Some(entry) = walker.next_entry() {
-            let mut entry = match entry {
-                Ok(entry) => entry,
-                Err((name, e)) => {
-                    out.failed(number, &format!("{path}/{name}"), FileKind::Unknown, e);
-                    continue;
-                }
-            };
-            let entry_path = format!("{path}/{}", entry.path);
-            let mut buf = vec![0u8; 1 << 20];
-            let mut n = match entry.reader.read(&mut buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    let msg = format!("cannot read this ZIP entry: {e}");
-                    out.failed(
-                        number,
-                        &entry_path,
-                        FileKind::Unknown,
-                        IngestError::Archive(msg),
-                    );
-                    continue;
-                }
-            };
-            if packaging(buf.get(..n).unwrap_or_default()) == Packaging::Zip {
-                // A nested archive needs random access: read into memory, within a small cap.
-                let head = buf.get(..n).unwrap_or_default().to_vec();
-                match trailscope_model::archive::read_nested(head, &mut entry.reader, &limits) {
-                    Ok(bytes) => {
-                        read_zip(
-                            state,
-                            out,
-                            number,
-                            &entry_path,
-                            Cursor::new(bytes),
-                            limits,
-                            depth + 1,
-                        )
-                        .await?
-                    }
-                    Err(e) => out.failed(number, &entry_path, FileKind::Zip, e),
-                }
+    };
+    let mut buf = vec![0u8; ENTRY_READ_BYTES];
+    while let Some(step) = tree.next() {
+        let (entry_path, head, mut entry) = match step {
+            ArchiveStep::File { path, head, entry } => (path, head, entry),
+            ArchiveStep::Failed { path, kind, error } => {
+                out.failed(number, &path, kind, error);
                 continue;
             }
-            let rows_before = out.rows;
-            out.begin_file(number, &entry_path, entry.size);
-            let mut ingestor = FileIngestor::for_archive_entry(limits, entry.compressed_size);
-            let outcome = loop {
-                if n == 0 {
-                    break ingestor.finish(out);
+            ArchiveStep::Nested => continue,
+        };
+        let rows_before = out.rows;
+        out.begin_file(number, &entry_path, entry.size);
+        let mut ingestor = FileIngestor::for_archive_entry(limits, entry.compressed_size);
+        let mut piece: &[u8] = &head;
+        let outcome = loop {
+            if piece.is_empty() {
+                break ingestor.finish(out);
+            }
+            if let Err(e) = ingestor.feed(piece, out) {
+                break ingestor.fail(e);
+            }
+            maybe_yield(state).await;
+            if state.borrow().cancel {
+                out.file(
+                    number,
+                    &entry_path,
+                    &ingestor.fail(IngestError::Read("cancelled".into())),
+                    rows_before,
+                    true,
+                );
+                return Err(Cancelled);
+            }
+            piece = match entry.reader.read(&mut buf) {
+                Ok(n) => buf.get(..n).unwrap_or_default(),
+                Err(e) => {
+                    break ingestor.fail(IngestError::Archive(format!(
+                        "cannot read this ZIP entry: {e}"
+                    )))
                 }
-                if let Err(e) = ingestor.feed(buf.get(..n).unwrap_or_default(), out) {
-                    break ingestor.fail(e);
-                }
-                maybe_yield(state).await;
-                if state.borrow().cancel {
-                    out.file(
-                        number,
-                        &entry_path,
-                        &ingestor.fail(IngestError::Read("cancelled".into())),
-                        rows_before,
-                        true,
-                    );
-                    return Err(Cancelled);
-                }
-                n = match entry.reader.read(&mut buf) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        break ingestor.fail(IngestError::Archive(format!(
-                            "cannot read this ZIP entry: {e}"
-                        )))
-                    }
-                };
             };
-            out.file(number, &entry_path, &outcome, rows_before, false);
-        }
-        Ok(())
-    })
+        };
+        out.file(number, &entry_path, &outcome, rows_before, false);
+    }
+    Ok(())
 }

@@ -6,10 +6,10 @@ use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use trailscope_model::archive::{nesting_error, read_nested};
+use trailscope_model::archive::{ArchiveStep, ArchiveTree};
 use trailscope_model::{
     ingest_reader, is_os_metadata, packaging, FileIngestor, FileKind, FileOutcome, IngestError,
-    Limits, Packaging, ZipWalker,
+    Limits, Packaging,
 };
 use trailscope_store::{FileSummary, Store};
 
@@ -159,13 +159,23 @@ pub fn load_all(store: &mut Store, inputs: &[Input], limits: Limits, progress: b
     };
     for input in inputs {
         if let Some(problem) = &input.problem {
-            failed(store, &input.display, IngestError::Read(problem.clone()));
+            failed(
+                store,
+                &input.display,
+                FileKind::Unknown,
+                IngestError::Read(problem.clone()),
+            );
             continue;
         }
         match File::open(&input.path) {
             Ok(file) => load_reader(store, &input.display, BufReader::new(file), limits, 0),
             Err(e) => {
-                failed(store, &input.display, IngestError::Read(e.to_string()));
+                failed(
+                    store,
+                    &input.display,
+                    FileKind::Unknown,
+                    IngestError::Read(e.to_string()),
+                );
             }
         }
         bar.inc(input.size);
@@ -185,7 +195,12 @@ fn load_reader<R: Read + Seek>(
     let mut head = [0u8; 4];
     let n = read_head(&mut reader, &mut head);
     if reader.rewind().is_err() {
-        failed(store, display, IngestError::Read("cannot rewind".into()));
+        failed(
+            store,
+            display,
+            FileKind::Unknown,
+            IngestError::Read("cannot rewind".into()),
+        );
         return;
     }
     if packaging(head.get(..n).unwrap_or_default()) == Packaging::Zip {
@@ -213,51 +228,29 @@ fn load_zip<R: Read + Seek>(
     limits: Limits,
     depth: u8,
 ) {
-    if let Some(e) = nesting_error(depth, &limits) {
-        failed(store, display, e);
-        return;
-    }
-    let mut walker = match ZipWalker::open(reader, limits) {
-        Ok(w) => w,
+    let mut tree = match ArchiveTree::open(display, reader, limits, depth, 4) {
+        Ok(tree) => tree,
         Err(e) => {
-            failed(store, display, e);
+            failed(store, display, FileKind::Zip, e);
             return;
         }
     };
-    while let Some(entry) = walker.next_entry() {
-        let mut entry = match entry {
-            Ok(entry) => entry,
-            Err((name, e)) => {
-                failed(store, &format!("{display}/{name}"), e);
-                continue;
+    while let Some(step) = tree.next() {
+        match step {
+            ArchiveStep::File { path, head, entry } => {
+                let ingestor = FileIngestor::for_archive_entry(limits, entry.compressed_size);
+                store.load(&path, |batch| {
+                    ingestor.read_all(Cursor::new(head).chain(entry.reader), batch)
+                });
             }
-        };
-        let path = format!("{display}/{}", entry.path);
-        let mut head = [0u8; 4];
-        let n = read_head(&mut entry.reader, &mut head);
-        let head = head.get(..n).unwrap_or_default().to_vec();
-        if packaging(&head) == Packaging::Zip {
-            // A nested archive needs random access: read into memory, within a small cap.
-            match read_nested(head, &mut entry.reader, &limits) {
-                Ok(bytes) => load_zip(store, &path, Cursor::new(bytes), limits, depth + 1),
-                Err(e) => failed(store, &path, e),
-            }
-            continue;
+            ArchiveStep::Failed { path, kind, error } => failed(store, &path, kind, error),
+            ArchiveStep::Nested => {}
         }
-        let ingestor = FileIngestor::for_archive_entry(limits, entry.compressed_size);
-        store.load(&path, |batch| {
-            ingestor.read_all(Cursor::new(head).chain(&mut entry.reader), batch)
-        });
     }
 }
 
 /// Records a file that could not be read at all.
-fn failed(store: &mut Store, path: &str, error: IngestError) {
-    let kind = if matches!(error, IngestError::Archive(_)) {
-        FileKind::Zip
-    } else {
-        FileKind::Unknown
-    };
+fn failed(store: &mut Store, path: &str, kind: FileKind, error: IngestError) {
     store.add_file(
         path,
         FileSummary::from(&FileOutcome::failed(kind, error)),

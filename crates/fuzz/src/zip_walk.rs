@@ -1,9 +1,10 @@
-//! ZIP walking over arbitrary bytes: opening, listing and reading every entry never panics and
-//! stays within the caps (nested archives included).
+//! ZIP walking over arbitrary bytes: opening, listing and reading every entry of the archive
+//! and of the archives inside it (the `ArchiveTree` the CLI and the page share) never panics and
+//! stays within the caps.
 use std::io::{Cursor, Read};
 
-use trailscope_model::archive::{nesting_error, read_nested};
-use trailscope_model::{packaging, Limits, Packaging, ZipWalker};
+use trailscope_model::archive::{ArchiveStep, ArchiveTree};
+use trailscope_model::Limits;
 
 fn limits() -> Limits {
     Limits {
@@ -15,29 +16,15 @@ fn limits() -> Limits {
     }
 }
 
-fn walk(bytes: Vec<u8>, depth: u8) {
-    if nesting_error(depth, &limits()).is_some() {
-        return;
-    }
-    let Ok(mut walker) = ZipWalker::open(Cursor::new(bytes), limits()) else {
+pub fn zip_walk(data: &[u8]) {
+    let Ok(mut tree) = ArchiveTree::open("fuzz.zip", Cursor::new(data.to_vec()), limits(), 0, 4)
+    else {
         return;
     };
-    while let Some(entry) = walker.next_entry() {
-        let Ok(mut entry) = entry else { continue };
-        let mut head = vec![0u8; 4];
-        let n = entry.reader.read(&mut head).unwrap_or(0);
-        head.truncate(n);
-        if packaging(&head) == Packaging::Zip {
-            if let Ok(inner) = read_nested(head, &mut entry.reader, &limits()) {
-                walk(inner, depth + 1);
-            }
-            continue;
+    while let Some(step) = tree.next() {
+        if let ArchiveStep::File { entry, .. } = step {
+            let mut sink = Vec::new();
+            let _ = entry.reader.take(16 << 20).read_to_end(&mut sink);
         }
-        let mut sink = Vec::new();
-        let _ = entry.reader.take(16 << 20).read_to_end(&mut sink);
     }
-}
-
-pub fn zip_walk(data: &[u8]) {
-    walk(data.to_vec(), 0);
 }

@@ -7,9 +7,10 @@
 //! here once.
 
 use std::cell::Cell;
-use std::io::{Read, Seek};
+use std::io::{Cursor, Read, Seek};
 
-use crate::ingest::IngestError;
+use crate::ingest::{packaging, IngestError, Packaging};
+use crate::kind::FileKind;
 use crate::limits::Limits;
 
 /// Files that operating systems leave in folders and archives; they are skipped and counted.
@@ -154,6 +155,26 @@ impl<R: Read + Seek> ZipWalker<R> {
         self.archive.len() == 0
     }
 
+    /// Whether a file entry remains (folders and OS metadata before it are skipped and counted).
+    pub fn has_next(&mut self) -> bool {
+        while let Some(name) = (self.next < self.archive.len())
+            .then(|| self.archive.name_for_index(self.next))
+            .flatten()
+            .and_then(|name| name.ok())
+        {
+            if name.ends_with('/') {
+                self.skipped.directories += 1;
+            } else if is_os_metadata(&name) {
+                self.skipped.os_metadata += 1;
+            } else {
+                return true;
+            }
+            self.next += 1;
+        }
+        // An entry without a readable name is still an entry (`next_entry` reports it).
+        self.next < self.archive.len()
+    }
+
     /// The next file entry, or `None` at the end. An `Err` names the entry that cannot be opened;
     /// the walk can continue after it.
     pub fn next_entry(&mut self) -> Option<Result<ZipEntry<'_>, (String, IngestError)>> {
@@ -209,6 +230,182 @@ impl<R: Read + Seek> ZipWalker<R> {
                 )),
             });
         }
+    }
+}
+
+/// What a walk of an archive and the archives inside it meets next.
+pub enum ArchiveStep<'a> {
+    /// A file to read as a file of its own: `head` holds its first bytes, already taken from
+    /// `entry.reader` (read them first, then the rest of the reader).
+    File {
+        /// `archive.zip/folder/entry` (nested: `outer.zip/inner.zip/entry`).
+        path: String,
+        /// Its first bytes.
+        head: Vec<u8>,
+        /// The entry, its sizes and the rest of its content.
+        entry: ZipEntry<'a>,
+    },
+    /// An entry, or a nested archive, that cannot be read; the walk goes on after it.
+    Failed {
+        /// Its path.
+        path: String,
+        /// What to list it as (`Zip` for archives).
+        kind: FileKind,
+        /// Why.
+        error: IngestError,
+    },
+    /// A nested archive was opened or finished: nothing to read.
+    Nested,
+}
+
+/// Walks a ZIP archive and the ZIP archives inside it, depth first, in entry order: the one
+/// walk the CLI and the page's parsers share, so that nesting, caps and messages are the same.
+/// A nested archive is read into memory within [`Limits::max_nested_archive_bytes`] (its
+/// directory is at its end) and refused past [`Limits::max_archive_depth`].
+///
+/// ```
+/// use std::io::{Cursor, Read, Write};
+/// use trailscope_model::archive::{ArchiveStep, ArchiveTree};
+/// use trailscope_model::Limits;
+///
+/// let mut bytes = Cursor::new(Vec::new());
+/// let mut zip = zip::ZipWriter::new(&mut bytes);
+/// zip.start_file("a.json", zip::write::SimpleFileOptions::default()).unwrap();
+/// zip.write_all(b"[]").unwrap();
+/// zip.finish().unwrap();
+/// let mut tree = ArchiveTree::open("logs.zip", Cursor::new(bytes.into_inner()), Limits::default(), 0, 4).unwrap();
+/// let mut files = Vec::new();
+/// while let Some(step) = tree.next() {
+///     if let ArchiveStep::File { path, head, mut entry } = step {
+///         let mut rest = Vec::new();
+///         entry.reader.read_to_end(&mut rest).unwrap();
+///         files.push((path, [head, rest].concat()));
+///     }
+/// }
+/// assert_eq!(files, [("logs.zip/a.json".to_string(), b"[]".to_vec())]);
+/// ```
+pub struct ArchiveTree<R: Read + Seek> {
+    root: ZipWalker<R>,
+    root_path: String,
+    root_depth: u8,
+    /// Open nested archives, innermost last: (path, depth, walker).
+    nested: Vec<(String, u8, ZipWalker<Cursor<Vec<u8>>>)>,
+    /// A nested archive read into memory, opened on the next step.
+    pending: Option<(String, u8, Vec<u8>)>,
+    limits: Limits,
+    head_bytes: usize,
+}
+
+impl<R: Read + Seek> ArchiveTree<R> {
+    /// Opens the archive at `path` (found at nesting `depth`; 0 for a file given directly).
+    /// Each file's first `head_bytes` (at least 4, to tell an archive) are read before it is
+    /// handed out.
+    pub fn open(
+        path: &str,
+        reader: R,
+        limits: Limits,
+        depth: u8,
+        head_bytes: usize,
+    ) -> Result<Self, IngestError> {
+        if let Some(e) = nesting_error(depth, &limits) {
+            return Err(e);
+        }
+        Ok(ArchiveTree {
+            root: ZipWalker::open(reader, limits)?,
+            root_path: path.to_string(),
+            root_depth: depth,
+            nested: Vec::new(),
+            pending: None,
+            limits,
+            head_bytes: head_bytes.max(4),
+        })
+    }
+
+    /// What the walk meets next, or `None` at its end.
+    #[allow(clippy::should_implement_trait)] // items borrow the tree: not an `Iterator`
+    pub fn next(&mut self) -> Option<ArchiveStep<'_>> {
+        if let Some((path, depth, bytes)) = self.pending.take() {
+            if let Some(error) = nesting_error(depth, &self.limits) {
+                return Some(ArchiveStep::Failed {
+                    path,
+                    kind: FileKind::Zip,
+                    error,
+                });
+            }
+            return Some(match ZipWalker::open(Cursor::new(bytes), self.limits) {
+                Ok(walker) => {
+                    self.nested.push((path, depth, walker));
+                    ArchiveStep::Nested
+                }
+                Err(error) => ArchiveStep::Failed {
+                    path,
+                    kind: FileKind::Zip,
+                    error,
+                },
+            });
+        }
+        if let Some((_, _, walker)) = self.nested.last_mut() {
+            if !walker.has_next() {
+                self.nested.pop();
+                return Some(ArchiveStep::Nested);
+            }
+        }
+        // Borrow the fields apart: the entry borrows a walker, a nested archive goes to
+        // `pending`.
+        let ArchiveTree {
+            root,
+            root_path,
+            root_depth,
+            nested,
+            pending,
+            limits,
+            head_bytes,
+        } = self;
+        let (prefix, depth, next) = match nested.last_mut() {
+            Some((path, depth, walker)) => (path.as_str(), *depth, walker.next_entry()),
+            None => (root_path.as_str(), *root_depth, root.next_entry()),
+        };
+        let mut entry = match next? {
+            Ok(entry) => entry,
+            Err((name, error)) => {
+                return Some(ArchiveStep::Failed {
+                    path: format!("{prefix}/{name}"),
+                    kind: FileKind::Unknown,
+                    error,
+                })
+            }
+        };
+        let path = format!("{prefix}/{}", entry.path);
+        let mut head = vec![0u8; *head_bytes];
+        let mut n = 0;
+        while n < head.len() {
+            match entry.reader.read(head.get_mut(n..).unwrap_or_default()) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) => {
+                    return Some(ArchiveStep::Failed {
+                        path,
+                        kind: FileKind::Unknown,
+                        error: IngestError::Archive(format!("cannot read this ZIP entry: {e}")),
+                    })
+                }
+            }
+        }
+        head.truncate(n);
+        if packaging(&head) != Packaging::Zip {
+            return Some(ArchiveStep::File { path, head, entry });
+        }
+        Some(match read_nested(head, &mut entry.reader, limits) {
+            Ok(bytes) => {
+                *pending = Some((path, depth.saturating_add(1), bytes));
+                ArchiveStep::Nested
+            }
+            Err(error) => ArchiveStep::Failed {
+                path,
+                kind: FileKind::Zip,
+                error,
+            },
+        })
     }
 }
 
@@ -293,6 +490,72 @@ mod tests {
                 directories: 1,
                 os_metadata: 2
             }
+        );
+    }
+
+    /// Every file a tree walk yields, with its content, and every failure.
+    fn walk(bytes: Vec<u8>, limits: Limits) -> (Vec<(String, String)>, Vec<(String, String)>) {
+        let mut tree = ArchiveTree::open("top.zip", Cursor::new(bytes), limits, 0, 4).unwrap();
+        let (mut files, mut failed) = (Vec::new(), Vec::new());
+        while let Some(step) = tree.next() {
+            match step {
+                ArchiveStep::File {
+                    path,
+                    head,
+                    mut entry,
+                } => {
+                    let mut rest = Vec::new();
+                    entry.reader.read_to_end(&mut rest).unwrap();
+                    files.push((path, String::from_utf8([head, rest].concat()).unwrap()));
+                }
+                ArchiveStep::Failed { path, error, .. } => failed.push((path, error.to_string())),
+                ArchiveStep::Nested => {}
+            }
+        }
+        (files, failed)
+    }
+
+    #[test]
+    fn a_tree_walks_nested_archives_depth_first_in_order() {
+        let inner = zip_of(&[("c.json", b"[3]"), ("d/", b""), ("d/e.json", b"[4]")]);
+        let outer = zip_of(&[
+            ("a.json", b"[1]"),
+            ("inner.zip", &inner),
+            ("b.json", b"[2]"),
+        ]);
+        let (files, failed) = walk(outer, Limits::default());
+        assert_eq!(
+            files,
+            [
+                ("top.zip/a.json".to_string(), "[1]".to_string()),
+                ("top.zip/inner.zip/c.json".to_string(), "[3]".to_string()),
+                ("top.zip/inner.zip/d/e.json".to_string(), "[4]".to_string()),
+                ("top.zip/b.json".to_string(), "[2]".to_string()),
+            ]
+        );
+        assert!(failed.is_empty());
+    }
+
+    #[test]
+    fn a_tree_refuses_archives_nested_too_deep_and_goes_on() {
+        let deepest = zip_of(&[("x.json", b"[9]")]);
+        let middle = zip_of(&[("deep.zip", &deepest)]);
+        let outer = zip_of(&[("middle.zip", &middle), ("after.json", b"[0]")]);
+        let limits = Limits {
+            max_archive_depth: 2,
+            ..Limits::default()
+        };
+        let (files, failed) = walk(outer, limits);
+        assert_eq!(
+            files,
+            [("top.zip/after.json".to_string(), "[0]".to_string())]
+        );
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].0, "top.zip/middle.zip/deep.zip");
+        assert!(
+            failed[0].1.contains("nested deeper than 2"),
+            "{}",
+            failed[0].1
         );
     }
 
