@@ -12,11 +12,11 @@ use std::io::{Read, Seek};
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
-use trailscope_model::archive::{ArchiveStep, ArchiveTree};
 use trailscope_model::{
     hex_lower, is_os_metadata, packaging, Event, EventSink, FileIngestor, FileKind, FileOutcome,
     IngestError, Limits, LogHasher, Packaging,
 };
+use trailscope_model::{ArchiveStep, ArchiveTree};
 use trailscope_protocol::{
     log_hash_to_wire, summary_to_wire, FileChunk, InputDone, PackedInput, ParseEvent, ParseRequest,
     Parsed, ParsedFile, RequestId,

@@ -6,11 +6,11 @@ use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use trailscope_model::archive::{ArchiveStep, ArchiveTree};
 use trailscope_model::{
     ingest_reader, is_os_metadata, packaging, FileIngestor, FileKind, FileOutcome, IngestError,
     Limits, Packaging,
 };
+use trailscope_model::{ArchiveStep, ArchiveTree};
 use trailscope_store::{FileSummary, Store};
 
 /// A file found under the given paths.

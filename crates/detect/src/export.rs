@@ -63,7 +63,7 @@ pub fn findings_json(findings: &[Finding]) -> String {
 /// CSV, one line per finding: `rule,aliases,title,severity,tactics,events,event_ids` (lists are
 /// joined with `;`), through the project's one CSV writer (quoted, formulas neutralized).
 pub fn findings_csv(findings: &[Finding]) -> String {
-    trailscope_model::csv_out::csv_document(
+    trailscope_model::csv_document(
         &[
             "rule",
             "aliases",

@@ -1,5 +1,5 @@
 //! The console's Event history CSV reader: never a panic on any header and rows, in any chunking.
-use trailscope_model::csv_history::CsvHistory;
+use trailscope_model::parts::CsvHistory;
 
 pub fn console_csv(data: &[u8]) {
     let Some((&cut, bytes)) = data.split_first() else {

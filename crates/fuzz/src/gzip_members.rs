@@ -1,6 +1,6 @@
 //! The gzip member reader and the log hasher: never a panic, and the verdict's inputs (whether
 //! the stream reads, its hash, data after it) do not depend on how the bytes were chunked.
-use trailscope_model::gzip::Gunzip;
+use trailscope_model::parts::Gunzip;
 use trailscope_model::LogHasher;
 
 pub fn gzip_members(data: &[u8]) {

@@ -1,6 +1,6 @@
 //! The streaming JSON splitter over arbitrary text in arbitrary chunks: never a panic, and the
 //! same pieces whatever the chunking.
-use trailscope_model::split::{SplitLimits, Splitter};
+use trailscope_model::parts::{SplitLimits, Splitter};
 
 fn split(bytes: &[u8], step: usize) -> (Vec<String>, bool) {
     let mut splitter = Splitter::new(SplitLimits {
@@ -8,7 +8,7 @@ fn split(bytes: &[u8], step: usize) -> (Vec<String>, bool) {
         max_record_bytes: 64 << 10,
     });
     let mut pieces = Vec::new();
-    let mut record = |p: trailscope_model::split::Piece<'_>| -> Result<(), ()> {
+    let mut record = |p: trailscope_model::parts::Piece<'_>| -> Result<(), ()> {
         pieces.push(format!("{p:?}"));
         Ok(())
     };

@@ -3,8 +3,8 @@
 //! stays within the caps.
 use std::io::{Cursor, Read};
 
-use trailscope_model::archive::{ArchiveStep, ArchiveTree};
 use trailscope_model::Limits;
+use trailscope_model::{ArchiveStep, ArchiveTree};
 
 fn limits() -> Limits {
     Limits {

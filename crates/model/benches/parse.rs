@@ -8,8 +8,8 @@
 )]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use trailscope_model::gzip::Gunzip;
-use trailscope_model::split::{SplitLimits, Splitter};
+use trailscope_model::parts::Gunzip;
+use trailscope_model::parts::{SplitLimits, Splitter};
 use trailscope_model::{ingest_bytes, Event, EventSink, Limits};
 use trailscope_testgen::{gzip, log_file_json, EventGenerator, TrailSpec};
 

@@ -265,7 +265,7 @@ pub enum ArchiveStep<'a> {
 ///
 /// ```
 /// use std::io::{Cursor, Read, Write};
-/// use trailscope_model::archive::{ArchiveStep, ArchiveTree};
+/// use trailscope_model::{ArchiveStep, ArchiveTree};
 /// use trailscope_model::Limits;
 ///
 /// let mut bytes = Cursor::new(Vec::new());

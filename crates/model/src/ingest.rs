@@ -28,7 +28,7 @@ pub trait EventSink {
 pub enum Packaging {
     /// gzip (one or more members).
     Gzip,
-    /// A ZIP archive; open it with [`crate::archive`].
+    /// A ZIP archive; open it with [`crate::ArchiveTree`].
     Zip,
     /// Anything else: read as text.
     Plain,

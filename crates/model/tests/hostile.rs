@@ -14,10 +14,10 @@ use std::io::{Cursor, Read, Write};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use trailscope_model::archive::{nesting_error, read_nested};
 use trailscope_model::{
     ingest_bytes, Event, EventSink, FileIngestor, IngestError, Limits, ZipWalker,
 };
+use trailscope_model::{nesting_error, read_nested};
 
 struct Count(u64);
 impl EventSink for Count {

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
-use trailscope_model::csv_out::CsvWriter;
+use trailscope_model::CsvWriter;
 use trailscope_model::{EventRecord, Timestamp};
 use trailscope_store::{Field, Store, Tri};
 

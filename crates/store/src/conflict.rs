@@ -4,7 +4,7 @@
 //! table, queries, exports and detections see.
 
 use hashbrown::HashMap;
-use trailscope_model::{compare_records, unwrap::unwrap_record, Comparison, Difference};
+use trailscope_model::{compare_records, unwrap_record, Comparison, Difference};
 
 use crate::batch::PROJECTION;
 use crate::raw::RawRef;

@@ -1,6 +1,6 @@
 //! What verification works on: the files of a downloaded trail, read once.
 
-use trailscope_model::gzip::{FeedError, Gunzip, GzipError};
+use trailscope_model::parts::{FeedError, Gunzip, GzipError};
 use trailscope_model::{LogHash, LogHasher};
 
 use crate::keys::PublicKeys;
@@ -9,7 +9,7 @@ use crate::signatures::Signatures;
 
 /// Largest digest file accepted, as stored and decompressed: real ones are kilobytes (one entry
 /// per log file of an hour), so anything near this is refused before it is read.
-pub const MAX_DIGEST_BYTES: usize = trailscope_model::limits::MAX_DIGEST_BYTES;
+pub const MAX_DIGEST_BYTES: usize = trailscope_model::MAX_DIGEST_BYTES;
 
 /// A digest file as read.
 #[derive(Clone, Debug)]

@@ -107,7 +107,7 @@ fn time_of(value: Option<&serde_json::Value>) -> Option<Timestamp> {
     match value? {
         serde_json::Value::Number(n) => n
             .as_f64()
-            .and_then(trailscope_model::time::epoch_number_to_timestamp),
+            .and_then(trailscope_model::epoch_number_to_timestamp),
         serde_json::Value::String(s) => trailscope_model::parse_event_time(s).map(|(t, _)| t),
         _ => None,
     }
