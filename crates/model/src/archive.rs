@@ -288,12 +288,19 @@ pub struct ArchiveTree<R: Read + Seek> {
     root: ZipWalker<R>,
     root_path: String,
     root_depth: u8,
-    /// Open nested archives, innermost last: (path, depth, walker).
-    nested: Vec<(String, u8, ZipWalker<Cursor<Vec<u8>>>)>,
+    /// Open nested archives, innermost last.
+    nested: Vec<Nested>,
     /// A nested archive read into memory, opened on the next step.
     pending: Option<(String, u8, Vec<u8>)>,
     limits: Limits,
     head_bytes: usize,
+}
+
+/// An archive inside an archive, read into memory and being walked.
+struct Nested {
+    path: String,
+    depth: u8,
+    walker: ZipWalker<Cursor<Vec<u8>>>,
 }
 
 impl<R: Read + Seek> ArchiveTree<R> {
@@ -334,7 +341,11 @@ impl<R: Read + Seek> ArchiveTree<R> {
             }
             return Some(match ZipWalker::open(Cursor::new(bytes), self.limits) {
                 Ok(walker) => {
-                    self.nested.push((path, depth, walker));
+                    self.nested.push(Nested {
+                        path,
+                        depth,
+                        walker,
+                    });
                     ArchiveStep::Nested
                 }
                 Err(error) => ArchiveStep::Failed {
@@ -344,7 +355,7 @@ impl<R: Read + Seek> ArchiveTree<R> {
                 },
             });
         }
-        if let Some((_, _, walker)) = self.nested.last_mut() {
+        if let Some(Nested { walker, .. }) = self.nested.last_mut() {
             if !walker.has_next() {
                 self.nested.pop();
                 return Some(ArchiveStep::Nested);
@@ -362,7 +373,11 @@ impl<R: Read + Seek> ArchiveTree<R> {
             head_bytes,
         } = self;
         let (prefix, depth, next) = match nested.last_mut() {
-            Some((path, depth, walker)) => (path.as_str(), *depth, walker.next_entry()),
+            Some(Nested {
+                path,
+                depth,
+                walker,
+            }) => (path.as_str(), *depth, walker.next_entry()),
             None => (root_path.as_str(), *root_depth, root.next_entry()),
         };
         let mut entry = match next? {
@@ -493,8 +508,11 @@ mod tests {
         );
     }
 
+    /// (path, content or error) pairs.
+    type Named = Vec<(String, String)>;
+
     /// Every file a tree walk yields, with its content, and every failure.
-    fn walk(bytes: Vec<u8>, limits: Limits) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    fn walk(bytes: Vec<u8>, limits: Limits) -> (Named, Named) {
         let mut tree = ArchiveTree::open("top.zip", Cursor::new(bytes), limits, 0, 4).unwrap();
         let (mut files, mut failed) = (Vec::new(), Vec::new());
         while let Some(step) = tree.next() {
