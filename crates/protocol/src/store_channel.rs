@@ -1,0 +1,249 @@
+//! The page and the store worker: requests and their responses.
+
+use crate::views::*;
+use crate::{RequestId, TrustedKeyList};
+
+use serde::{Deserialize, Serialize};
+
+/// What the page asks of the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Request {
+    /// A load of `total_files` inputs begins; the parsers will send them as [`crate::Parsed`] messages.
+    BeginLoad {
+        /// The load's id (also in the parsers' messages).
+        id: RequestId,
+        /// Inputs (files as given) in the load.
+        total_files: u64,
+    },
+    /// The load was cancelled. The parsers report the inputs they skip; `withheld` inputs were
+    /// never handed to a parser and will not be reported.
+    Cancel {
+        /// The load's id.
+        id: RequestId,
+        /// Inputs the page kept back.
+        withheld: u64,
+    },
+    /// The original JSON of one event.
+    Record {
+        /// Request id.
+        id: RequestId,
+        /// Store row.
+        row: u32,
+    },
+    /// Verify the integrity of everything loaded (digests, log files, keys, signatures).
+    Verify {
+        /// Request id.
+        id: RequestId,
+        /// Only digests from this time (RFC 3339).
+        start: Option<String>,
+        /// Only digests up to this time.
+        end: Option<String>,
+        /// aws-cli's exact verdicts instead of Trailscope's.
+        aws_cli_compat: bool,
+        /// The page's clock, for the report.
+        checked_at: String,
+    },
+    /// The trusted public keys (the trust anchor), replacing any given before. They come only
+    /// from here, never from the dropped files.
+    SetTrustedKeys {
+        /// Request id.
+        id: RequestId,
+        /// The key lists.
+        lists: Vec<TrustedKeyList>,
+    },
+    /// Apply a filter: count, facets, timeline and the first rows. The worker keeps the
+    /// selection for [`Request::Window`]s and exports until the next query.
+    Query {
+        /// Request id.
+        id: RequestId,
+        /// What to show.
+        query: trailscope_query::QueryRequest,
+    },
+    /// Rows `offset..offset + limit` of the current query's selection, in its order.
+    Window {
+        /// Request id.
+        id: RequestId,
+        /// First row.
+        offset: u64,
+        /// Rows wanted.
+        limit: u32,
+    },
+    /// The original record of the event with this `eventID` (to reopen a linked view).
+    FindEvent {
+        /// Request id.
+        id: RequestId,
+        /// The `eventID`.
+        event_id: String,
+    },
+    /// Export the current query's selection.
+    Export {
+        /// Request id.
+        id: RequestId,
+        /// The format.
+        format: trailscope_query::ExportFormat,
+    },
+    /// Run the detection rules (built-in and the user's) and the anomaly model.
+    Detect {
+        /// Request id.
+        id: RequestId,
+        /// What to run with.
+        options: DetectOptions,
+    },
+    /// Forget everything loaded.
+    Reset {
+        /// Request id.
+        id: RequestId,
+    },
+}
+
+impl Request {
+    /// The request's id.
+    pub fn id(&self) -> RequestId {
+        match self {
+            Request::BeginLoad { id, .. }
+            | Request::Cancel { id, .. }
+            | Request::Record { id, .. }
+            | Request::Verify { id, .. }
+            | Request::SetTrustedKeys { id, .. }
+            | Request::Query { id, .. }
+            | Request::Window { id, .. }
+            | Request::FindEvent { id, .. }
+            | Request::Export { id, .. }
+            | Request::Detect { id, .. }
+            | Request::Reset { id } => *id,
+        }
+    }
+}
+
+/// What the store worker tells the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Response {
+    /// The worker has started and takes requests.
+    Ready,
+    /// Loading advanced.
+    Progress {
+        /// The load request.
+        id: RequestId,
+        /// Inputs finished.
+        files_done: u64,
+        /// Unique events stored so far.
+        events: u64,
+    },
+    /// Files finished (read or failed), in the order they finished.
+    FilesDone {
+        /// The load request.
+        id: RequestId,
+        /// One row per file or archive entry.
+        files: Vec<FileRow>,
+    },
+    /// The load ended.
+    LoadDone {
+        /// The load request.
+        id: RequestId,
+        /// Whether it was cancelled before reading everything.
+        cancelled: bool,
+        /// Inputs the parsers skipped because of the cancel.
+        not_read: Vec<String>,
+        /// Totals over everything loaded so far.
+        totals: TotalsView,
+        /// Milliseconds from the load's start to its end, in the store worker.
+        elapsed_millis: f64,
+    },
+    /// One event's original JSON, where it came from, and its other copies.
+    Record {
+        /// The record request.
+        id: RequestId,
+        /// Store row.
+        row: u32,
+        /// The JSON as it was read.
+        json: String,
+        /// The file the event (this copy of it) came from.
+        file: String,
+        /// That file's integrity, once verified (`verified`, `failed`, ...).
+        integrity: Option<String>,
+        /// When files disagree on the event: every copy, this one first.
+        copies: Vec<EventCopyView>,
+    },
+    /// The verification report.
+    Verified {
+        /// The verify request.
+        id: RequestId,
+        /// The report.
+        view: Box<VerifyView>,
+    },
+    /// The trusted keys as the worker read them.
+    TrustedKeysSet {
+        /// The request.
+        id: RequestId,
+        /// Every key, with its status.
+        keys: Vec<TrustedKeyView>,
+        /// Lists that could not be read: (name, why).
+        problems: Vec<String>,
+    },
+    /// A query's result.
+    Queried {
+        /// The query request.
+        id: RequestId,
+        /// Count, facets, timeline, first rows.
+        result: Box<trailscope_query::QueryResponse>,
+        /// Time the worker took.
+        elapsed_millis: f64,
+    },
+    /// A filter that does not read.
+    QueryFailed {
+        /// The query request.
+        id: RequestId,
+        /// What is wrong, and where.
+        error: trailscope_query::ParseError,
+    },
+    /// Rows of the current selection.
+    Window {
+        /// The window request.
+        id: RequestId,
+        /// First row's position.
+        offset: u64,
+        /// The rows.
+        rows: Vec<trailscope_query::EventRow>,
+    },
+    /// A piece of an export, in order.
+    ExportChunk {
+        /// The export request.
+        id: RequestId,
+        /// The bytes.
+        bytes: serde_bytes::ByteBuf,
+        /// Events written so far.
+        done: u64,
+        /// Events to write.
+        total: u64,
+    },
+    /// An export is complete (every chunk was sent before this).
+    ExportDone {
+        /// The export request.
+        id: RequestId,
+        /// A file name for it.
+        name: String,
+        /// Its media type.
+        mime: String,
+    },
+    /// Detection results.
+    Detected {
+        /// The detect request.
+        id: RequestId,
+        /// The results.
+        view: Box<DetectView>,
+    },
+    /// Everything was forgotten.
+    ResetDone {
+        /// The reset request.
+        id: RequestId,
+    },
+    /// A request could not be served.
+    Failed {
+        /// The request.
+        id: RequestId,
+        /// Why.
+        message: String,
+    },
+}
