@@ -10,16 +10,17 @@ use crate::digest::{sha256_hex, DigestFile};
 use crate::inputs::{Content, VerifyInputs};
 use crate::keys::KeyEncoding;
 use crate::layout::{DigestKey, TrailId};
+use crate::listing::{Listed, Options, ParsedDigests, HOUR_MILLIS};
+use crate::report::finding;
 use crate::report::{EvidenceKeyListReport, IntegritySeverity, LogIntegrity, Range, Report};
-use crate::walk::{finding, KeyRefusalReason, Listed, Options, Parsed, StateView};
+use crate::walk::{KeyRefusalReason, StateView};
 
 /// Files named individually in findings before the rest are counted.
 const NAMED: usize = 50;
-const HOUR_MILLIS: i64 = 3_600_000;
 
 pub(crate) fn add_findings(
     inputs: &VerifyInputs,
-    parsed: &Parsed,
+    parsed: &ParsedDigests,
     options: &Options,
     groups: &BTreeMap<TrailId, Vec<Listed>>,
     state: &mut StateView<'_>,
@@ -168,7 +169,7 @@ pub(crate) fn add_findings(
 }
 
 /// `aws cloudtrail list-public-keys` for the digests' time range: what the user should supply.
-pub(crate) fn list_keys_command(parsed: &Parsed) -> String {
+pub(crate) fn list_keys_command(parsed: &ParsedDigests) -> String {
     let times: Vec<Timestamp> = parsed
         .values()
         .flatten()
@@ -197,7 +198,7 @@ pub(crate) fn list_keys_command(parsed: &Parsed) -> String {
 /// or are dated after the check.
 fn digest_oddities(
     inputs: &VerifyInputs,
-    parsed: &Parsed,
+    parsed: &ParsedDigests,
     options: &Options,
     findings: &mut Vec<crate::report::IntegrityFinding>,
 ) {
@@ -253,7 +254,7 @@ fn digest_oddities(
 /// Every `previous*` link to a digest that is not there, not only the first one aws-cli meets.
 fn missing_links(
     inputs: &VerifyInputs,
-    parsed: &Parsed,
+    parsed: &ParsedDigests,
     options: &Options,
     groups: &BTreeMap<TrailId, Vec<Listed>>,
     findings: &mut Vec<crate::report::IntegrityFinding>,
@@ -302,7 +303,7 @@ fn missing_links(
 /// The chain's signed records of each predecessor: its hash and its signature.
 fn chain_cross_checks(
     inputs: &VerifyInputs,
-    parsed: &Parsed,
+    parsed: &ParsedDigests,
     findings: &mut Vec<crate::report::IntegrityFinding>,
 ) {
     for d in parsed.values().flatten() {
@@ -353,7 +354,7 @@ fn chain_cross_checks(
 fn coverage(
     options: &Options,
     groups: &BTreeMap<TrailId, Vec<Listed>>,
-    parsed: &Parsed,
+    parsed: &ParsedDigests,
     state: &StateView<'_>,
     report: &mut Report,
 ) {
@@ -431,7 +432,7 @@ fn coverage(
 /// Integrity of every local log file, and the files no digest names.
 fn log_integrity(
     inputs: &VerifyInputs,
-    parsed: &Parsed,
+    parsed: &ParsedDigests,
     options: &Options,
     state: &StateView<'_>,
     report: &mut Report,

@@ -22,8 +22,10 @@ mod findings;
 mod inputs;
 mod keys;
 mod layout;
+mod listing;
 mod render;
 mod report;
+mod run;
 mod signatures;
 mod walk;
 mod window;
@@ -39,11 +41,12 @@ pub use keys::{
     UntrustedKey, MAX_KEY_FILE_BYTES,
 };
 pub use layout::{DigestKey, Located, PathIndex, TrailId};
+pub use listing::{Mode, Options};
 pub use render::{InputFile, RunInfo};
 pub use report::{
     Counts, EvidenceKeyListReport, FileResult, IntegrityFinding, IntegritySeverity, KeyReport,
     LogIntegrity, ObjectType, Overall, Range, Report, Summary, Verdict,
 };
+pub use run::verify;
 pub use signatures::{SignatureFileError, SignatureMeta, Signatures};
-pub use walk::{verify, Mode, Options};
 pub use window::TimeWindow;

@@ -548,3 +548,18 @@ impl Report {
         out
     }
 }
+
+/// A finding of `kind`.
+pub(crate) fn finding(
+    kind: &'static str,
+    severity: IntegritySeverity,
+    message: String,
+    object: Option<String>,
+) -> IntegrityFinding {
+    IntegrityFinding {
+        kind,
+        severity,
+        message,
+        object,
+    }
+}

@@ -1,59 +1,21 @@
-//! The validation walk: aws-cli's traversal of each trail's digest chain, from the newest digest
-//! back (`integrity-validation.md` §9), followed by the checks aws-cli does not make.
+//! The second step of verification: aws-cli's traversal of each trail's digest chain, from the
+//! newest digest back (`integrity-validation.md` §9), judging digests, keys and log files.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use trailscope_model::{LogRead, Timestamp};
 
 use crate::digest::{decode_hex, sha256_hex, string_to_sign, verify_signature, DigestFile};
 use crate::inputs::{Content, VerifyInputs};
 use crate::keys::{KeyEncoding, KeyLookup, SigningTime, UntrustedKey};
-use crate::layout::{DigestKey, TrailId};
-use crate::report::{
-    Counts, FileResult, IntegrityFinding, IntegritySeverity, LogIntegrity, ObjectType, Range,
-    Report, Summary, Verdict,
+use crate::layout::TrailId;
+use crate::listing::{
+    aws_cli_key_window, key_date, Listed, Mode, Options, ParsedDigests, HOUR_MILLIS,
 };
-
-/// How closely to follow aws-cli.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Trailscope's checks: strict cryptography (SHA-256 only, signatures below the modulus, as
-    /// AWS CLI v2), a digest's signature from a sidecar or else from the digest after it, and
-    /// unverifiable instead of invalid when no signature can be had.
-    #[default]
-    Strict,
-    /// Exactly aws-cli's verdicts with S3-metadata signatures (a digest without a sidecar
-    /// signature fails), for comparison with its output: its key lookup (the keys of the window,
-    /// last of a fingerprint wins, no check of the key itself), its lenient JSON (a repeated
-    /// key reads its last value), its fatal error when no key is given. Cryptography stays
-    /// strict, as AWS CLI v2's.
-    AwsCli,
-}
-
-/// What to verify.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
-    /// Only digests whose name-date is at or after this (aws-cli `--start-time`).
-    pub start: Option<Timestamp>,
-    /// Only digests up to an hour after this (aws-cli `--end-time`).
-    pub end: Option<Timestamp>,
-    /// How closely to follow aws-cli.
-    pub mode: Mode,
-    /// When the check runs, from the caller's clock (the core has none): a digest dated after
-    /// it cannot be genuine.
-    pub checked_at: Option<Timestamp>,
-}
-
-/// A digest in the listing of its trail.
-#[derive(Clone, Debug)]
-pub(crate) struct Listed {
-    pub(crate) info: DigestKey,
-    pub(crate) bucket: String,
-    pub(crate) key: String,
-}
+use crate::report::{Counts, FileResult, LogIntegrity, ObjectType, Verdict};
 
 /// A digest that verified.
-struct Valid {
+pub(crate) struct Valid {
     start: Timestamp,
     end: Timestamp,
     start_text: String,
@@ -62,15 +24,15 @@ struct Valid {
 
 /// The walk's memory of what it has seen.
 #[derive(Default)]
-struct State {
-    results: Vec<FileResult>,
-    notices: Vec<String>,
-    digests: Counts,
-    backfill: Counts,
-    logs: Counts,
+pub(crate) struct State {
+    pub(crate) results: Vec<FileResult>,
+    pub(crate) notices: Vec<String>,
+    pub(crate) digests: Counts,
+    pub(crate) backfill: Counts,
+    pub(crate) logs: Counts,
     valid_ranges: Vec<(Timestamp, Timestamp)>,
-    found: Option<(Timestamp, Timestamp)>,
-    keys_used: BTreeSet<String>,
+    pub(crate) found: Option<(Timestamp, Timestamp)>,
+    pub(crate) keys_used: BTreeSet<String>,
     /// (fingerprint, source region) of every key that verified a digest.
     key_regions: BTreeSet<(String, String)>,
     via_chain: u64,
@@ -108,89 +70,6 @@ pub(crate) enum KeyRefusalReason {
     OnlyInEvidence(String),
 }
 
-/// Verifies everything in `inputs`: every trail and source region found among the digests.
-pub fn verify(inputs: &VerifyInputs, options: &Options) -> Report {
-    let parsed = parse_all(inputs, options.mode);
-    let candidates = chain_signatures(&parsed);
-    let groups = list_digests(inputs, &parsed, options);
-    if let Some(fatal) = aws_cli_fatal(inputs, options, &groups) {
-        // aws-cli aborts before looking at any digest (exit 255).
-        return Report {
-            fatal: Some(fatal),
-            ..Report::default()
-        };
-    }
-    let mut state = State::default();
-    for (trail, listed) in &groups {
-        let (standard, backfill): (Vec<&Listed>, Vec<&Listed>) =
-            listed.iter().partition(|l| !l.info.backfill);
-        walk(
-            inputs,
-            &parsed,
-            &candidates,
-            options,
-            trail,
-            &standard,
-            false,
-            &mut state,
-        );
-        walk(
-            inputs,
-            &parsed,
-            &candidates,
-            options,
-            trail,
-            &backfill,
-            true,
-            &mut state,
-        );
-    }
-    let mut report = Report {
-        results: std::mem::take(&mut state.results),
-        notices: std::mem::take(&mut state.notices),
-        findings: Vec::new(),
-        summary: Summary {
-            requested: match (options.start, options.end) {
-                (Some(s), Some(e)) => Some(Range {
-                    start: s.to_string(),
-                    end: e.to_string(),
-                }),
-                (Some(s), None) => Some(Range {
-                    start: s.to_string(),
-                    end: "now".into(),
-                }),
-                (None, Some(e)) => Some(Range {
-                    start: "the oldest digest".into(),
-                    end: e.to_string(),
-                }),
-                (None, None) => None,
-            },
-            found: state.found.map(|(s, e)| Range {
-                start: s.to_string(),
-                end: e.to_string(),
-            }),
-            digests: state.digests,
-            backfill_digests: state.backfill,
-            logs: state.logs,
-            trails: groups.keys().map(ToString::to_string).collect(),
-            keys_used: state.keys_used.iter().cloned().collect(),
-            ..Summary::default()
-        },
-        log_integrity: Vec::new(),
-        fatal: None,
-        mode: options.mode,
-    };
-    crate::findings::add_findings(
-        inputs,
-        &parsed,
-        options,
-        &groups,
-        &mut state_view(&state),
-        &mut report,
-    );
-    report
-}
-
 /// The parts of the walk's state the findings read.
 pub(crate) struct StateView<'s> {
     pub(crate) valid_ranges: &'s [(Timestamp, Timestamp)],
@@ -204,7 +83,7 @@ pub(crate) struct StateView<'s> {
     pub(crate) key_regions: &'s BTreeSet<(String, String)>,
 }
 
-fn state_view(state: &State) -> StateView<'_> {
+pub(crate) fn state_view(state: &State) -> StateView<'_> {
     StateView {
         valid_ranges: &state.valid_ranges,
         via_chain: state.via_chain,
@@ -218,199 +97,10 @@ fn state_view(state: &State) -> StateView<'_> {
     }
 }
 
-/// aws-cli's window for `ListPublicKeys`: `[start, end + 2h]` (§9 step 2).
-fn aws_cli_key_window(options: &Options) -> Option<(Timestamp, Timestamp)> {
-    let start = options.start?;
-    let end = options
-        .end
-        .map_or(Timestamp::from_unix_millis(i64::MAX), |e| {
-            Timestamp::from_unix_millis(e.unix_millis().saturating_add(2 * HOUR_MILLIS))
-        });
-    Some((start, end))
-}
-
-/// aws-cli's one fatal error about the data (exit 255): no public key for the window, raised
-/// before any digest is looked at (`integrity-validation.md` §6, *public_keys_empty*).
-fn aws_cli_fatal(
-    inputs: &VerifyInputs,
-    options: &Options,
-    groups: &BTreeMap<TrailId, Vec<Listed>>,
-) -> Option<String> {
-    if options.mode != Mode::AwsCli {
-        return None;
-    }
-    let (from, to) = match aws_cli_key_window(options) {
-        Some(window) => window,
-        None => {
-            // No window asked for: the digests given are the window.
-            let dates: Vec<Timestamp> = groups
-                .values()
-                .flatten()
-                .filter_map(|l| key_date(&l.key))
-                .collect();
-            let from = dates.iter().min().copied()?;
-            let to = dates.iter().max().copied()?;
-            (
-                from,
-                Timestamp::from_unix_millis(to.unix_millis().saturating_add(2 * HOUR_MILLIS)),
-            )
-        }
-    };
-    (!inputs.trusted_keys.any_in(from, to))
-        .then(|| format!("No public keys found between {from} and {to}"))
-}
-
-const HOUR_MILLIS: i64 = 3_600_000;
-
-/// Every digest file's parsed JSON, by path id (`None` when it does not parse).
-pub(crate) type Parsed = BTreeMap<usize, Option<DigestFile>>;
-
-fn parse_all(inputs: &VerifyInputs, mode: Mode) -> Parsed {
-    inputs
-        .contents
-        .iter()
-        .enumerate()
-        .filter_map(|(id, c)| match c {
-            Content::Digest(d) => Some((
-                id,
-                d.content.as_ref().ok().and_then(|b| match mode {
-                    Mode::Strict => DigestFile::parse(b),
-                    Mode::AwsCli => DigestFile::parse_lenient(b),
-                }),
-            )),
-            Content::Log(_) => None,
-        })
-        .collect()
-}
-
-/// The chain's own record of signatures: each digest states its predecessor's signature, and
-/// a bogus value simply fails to verify, so any digest's statement can be tried.
-fn chain_signatures(parsed: &Parsed) -> HashMap<(String, String), String> {
-    let mut out = HashMap::new();
-    for d in parsed.values().flatten() {
-        if let (Some(b), Some(k), Some(sig)) = (
-            d.previous_digest_s3_bucket.as_ref(),
-            d.previous_digest_s3_object.as_ref(),
-            DigestFile::text(&d.previous_digest_signature),
-        ) {
-            out.insert((b.clone(), k.clone()), sig.to_string());
-        }
-    }
-    out
-}
-
-/// Digests by trail, each trail's listing sorted by key date as S3 lists them, within the window.
-pub(crate) fn list_digests(
-    inputs: &VerifyInputs,
-    parsed: &Parsed,
-    options: &Options,
-) -> BTreeMap<TrailId, Vec<Listed>> {
-    let lower = options.start.map(compact);
-    let upper = options
-        .end
-        .map(|e| compact(Timestamp::from_unix_millis(e.unix_millis() + 3_600_000)));
-    let mut groups: BTreeMap<TrailId, Vec<Listed>> = BTreeMap::new();
-    for (&id, digest) in parsed {
-        let claimed_key = digest
-            .as_ref()
-            .and_then(|d| DigestFile::text(&d.digest_s3_object));
-        let claimed_bucket = digest
-            .as_ref()
-            .and_then(|d| DigestFile::text(&d.digest_s3_bucket));
-        let Some(path) = inputs.paths.path(id) else {
-            continue;
-        };
-        let prefix = key_prefix(path, claimed_key);
-        let Some(located) = inputs.paths.locate(id, &prefix) else {
-            continue;
-        };
-        let Some(info) = DigestKey::parse(&located.key) else {
-            continue;
-        };
-        if lower.as_ref().is_some_and(|l| info.name_date < *l)
-            || upper.as_ref().is_some_and(|u| info.name_date > *u)
-        {
-            continue;
-        }
-        let bucket = located
-            .bucket
-            .or(claimed_bucket.map(str::to_string))
-            .unwrap_or_default();
-        groups.entry(info.trail_id()).or_default().push(Listed {
-            info,
-            bucket,
-            key: located.key,
-        });
-    }
-    for listed in groups.values_mut() {
-        listed.sort_by(|a, b| (&a.info.name_date, &a.key).cmp(&(&b.info.name_date, &b.key)));
-    }
-    groups
-}
-
-/// The key prefix of the trail a local digest belongs to: what its own `digestS3Object` has
-/// before the part the local path also has.
-fn key_prefix(path: &str, claimed_key: Option<&str>) -> String {
-    let (Some(claimed), Some(at)) = (claimed_key, crate::layout::find_awslogs(path)) else {
-        return String::new();
-    };
-    let local_tail = path.get(at..).unwrap_or("");
-    match (crate::layout::find_awslogs(claimed), path.get(..at)) {
-        (Some(claimed_at), Some(before)) => {
-            let prefix = claimed
-                .get(..claimed_at)
-                .unwrap_or("")
-                .trim_end_matches('/');
-            // Only when the local folders above `AWSLogs/` end with that prefix.
-            if !prefix.is_empty()
-                && before.trim_end_matches('/').ends_with(prefix)
-                && !local_tail.is_empty()
-            {
-                prefix.to_string()
-            } else {
-                String::new()
-            }
-        }
-        _ => String::new(),
-    }
-}
-
-/// `YYYYMMDDTHHMMSSZ`, the form digest keys carry.
-fn compact(t: Timestamp) -> String {
-    t.to_string()
-        .get(..19)
-        .unwrap_or("")
-        .replace(['-', ':'], "")
-        + "Z"
-}
-
-/// `YYYYMMDDTHHMMSSZ` from a digest key, as a time.
-fn key_date(key: &str) -> Option<Timestamp> {
-    let name = key.rsplit('/').next()?;
-    let stem = name
-        .strip_suffix("_backfill.json.gz")
-        .or_else(|| name.strip_suffix(".json.gz"))?;
-    let date = stem.rsplit('_').next()?;
-    let b = date.as_bytes();
-    if b.len() != 16 {
-        return None;
-    }
-    let text = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        date.get(0..4)?,
-        date.get(4..6)?,
-        date.get(6..8)?,
-        date.get(9..11)?,
-        date.get(11..13)?,
-        date.get(13..15)?
-    );
-    Timestamp::parse_rfc3339(&text)
-}
-
 #[allow(clippy::too_many_arguments)]
-fn walk(
+pub(crate) fn walk(
     inputs: &VerifyInputs,
-    parsed: &Parsed,
+    parsed: &ParsedDigests,
     candidates: &HashMap<(String, String), String>,
     options: &Options,
     trail: &TrailId,
@@ -500,7 +190,7 @@ fn walk(
 }
 
 /// The next listed digest strictly older than `key` (newer ones are dropped, as aws-cli does).
-fn pop_older<'l>(remaining: &mut Vec<&'l Listed>, key: &str) -> Option<&'l Listed> {
+pub(crate) fn pop_older<'l>(remaining: &mut Vec<&'l Listed>, key: &str) -> Option<&'l Listed> {
     let before = key_date(key)?;
     while let Some(next) = remaining.pop() {
         if key_date(&next.key).is_some_and(|d| d < before) {
@@ -513,9 +203,9 @@ fn pop_older<'l>(remaining: &mut Vec<&'l Listed>, key: &str) -> Option<&'l Liste
 /// aws-cli's checks A to H, in its order, with a result line pushed for the digest and, when it
 /// is valid, for each of its log files.
 #[allow(clippy::too_many_arguments)]
-fn validate(
+pub(crate) fn validate(
     inputs: &VerifyInputs,
-    parsed: &Parsed,
+    parsed: &ParsedDigests,
     candidates: &HashMap<(String, String), String>,
     options: &Options,
     trail: &TrailId,
@@ -782,7 +472,7 @@ fn validate(
 /// empty; the first time a fingerprint is unknown, the keys of `generation ± 1h` are added, and
 /// an empty answer is that digest's verdict. Without a known generation time (a flat
 /// signature sidecar), every key given counts.
-fn aws_cli_backfill_key<'k>(
+pub(crate) fn aws_cli_backfill_key<'k>(
     inputs: &'k VerifyInputs,
     fingerprint: &str,
     generated: Option<Timestamp>,
@@ -814,7 +504,7 @@ fn aws_cli_backfill_key<'k>(
 
 /// A log file named by a valid digest (`integrity-validation.md` §7). aws-cli prints log files
 /// of backfill digests as plain log lines.
-fn check_log(
+pub(crate) fn check_log(
     inputs: &VerifyInputs,
     digest_key: &str,
     bucket: &str,
@@ -863,18 +553,4 @@ fn check_log(
         local_path: id.and_then(|i| inputs.paths.path(i)).map(str::to_string),
         digest_key: Some(digest_key.to_string()),
     });
-}
-
-pub(crate) fn finding(
-    kind: &'static str,
-    severity: IntegritySeverity,
-    message: String,
-    object: Option<String>,
-) -> IntegrityFinding {
-    IntegrityFinding {
-        kind,
-        severity,
-        message,
-        object,
-    }
 }
