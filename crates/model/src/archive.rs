@@ -9,9 +9,10 @@
 use std::cell::Cell;
 use std::io::{Cursor, Read, Seek};
 
-use crate::ingest::{packaging, IngestError, Packaging};
 use crate::kind::FileKind;
 use crate::limits::Limits;
+use crate::outcome::IngestError;
+use crate::sniff::{packaging, Packaging};
 
 /// Files that operating systems leave in folders and archives; they are skipped and counted.
 pub fn is_os_metadata(path: &str) -> bool {

@@ -1,18 +1,20 @@
-//! Reading one file: sniff, decompress, split, unwrap, hand events to a sink. Push-driven, so the
-//! browser worker can feed slices of a `File` and stay responsive, and the CLI can feed reads.
+//! Reading one file: sniff (`sniff.rs`), decompress, split, unwrap, hand events to a sink, and
+//! report (`outcome.rs`). Push-driven, so the browser worker can feed slices of a `File` and stay
+//! responsive, and the CLI can feed reads.
 
 use std::fmt;
 
 use sha2::{Digest as _, Sha256};
 
-use crate::csv_history::{CsvError, CsvHistory};
-use crate::event::{Event, TimeSource};
+use crate::csv_history::CsvHistory;
+use crate::event::Event;
 use crate::gzip::{starts_gzip, FeedError, Gunzip, GzipError};
 use crate::kind::{FileKind, KindTracker};
 use crate::limits::Limits;
 use crate::loghash::{hex_lower, HashTap, LogHash, LogRead};
-use crate::split::{Piece, SplitError, SplitFeedError, SplitLimits, Splitter};
-use crate::time::TimeQuality;
+use crate::outcome::{FileOutcome, IngestError, TimeNotes};
+use crate::sniff::{is_timestamped_json, looks_binary};
+use crate::split::{Piece, SplitFeedError, SplitLimits, Splitter};
 use crate::unwrap::unwrap_record;
 
 /// Receives the events of a file as they are parsed.
@@ -23,194 +25,10 @@ pub trait EventSink {
     fn accept(&mut self, event: &Event<'_>) -> Result<(), Self::Error>;
 }
 
-/// How a file's raw bytes are packaged, from its first bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Packaging {
-    /// gzip (one or more members).
-    Gzip,
-    /// A ZIP archive; open it with [`crate::ArchiveTree`].
-    Zip,
-    /// Anything else: read as text.
-    Plain,
-}
-
-/// Classifies the first bytes of a file (at least 4 are needed to recognise a ZIP archive).
-pub fn packaging(first_bytes: &[u8]) -> Packaging {
-    if starts_gzip(first_bytes) {
-        Packaging::Gzip
-    } else if first_bytes.starts_with(b"PK\x03\x04") || first_bytes.starts_with(b"PK\x05\x06") {
-        Packaging::Zip
-    } else {
-        Packaging::Plain
-    }
-}
-
-/// Why a file could not be read. Each message says what is wrong; the caller adds the file name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum IngestError {
-    /// The file has no bytes (or only whitespace).
-    #[error("the file is empty")]
-    Empty,
-    /// Binary content that is none of the known formats.
-    #[error("binary data, not gzip, ZIP, JSON or CSV (first bytes {0})")]
-    Binary(String),
-    /// Text that is neither JSON nor a recognised CSV.
-    #[error("text that is neither JSON nor a CloudTrail CSV (it starts with {0:?})")]
-    UnknownText(String),
-    /// Text in an encoding other than UTF-8.
-    #[error("{0} text; save it as UTF-8")]
-    Encoding(&'static str),
-    /// The gzip stream is broken.
-    #[error("{0}")]
-    Gzip(#[from] GzipError),
-    /// The JSON text is malformed or exceeds a structural cap.
-    #[error("{0}")]
-    Json(#[from] SplitError),
-    /// The CSV is malformed.
-    #[error("{0}")]
-    Csv(#[from] CsvError),
-    /// Decompressed data beyond [`Limits::max_decompressed_bytes`].
-    #[error("decompresses to more than {limit} bytes (limit)")]
-    TooLarge {
-        /// The cap.
-        limit: u64,
-    },
-    /// A compression ratio only a decompression bomb reaches.
-    #[error("decompression bomb: {decompressed} bytes from {compressed} compressed bytes (over {limit}:1)")]
-    Bomb {
-        /// Bytes produced so far.
-        decompressed: u64,
-        /// Compressed bytes consumed so far.
-        compressed: u64,
-        /// The ratio cap.
-        limit: u64,
-    },
-    /// A run of whitespace longer than [`Limits::max_whitespace_run`]: padding, not data (a
-    /// stream of blanks compresses below the bomb ratio, and would be read to the size cap).
-    #[error("more than {limit} bytes of whitespace in a row: not CloudTrail data")]
-    Padding {
-        /// The cap.
-        limit: u64,
-    },
-    /// More records than [`Limits::max_records_per_file`].
-    #[error("more than {0} records in one file (limit)")]
-    TooManyRecords(u64),
-    /// Valid JSON that holds no CloudTrail event at all.
-    #[error("no CloudTrail events: {0}")]
-    NoEvents(String),
-    /// The sink refused an event.
-    #[error("{0}")]
-    Sink(String),
-    /// Reading the file failed (I/O error, reported by the caller).
-    #[error("cannot read the file: {0}")]
-    Read(String),
-    /// A ZIP archive could not be opened or an entry could not be read.
-    #[error("{0}")]
-    Archive(String),
-}
-
-/// Counts of events whose time was not a plain UTC `eventTime`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TimeNotes {
-    /// Events without any usable time (kept, listed without a time).
-    pub missing: u64,
-    /// Times with an offset, converted to UTC.
-    pub converted_from_offset: u64,
-    /// Times without a zone, read as UTC.
-    pub assumed_utc: u64,
-    /// Times read from epoch numbers.
-    pub from_epoch_number: u64,
-    /// Times taken from an envelope because the record had no `eventTime`.
-    pub from_envelope: u64,
-    /// Times taken from Logstash's `@timestamp` because the record had no `eventTime`.
-    pub from_logstash_timestamp: u64,
-}
-
-impl TimeNotes {
-    fn observe(&mut self, event: &Event<'_>) {
-        let Some(t) = event.time else {
-            self.missing += 1;
-            return;
-        };
-        match t.quality {
-            TimeQuality::Exact => {}
-            TimeQuality::ConvertedFromOffset => self.converted_from_offset += 1,
-            TimeQuality::AssumedUtc => self.assumed_utc += 1,
-            TimeQuality::FromEpochNumber => self.from_epoch_number += 1,
-        }
-        match t.source {
-            TimeSource::EventTime => {}
-            TimeSource::Envelope => self.from_envelope += 1,
-            TimeSource::LogstashTimestamp => self.from_logstash_timestamp += 1,
-        }
-    }
-
-    /// Sentences for the file list, one per non-zero count.
-    pub fn describe(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut say = |n: u64, what: &str| {
-            if n > 0 {
-                out.push(format!(
-                    "{n} {} {what}",
-                    if n == 1 { "event" } else { "events" }
-                ));
-            }
-        };
-        say(
-            self.missing,
-            "without a usable time (kept, shown without a time)",
-        );
-        say(
-            self.converted_from_offset,
-            "with a local time, converted to UTC",
-        );
-        say(self.assumed_utc, "with a time without a zone, read as UTC");
-        say(self.from_epoch_number, "with an epoch-number time");
-        say(self.from_envelope, "timed by their envelope (no eventTime)");
-        say(
-            self.from_logstash_timestamp,
-            "timed by Logstash's @timestamp (no eventTime)",
-        );
-        out
-    }
-}
-
-/// The result of reading one file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileOutcome {
-    /// What the file turned out to be.
-    pub kind: FileKind,
-    /// Events handed to the sink.
-    pub events: u64,
-    /// Records skipped because they were not events or not valid JSON.
-    pub skipped_records: u64,
-    /// The first few skipped records' problems, with their position.
-    pub skipped_examples: Vec<String>,
-    /// Notes on event times.
-    pub time_notes: TimeNotes,
-    /// Compressed (as stored) bytes read.
-    pub stored_bytes: u64,
-    /// Bytes of text after decompression.
-    pub text_bytes: u64,
-    /// Why the file failed, if it did. A failed file's events must be discarded by the caller.
-    pub error: Option<IngestError>,
-    /// Non-fatal oddities (trailing data after the gzip stream, ...).
-    pub warnings: Vec<String>,
-    /// The SHA-256 of its first gzip member, judged as aws-cli judges a log file (computed
-    /// while reading, so verification never reads the file again); a file that is not gzip
-    /// reads as invalid.
-    pub log_hash: Option<LogHash>,
-    /// The SHA-256 of the file as stored, lowercase hex (for reports that identify inputs).
-    pub stored_sha256: Option<String>,
-    /// The bytes verification needs: for a gzip file without events (a digest), its first gzip
-    /// member exactly (what a digest's signature covers); for a public-key list or a signature
-    /// sidecar, its text.
-    pub kept_bytes: Option<Vec<u8>>,
-}
-
 const MAX_EXAMPLES: usize = 5;
+
 const SNIFF_BYTES: usize = 4096;
+
 /// Text kept for key lists and signature sidecars.
 const KEEP_TEXT_BYTES: usize = 16 << 20;
 
@@ -571,45 +389,6 @@ fn feed_gzip<S: EventSink>(
     }
 }
 
-impl FileOutcome {
-    /// The outcome of a gzip file only hashed for verification (the page's verify-only mode):
-    /// no event was read. A damaged gzip stream is not an error here: verification judges it.
-    pub fn hashed_only(log_hash: LogHash, stored_sha256: String, stored_bytes: u64) -> Self {
-        FileOutcome {
-            kind: FileKind::HashedOnly,
-            events: 0,
-            skipped_records: 0,
-            skipped_examples: Vec::new(),
-            time_notes: TimeNotes::default(),
-            stored_bytes,
-            text_bytes: log_hash.decompressed_bytes,
-            error: None,
-            warnings: Vec::new(),
-            log_hash: Some(log_hash),
-            stored_sha256: Some(stored_sha256),
-            kept_bytes: None,
-        }
-    }
-
-    /// The outcome of a file that could not be read at all.
-    pub fn failed(kind: FileKind, error: IngestError) -> Self {
-        FileOutcome {
-            kind,
-            events: 0,
-            skipped_records: 0,
-            skipped_examples: Vec::new(),
-            time_notes: TimeNotes::default(),
-            stored_bytes: 0,
-            text_bytes: 0,
-            error: Some(error),
-            warnings: Vec::new(),
-            log_hash: None,
-            stored_sha256: None,
-            kept_bytes: None,
-        }
-    }
-}
-
 impl Progress {
     /// Ends the first member's hash (once), keeping a digest's bytes.
     fn seal_hash(&mut self, error: Option<&GzipError>, gunzip: &Gunzip) {
@@ -951,28 +730,6 @@ fn choose_parser(parser: &mut TextParser, state: &mut Progress, head: &[u8]) -> 
     let text = String::from_utf8_lossy(head.get(start..).unwrap_or_default());
     let first_line: String = text.lines().next().unwrap_or("").chars().take(60).collect();
     Err(IngestError::UnknownText(first_line).into())
-}
-
-/// `2024-02-29T00:00:00.000Z {"eventVersion":...`: a line of CloudWatch Logs' S3 export.
-fn is_timestamped_json(text: &[u8]) -> bool {
-    let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    let date_like = line.get(..11).is_some_and(|d| {
-        d.iter().take(4).all(u8::is_ascii_digit)
-            && d.get(4) == Some(&b'-')
-            && d.get(10) == Some(&b'T')
-    });
-    date_like && memchr::memmem::find(line, b" {").is_some()
-}
-
-fn looks_binary(head: &[u8]) -> bool {
-    if head.contains(&0) {
-        return true;
-    }
-    // Allow a multi-byte character cut at the end of the sniffed window.
-    match std::str::from_utf8(head) {
-        Ok(_) => false,
-        Err(e) => e.error_len().is_some(),
-    }
 }
 
 /// Reads a whole file from a reader (native callers: the CLI, tests, benchmarks).

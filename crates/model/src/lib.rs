@@ -41,6 +41,8 @@ mod kind;
 mod lenient;
 mod limits;
 mod loghash;
+mod outcome;
+mod sniff;
 mod split;
 mod time;
 mod unwrap;
@@ -53,13 +55,12 @@ pub use cidr::Cidr;
 pub use compare::{compare_records, Comparison, Difference};
 pub use csv_out::{csv_document, CsvWriter};
 pub use event::{Envelope, Event, EventRecord, EventTime, TimeSource, UserIdentity};
-pub use ingest::{
-    ingest_bytes, ingest_reader, packaging, EventSink, FileIngestor, FileOutcome, IngestError,
-    Packaging, TimeNotes,
-};
+pub use ingest::{ingest_bytes, ingest_reader, EventSink, FileIngestor};
 pub use kind::FileKind;
 pub use limits::{Limits, MAX_DIGEST_BYTES};
 pub use loghash::{hex_lower, KeptLog, LogHash, LogHasher, LogRead};
+pub use outcome::{FileOutcome, IngestError, TimeNotes};
+pub use sniff::{packaging, Packaging};
 pub use time::{epoch_number_to_timestamp, parse_event_time, TimeQuality, Timestamp};
 pub use unwrap::unwrap_record;
 
