@@ -148,7 +148,8 @@ pub struct AppState {
     /// An export in progress.
     pub export: RwSignal<ExportState>,
     /// Detection results.
-    pub detect: RwSignal<Option<trailscope_protocol::DetectView>>,
+    /// Shared, so reading it clones a pointer, not the report's texts.
+    pub detect: RwSignal<Option<std::sync::Arc<trailscope_protocol::DetectView>>>,
     /// The detect request in flight.
     pub detecting: RwSignal<Option<RequestId>>,
     /// The user's rule files: (name, text).
@@ -168,7 +169,8 @@ pub struct AppState {
     /// The verification request in flight, if any.
     pub verifying: RwSignal<Option<RequestId>>,
     /// The last verification report (cleared when more files load).
-    pub verify: RwSignal<Option<VerifyView>>,
+    /// Shared, so reading it clones a pointer, not the report's JSON and HTML.
+    pub verify: RwSignal<Option<std::sync::Arc<VerifyView>>>,
     /// Why the last verification could not run.
     pub verify_error: RwSignal<Option<String>>,
     /// The key lists the user supplied as trusted (remembered for the browser session).

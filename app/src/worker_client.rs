@@ -651,7 +651,7 @@ fn apply(state: AppState, response: Response) {
             if state.verifying.get_untracked() == Some(id) {
                 state.verifying.set(None);
                 let rows_changed = view.rows_changed;
-                state.verify.set(Some(*view));
+                state.verify.set(Some(std::sync::Arc::new(*view)));
                 // Rows now carry their integrity.
                 run_query(state);
                 // Events now show their verified copy: findings were made on the others.
@@ -739,7 +739,7 @@ fn apply(state: AppState, response: Response) {
         Response::Detected { id, view } => {
             if state.detecting.get_untracked() == Some(id) {
                 state.detecting.set(None);
-                state.detect.set(Some(*view));
+                state.detect.set(Some(std::sync::Arc::new(*view)));
                 // `finding:` terms in a linked filter can be answered now.
                 if state.query_error.with_untracked(|e| e.is_some()) {
                     run_query(state);

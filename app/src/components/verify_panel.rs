@@ -139,7 +139,7 @@ enum RowFilter {
 }
 
 #[component]
-fn Report(view: VerifyView) -> impl IntoView {
+fn Report(view: std::sync::Arc<VerifyView>) -> impl IntoView {
     let d = view.digests;
     let b = view.backfill_digests;
     let l = view.logs;
@@ -178,7 +178,7 @@ fn Report(view: VerifyView) -> impl IntoView {
     } else {
         RowFilter::All
     });
-    let rows = StoredValue::new(view.rows);
+    let rows = StoredValue::new(view.rows.clone());
     let shown = move || {
         rows.with_value(|rows| {
             let wanted: Vec<VerifyRow> = rows
@@ -258,7 +258,7 @@ fn Report(view: VerifyView) -> impl IntoView {
         {(!view.findings.is_empty()).then(|| view! {
             <h3>"Findings aws-cli does not report"</h3>
             <ul class="findings" data-testid="verify-findings">
-                {view.findings.into_iter().map(|f| {
+                {view.findings.iter().cloned().map(|f| {
                     let (kind, severity, message) = (f.kind, f.severity, f.message);
                     let (kind_attr, severity_attr, badge) = (kind.clone(), severity.clone(), format!("badge {severity}"));
                     view! {
@@ -274,7 +274,7 @@ fn Report(view: VerifyView) -> impl IntoView {
         })}
         {(!view.notices.is_empty()).then(|| view! {
             <ul class="notices" data-testid="verify-notices">
-                {view.notices.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                {view.notices.iter().cloned().map(|n| view! { <li>{n}</li> }).collect_view()}
             </ul>
         })}
         <div class="table-head">
