@@ -1,0 +1,179 @@
+//! What a parser sends the store worker: files' event batches gathered and sent every few tens
+//! of milliseconds, large files in chunks as they are read.
+
+use js_sys::{Array, Reflect};
+use trailscope_model::{Event, EventSink, FileKind, FileOutcome, IngestError};
+use trailscope_protocol::{
+    log_hash_to_wire, summary_to_wire, FileChunk, InputDone, Parsed, ParsedFile, RequestId,
+};
+use trailscope_store::{BatchBuilder, FileSummary};
+use web_sys::MessagePort;
+
+use crate::worker::now_millis;
+
+use super::*;
+
+/// Files read but not yet sent to the store, with their batches.
+pub(super) struct Outgoing {
+    pub(super) load: RequestId,
+    pub(super) port: MessagePort,
+    pub(super) builder: BatchBuilder,
+    /// Finished batches, already in their binary form in JS `ArrayBuffer`s: outside the
+    /// worker's wasm memory, so a file of millions of events never fills it.
+    pub(super) batches: Vec<js_sys::ArrayBuffer>,
+    /// Rows added so far (only differences matter: a file's rows are the growth while it is read).
+    pub(super) rows: u64,
+    pub(super) files: Vec<ParsedFile>,
+    pub(super) inputs_done: Vec<InputDone>,
+    pub(super) last_send: f64,
+    /// The large file being read, whose rows go to the store in chunks, and whether a chunk has
+    /// gone yet.
+    pub(super) streaming: Option<(FileChunk, bool)>,
+}
+
+impl Outgoing {
+    pub(super) fn new(load: RequestId, port: MessagePort) -> Self {
+        Outgoing {
+            load,
+            port,
+            builder: BatchBuilder::new(),
+            batches: Vec::new(),
+            rows: 0,
+            files: Vec::new(),
+            inputs_done: Vec::new(),
+            last_send: now_millis(),
+            streaming: None,
+        }
+    }
+
+    /// Starts a file of `size` bytes: a large one is sent in chunks as it is read. What was
+    /// gathered before goes first, so the chunks hold only its rows.
+    pub(super) fn begin_file(&mut self, input: u32, path: &str, size: u64) {
+        self.streaming = None;
+        if size > STREAM_FILES_OVER {
+            self.send(true);
+            let chunk = FileChunk {
+                input,
+                path: path.to_string(),
+            };
+            self.streaming = Some((chunk, false));
+        }
+    }
+
+    /// Records a file whose rows were added since `rows_before`.
+    pub(super) fn file(
+        &mut self,
+        input: u32,
+        path: &str,
+        outcome: &FileOutcome,
+        rows_before: u64,
+        discard: bool,
+    ) {
+        let summary = summary_to_wire(&FileSummary::from(outcome));
+        let rows = self.rows - rows_before;
+        let streamed = match self.streaming.take() {
+            Some((chunk, sent)) if chunk.input == input && chunk.path == path => sent,
+            _ => false,
+        };
+        self.files.push(ParsedFile {
+            input,
+            path: path.to_string(),
+            summary,
+            rows,
+            discard,
+            streamed,
+            log_hash: outcome.log_hash.as_ref().map(log_hash_to_wire),
+            kept: outcome.kept_bytes.clone().map(serde_bytes::ByteBuf::from),
+            stored_sha256: outcome.stored_sha256.clone(),
+        });
+        if streamed {
+            // Its last rows go now, alone, so the store can close it and merge what waited.
+            self.send(true);
+        }
+    }
+
+    pub(super) fn failed(&mut self, input: u32, path: &str, kind: FileKind, error: IngestError) {
+        let rows = self.rows;
+        self.file(input, path, &FileOutcome::failed(kind, error), rows, false);
+    }
+
+    /// Sends what has been gathered, when enough time has passed or `force`.
+    pub(super) fn send(&mut self, force: bool) {
+        let due = now_millis() - self.last_send >= SEND_EVERY_MILLIS;
+        if !force && !due && self.builder.len() < EVENTS_PER_BATCH {
+            return;
+        }
+        if self.files.is_empty() && self.inputs_done.is_empty() {
+            return;
+        }
+        self.post(None);
+    }
+
+    /// Sends the sealed batches of the large file being read.
+    pub(super) fn send_chunk(&mut self) {
+        let Some((chunk, sent)) = self.streaming.as_mut() else {
+            return;
+        };
+        *sent = true;
+        let chunk = chunk.clone();
+        self.post(Some(chunk));
+    }
+
+    pub(super) fn post(&mut self, chunk_of: Option<FileChunk>) {
+        if !self.builder.is_empty() {
+            self.seal_batch();
+        }
+        let parsed = Parsed {
+            load: self.load,
+            files: std::mem::take(&mut self.files),
+            inputs_done: std::mem::take(&mut self.inputs_done),
+            chunk_of,
+        };
+        let batches = std::mem::take(&mut self.batches);
+        self.last_send = now_millis();
+        let encoded = match serde_wasm_bindgen::to_value(&parsed) {
+            Ok(encoded) => encoded,
+            Err(e) => {
+                // Never expected (the message is plain data); said loudly, since the store
+                // would then wait for these files forever.
+                web_sys::console::error_1(
+                    &format!("trailscope parser: cannot encode files for the store: {e}").into(),
+                );
+                return;
+            }
+        };
+        let message = js_sys::Object::new();
+        let _ = Reflect::set(&message, &"parsed".into(), &encoded);
+        let buffers = Array::new();
+        for buffer in &batches {
+            buffers.push(buffer);
+        }
+        let _ = Reflect::set(&message, &"batches".into(), &buffers);
+        // The batches move to the store worker without a copy.
+        if let Err(e) = self.port.post_message_with_transferable(&message, &buffers) {
+            web_sys::console::error_2(&"trailscope parser: cannot reach the store".into(), &e);
+        }
+    }
+
+    /// Moves the builder's events into a finished batch, in its binary form, out of wasm memory.
+    pub(super) fn seal_batch(&mut self) {
+        let bytes = self.builder.take().to_bytes();
+        self.batches
+            .push(js_sys::Uint8Array::from(bytes.as_slice()).buffer());
+    }
+}
+
+impl EventSink for Outgoing {
+    type Error = std::convert::Infallible;
+    fn accept(&mut self, event: &Event<'_>) -> Result<(), Self::Error> {
+        self.builder.push(event);
+        self.rows += 1;
+        if self.builder.len() >= EVENTS_PER_BATCH {
+            self.seal_batch();
+            if self.streaming.is_some() && self.batches.len() >= BATCHES_PER_CHUNK {
+                self.send_chunk();
+            }
+        }
+        Ok(())
+    }
+}
