@@ -484,7 +484,11 @@ fn gzip_files_are_hashed_while_read() {
     // A file whose JSON fails still gets its whole hash (verification does not parse JSON).
     let broken = format!("{}{{", text);
     let (outcome, _) = read(&gz(broken.as_bytes()));
-    assert!(outcome.error.is_some());
+    assert!(
+        matches!(outcome.error, Some(IngestError::Json(_))),
+        "{:?}",
+        outcome.error
+    );
     assert_eq!(
         outcome.log_hash.unwrap().sha256_hex,
         trailscope_model::hex_lower(&Sha256::digest(broken.as_bytes()))
@@ -516,7 +520,11 @@ fn gzip_files_are_hashed_while_read() {
     // Truncation is judged as aws-cli judges it, even though the file fails to load.
     let full = gz(text.as_bytes());
     let (outcome, _) = read(&full[..full.len() - 8]);
-    assert!(outcome.error.is_some());
+    assert!(
+        matches!(outcome.error, Some(IngestError::Gzip(_))),
+        "{:?}",
+        outcome.error
+    );
     assert_eq!(
         outcome.log_hash.unwrap().read,
         trailscope_model::LogRead::TrailerMissing
