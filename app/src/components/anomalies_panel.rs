@@ -5,9 +5,7 @@
 //! opening the view stays fast however many there are.
 
 use leptos::prelude::*;
-use trailscope_detect::anomaly::behaviour::{
-    BehaviourAnomaly, BehaviourKind, Dimension, EntityKind,
-};
+use trailscope_detect::anomaly::behaviour::BehaviourAnomaly;
 use trailscope_detect::anomaly::{Attributions, TopValue};
 use trailscope_protocol::{AnomalyView, InsightView};
 
@@ -204,6 +202,26 @@ fn Overview(
     .into_any()
 }
 
+/// The filter selecting an anomaly's events: its fields and its window (`end` exclusive).
+fn events_filter(fields: &[(&str, &str)], start: i64, end: i64) -> String {
+    fields
+        .iter()
+        .map(|(field, value)| trailscope_query::edit::term(field, value, false))
+        .chain(std::iter::once(trailscope_query::edit::time_term(
+            start,
+            end - 1,
+        )))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Shows the events `filter` selects in the Events view.
+fn open_events(state: AppState, filter: &str) {
+    state.filter.set(filter.to_string());
+    state.tab.set(Tab::Events);
+    worker_client::run_query(state);
+}
+
 fn scroll_to(index: usize) {
     if let Some(el) = web_sys::window()
         .and_then(|w| w.document())
@@ -216,28 +234,16 @@ fn scroll_to(index: usize) {
 #[component]
 fn AnomalyCard(index: usize, anomaly: AnomalyView, state: AppState) -> impl IntoView {
     let a = anomaly;
-    let filter = {
-        let mut terms = vec![
-            trailscope_query::edit::term("eventSource", &a.event_source, false),
-            trailscope_query::edit::term("eventName", &a.event_name, false),
-            trailscope_query::edit::term("awsRegion", &a.aws_region, false),
-        ];
-        if let Some(code) = &a.error_code {
-            terms.push(trailscope_query::edit::term("errorCode", code, false));
-        }
-        let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
-        terms.push(format!(
-            "time:{}..{}",
-            at(a.start_millis),
-            at(a.end_millis - 1)
-        ));
-        terms.join(" ")
-    };
-    let open = move |_| {
-        state.filter.set(filter.clone());
-        state.tab.set(Tab::Events);
-        worker_client::run_query(state);
-    };
+    let mut fields = vec![
+        ("eventSource", a.event_source.as_str()),
+        ("eventName", a.event_name.as_str()),
+        ("awsRegion", a.aws_region.as_str()),
+    ];
+    if let Some(code) = &a.error_code {
+        fields.push(("errorCode", code.as_str()));
+    }
+    let filter = events_filter(&fields, a.start_millis, a.end_millis);
+    let open = move |_| open_events(state, &filter);
     let title = format!(
         "{} of {} {} in {}{}",
         if a.direction == "burst" {
@@ -285,47 +291,18 @@ fn AnomalyCard(index: usize, anomaly: AnomalyView, state: AppState) -> impl Into
 #[component]
 fn BehaviourCard(index: usize, anomaly: BehaviourAnomaly, state: AppState) -> impl IntoView {
     let b = anomaly;
-    let filter = {
-        let mut terms: Vec<String> = b
-            .filter_terms
-            .iter()
-            .map(|t| trailscope_query::edit::term(&t.field, &t.value, false))
-            .collect();
-        let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
-        terms.push(format!(
-            "time:{}..{}",
-            at(b.start_millis),
-            at(b.end_millis - 1)
-        ));
-        terms.join(" ")
-    };
-    let open = move |_| {
-        state.filter.set(filter.clone());
-        state.tab.set(Tab::Events);
-        worker_client::run_query(state);
-    };
-    let kind = match b.kind {
-        BehaviourKind::Volume => "Volume",
-        BehaviourKind::FirstUse => "First use",
-        BehaviourKind::RareResource => "Rare resource",
-    };
-    let entity = |k: EntityKind| match k {
-        EntityKind::Principal => "principal",
-        EntityKind::AccessKey => "access key",
-        EntityKind::SourceIp => "address",
-    };
-    let dimension = |d: Dimension| match d {
-        Dimension::Api => "API",
-        Dimension::Service => "service",
-        Dimension::Region => "region",
-        Dimension::UserAgent => "user agent",
-        Dimension::SourceIp => "address",
-        Dimension::Resource => "resource",
-    };
+    let fields: Vec<(&str, &str)> = b
+        .filter_terms
+        .iter()
+        .map(|t| (t.field.as_str(), t.value.as_str()))
+        .collect();
+    let filter = events_filter(&fields, b.start_millis, b.end_millis);
+    let open = move |_| open_events(state, &filter);
+    let kind = b.kind.label();
     let also = b
         .also
         .iter()
-        .map(|e| format!("{} {}", entity(e.kind), e.value))
+        .map(|e| format!("{} {}", e.kind.label(), e.value))
         .collect::<Vec<_>>()
         .join(", ");
     let tops = [
@@ -337,7 +314,7 @@ fn BehaviourCard(index: usize, anomaly: BehaviourAnomaly, state: AppState) -> im
         <article class="anomaly behaviour" id=format!("anomaly-{index}") data-testid="behaviour-row" data-kind=kind data-entity=b.entity.value.clone()>
             <header>
                 <span class="score muted small" data-testid="anomaly-score">{format!("score {:.1}", b.score)}</span>
-                <h3><span class="kind badge">{kind}</span>{format!("{} {}", entity(b.entity.kind), b.entity.value)}</h3>
+                <h3><span class="kind badge">{kind}</span>{format!("{} {}", b.entity.kind.label(), b.entity.value)}</h3>
                 <span class="muted small">
                     {format!("{} to {} · {} · {} · history: {} over {} active hours",
                         time_millis(b.start_millis), time_millis(b.end_millis - 1), plural(b.events, "event", "events"),
@@ -366,7 +343,7 @@ fn BehaviourCard(index: usize, anomaly: BehaviourAnomaly, state: AppState) -> im
             {(!b.novelties.is_empty()).then(|| view! {
                 <ul class="novelties" data-testid="behaviour-novelties">
                     {b.novelties.iter().map(|n| view! {
-                        <li>{format!("New {}: {} (first at {}, {})", dimension(n.dimension), n.value, time_millis(n.first_millis), plural(n.events, "event", "events"))}</li>
+                        <li>{format!("New {}: {} (first at {}, {})", n.dimension.label(), n.value, time_millis(n.first_millis), plural(n.events, "event", "events"))}</li>
                     }).collect_view()}
                     {(b.novelties_omitted > 0).then(|| view! { <li class="muted">{format!("and {} more", count(b.novelties_omitted))}</li> })}
                 </ul>

@@ -47,7 +47,7 @@ pub fn Timeline(
         let first = h.buckets.first().map_or(0, |b| b.start);
         let start = first + ((a / bar).floor() as i64) * h.step;
         let end = first + ((b / bar).ceil() as i64) * h.step;
-        let term = format!("time:{}..{}", iso(start), iso(end - 1));
+        let term = trailscope_query::edit::time_term(start, end - 1);
         let filter = trailscope_query::edit::replace_time(&state.filter.get_untracked(), &term);
         state.filter.set(filter);
         worker_client::run_query(state);
@@ -125,10 +125,6 @@ fn bars(h: &Histogram, split: Split) -> impl IntoView {
             }
         })
         .collect_view()
-}
-
-fn iso(millis: i64) -> String {
-    trailscope_model::Timestamp::from_unix_millis(millis).to_string()
 }
 
 fn step_name(step: i64) -> String {

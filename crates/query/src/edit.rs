@@ -77,6 +77,13 @@ pub fn term(field: &str, value: &str, exclude: bool) -> String {
     format!("{}{field}:{value}", if exclude { "-" } else { "" })
 }
 
+/// The term selecting the span from `first` to `last` (unix millis, both included):
+/// `time:2024-03-01T08:20:00Z..2024-03-01T08:24:59.999Z`.
+pub fn time_term(first: i64, last: i64) -> String {
+    let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
+    format!("time:{}..{}", at(first), at(last))
+}
+
 /// `expression` with `term` added at the end, unless the same term is already there.
 pub fn with_term(expression: &str, term: &str) -> String {
     let expression = expression.trim();

@@ -96,8 +96,10 @@ pub fn related_filters(record: &Value, time: Option<&str>) -> Vec<(String, Strin
         .and_then(trailscope_model::Timestamp::parse_rfc3339)
         .map(|t| {
             let ms = t.unix_millis();
-            let at = |m: i64| trailscope_model::Timestamp::from_unix_millis(m).to_string();
-            format!(" time:{}..{}", at(ms - 3_600_000), at(ms + 3_600_000))
+            format!(
+                " {}",
+                crate::edit::time_term(ms - 3_600_000, ms + 3_600_000)
+            )
         })
         .unwrap_or_default();
     let mut out = Vec::new();

@@ -49,6 +49,15 @@ impl EntityKind {
         }
     }
 
+    /// How people call it (`access key`).
+    pub const fn label(self) -> &'static str {
+        match self {
+            EntityKind::Principal => "principal",
+            EntityKind::AccessKey => "access key",
+            EntityKind::SourceIp => "address",
+        }
+    }
+
     const ALL: [EntityKind; 3] = [
         EntityKind::Principal,
         EntityKind::AccessKey,
@@ -77,6 +86,17 @@ pub enum BehaviourKind {
     RareResource,
 }
 
+impl BehaviourKind {
+    /// How people call it (`First use`).
+    pub const fn label(self) -> &'static str {
+        match self {
+            BehaviourKind::Volume => "Volume",
+            BehaviourKind::FirstUse => "First use",
+            BehaviourKind::RareResource => "Rare resource",
+        }
+    }
+}
+
 /// What a first use was of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -93,6 +113,20 @@ pub enum Dimension {
     SourceIp,
     /// The resource of a sensitive call (`PutBucketPolicy on finance-data`).
     Resource,
+}
+
+impl Dimension {
+    /// How people call it (`user agent`).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Dimension::Api => "API",
+            Dimension::Service => "service",
+            Dimension::Region => "region",
+            Dimension::UserAgent => "user agent",
+            Dimension::SourceIp => "address",
+            Dimension::Resource => "resource",
+        }
+    }
 }
 
 /// Something a principal did for the first time.
@@ -1027,17 +1061,9 @@ fn first_use_anomaly(arn: &str, identity_type: &str, score: f64, w: Window) -> B
             events: s.events,
         });
     }
-    let describe = |d: Dimension| match d {
-        Dimension::Api => "API",
-        Dimension::Service => "service",
-        Dimension::Region => "region",
-        Dimension::UserAgent => "user agent",
-        Dimension::SourceIp => "address",
-        Dimension::Resource => "resource",
-    };
     let mut list: Vec<String> = novelties
         .iter()
-        .map(|n| format!("{} {}", describe(n.dimension), n.value))
+        .map(|n| format!("{} {}", n.dimension.label(), n.value))
         .collect();
     if omitted > 0 {
         list.push(format!("and {omitted} more"));
