@@ -7,7 +7,7 @@ use trailscope_protocol::FindingView;
 use trailscope_detect::ClockOffset;
 
 use crate::download::save_text;
-use crate::format::{count, millis};
+use crate::format::{count, millis, plural};
 use crate::state::{AppState, Tab};
 use crate::worker_client;
 
@@ -181,7 +181,7 @@ fn FindingRow(finding: FindingView, state: AppState) -> impl IntoView {
             <td class="small">{finding.tactics.join(", ")}</td>
             <td>
                 {if finding.events > 0 {
-                    view! { <button class="link" data-testid="finding-open" on:click=open>{count(finding.events)}" events"</button> }.into_any()
+                    view! { <button class="link" data-testid="finding-open" on:click=open>{plural(finding.events, "event", "events")}</button> }.into_any()
                 } else {
                     view! { <span class="muted">"0"</span> }.into_any()
                 }}

@@ -1074,7 +1074,8 @@ fn first_use_anomaly(arn: &str, identity_type: &str, score: f64, w: Window) -> B
             list.join(", ")
         ),
         _ if history_events < 20 => format!(
-            "{arn} ({identity_type}) made sensitive calls with almost no earlier activity in the loaded events ({history_events} events): {}.",
+            "{arn} ({identity_type}) made sensitive calls with almost no earlier activity in the loaded events ({history_events} {}): {}.",
+            if history_events == 1 { "event" } else { "events" },
             list.join(", ")
         ),
         _ => format!(
