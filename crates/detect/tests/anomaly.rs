@@ -321,3 +321,33 @@ fn a_periodic_series_is_judged_by_the_size_of_its_runs() {
     // And no drops between runs.
     assert!(found.iter().all(|a| a.direction == Direction::Burst));
 }
+
+#[test]
+fn a_daily_batch_is_usual_at_its_hour_after_the_first_day() {
+    // One call a minute around the clock, and a batch of 30 a minute from 02:00 to 02:30 every
+    // day for four days: the first night has no same-hour history (and too little history at
+    // all); later nights match their hour and raise nothing.
+    let mut trail = Trail::new();
+    let days = 4 * 1440;
+    let mut rng = Rng(5);
+    for m in 0..days {
+        let of_day = (START_MINUTE + m).rem_euclid(1440);
+        let batch = (120..150).contains(&of_day);
+        trail.add(
+            m,
+            if batch { 30 } else { rng.poisson(1.0).max(1) },
+            "PutObject",
+            false,
+            None,
+            "batch",
+        );
+    }
+    let found = detect_anomalies(&trail.store(), &AnomalyOptions::default());
+    assert!(
+        found.iter().all(|a| a
+            .occurrences
+            .iter()
+            .all(|o| o.start_millis / MINUTE - START_MINUTE < 1440)),
+        "{found:#?}"
+    );
+}

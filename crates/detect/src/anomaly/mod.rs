@@ -182,6 +182,9 @@ pub struct SeriesPoint {
     pub in_window: bool,
 }
 
+/// Minutes in a day.
+const DAY_MINUTES: i64 = 24 * 60;
+
 struct Baseline<'a> {
     series: &'a Series,
     /// The series' distinct minutes (sorted).
@@ -199,6 +202,9 @@ struct Reference {
     /// periodic series (a delivery every five minutes) this is the size of one run, so a run is
     /// not a burst.
     active_mean: Option<f64>,
+    /// Events per covered minute at the same time of day on the preceding days (an hour
+    /// around it), once that covers at least an hour: a daily batch at 02:00 is usual at 02:00.
+    time_of_day_mean: Option<f64>,
     /// Share of covered baseline minutes in which the series had events.
     activity: f64,
     /// Covered baseline minutes.
@@ -208,7 +214,10 @@ struct Reference {
 impl Reference {
     /// The rate a busy minute is judged against.
     fn burst_rate(&self) -> f64 {
-        self.active_mean.map_or(self.mean, |a| a.max(self.mean))
+        [self.active_mean, self.time_of_day_mean]
+            .into_iter()
+            .flatten()
+            .fold(self.mean, f64::max)
     }
 }
 
@@ -237,10 +246,20 @@ impl<'a> Baseline<'a> {
         }
         let events = self.series.count(from, minute) as f64;
         let active = covered_between(&self.active, from, minute);
+        // The same half hour either side of this minute on each preceding day of the baseline.
+        let (mut day_events, mut day_span) = (0u64, 0u64);
+        let mut day = DAY_MINUTES;
+        while day <= self.options.baseline_minutes {
+            let (a, b) = (minute - day - 30, minute - day + 30);
+            day_events += self.series.count(a, b);
+            day_span += covered_between(self.covered, a, b);
+            day += DAY_MINUTES;
+        }
         Some(Reference {
             mean: events / span as f64,
             active_mean: (active >= self.options.min_active_minutes.max(1))
                 .then(|| events / active as f64),
+            time_of_day_mean: (day_span >= 60).then(|| day_events as f64 / day_span as f64),
             activity: active as f64 / span as f64,
             span,
         })
