@@ -20,7 +20,7 @@ const PAD: f64 = 30.0;
 /// Cards rendered at first and per "Show more".
 const PAGE: usize = 10;
 /// Cards added per animation frame (a card with its chart takes a few milliseconds).
-const CARDS_PER_FRAME: usize = 2;
+const CARDS_PER_FRAME: usize = 1;
 
 /// One card of the ranked list.
 #[derive(Clone)]
@@ -51,11 +51,17 @@ pub fn AnomaliesPanel(
     // charts a page has.
     let shown = RwSignal::new(PAGE);
     let rendered = RwSignal::new(0usize);
+    // A card to scroll to once it is rendered (an overview mark far down the list).
+    let scroll_target = RwSignal::new(None::<usize>);
     Effect::new(move |_| {
         let want = shown.get();
         let have = rendered.get();
         if have < want {
             request_animation_frame(move || rendered.set((have + CARDS_PER_FRAME).min(want)));
+        }
+        if let Some(target) = scroll_target.get().filter(|&t| t < have) {
+            scroll_target.set(None);
+            request_animation_frame(move || scroll_to(target));
         }
     });
     view! {
@@ -86,7 +92,7 @@ pub fn AnomaliesPanel(
                     Card::Behaviour(b) => view! { <BehaviourCard index=i anomaly=b state=state /> }.into_any(),
                 };
                 view! {
-                    <Overview cards=cards.clone() insights=d.insights.clone() shown=shown state=state />
+                    <Overview cards=cards.clone() insights=d.insights.clone() shown=shown scroll_target=scroll_target state=state />
                     {(total == 0).then(|| view! { <p class="empty" data-testid="no-anomalies">"No anomaly in the loaded events."</p> })}
                     <div class="anomaly-list" data-testid="anomaly-list">
                         <For each=visible key=|(i, _)| *i children=card_view />
@@ -130,6 +136,7 @@ fn Overview(
     cards: Vec<Card>,
     insights: Vec<InsightView>,
     shown: RwSignal<usize>,
+    scroll_target: RwSignal<Option<usize>>,
     state: AppState,
 ) -> impl IntoView {
     let span_of = |c: &Card| match c {
@@ -168,9 +175,9 @@ fn Overview(
         time_millis(hi)
     );
     let go = move |i: usize| {
+        // Render the cards up to it (a few per frame); the list scrolls once it exists.
+        scroll_target.set(Some(i));
         shown.update(|n| *n = (*n).max((i / PAGE + 1) * PAGE));
-        // The card exists after this render.
-        request_animation_frame(move || scroll_to(i));
     };
     view! {
         <svg class="overview" viewBox=format!("0 0 {W} 60") data-testid="anomaly-overview" role="img" aria-label=label>
