@@ -47,7 +47,7 @@ pub fn AnomaliesPanel(
     // Why the last export could not be saved, shown beside the button.
     let download_error = RwSignal::new(None::<String>);
     // Cards asked for ("Show more" adds a page), and cards rendered so far: rendering follows
-    // a few cards per animation frame, so no frame holds the page for long however many
+    // one card per animation frame, so no frame holds the page for long however many
     // charts a page has.
     let shown = RwSignal::new(PAGE);
     let rendered = RwSignal::new(0usize);
@@ -175,7 +175,7 @@ fn Overview(
         time_millis(hi)
     );
     let go = move |i: usize| {
-        // Render the cards up to it (a few per frame); the list scrolls once it exists.
+        // Render the cards up to it (one per frame); the list scrolls once it exists.
         scroll_target.set(Some(i));
         shown.update(|n| *n = (*n).max((i / PAGE + 1) * PAGE));
     };
