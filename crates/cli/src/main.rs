@@ -63,7 +63,7 @@ enum Command {
     },
     /// Print the events a filter selects, as CSV (the console's columns), JSON or NDJSON.
     Query(query::QueryArgs),
-    /// Run detection rules (CIS monitoring set, rule files, Sigma) and find rate anomalies.
+    /// Run detection rules (CIS monitoring set, rule files, Sigma) and find anomalies.
     Detect(detect::DetectArgs),
 }
 
@@ -93,9 +93,24 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of the output went away (`| head`): what it read is all it wanted, as
+        // with any Unix filter; nothing to report.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("trailscope: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
 }

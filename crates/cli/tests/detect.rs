@@ -318,3 +318,36 @@ fn a_failed_input_exits_one_and_still_reports() {
     assert_eq!(out.status.code(), Some(1));
     assert!(finding(&json_of(&out), "cloudtrail-stopped-or-deleted").is_some());
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    // A report larger than a pipe holds (thousands of matched event ids), read 64 bytes of.
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<String> = (0..30_000u32)
+        .map(|i| {
+            event(
+                i,
+                "2024-02-29T12:00:00Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                r#","errorCode":"AccessDenied""#,
+            )
+        })
+        .collect();
+    let path = dir.path().join("many.json");
+    std::fs::write(&path, format!(r#"{{"Records":[{}]}}"#, records.join(","))).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trailscope"))
+        .args(["detect", "--json"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}
