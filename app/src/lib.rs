@@ -56,8 +56,13 @@ pub fn App() -> impl IntoView {
                 </p>
             </Show>
             <DropZone state=state />
-            <ProgressPanel state=state />
-            <Summary state=state />
+            <ProgressPanel
+                progress=state.progress
+                loading=Signal::derive(move || state.loading.with(Option::is_some))
+                cancelling=state.cancelling
+                on_cancel=Callback::new(move |()| worker_client::cancel(state))
+            />
+            <Summary totals=state.totals last_load=state.last_load />
             <TrustedKeys state=state />
             {move || state.verify.with(|v| v.as_ref().map(|v| {
                 let overall = v.overall.clone();
@@ -120,7 +125,7 @@ pub fn App() -> impl IntoView {
             <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Integrity>
                 <VerifyPanel state=state />
             </div>
-            <FileList state=state />
+            <FileList files=state.files />
         </main>
     }
 }

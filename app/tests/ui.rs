@@ -55,7 +55,10 @@ async fn file_list_shows_failed_files_first() {
         row(1, "b.json.gz", FileStatus::Failed, 0),
         row(2, "c.json.gz", FileStatus::Warning, 5),
     ]);
-    let _handle = leptos::mount::mount_to(root.clone(), move || view! { <FileList state=state /> });
+    let _handle = leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <FileList files=state.files /> },
+    );
     leptos::task::tick().await;
     assert_eq!(
         texts(&root, "[data-testid=file-path]"),
@@ -97,7 +100,10 @@ async fn summary_shows_the_totals() {
         not_read: vec![],
         elapsed_millis: 1500.0,
     }));
-    let _handle = leptos::mount::mount_to(root.clone(), move || view! { <Summary state=state /> });
+    let _handle = leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Summary totals=state.totals last_load=state.last_load /> },
+    );
     leptos::task::tick().await;
     assert_eq!(texts(&root, "[data-testid=event-count]"), ["1,234,567"]);
     assert_eq!(texts(&root, "[data-testid=duplicate-count]"), ["12"]);

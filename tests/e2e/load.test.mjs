@@ -114,6 +114,17 @@ test('the virtualized table scrolls through every event and opens the original r
   const json = await page.locator('[data-testid=record-json]').textContent();
   const record = JSON.parse(json);
   assert.ok(record.eventID && record.eventName);
+  // Pinned for comparison, an event's column is titled by what it is, not by a store row.
+  await page.locator('[data-testid=compare-pin]').click();
+  await page.locator('[data-testid=event-table]').evaluate((el) => { el.scrollTop = 0; });
+  await page.locator('[data-testid=result-row][data-index="0"] [data-testid=cell-time]').click();
+  await page.locator('[data-testid=compare-pin]').click();
+  const titles = await page.locator('[data-testid=compare-title]').allTextContents();
+  const other = JSON.parse(await page.locator('[data-testid=record-json]').textContent());
+  assert.deepEqual(titles, [
+    `${record.eventName} at ${record.eventTime}`,
+    `${other.eventName} at ${other.eventTime}`,
+  ]);
   await page.close();
 });
 

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use trailscope_detect::anomaly::behaviour::BehaviourAnomaly;
-use trailscope_detect::anomaly::{Attributions, TopValue};
+use trailscope_detect::anomaly::{Attributions, Direction, SeriesPoint, TopValue};
 use trailscope_protocol::{AnomalyView, InsightView};
 
 use crate::download::save_text;
@@ -32,7 +32,7 @@ enum Card {
 impl Card {
     fn score(&self) -> f64 {
         match self {
-            Card::Rate(a) => a.score,
+            Card::Rate(a) => a.anomaly.score,
             Card::Behaviour(b) => b.score,
         }
     }
@@ -140,7 +140,7 @@ fn Overview(
     state: AppState,
 ) -> impl IntoView {
     let span_of = |c: &Card| match c {
-        Card::Rate(a) => (a.start_millis, a.end_millis),
+        Card::Rate(a) => (a.anomaly.start_millis, a.anomaly.end_millis),
         Card::Behaviour(b) => (b.start_millis, b.end_millis),
     };
     let times: Vec<i64> = cards
@@ -188,10 +188,13 @@ fn Overview(
                 let (start, end) = span_of(&card);
                 let (x1, x2) = (x(start), x(end).max(x(start) + 3.0));
                 let (class, tip) = match &card {
-                    Card::Rate(a) => (
-                        format!("mark {}", a.direction),
-                        format!("{} {} {} ({}), {}", a.direction, a.event_source, a.event_name, a.error_code.clone().unwrap_or_default(), time_millis(a.start_millis)),
-                    ),
+                    Card::Rate(view) => {
+                        let a = &view.anomaly;
+                        (
+                            format!("mark {}", a.direction.name()),
+                            format!("{} {} {} ({}), {}", a.direction.name(), a.event_source, a.event_name, a.error_code.clone().unwrap_or_default(), time_millis(a.start_millis)),
+                        )
+                    }
                     Card::Behaviour(b) => (
                         "mark behaviour".to_string(),
                         format!("{}, {}", b.entity.value, time_millis(b.start_millis)),
@@ -240,7 +243,8 @@ fn scroll_to(index: usize) {
 
 #[component]
 fn AnomalyCard(index: usize, anomaly: AnomalyView, state: AppState) -> impl IntoView {
-    let a = anomaly;
+    let AnomalyView { anomaly: a, series } = anomaly;
+    let windows = a.occurrences.len();
     let mut fields = vec![
         ("eventSource", a.event_source.as_str()),
         ("eventName", a.event_name.as_str()),
@@ -253,10 +257,9 @@ fn AnomalyCard(index: usize, anomaly: AnomalyView, state: AppState) -> impl Into
     let open = move |_| open_events(state, &filter);
     let title = format!(
         "{} of {} {} in {}{}",
-        if a.direction == "burst" {
-            "Burst"
-        } else {
-            "Drop"
+        match a.direction {
+            Direction::Burst => "Burst",
+            Direction::Drop => "Drop",
         },
         a.event_source,
         a.event_name,
@@ -267,27 +270,27 @@ fn AnomalyCard(index: usize, anomaly: AnomalyView, state: AppState) -> impl Into
             .unwrap_or_default()
     );
     view! {
-        <article class="anomaly" id=format!("anomaly-{index}") data-testid="anomaly-row" data-direction=a.direction.clone() data-type=a.insight_type.clone() data-windows=a.windows>
+        <article class="anomaly" id=format!("anomaly-{index}") data-testid="anomaly-row" data-direction=a.direction.name() data-type=a.insight_type.name() data-windows=windows>
             <header>
                 <span class="score muted small" data-testid="anomaly-score">{format!("score {:.1}", a.score)}</span>
                 <h3>{title}</h3>
                 <span class="muted small">
-                    {if a.windows > 1 {
+                    {if windows > 1 {
                         format!("{} · {} windows between {} and {} ({} min in all) · {:.2}/min vs baseline {:.2}/min · p = {:.1e} (least likely window, charted)",
-                            a.insight_type, a.windows, time_millis(a.start_millis), time_millis(a.end_millis), a.duration_minutes,
+                            a.insight_type.name(), windows, time_millis(a.start_millis), time_millis(a.end_millis), a.duration_minutes,
                             a.insight_average, a.baseline_average, a.probability)
                     } else {
                         format!("{} · {} to {} ({} min) · {:.2}/min vs baseline {:.2}/min · p = {:.1e}",
-                            a.insight_type, time_millis(a.start_millis), time_millis(a.end_millis), a.duration_minutes,
+                            a.insight_type.name(), time_millis(a.start_millis), time_millis(a.end_millis), a.duration_minutes,
                             a.insight_average, a.baseline_average, a.probability)
                     }}
                     {a.baseline_short.then(|| format!(" · baseline only {} of the 7 days", duration(a.baseline_duration_minutes)))}
                 </span>
             </header>
-            <Chart anomaly=a.clone() on_window=open.clone() />
+            <Chart series=series window=(a.start_millis, a.end_millis) on_window=open.clone() />
             <div class="tops">
-                <Tops title="In the window" lists=a.window_top.clone() />
-                <Tops title="In the baseline" lists=a.baseline_top.clone() />
+                <Tops title="In the window" lists=a.insight.clone() />
+                <Tops title="In the baseline" lists=a.baseline.clone() />
             </div>
             <button class="link" data-testid="anomaly-open" on:click=open>"Show these events"</button>
         </article>
@@ -365,10 +368,13 @@ fn BehaviourCard(index: usize, anomaly: BehaviourAnomaly, state: AppState) -> im
 
 #[component]
 fn Chart(
-    anomaly: AnomalyView,
+    /// Per-minute points.
+    series: Vec<SeriesPoint>,
+    /// The anomaly's window (unix millis, end exclusive).
+    window: (i64, i64),
     on_window: impl Fn(leptos::ev::MouseEvent) + 'static,
 ) -> impl IntoView {
-    let points = anomaly.series;
+    let points = series;
     let (Some(first), Some(last)) = (points.first().copied(), points.last().copied()) else {
         return ().into_any();
     };
@@ -409,7 +415,7 @@ fn Chart(
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let (wx1, wx2) = (x(anomaly.start_millis), x(anomaly.end_millis));
+    let (wx1, wx2) = (x(window.0), x(window.1));
     view! {
         <svg class="anomaly-chart" viewBox=format!("0 0 {W} {H}") data-testid="anomaly-chart">
             <rect class="window" x=wx1 y="0" width=(wx2 - wx1).max(2.0) height=H - PAD + 8.0 on:click=on_window>

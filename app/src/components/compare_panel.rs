@@ -32,12 +32,13 @@ pub fn ComparePanel(
                     </div>
                 </div>
                 <div class="scroll">
-                    {move || {
-                        let events = state.compare.get();
+                    {move || state.compare.with(|events| {
                         let flat: Vec<BTreeMap<String, String>> = events
                             .iter()
                             .map(|(_, json)| flatten(&serde_json::from_str(json).unwrap_or(Value::Null)))
                             .collect();
+                        // Columns are named by what the event is, not by its store row.
+                        let titles: Vec<String> = flat.iter().map(column_title).collect();
                         let mut paths: Vec<&String> = flat.iter().flat_map(|f| f.keys()).collect();
                         paths.sort();
                         paths.dedup();
@@ -52,7 +53,7 @@ pub fn ComparePanel(
                             .collect();
                         view! {
                             <table class="compare-table" data-testid="compare-table">
-                                <thead><tr><th>"Field"</th>{events.iter().map(|(row, _)| view! { <th>{format!("Event {row}")}</th> }).collect_view()}</tr></thead>
+                                <thead><tr><th>"Field"</th>{titles.into_iter().map(|title| view! { <th data-testid="compare-title">{title}</th> }).collect_view()}</tr></thead>
                                 <tbody>
                                     {rows.into_iter().map(|(path, values, differs)| { let attr = path.clone(); view! {
                                         <tr class:differs=differs data-testid="compare-row" data-path=attr>
@@ -63,10 +64,21 @@ pub fn ComparePanel(
                                 </tbody>
                             </table>
                         }
-                    }}
+                    })}
                 </div>
             </section>
         </Show>
+    }
+}
+
+/// A compare column's title: the event's name and time, as the table shows them.
+fn column_title(fields: &BTreeMap<String, String>) -> String {
+    let get = |path: &str| fields.get(path).map(String::as_str).unwrap_or("");
+    match (get("eventName"), get("eventTime")) {
+        ("", "") => format!("Event {}", get("eventID")),
+        (name, "") => name.to_string(),
+        ("", time) => time.to_string(),
+        (name, time) => format!("{name} at {time}"),
     }
 }
 

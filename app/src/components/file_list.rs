@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use trailscope_protocol::{FileRow, FileStatus};
 
 use crate::format::count;
-use crate::state::AppState;
 
 /// Rows shown before "Show all".
 const SHOWN_ROWS: usize = 200;
@@ -12,8 +11,9 @@ const SHOWN_ROWS: usize = 200;
 /// The file list.
 #[component]
 pub fn FileList(
-    /// The page state.
-    state: AppState,
+    /// Every file read so far, in load order.
+    #[prop(into)]
+    files: Signal<Vec<FileRow>>,
 ) -> impl IntoView {
     let show_all = RwSignal::new(false);
     // Failed files first, so a problem is never below the fold; then load order. Only the rows
@@ -24,7 +24,7 @@ pub fn FileList(
         } else {
             SHOWN_ROWS
         };
-        state.files.with(|files| {
+        files.with(|files| {
             let failed = files.iter().filter(|f| f.status == FileStatus::Failed);
             let others = files.iter().filter(|f| f.status != FileStatus::Failed);
             failed
@@ -34,14 +34,14 @@ pub fn FileList(
                 .collect::<Vec<FileRow>>()
         })
     };
-    let total = move || state.files.with(Vec::len);
+    let total = move || files.with(Vec::len);
     view! {
-        <Show when=move || state.files.with(|f| !f.is_empty())>
+        <Show when=move || files.with(|f| !f.is_empty())>
             <section class="files">
                 <h2>
                     "Files "
                     <span class="muted">
-                        {move || state.files.with(|f| {
+                        {move || files.with(|f| {
                             let failed = f.iter().filter(|r| r.status == FileStatus::Failed).count();
                             let warned = f.iter().filter(|r| r.status == FileStatus::Warning).count();
                             let mut s = format!("{} read", count(f.len() as u64));

@@ -3,17 +3,25 @@
 use leptos::prelude::*;
 
 use crate::format::{bytes, count};
-use crate::state::AppState;
-use crate::worker_client;
+use trailscope_protocol::LoadProgress;
 
 /// Progress of the current load, with a Cancel button. Hidden when nothing is loading.
 #[component]
 pub fn ProgressPanel(
-    /// The page state.
-    state: AppState,
+    /// Progress of the current load.
+    #[prop(into)]
+    progress: Signal<LoadProgress>,
+    /// A load is in progress.
+    #[prop(into)]
+    loading: Signal<bool>,
+    /// A cancel was asked for and not yet honoured.
+    #[prop(into)]
+    cancelling: Signal<bool>,
+    /// Stops the load.
+    on_cancel: Callback<()>,
 ) -> impl IntoView {
     let fraction = move || {
-        let p = state.progress.get();
+        let p = progress.get();
         if p.bytes_total == 0 {
             0.0
         } else {
@@ -21,7 +29,7 @@ pub fn ProgressPanel(
         }
     };
     view! {
-        <Show when=move || state.loading.get().is_some()>
+        <Show when=move || loading.get()>
             <section class="progress" data-testid="load-progress">
                 <div
                     class="bar"
@@ -35,7 +43,7 @@ pub fn ProgressPanel(
                 </div>
                 <p data-testid="progress-text">
                     {move || {
-                        let p = state.progress.get();
+                        let p = progress.get();
                         format!(
                             "{} of {} files, {} of {}, {} events so far",
                             count(p.files_done), count(p.files_total), bytes(p.bytes_done),
@@ -46,10 +54,10 @@ pub fn ProgressPanel(
                 <button
                     class="button secondary"
                     data-testid="cancel-load"
-                    disabled=move || state.cancelling.get()
-                    on:click=move |_| worker_client::cancel(state)
+                    disabled=move || cancelling.get()
+                    on:click=move |_| on_cancel.run(())
                 >
-                    {move || if state.cancelling.get() { "Cancelling…" } else { "Cancel" }}
+                    {move || if cancelling.get() { "Cancelling…" } else { "Cancel" }}
                 </button>
             </section>
         </Show>

@@ -3,23 +3,29 @@
 use leptos::prelude::*;
 
 use crate::format::{bytes, count, millis, plural};
-use crate::state::AppState;
+use trailscope_protocol::TotalsView;
+
+use crate::state::LoadSummary;
 
 /// Totals over everything loaded.
 #[component]
 pub fn Summary(
-    /// The page state.
-    state: AppState,
+    /// Totals after the last load (`None` until one ends).
+    #[prop(into)]
+    totals: Signal<Option<TotalsView>>,
+    /// How the last load ended.
+    #[prop(into)]
+    last_load: Signal<Option<LoadSummary>>,
 ) -> impl IntoView {
     view! {
-        <Show when=move || state.totals.get().is_some()>
+        <Show when=move || totals.with(Option::is_some)>
             {move || {
-                let t = state.totals.get().unwrap_or_default();
+                let t = totals.get().unwrap_or_default();
                 let span = match (&t.first_event_time, &t.last_event_time) {
                     (Some(a), Some(b)) => format!("{a} to {b}"),
                     _ => "no event has a time".to_string(),
                 };
-                let last = state.last_load.get();
+                let last = last_load.get();
                 let elapsed = last.as_ref().map(|l| l.elapsed_millis.round() as u64);
                 view! {
                     <section class="summary" data-testid="summary">

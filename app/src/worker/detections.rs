@@ -8,8 +8,7 @@ use trailscope_detect::{
     RuleSet,
 };
 use trailscope_protocol::{
-    AnomalyView, DetectOptions, DetectView, FindingView, InsightView, RequestId, Response,
-    SeriesPointView,
+    AnomalyView, DetectOptions, DetectView, FindingView, RequestId, Response,
 };
 use trailscope_query::RowSet;
 use trailscope_store::Store;
@@ -144,20 +143,7 @@ pub(crate) fn detect(
         .collect();
     let anomalies_millis = now_millis() - started;
 
-    let insights = insight_events(store)
-        .into_iter()
-        .map(|i| InsightView {
-            row: i.row,
-            time_millis: i.time_millis,
-            state: i.state,
-            insight_type: i.insight_type,
-            event_source: i.event_source,
-            event_name: i.event_name,
-            error_code: i.error_code,
-            baseline_average: i.baseline_average,
-            insight_average: i.insight_average,
-        })
-        .collect();
+    let insights = insight_events(store);
 
     post_json_or_objects(&Response::Detected {
         id,
@@ -184,39 +170,8 @@ fn looks_like_sigma(text: &str) -> bool {
 }
 
 fn anomaly_view(store: &Store, a: &Anomaly, options: &AnomalyOptions) -> AnomalyView {
-    let series = anomaly_series(store, a, options, CHART_PADDING_MINUTES)
-        .into_iter()
-        .map(|p| SeriesPointView {
-            minute_millis: p.minute_millis,
-            count: p.count,
-            baseline: p.baseline,
-            band_low: p.band_low,
-            band_high: p.band_high,
-            in_window: p.in_window,
-        })
-        .collect();
     AnomalyView {
-        insight_type: format!("{:?}", a.insight_type),
-        direction: match a.direction {
-            trailscope_detect::anomaly::Direction::Burst => "burst".into(),
-            trailscope_detect::anomaly::Direction::Drop => "drop".into(),
-        },
-        event_source: a.event_source.clone(),
-        event_name: a.event_name.clone(),
-        aws_region: a.aws_region.clone(),
-        error_code: a.error_code.clone(),
-        start_millis: a.start_millis,
-        end_millis: a.end_millis,
-        duration_minutes: a.duration_minutes,
-        baseline_average: a.baseline_average,
-        insight_average: a.insight_average,
-        baseline_duration_minutes: a.baseline_duration_minutes,
-        baseline_short: a.baseline_short,
-        probability: a.probability,
-        windows: u32::try_from(a.occurrences.len()).unwrap_or(u32::MAX),
-        score: a.score,
-        window_top: a.insight.clone(),
-        baseline_top: a.baseline.clone(),
-        series,
+        anomaly: a.clone(),
+        series: anomaly_series(store, a, options, CHART_PADDING_MINUTES),
     }
 }

@@ -1,11 +1,11 @@
 //! Real CloudTrail Insights events in the store, with their `insightDetails` read for charts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use trailscope_store::Store;
 
 /// One CloudTrail Insights event (written by CloudTrail, unlike [`crate::anomaly::Anomaly`]).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InsightEvent {
     /// Store row.
     pub row: u32,

@@ -10,7 +10,10 @@ use trailscope_detect::anomaly::behaviour::{
     detect_behaviour, ApiVolume, BehaviourAnomaly, BehaviourKind, BehaviourOptions, Dimension,
     EntityKind, EntityRef, FilterTerm, Novelty,
 };
-use trailscope_detect::anomaly::{detect_anomalies, AnomalyOptions, Attributions, TopValue};
+use trailscope_detect::anomaly::{
+    detect_anomalies, Anomaly, AnomalyOptions, Attributions, Direction, InsightType, Occurrence,
+    SeriesPoint, TopValue,
+};
 use trailscope_model::{ingest_bytes, Limits};
 use trailscope_query::{run_query, ExportFormat, Filter, QueryRequest};
 use trailscope_store::Store;
@@ -211,31 +214,41 @@ pub fn samples() -> Samples {
             origin: "built-in".into(),
         }],
         anomalies: vec![AnomalyView {
-            insight_type: "ApiCallRateInsight".into(),
-            direction: "burst".into(),
-            event_source: "ec2.amazonaws.com".into(),
-            event_name: "RunInstances".into(),
-            aws_region: "us-east-1".into(),
-            error_code: Some("AccessDenied".into()),
-            start_millis: 1_709_287_200_000,
-            end_millis: 1_709_287_500_000,
-            duration_minutes: 5,
-            baseline_average: 2.25,
-            insight_average: 40.5,
-            baseline_duration_minutes: 540,
-            baseline_short: true,
-            probability: 3.5e-120,
-            windows: 3,
-            score: 12.5,
-            window_top: Attributions {
-                user_identity_arns: vec![TopValue {
-                    value: "arn:aws:iam::111122223333:user/ci".into(),
-                    count: 200,
+            anomaly: Anomaly {
+                computed_by_trailscope: true,
+                insight_type: InsightType::ApiErrorRateInsight,
+                direction: Direction::Burst,
+                event_source: "ec2.amazonaws.com".into(),
+                event_name: "RunInstances".into(),
+                aws_region: "us-east-1".into(),
+                error_code: Some("AccessDenied".into()),
+                start_millis: 1_709_287_200_000,
+                end_millis: 1_709_287_500_000,
+                duration_minutes: 5,
+                baseline_average: 2.25,
+                insight_average: 40.5,
+                insight_count: 202,
+                baseline_duration_minutes: 540,
+                baseline_short: true,
+                probability: 3.5e-120,
+                insight: Attributions {
+                    user_identity_arns: vec![TopValue {
+                        value: "arn:aws:iam::111122223333:user/ci".into(),
+                        count: 200,
+                    }],
+                    ..Attributions::default()
+                },
+                baseline: Attributions::default(),
+                occurrences: vec![Occurrence {
+                    start_millis: 1_709_287_200_000,
+                    end_millis: 1_709_287_500_000,
+                    count: 202,
+                    expected_per_minute: 2.25,
+                    probability: 3.5e-120,
                 }],
-                ..Attributions::default()
+                score: 12.5,
             },
-            baseline_top: Attributions::default(),
-            series: vec![SeriesPointView {
+            series: vec![SeriesPoint {
                 minute_millis: 1_709_287_200_000,
                 count: 40,
                 baseline: Some(2.25),
@@ -255,6 +268,9 @@ pub fn samples() -> Samples {
             error_code: None,
             baseline_average: Some(0.5),
             insight_average: Some(12.25),
+            insight_duration: Some(5.0),
+            baseline_duration: Some(540.0),
+            details: serde_json::json!({"state": "Start", "insightContext": {"statistics": {"baseline": {"average": 0.5}}}}),
         }],
         rule_errors: vec!["mine.yml: rule x: bad regex".into()],
         findings_json: trailscope_detect::findings_json(&findings),

@@ -373,85 +373,15 @@ pub struct FindingView {
     pub origin: String,
 }
 
-/// A computed anomaly, with the series to chart it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// A computed anomaly, with the series to chart it: the core's own types, so the page reads
+/// the same fields the CLI prints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnomalyView {
-    /// `ApiCallRateInsight` or `ApiErrorRateInsight`.
-    pub insight_type: String,
-    /// `burst` or `drop`.
-    pub direction: String,
-    /// `eventSource`.
-    pub event_source: String,
-    /// `eventName`.
-    pub event_name: String,
-    /// `awsRegion`.
-    pub aws_region: String,
-    /// `errorCode`, for error-rate anomalies.
-    pub error_code: Option<String>,
-    /// Window start (ms since the epoch).
-    pub start_millis: i64,
-    /// Window end (exclusive).
-    pub end_millis: i64,
-    /// Window length.
-    pub duration_minutes: u32,
-    /// Baseline mean per minute.
-    pub baseline_average: f64,
-    /// Mean per minute in the window.
-    pub insight_average: f64,
-    /// Baseline length in minutes.
-    pub baseline_duration_minutes: u64,
-    /// The baseline is shorter than 7 days.
-    pub baseline_short: bool,
-    /// Tail probability of the window's count under the baseline.
-    pub probability: f64,
-    /// Unusual windows of this API and cause (repeats are one anomaly).
-    pub windows: u32,
-    /// Rank among all anomalies (higher first).
-    pub score: f64,
-    /// Top user ARNs, user agents, error codes in the first window.
-    pub window_top: trailscope_detect::anomaly::Attributions,
-    /// The same in the baseline.
-    pub baseline_top: trailscope_detect::anomaly::Attributions,
-    /// Per-minute points around the window.
-    pub series: Vec<SeriesPointView>,
-}
-
-/// One minute of an anomaly's series.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SeriesPointView {
-    /// Minute start.
-    pub minute_millis: i64,
-    /// Events.
-    pub count: u64,
-    /// Baseline mean.
-    pub baseline: Option<f64>,
-    /// Band low.
-    pub band_low: Option<f64>,
-    /// Band high.
-    pub band_high: Option<f64>,
-    /// In the anomaly window.
-    pub in_window: bool,
+    /// The anomaly as the model found it.
+    pub anomaly: trailscope_detect::anomaly::Anomaly,
+    /// Per-minute points around its window.
+    pub series: Vec<trailscope_detect::anomaly::SeriesPoint>,
 }
 
 /// A CloudTrail Insights event found in the loaded files.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct InsightView {
-    /// Store row.
-    pub row: u32,
-    /// Event time.
-    pub time_millis: Option<i64>,
-    /// `Start` or `End`.
-    pub state: Option<String>,
-    /// Insight type.
-    pub insight_type: Option<String>,
-    /// `eventSource`.
-    pub event_source: Option<String>,
-    /// `eventName`.
-    pub event_name: Option<String>,
-    /// `errorCode`.
-    pub error_code: Option<String>,
-    /// Baseline average.
-    pub baseline_average: Option<f64>,
-    /// Insight average.
-    pub insight_average: Option<f64>,
-}
+pub type InsightView = trailscope_detect::InsightEvent;

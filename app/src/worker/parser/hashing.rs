@@ -20,7 +20,7 @@ pub(super) async fn hash_input(
     reader: &mut PackReader,
     input: &PackedInput,
     head: Vec<u8>,
-    mut remaining: u64,
+    remaining: u64,
 ) -> Result<(), Cancelled> {
     let (number, path, size) = (input.number, input.path.as_str(), input.size);
     let rows_before = out.rows;
@@ -28,32 +28,26 @@ pub(super) async fn hash_input(
     let mut stored = StoredHash::new(size);
     hasher.feed(&head);
     stored.feed(&head);
-    let bytes_before = state.borrow().bytes_done;
-    while remaining > 0 {
-        let piece = match reader
-            .piece(remaining.min(RANGE_BYTES as u64) as usize)
-            .await
-        {
-            Ok([]) => break,
-            Ok(piece) => piece,
-            Err(e) => {
-                reader.skip(remaining).await;
+    let mut bytes = InputBytes::new(reader, state, size, remaining);
+    loop {
+        match bytes.next(state, out.load).await {
+            Next::Piece(piece) => {
+                hasher.feed(piece);
+                stored.feed(piece);
+            }
+            Next::End => break,
+            Next::Failed(e) => {
                 out.failed(number, path, FileKind::HashedOnly, IngestError::Read(e));
                 return Ok(());
             }
-        };
-        remaining -= piece.len() as u64;
-        hasher.feed(piece);
-        stored.feed(piece);
-        state.borrow_mut().bytes_done = bytes_before + (size - remaining);
-        report(state, out.load, false);
-        maybe_yield(state).await;
-        if state.borrow().cancel {
-            reader.skip(remaining).await;
-            let cancelled =
-                FileOutcome::failed(FileKind::HashedOnly, IngestError::Read("cancelled".into()));
-            out.file(number, path, &cancelled, rows_before, true);
-            return Err(Cancelled);
+            Next::Cancelled => {
+                let cancelled = FileOutcome::failed(
+                    FileKind::HashedOnly,
+                    IngestError::Read("cancelled".into()),
+                );
+                out.file(number, path, &cancelled, rows_before, true);
+                return Err(Cancelled);
+            }
         }
     }
     let kept = hasher.finish_kept();

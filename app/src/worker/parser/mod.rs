@@ -6,13 +6,16 @@
 //! files cost a few hundred reads instead of ten thousand. Files are gathered into shared batches
 //! and sent every few tens of milliseconds, so the store interns each batch's values once.
 //!
-//! `pack` reads packs, `outgoing` gathers and sends batches, `hashing` is verify-only mode.
+//! `pack` reads packs, `input_bytes` one file of a pack, `outgoing` gathers and sends batches,
+//! `hashing` is verify-only mode.
 
 mod hashing;
+mod input_bytes;
 mod outgoing;
 mod pack;
 
 use hashing::*;
+use input_bytes::*;
 use outgoing::*;
 use pack::*;
 
@@ -299,40 +302,23 @@ async fn read_input(
     out.begin_file(number, path, size);
     let mut ingestor = FileIngestor::new(limits);
     let mut fed = ingestor.feed(&head, out);
-    let bytes_before = state.borrow().bytes_done;
-    while fed.is_ok() && remaining > 0 {
-        let piece = match reader
-            .piece(remaining.min(RANGE_BYTES as u64) as usize)
-            .await
-        {
-            Ok([]) => break,
-            Ok(piece) => piece,
-            Err(e) => {
-                fed = Err(IngestError::Read(e));
-                break;
+    let mut bytes = InputBytes::new(reader, state, size, remaining);
+    while fed.is_ok() {
+        match bytes.next(state, out.load).await {
+            Next::Piece(piece) => fed = ingestor.feed(piece, out),
+            Next::End => break,
+            Next::Failed(e) => fed = Err(IngestError::Read(e)),
+            Next::Cancelled => {
+                let cancelled = ingestor.fail(IngestError::Read("cancelled".into()));
+                out.file(number, path, &cancelled, rows_before, true);
+                return Err(Cancelled);
             }
-        };
-        remaining -= piece.len() as u64;
-        fed = ingestor.feed(piece, out);
-        state.borrow_mut().bytes_done = bytes_before + (size - remaining);
-        report(state, out.load, false);
-        maybe_yield(state).await;
-        if state.borrow().cancel {
-            reader.skip(remaining).await;
-            out.file(
-                number,
-                path,
-                &ingestor.fail(IngestError::Read("cancelled".into())),
-                rows_before,
-                true,
-            );
-            return Err(Cancelled);
         }
     }
     let outcome = match fed {
         Ok(()) => ingestor.finish(out),
         Err(e) => {
-            reader.skip(remaining).await;
+            bytes.skip_rest().await;
             ingestor.fail(e)
         }
     };

@@ -27,6 +27,16 @@ pub enum InsightType {
     ApiErrorRateInsight,
 }
 
+impl InsightType {
+    /// CloudTrail Insights' name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            InsightType::ApiCallRateInsight => "ApiCallRateInsight",
+            InsightType::ApiErrorRateInsight => "ApiErrorRateInsight",
+        }
+    }
+}
+
 /// Whether the rate rose or fell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +45,16 @@ pub enum Direction {
     Burst,
     /// Fewer than usual.
     Drop,
+}
+
+impl Direction {
+    /// Its name as serialized (`burst`, `drop`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Burst => "burst",
+            Direction::Drop => "drop",
+        }
+    }
 }
 
 /// Tunables of the model (the defaults are documented in ANOMALIES.md).
@@ -166,7 +186,7 @@ pub struct Anomaly {
 }
 
 /// One minute of a chart.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeriesPoint {
     /// The minute (unix millis).
     pub minute_millis: i64,
