@@ -56,9 +56,11 @@ pub fn load() -> Vec<SavedView> {
         .unwrap_or_default()
 }
 
-/// Keeps the user's saved views.
-pub fn store(views: &[SavedView]) {
-    if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(views)) {
-        let _ = storage.set_item(KEY, &json);
-    }
+/// Keeps the user's saved views; says why when the browser refuses (storage full or off).
+pub fn store(views: &[SavedView]) -> Result<(), String> {
+    let storage = storage().ok_or("this browser keeps no local storage for the page")?;
+    let json = serde_json::to_string(views).map_err(|e| e.to_string())?;
+    storage.set_item(KEY, &json).map_err(|_| {
+        "the browser refused to store the saved views (storage full or turned off)".into()
+    })
 }

@@ -111,7 +111,7 @@ pub fn AnomaliesPanel(
                         <thead><tr><th>"Time"</th><th>"State"</th><th>"Type"</th><th>"API"</th><th>"Error"</th><th>"Baseline avg"</th><th>"Insight avg"</th></tr></thead>
                         <tbody>
                             {d.insights.iter().cloned().map(|i| view! {
-                                <tr data-testid="insight-row" on:click=move |_| worker_client::open_event(state, i.row)>
+                                <tr data-testid="insight-row" on:click=move |_| worker_client::open_event(i.row)>
                                     <td>{i.time_millis.map(time_millis)}</td>
                                     <td>{i.state}</td>
                                     <td>{i.insight_type}</td>

@@ -46,7 +46,7 @@ fn Detail(open: crate::state::OpenRecord, state: AppState) -> impl IntoView {
     let resources = resources_of(&record);
     let time = text("eventTime");
     let pretty = pretty(&json);
-    let copied = RwSignal::new(false);
+    let copied = RwSignal::new(None::<bool>);
     let copy_text = pretty.clone();
     let pinned = move || state.compare.with(|c| c.iter().any(|(r, _)| *r == row));
     let json_for_pin = json.clone();
@@ -126,11 +126,17 @@ fn Detail(open: crate::state::OpenRecord, state: AppState) -> impl IntoView {
             <div class="record-head">
                 <h3>"Original record"</h3>
                 <button class="button secondary" data-testid="record-copy" on:click=move |_| {
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.navigator().clipboard().write_text(&copy_text);
-                        copied.set(true);
-                    }
-                }>{move || if copied.get() { "Copied" } else { "Copy JSON" }}</button>
+                    let Some(w) = web_sys::window() else { return };
+                    let written = wasm_bindgen_futures::JsFuture::from(w.navigator().clipboard().write_text(&copy_text));
+                    leptos::task::spawn_local(async move {
+                        // The clipboard can be refused (permissions, an unfocused page): say so.
+                        copied.set(Some(written.await.is_ok()));
+                    });
+                }>{move || match copied.get() {
+                    Some(true) => "Copied",
+                    Some(false) => "Copy failed: select the text below",
+                    None => "Copy JSON",
+                }}</button>
             </div>
             <pre data-testid="record-json">{pretty}</pre>
         </aside>

@@ -205,7 +205,7 @@ fn Row(row: EventRow, index: u64, y: f64, columns: Vec<Column>, state: AppState)
             class:write=write
             class:failed=error
             style=format!("top: {y}px")
-            on:click=move |_| worker_client::open_event(state, id)
+            on:click=move |_| worker_client::open_event(id)
         >
             {cells}
         </div>

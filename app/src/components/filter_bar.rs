@@ -34,7 +34,9 @@ pub fn FilterBar(
         });
         if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
             saved.update(|s| s.push(SavedView { name, filter }));
-            saved_views::store(&saved.get_untracked());
+            if let Err(e) = saved.with_untracked(|s| saved_views::store(s)) {
+                state.error.set(Some(format!("The view is not saved: {e}")));
+            }
         }
     };
     view! {
@@ -128,7 +130,9 @@ pub fn FilterBar(
                                 title="Forget this view"
                                 on:click=move |_| {
                                     saved.update(|s| { if i < s.len() { s.remove(i); } });
-                                    saved_views::store(&saved.get_untracked());
+                                    if let Err(e) = saved.with_untracked(|s| saved_views::store(s)) {
+                state.error.set(Some(format!("The view is not saved: {e}")));
+            }
                                 }
                             >
                                 "×"

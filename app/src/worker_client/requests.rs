@@ -59,8 +59,7 @@ pub fn request_window(state: AppState, offset: u64, limit: u64) {
 }
 
 /// Opens an event in the detail view.
-pub fn open_event(state: AppState, row: u32) {
-    let _ = state;
+pub fn open_event(row: u32) {
     send(&Request::Record { id: next_id(), row });
 }
 
