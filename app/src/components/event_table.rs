@@ -127,12 +127,20 @@ pub fn EventTable(
                         let shown = exact.floor().max(0.0) as u64;
                         let from = shown.saturating_sub(OVERSCAN_ROWS);
                         let to = shown + (VIEW_PX / ROW_PX).ceil() as u64 + OVERSCAN_ROWS;
+                        // Rows of an older query never show under the new one's count (a
+                        // filter matching nothing must leave an empty table, not the last
+                        // result): the window must be this query's, and within its total.
+                        let (generation, total) = state.query.with(|q| q.as_ref().map_or((0, 0), |q| (q.generation, q.total)));
+                        let to = to.min(total);
                         state.window.with(|w| {
+                            if w.generation != generation {
+                                return ().into_any();
+                            }
                             w.rows.iter().enumerate().filter(|(i, _)| (from..to).contains(&(w.offset + *i as u64))).map(|(i, row)| {
                                 let index = w.offset + i as u64;
                                 let y = top + (index as f64 - exact) * ROW_PX;
                                 view! { <Row row=row.clone() index=index y=y columns=cols.clone() state=state /> }
-                            }).collect_view()
+                            }).collect_view().into_any()
                         })
                     }}
                 </div>

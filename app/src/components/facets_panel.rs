@@ -1,7 +1,9 @@
 //! Value pickers: the most common values of each field under the current filter, with counts.
-//! Click a value to filter on it, shift-click to exclude it.
+//! Click a value to filter on it, shift-click to exclude it; the values the filter uses are marked
+//! and a second click takes them away.
 
 use leptos::prelude::*;
+use trailscope_query::edit::{self, TermUse};
 use trailscope_query::Facet;
 
 use crate::format::count;
@@ -66,27 +68,75 @@ fn FacetBox(facet: Facet, state: AppState) -> impl IntoView {
             <ul>
                 {facet.values.into_iter().map(|v| {
                     let term = v.term.clone();
+                    let term_for_use = v.term.clone();
+                    // Whether the filter selects or excludes this value: marked, so an excluded
+                    // value listed with its full count never reads as part of the result.
+                    let used = Memo::new(move |_| state.filter.with(|f| edit::term_use(f, &term_for_use)));
+                    let mark = move || match used.get() {
+                        Some(TermUse::Selected) => "selected",
+                        Some(TermUse::Excluded) => "excluded",
+                        None => "",
+                    };
                     let width = (v.count as f64 / most as f64 * 100.0).max(1.0);
+                    let value = v.value.clone();
                     view! {
                         <li
                             data-testid="facet-value"
                             data-value=v.value.clone()
                             data-count=v.count
-                            title=format!("{}\nClick to filter, shift-click to exclude", v.term)
-                            on:click=move |ev: leptos::ev::MouseEvent| {
-                                let term = if ev.shift_key() || ev.alt_key() { format!("-{term}") } else { term.clone() };
-                                worker_client::add_filter_term(state, &term);
-                            }
+                            data-use=mark
+                            class=mark
                         >
-                            <span class="bar" style=format!("width: {width:.1}%")></span>
-                            <span class="facet-name">{v.value.clone()}</span>
-                            <span class="facet-count">{count(v.count)}</span>
+                            <button
+                                class="facet-button"
+                                aria-pressed=move || used.get().is_some().to_string()
+                                title=move || match used.get() {
+                                    Some(TermUse::Selected) => format!("{term}\nSelected: click to remove, shift-click to exclude instead"),
+                                    Some(TermUse::Excluded) => format!("{term}\nExcluded: shift-click to remove, click to select instead"),
+                                    None => format!("{term}\nClick to filter, shift-click to exclude"),
+                                }
+                                on:click={
+                                    let term = v.term.clone();
+                                    move |ev: leptos::ev::MouseEvent| {
+                                        let exclude = ev.shift_key() || ev.alt_key();
+                                        let next = state.filter.with_untracked(|f| toggled(f, &term, exclude));
+                                        state.filter.set(next);
+                                        worker_client::run_query(state);
+                                    }
+                                }
+                            >
+                                <span class="bar" style=format!("width: {width:.1}%")></span>
+                                <span class="facet-mark" aria-hidden="true">{move || match used.get() {
+                                    Some(TermUse::Selected) => "✓ ",
+                                    Some(TermUse::Excluded) => "− ",
+                                    None => "",
+                                }}</span>
+                                <span class="facet-name">{value}</span>
+                                <span class="visually-hidden">{move || match used.get() {
+                                    Some(TermUse::Selected) => " (selected)",
+                                    Some(TermUse::Excluded) => " (excluded)",
+                                    None => "",
+                                }}</span>
+                                <span class="facet-count">{count(v.count)}</span>
+                            </button>
                         </li>
                     }
                 }).collect_view()}
             </ul>
             {(facet.other > 0).then(|| view! { <p class="muted small">{format!("{} more", count(facet.other))}</p> })}
         </div>
+    }
+}
+
+/// The filter after a click on a facet value: a click selects it (shift-click excludes it), and
+/// clicking again the way it is used takes the term away.
+fn toggled(filter: &str, term: &str, exclude: bool) -> String {
+    let used = edit::term_use(filter, term);
+    let rest = edit::without_term(filter, term);
+    match (used, exclude) {
+        (Some(TermUse::Selected), false) | (Some(TermUse::Excluded), true) => rest,
+        (_, true) => edit::with_term(&rest, &format!("-{term}")),
+        (_, false) => edit::with_term(&rest, term),
     }
 }
 

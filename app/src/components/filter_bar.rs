@@ -22,23 +22,26 @@ pub fn FilterBar(
         worker_client::run_query(state);
     };
     let saved = RwSignal::new(saved_views::load());
-    let save_current = move |_| {
+    // Saving names the view in a field of the page (not the browser's `prompt()`, which blocks
+    // the page and cannot be styled or tested).
+    let naming = RwSignal::new(None::<String>);
+    let save_named = move || {
         let filter = state.filter.get_untracked();
-        if filter.trim().is_empty() {
+        let Some(name) = naming.get_untracked() else {
+            return;
+        };
+        let name = name.trim().to_string();
+        if name.is_empty() || filter.trim().is_empty() {
             return;
         }
-        let name = web_sys::window().and_then(|w| {
-            w.prompt_with_message_and_default("Name this view", &filter)
-                .ok()
-                .flatten()
-        });
-        if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
-            saved.update(|s| s.push(SavedView { name, filter }));
-            if let Err(e) = saved.with_untracked(|s| saved_views::store(s)) {
-                state.error.set(Some(format!("The view is not saved: {e}")));
-            }
+        saved.update(|s| s.push(SavedView { name, filter }));
+        naming.set(None);
+        if let Err(e) = saved.with_untracked(|s| saved_views::store(s)) {
+            state.error.set(Some(format!("The view is not saved: {e}")));
         }
     };
+    // A view's button is marked while the filter is exactly that view's.
+    let is_current = move |filter: &str| state.filter.with(|f| f.trim() == filter.trim());
     view! {
         <section class="filter-bar" data-testid="filter-bar">
             <form
@@ -99,6 +102,8 @@ pub fn FilterBar(
                     view! {
                         <button
                             class="chip"
+                            class:active=move || is_current(filter)
+                            aria-pressed=move || is_current(filter).to_string()
                             data-testid="saved-view"
                             title=filter
                             on:click=move |_| {
@@ -112,10 +117,15 @@ pub fn FilterBar(
                 }).collect_view()}
                 {move || saved.get().into_iter().enumerate().map(|(i, view)| {
                     let filter = view.filter.clone();
+                    let current = {
+                        let filter = view.filter.clone();
+                        Memo::new(move |_| is_current(&filter))
+                    };
                     view! {
-                        <span class="chip user-view">
+                        <span class="chip user-view" class:active=move || current.get()>
                             <button
                                 class="link"
+                                aria-pressed=move || current.get().to_string()
                                 data-testid="user-view"
                                 title=view.filter.clone()
                                 on:click=move |_| {
@@ -131,16 +141,55 @@ pub fn FilterBar(
                                 on:click=move |_| {
                                     saved.update(|s| { if i < s.len() { s.remove(i); } });
                                     if let Err(e) = saved.with_untracked(|s| saved_views::store(s)) {
-                state.error.set(Some(format!("The view is not saved: {e}")));
-            }
+                                        state.error.set(Some(format!("The view is not saved: {e}")));
+                                    }
                                 }
+                                aria-label=format!("Forget the view {}", view.name)
                             >
                                 "×"
                             </button>
                         </span>
                     }
                 }).collect_view()}
-                <button class="chip save" data-testid="save-view" on:click=save_current>"+ Save this view"</button>
+                {move || match naming.get() {
+                    None => view! {
+                        <button
+                            class="chip save"
+                            data-testid="save-view"
+                            disabled=move || state.filter.with(|f| f.trim().is_empty())
+                            title="Save the current filter under a name (kept in this browser)"
+                            on:click=move |_| naming.set(Some(state.filter.get_untracked()))
+                        >"+ Save this view"</button>
+                    }.into_any(),
+                    Some(name) => view! {
+                        <form
+                            class="save-view-form"
+                            data-testid="save-view-form"
+                            on:submit=move |ev| {
+                                ev.prevent_default();
+                                save_named();
+                            }
+                        >
+                            <label>
+                                <span class="visually-hidden">"Name of the view"</span>
+                                <input
+                                    type="text"
+                                    data-testid="save-view-name"
+                                    prop:value=name
+                                    autofocus
+                                    on:input=move |ev| naming.set(Some(event_target_value(&ev)))
+                                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                        if ev.key() == "Escape" {
+                                            naming.set(None);
+                                        }
+                                    }
+                                />
+                            </label>
+                            <button class="chip" type="submit" data-testid="save-view-confirm">"Save"</button>
+                            <button class="chip" type="button" on:click=move |_| naming.set(None)>"Cancel"</button>
+                        </form>
+                    }.into_any(),
+                }}
             </div>
         </section>
     }

@@ -112,6 +112,55 @@ pub fn replace_time(expression: &str, term: &str) -> String {
     kept.join(" ")
 }
 
+/// How an expression uses a `field:value` term.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TermUse {
+    /// Written as is: the value is selected.
+    Selected,
+    /// Written with `-`: the value is excluded.
+    Excluded,
+}
+
+/// The same key (as written, without regard to case) and value as `wanted`.
+fn same_term(t: &TermText<'_>, wanted: &TermText<'_>) -> bool {
+    t.value == wanted.value
+        && match (t.key, wanted.key) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (None, None) => true,
+            _ => false,
+        }
+}
+
+/// Whether `expression` selects or excludes the value of `term` (a term as [`term`] writes it,
+/// without `-`), so a facet can mark the values the filter uses.
+pub fn term_use(expression: &str, term: &str) -> Option<TermUse> {
+    let wanted = terms(term).into_iter().next()?;
+    terms(expression)
+        .iter()
+        .find(|t| same_term(t, &wanted))
+        .map(|t| {
+            if t.negated {
+                TermUse::Excluded
+            } else {
+                TermUse::Selected
+            }
+        })
+}
+
+/// `expression` without the terms that select or exclude the value of `term`; every other term
+/// stays as written.
+pub fn without_term(expression: &str, term: &str) -> String {
+    let Some(wanted) = terms(term).into_iter().next() else {
+        return expression.trim().to_string();
+    };
+    terms(expression)
+        .iter()
+        .filter(|t| !same_term(t, &wanted))
+        .map(|t| t.text)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A term whose key the caller resolves itself (`finding:<rule>`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TakenTerm {
@@ -202,6 +251,26 @@ mod tests {
             assert!(taken[0].negated);
             assert!(filter.is_ok(), "{t}");
         }
+    }
+
+    #[test]
+    fn term_use_and_without_term_see_selected_and_excluded_values() {
+        let expression = r#"eventName:"Get Object" -USER:alice free region:eu-west-1"#;
+        let selected = term("eventName", "Get Object", false);
+        let excluded = term("user", "alice", false);
+        assert_eq!(term_use(expression, &selected), Some(TermUse::Selected));
+        assert_eq!(term_use(expression, &excluded), Some(TermUse::Excluded));
+        assert_eq!(term_use(expression, "eventName:Get"), None);
+        assert_eq!(term_use(expression, "region:eu"), None);
+        assert_eq!(
+            without_term(expression, &excluded),
+            r#"eventName:"Get Object" free region:eu-west-1"#
+        );
+        assert_eq!(
+            without_term(expression, &selected),
+            "-USER:alice free region:eu-west-1"
+        );
+        assert_eq!(without_term(expression, "user:bob"), expression);
     }
 
     #[test]

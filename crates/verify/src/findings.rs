@@ -153,6 +153,15 @@ pub(crate) fn add_findings(
             Some(object.clone()),
         ));
     }
+    report.summary.digests_without_signature = state.signatures_missing.len() as u64;
+    for object in state.signatures_missing.iter().take(NAMED) {
+        findings.push(finding(
+            "signature_not_supplied",
+            IntegritySeverity::Warning,
+            format!("{object}: no signature was supplied for this digest (its S3 object metadata), so aws-cli reports it \"INVALID: signature verification failed\". That is aws-cli's verdict on a missing signature, not evidence that the digest was altered: supply the metadata to verify it."),
+            Some(object.clone()),
+        ));
+    }
     for object in state.chain_continues {
         findings.push(finding(
             "chain_continues_before",

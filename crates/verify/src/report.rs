@@ -173,6 +173,9 @@ pub struct Summary {
     pub trusted_keys: Vec<KeyReport>,
     /// Key lists found among the evidence: listed, never used.
     pub evidence_key_lists: Vec<EvidenceKeyListReport>,
+    /// aws-cli mode: digests reported INVALID only because no signature was supplied for them
+    /// (aws-cli's verdict; not a sign of tampering).
+    pub digests_without_signature: u64,
     /// The command that prints the keys these digests need (`aws cloudtrail
     /// list-public-keys` for their time range and region), when there are digests.
     pub list_keys_command: Option<String>,
@@ -330,7 +333,25 @@ impl Report {
                 n(s.logs.valid, "log file", "log files")
             ),
             Overall::NotIntact => {
-                let invalid_digests = s.digests.invalid + s.backfill_digests.invalid;
+                let without_signature = s.digests_without_signature;
+                let invalid_digests = (s.digests.invalid + s.backfill_digests.invalid)
+                    .saturating_sub(without_signature);
+                let has_error_finding = self
+                    .findings
+                    .iter()
+                    .any(|f| f.severity == IntegritySeverity::Error);
+                if without_signature > 0
+                    && invalid_digests == 0
+                    && s.logs.invalid == 0
+                    && !has_error_finding
+                {
+                    // aws-cli fails a digest whose signature is missing; saying "tampering"
+                    // for what is only missing metadata would be read as evidence.
+                    return format!(
+                        "Not verified: no signature was supplied for {}, which aws-cli reports as INVALID (signature verification failed). Nothing else was found wrong. Supply the digests' S3 object metadata to verify them.",
+                        n(without_signature, "digest", "digests")
+                    );
+                }
                 let mut parts = Vec::new();
                 if invalid_digests > 0 {
                     parts.push(format!(
@@ -342,6 +363,12 @@ impl Report {
                     parts.push(format!(
                         "{} INVALID",
                         n(s.logs.invalid, "log file", "log files")
+                    ));
+                }
+                if without_signature > 0 {
+                    parts.push(format!(
+                        "{} without a signature (INVALID to aws-cli)",
+                        n(without_signature, "digest", "digests")
                     ));
                 }
                 let errors: Vec<&IntegrityFinding> = self

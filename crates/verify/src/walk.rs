@@ -47,6 +47,8 @@ pub(crate) struct State {
     loops: Vec<String>,
     /// Chains that go on before the oldest digest given (no window was asked for).
     chain_continues: Vec<String>,
+    /// aws-cli mode: digests failed only because no signature was supplied for them.
+    signatures_missing: Vec<String>,
 }
 
 /// Why a trusted key list did not verify a digest, in the default mode.
@@ -80,6 +82,7 @@ pub(crate) struct StateView<'s> {
     pub(crate) key_refusals: &'s [KeyRefusal],
     pub(crate) loops: &'s [String],
     pub(crate) chain_continues: &'s [String],
+    pub(crate) signatures_missing: &'s [String],
     pub(crate) key_regions: &'s BTreeSet<(String, String)>,
 }
 
@@ -93,6 +96,7 @@ pub(crate) fn state_view(state: &State) -> StateView<'_> {
         key_refusals: &state.key_refusals,
         loops: &state.loops,
         chain_continues: &state.chain_continues,
+        signatures_missing: &state.signatures_missing,
         key_regions: &state.key_regions,
     }
 }
@@ -258,7 +262,8 @@ pub(crate) fn validate(
     let (signature, from_chain) = match (sidecar, options.mode) {
         (Some(sig), _) => (sig, false),
         (None, Mode::AwsCli) => {
-            return fail(state, &mut push, invalid("signature verification failed"))
+            state.signatures_missing.push(key.to_string());
+            return fail(state, &mut push, invalid("signature verification failed"));
         }
         (None, Mode::Strict) => match candidates.get(&(bucket.to_string(), key.to_string())) {
             Some(sig) => (sig.clone(), true),

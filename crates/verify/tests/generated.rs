@@ -270,6 +270,50 @@ fn without_a_sidecar_the_chain_vouches_and_the_newest_is_unverifiable() {
         .results
         .iter()
         .all(|r| r.verdict == "INVALID: signature verification failed"));
+    // ... which is aws-cli's verdict on missing metadata, not a sign of tampering: the
+    // headline says so, and each digest has a finding saying why it is INVALID.
+    assert_eq!(r.summary.digests_without_signature, 5);
+    let headline = r.headline();
+    assert!(
+        headline.starts_with("Not verified: no signature was supplied for 5 digests"),
+        "{headline}"
+    );
+    assert!(!headline.contains("Tampering"), "{headline}");
+    assert_eq!(
+        r.findings
+            .iter()
+            .filter(|f| f.kind == "signature_not_supplied")
+            .count(),
+        5
+    );
+    // With a real problem besides, the headline is tampering and counts the two apart.
+    let mut signatures: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&trail.signatures_json).unwrap();
+    let newest = signatures.keys().max().unwrap().clone();
+    signatures.remove(&newest);
+    let mut tampered = trail.clone();
+    let log = tampered.digests[0].logs[0].clone();
+    *tampered.file_mut(&log).unwrap() = gz(b"{\"Records\":[]}");
+    let r = verify(
+        &inputs(
+            &tampered,
+            Some(&serde_json::to_string(&signatures).unwrap()),
+        ),
+        &Options {
+            mode: Mode::AwsCli,
+            ..Options::default()
+        },
+    );
+    let headline = r.headline();
+    assert_eq!(r.summary.digests_without_signature, 1, "{headline}");
+    assert!(
+        headline.starts_with("Tampering or damage found: "),
+        "{headline}"
+    );
+    assert!(
+        headline.contains("1 digest without a signature (INVALID to aws-cli)"),
+        "{headline}"
+    );
 }
 
 fn small_trail() -> SignedTrail {
