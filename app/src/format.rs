@@ -39,7 +39,10 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 
 /// Milliseconds as `850 ms` or `12.3 s`.
 pub fn millis(ms: f64) -> String {
-    if ms < 1000.0 {
+    if ms < 1.0 {
+        // "0 ms" reads as "not measured" or "nothing done".
+        "under 1 ms".to_string()
+    } else if ms < 1000.0 {
         format!("{ms:.0} ms")
     } else {
         format!("{:.1} s", ms / 1000.0)

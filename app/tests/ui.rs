@@ -113,6 +113,44 @@ async fn summary_shows_the_totals() {
     );
     assert_eq!(texts(&root, "[data-testid=account-count]"), ["2 accounts"]);
     assert_eq!(texts(&root, "[data-testid=failed-count]"), [" · 1 failed"]);
+    // One of a kind is written in the singular.
+    state.totals.set(Some(TotalsView {
+        events: 1,
+        duplicates: 1,
+        files: 1,
+        accounts: vec!["111122223333".into()],
+        regions: vec!["us-east-1".into()],
+        ..TotalsView::default()
+    }));
+    leptos::task::tick().await;
+    let labels = texts(&root, ".stat .label").join(" | ");
+    assert!(
+        labels.starts_with("event | duplicate merged | file"),
+        "{labels}"
+    );
+    assert!(
+        labels.contains("1 account") && labels.contains("1 region"),
+        "{labels}"
+    );
+    // A verify-only load (no events read, log files hashed) says so instead of zeros.
+    state.totals.set(Some(TotalsView {
+        files: 7,
+        hashed_only_files: 5,
+        integrity: trailscope_protocol::IntegrityInputs {
+            digests: 2,
+            ..Default::default()
+        },
+        ..TotalsView::default()
+    }));
+    leptos::task::tick().await;
+    assert_eq!(
+        texts(&root, "[data-testid=event-count]"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        texts(&root, "[data-testid=verify-only-summary]"),
+        ["Verify-only load: 5 log files hashed and 2 digests read for verification; their events were not loaded. See the Integrity tab for the verdict, or load the files again without \"Verify only\" to read their events."]
+    );
 }
 
 #[wasm_bindgen_test]

@@ -109,6 +109,62 @@ test('a bad filter points at the offending term and keeps the last result', asyn
   await page.close();
 });
 
+test('nothing stale or unmarked on screen: empty results, excluded values, views, names', async () => {
+  const { page, ts, problems } = await open();
+  await ts.upload(trailFiles);
+  const rows = page.locator('[data-testid=result-row]');
+  await rows.first().waitFor();
+  // A filter that matches nothing leaves no row of the last result under "0 of N".
+  await ts.filter('eventName:NoSuchEventAnywhere');
+  await ts.waitForCount(0);
+  await page.locator('[data-testid=no-results]').waitFor();
+  assert.equal(await rows.count(), 0);
+  await ts.filter('');
+  await rows.first().waitFor();
+
+  // Shift-click excludes a value: it stays listed (with its count), marked as excluded; the
+  // same click again takes the exclusion away.
+  const value = page.locator('[data-testid=facet][data-field=eventName] [data-testid=facet-value]').first();
+  const name = await value.getAttribute('data-value');
+  const all = await ts.resultCount();
+  const excluded = Number(await value.getAttribute('data-count'));
+  await value.locator('button').click({ modifiers: ['Shift'] });
+  await ts.waitForCount(all - excluded);
+  const marked = page.locator(`[data-testid=facet][data-field=eventName] [data-testid=facet-value][data-value="${name}"]`);
+  await page.waitForFunction((n) => document.querySelector(`[data-testid=facet][data-field=eventName] [data-testid=facet-value][data-value="${n}"]`)?.dataset.use === 'excluded', name);
+  assert.equal(await marked.locator('button').getAttribute('aria-pressed'), 'true');
+  await marked.locator('button').click({ modifiers: ['Shift'] });
+  await ts.waitForCount(all);
+  assert.equal(await page.locator('[data-testid=filter-input]').inputValue(), '');
+  // Keyboard: the values are buttons; Enter selects one.
+  await page.locator('[data-testid=facet][data-field=eventName] [data-testid=facet-value] button').first().focus();
+  await page.keyboard.press('Enter');
+  await ts.waitForCount(Number(await page.locator('[data-testid=facet][data-field=eventName] [data-testid=facet-value]').first().getAttribute('data-count')));
+  await page.waitForFunction(() => document.querySelector('[data-testid=facet][data-field=eventName] [data-testid=facet-value][data-use=selected]'));
+
+  // A view's button is marked while its filter is the one applied, and only then.
+  const preset = page.locator('[data-testid=saved-view]').first();
+  await preset.click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=saved-view]')?.getAttribute('aria-pressed') === 'true');
+  await ts.filter('readOnly:false');
+  assert.equal(await preset.getAttribute('aria-pressed'), 'false');
+  // Saving a view names it in the page (no browser prompt).
+  page.on('dialog', (d) => { problems.push(`unexpected dialog: ${d.message()}`); d.dismiss(); });
+  await page.locator('[data-testid=save-view]').click();
+  await page.locator('[data-testid=save-view-name]').fill('Writes');
+  await page.locator('[data-testid=save-view-confirm]').click();
+  const saved = page.locator('[data-testid=user-view]', { hasText: 'Writes' });
+  await saved.waitFor();
+  assert.equal(await saved.getAttribute('aria-pressed'), 'true');
+  await ts.filter('');
+  assert.equal(await saved.getAttribute('aria-pressed'), 'false');
+  await saved.click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=filter-input]')?.value === 'readOnly:false');
+
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('the URL reopens the same view once the same files are loaded', async () => {
   const { page, ts } = await open();
   await ts.upload(trailFiles);

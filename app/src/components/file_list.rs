@@ -44,9 +44,11 @@ pub fn FileList(
                         {move || files.with(|f| {
                             let failed = f.iter().filter(|r| r.status == FileStatus::Failed).count();
                             let warned = f.iter().filter(|r| r.status == FileStatus::Warning).count();
+                            let foreign = f.iter().filter(|r| r.status == FileStatus::NotCloudTrail).count();
                             let mut s = format!("{} read", count(f.len() as u64));
                             if failed > 0 { s.push_str(&format!(", {} failed", count(failed as u64))); }
                             if warned > 0 { s.push_str(&format!(", {} with notes", count(warned as u64))); }
+                            if foreign > 0 { s.push_str(&format!(", {} not CloudTrail", count(foreign as u64))); }
                             s
                         })}
                     </span>
@@ -78,6 +80,8 @@ fn FileRowView(row: FileRow) -> impl IntoView {
     let status_text = match (&row.status, &row.error) {
         (FileStatus::Failed, Some(e)) => format!("Failed: {e}"),
         (FileStatus::Failed, None) => "Failed".to_string(),
+        (FileStatus::NotCloudTrail, Some(e)) => format!("Not CloudTrail data, ignored: {e}"),
+        (FileStatus::NotCloudTrail, None) => "Not CloudTrail data, ignored".to_string(),
         (FileStatus::Warning, _) => "Loaded with notes".to_string(),
         (FileStatus::Loaded, _) if row.duplicates > 0 => {
             format!("Loaded ({} already loaded)", count(row.duplicates))

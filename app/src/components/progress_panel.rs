@@ -44,11 +44,16 @@ pub fn ProgressPanel(
                 <p data-testid="progress-text">
                     {move || {
                         let p = progress.get();
-                        format!(
-                            "{} of {} files, {} of {}, {} events so far",
-                            count(p.files_done), count(p.files_total), bytes(p.bytes_done),
-                            bytes(p.bytes_total), count(p.events)
-                        )
+                        if p.bytes_total == 0 {
+                            // The sizes are not known until the files are listed.
+                            format!("Listing the files… {} found so far", count(p.files_total))
+                        } else {
+                            format!(
+                                "{} of {} files, {} of {}, {} events so far",
+                                count(p.files_done), count(p.files_total), bytes(p.bytes_done),
+                                bytes(p.bytes_total), count(p.events)
+                            )
+                        }
                     }}
                 </p>
                 <button

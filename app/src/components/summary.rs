@@ -27,15 +27,35 @@ pub fn Summary(
                 };
                 let last = last_load.get();
                 let elapsed = last.as_ref().map(|l| l.elapsed_millis.round() as u64);
+                if t.events == 0 && t.hashed_only_files > 0 {
+                    // A verify-only load reads no events: a page of zeros would read as an
+                    // empty trail.
+                    return view! {
+                        <section class="summary" data-testid="summary" data-mode="verify-only">
+                            <p class="verify-only-note" data-testid="verify-only-summary">
+                                {format!(
+                                    "Verify-only load: {} hashed and {} read for verification; their events were not loaded. See the Integrity tab for the verdict, or load the files again without \"Verify only\" to read their events.",
+                                    plural(t.hashed_only_files, "log file", "log files"),
+                                    plural(t.integrity.digests, "digest", "digests"),
+                                )}
+                                {(t.failed_files > 0).then(|| view! {
+                                    <span class="failed-note" data-testid="failed-count">
+                                        {format!(" {} failed.", plural(t.failed_files, "file", "files"))}
+                                    </span>
+                                })}
+                            </p>
+                        </section>
+                    }.into_any();
+                }
                 view! {
                     <section class="summary" data-testid="summary">
                         <div class="stat">
                             <span class="value" data-testid="event-count">{count(t.events)}</span>
-                            <span class="label">"events"</span>
+                            <span class="label">{if t.events == 1 { "event" } else { "events" }}</span>
                         </div>
                         <div class="stat">
                             <span class="value" data-testid="duplicate-count">{count(t.duplicates)}</span>
-                            <span class="label">"duplicates merged"</span>
+                            <span class="label">{if t.duplicates == 1 { "duplicate merged" } else { "duplicates merged" }}</span>
                         </div>
                         {(t.conflicts > 0).then(|| view! {
                             <div class="stat conflict" role="alert">
@@ -51,10 +71,15 @@ pub fn Summary(
                         <div class="stat">
                             <span class="value" data-testid="file-count">{count(t.files)}</span>
                             <span class="label">
-                                "files"
+                                {if t.files == 1 { "file" } else { "files" }}
                                 {(t.failed_files > 0).then(|| view! {
                                     <span class="failed-note" data-testid="failed-count">
                                         {format!(" · {} failed", count(t.failed_files))}
+                                    </span>
+                                })}
+                                {(t.not_cloudtrail_files > 0).then(|| view! {
+                                    <span data-testid="not-cloudtrail-count">
+                                        {format!(" · {} not CloudTrail", count(t.not_cloudtrail_files))}
                                     </span>
                                 })}
                             </span>
@@ -97,7 +122,7 @@ pub fn Summary(
                             })}
                         </p>
                     </section>
-                }
+                }.into_any()
             }}
         </Show>
     }

@@ -24,6 +24,8 @@ struct Report<'a> {
     accounts: &'a [String],
     regions: &'a [String],
     failed_files: u64,
+    /// Helper files that are not CloudTrail data (listed, not failed).
+    not_cloudtrail_files: u64,
     /// OS metadata files (`.DS_Store`, `__MACOSX/`) that were not read.
     skipped_system_files: u64,
     /// Events whose copies in different files disagree.
@@ -38,7 +40,11 @@ struct FileReport<'a> {
     events: u64,
     /// Of those, how many were already loaded from an earlier file.
     duplicates: u64,
+    /// Why it was not read (for a file that is not CloudTrail, what it is instead).
     error: Option<String>,
+    /// Well-formed data that is not CloudTrail (a `describe-trails` output, a manifest): not
+    /// a failure, and not counted in `failed_files`.
+    not_cloudtrail: bool,
     skipped_records: u64,
     notes: Vec<String>,
 }
@@ -55,6 +61,7 @@ impl<'a> FileReport<'a> {
             events: if o.error.is_some() { 0 } else { o.events },
             duplicates: file.duplicates,
             error: o.error.clone(),
+            not_cloudtrail: file.is_not_cloudtrail(),
             skipped_records: o.skipped_records,
             notes,
         }
@@ -81,6 +88,7 @@ pub fn run(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
         accounts: &totals.accounts,
         regions: &totals.regions,
         failed_files: totals.failed_files,
+        not_cloudtrail_files: totals.not_cloudtrail_files,
         skipped_system_files,
         conflicts: crate::conflicts::from_store(&store),
     };
@@ -114,6 +122,7 @@ fn print_table(out: &mut impl Write, report: &Report<'_>, totals: &Totals) -> st
     )?;
     for f in &report.files {
         let status = match &f.error {
+            Some(e) if f.not_cloudtrail => format!("not CloudTrail, ignored: {e}"),
             Some(e) => format!("error: {e}"),
             None if f.duplicates > 0 => format!("ok ({} already loaded)", f.duplicates),
             None => "ok".to_string(),
@@ -130,8 +139,16 @@ fn print_table(out: &mut impl Write, report: &Report<'_>, totals: &Totals) -> st
     writeln!(out)?;
     writeln!(
         out,
-        "{} events ({} duplicates merged) from {} files ({} failed)",
-        totals.events, totals.duplicates, totals.files, totals.failed_files
+        "{} events ({} duplicates merged) from {} files ({} failed{})",
+        totals.events,
+        totals.duplicates,
+        totals.files,
+        totals.failed_files,
+        if totals.not_cloudtrail_files > 0 {
+            format!(", {} not CloudTrail", totals.not_cloudtrail_files)
+        } else {
+            String::new()
+        }
     )?;
     if let (Some(first), Some(last)) = (&report.first_event_time, &report.last_event_time) {
         writeln!(out, "Time span: {first} to {last}")?;

@@ -46,6 +46,11 @@ fn fixtures_read_as_their_manifest_says() {
                     .unwrap_or_else(|| panic!("{path} should fail"));
                 assert!(error.contains(expected.error_contains), "{path}: {error}");
             }
+            "not_cloudtrail" => {
+                assert_eq!(got["not_cloudtrail"], true, "{path}");
+                let reason = got["error"].as_str().unwrap_or_default();
+                assert!(reason.contains(expected.error_contains), "{path}: {reason}");
+            }
             "warning" => {
                 assert!(got["error"].is_null(), "{path}");
                 assert!(got["skipped_records"].as_u64().unwrap() > 0, "{path}");

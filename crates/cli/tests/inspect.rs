@@ -117,8 +117,12 @@ fn opens_zip_archives_and_nested_ones() {
     ]);
     let path = write(dir.path(), "export.zip", &outer);
     let (code, r) = inspect_json(&[&path]);
-    assert_eq!(code, 1, "notes.txt is not CloudTrail");
+    // notes.txt is a helper file: listed as not CloudTrail, not a failure.
+    assert_eq!(code, 0);
     assert_eq!(r["events"], 11);
+    assert_eq!(r["failed_files"], 0);
+    assert_eq!(r["not_cloudtrail_files"], 1);
+    assert_eq!(r["files"][3]["not_cloudtrail"], true);
     let paths: Vec<&str> = r["files"]
         .as_array()
         .unwrap()

@@ -42,6 +42,20 @@ pub enum FileKind {
     Unknown,
 }
 
+/// Whether a file's name is one CloudTrail gives its own files (`..._CloudTrail_...`,
+/// `..._CloudTrail-Digest_...`, `..._CloudTrail-Insight_...`): such a file that holds no event
+/// is damaged or replaced, never a mere helper file.
+pub fn has_cloudtrail_file_name(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    [
+        "_CloudTrail_",
+        "_CloudTrail-Digest_",
+        "_CloudTrail-Insight_",
+    ]
+    .iter()
+    .any(|marker| name.contains(marker))
+}
+
 impl FileKind {
     /// A stable identifier, used in `--json` output and `data-kind` attributes.
     pub fn id(self) -> &'static str {

@@ -56,7 +56,7 @@ pub use compare::{compare_records, Comparison, Difference};
 pub use csv_out::{csv_document, CsvWriter};
 pub use event::{Envelope, Event, EventRecord, EventTime, TimeSource, UserIdentity};
 pub use ingest::{ingest_bytes, ingest_reader, EventSink, FileIngestor};
-pub use kind::FileKind;
+pub use kind::{has_cloudtrail_file_name, FileKind};
 pub use limits::{Limits, MAX_DIGEST_BYTES};
 pub use loghash::{hex_lower, KeptLog, LogHash, LogHasher, LogRead};
 pub use outcome::{FileOutcome, IngestError, TimeNotes};

@@ -74,6 +74,16 @@ pub enum IngestError {
     Archive(String),
 }
 
+impl IngestError {
+    /// Well-formed data that is simply not CloudTrail (valid JSON without an event, other
+    /// text): a helper file dropped with the logs (a `describe-trails` output, a manifest, a
+    /// README), listed as not CloudTrail rather than as a failure, unless its name says it is
+    /// a CloudTrail file (see [`crate::has_cloudtrail_file_name`]).
+    pub fn is_foreign_data(&self) -> bool {
+        matches!(self, IngestError::NoEvents(_) | IngestError::UnknownText(_))
+    }
+}
+
 /// Counts of events whose time was not a plain UTC `eventTime`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimeNotes {

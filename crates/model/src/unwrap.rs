@@ -193,9 +193,8 @@ fn visit<E>(
         return Ok(());
     }
     if depth == 0
-        && (text.contains("CloudTrail-Digest") || record.metadata.is_some())
-        && text.contains("signature")
-        || text.contains("CloudTrail-Digest_") && looks_like_signature_map(text)
+        && (looks_like_signature_metadata(text)
+            || text.contains("CloudTrail-Digest_") && looks_like_signature_map(text))
     {
         found.signatures = true;
         return Ok(());
@@ -315,6 +314,26 @@ fn lookup_summary(r: EventRecord<'_>) -> EventRecord<'_> {
 }
 
 /// `{"<digest key>": "<hex signature>"}`: the flat signature sidecar.
+/// S3 object metadata of a digest, as `head-object` prints it (`{"Metadata": {"signature": ...}}`)
+/// or bare (`{"signature": ..., "signature-algorithm": ...}`): a `signature` or
+/// `signature-algorithm` key holding a string, where CloudTrail writes them. A file that only
+/// mentions the words (a test's `expected.json`, a report) is not one.
+fn looks_like_signature_metadata(text: &str) -> bool {
+    let Ok(object) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
+    else {
+        return false;
+    };
+    let has_signature = |m: &serde_json::Map<String, serde_json::Value>| {
+        ["signature", "signature-algorithm", "x-amz-meta-signature"]
+            .iter()
+            .any(|k| m.get(*k).is_some_and(serde_json::Value::is_string))
+    };
+    match object.get("Metadata") {
+        Some(serde_json::Value::Object(metadata)) => has_signature(metadata),
+        _ => has_signature(&object),
+    }
+}
+
 fn looks_like_signature_map(text: &str) -> bool {
     serde_json::from_str::<std::collections::BTreeMap<String, serde_json::Value>>(text).is_ok_and(
         |m| {

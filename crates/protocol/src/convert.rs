@@ -12,7 +12,9 @@ use crate::{
 /// The file list row for a loaded (or failed) file.
 pub fn file_row(index: u32, file: &FileEntry) -> FileRow {
     let o = &file.summary;
-    let status = if o.error.is_some() {
+    let status = if file.is_not_cloudtrail() {
+        FileStatus::NotCloudTrail
+    } else if o.error.is_some() {
         FileStatus::Failed
     } else if o.skipped_records > 0 || !o.warnings.is_empty() {
         FileStatus::Warning
@@ -52,6 +54,8 @@ pub fn totals(t: &Totals, memory: MemoryUse, integrity: IntegrityInputs) -> Tota
         regions: t.regions.clone(),
         files: t.files,
         failed_files: t.failed_files,
+        not_cloudtrail_files: t.not_cloudtrail_files,
+        hashed_only_files: t.hashed_only_files,
         files_with_warnings: t.files_with_warnings,
         text_bytes: t.text_bytes,
         store_bytes: memory.columns_bytes as u64,
@@ -216,6 +220,7 @@ pub fn summary_to_wire(s: &FileSummary) -> SummaryWire {
         text_bytes: s.text_bytes,
         error: s.error.clone(),
         warnings: s.warnings.clone(),
+        foreign: s.foreign,
     }
 }
 
@@ -231,6 +236,7 @@ pub fn summary_from_wire(w: SummaryWire) -> FileSummary {
         text_bytes: w.text_bytes,
         error: w.error,
         warnings: w.warnings,
+        foreign: w.foreign,
     }
 }
 
@@ -254,6 +260,7 @@ mod tests {
             text_bytes: 20,
             error: None,
             warnings: vec!["w".into()],
+            foreign: true,
         };
         assert_eq!(summary_from_wire(summary_to_wire(&summary)), summary);
     }

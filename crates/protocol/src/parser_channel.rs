@@ -162,4 +162,6 @@ pub struct SummaryWire {
     pub error: Option<String>,
     /// Oddities.
     pub warnings: Vec<String>,
+    /// The error is well-formed data that is not CloudTrail.
+    pub foreign: bool,
 }

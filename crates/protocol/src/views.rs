@@ -202,6 +202,9 @@ pub enum FileStatus {
     Warning,
     /// Not read; nothing from it was kept.
     Failed,
+    /// Well-formed data that is not CloudTrail (a helper file such as a `describe-trails`
+    /// output): listed, not a failure.
+    NotCloudTrail,
 }
 
 impl FileStatus {
@@ -211,6 +214,7 @@ impl FileStatus {
             FileStatus::Loaded => "loaded",
             FileStatus::Warning => "warning",
             FileStatus::Failed => "failed",
+            FileStatus::NotCloudTrail => "not_cloudtrail",
         }
     }
 }
@@ -264,6 +268,10 @@ pub struct TotalsView {
     pub files: u64,
     /// Files that failed.
     pub failed_files: u64,
+    /// Helper files that are not CloudTrail data (listed, not failed).
+    pub not_cloudtrail_files: u64,
+    /// Log files only hashed for verification (verify-only mode), their events not read.
+    pub hashed_only_files: u64,
     /// Files with warnings.
     pub files_with_warnings: u64,
     /// Bytes of text read after decompression.

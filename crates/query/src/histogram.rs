@@ -43,6 +43,10 @@ const STEPS: &[i64] = &[
 /// a third of this: 40 to 120 buckets).
 pub const MAX_BUCKETS: i64 = 120;
 
+/// Fewest buckets a histogram has: events within a few seconds are drawn as bars on an axis of
+/// this many smallest steps around them, not as one bar as wide as the chart.
+pub const MIN_BUCKETS: i64 = 40;
+
 /// One bucket.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bucket {
@@ -126,8 +130,11 @@ pub fn histogram(store: &Store, selection: &RowSet) -> Histogram {
         };
     }
     let step = step_for(first, last);
-    let base = first.div_euclid(step);
-    let n = (last.div_euclid(step) - base + 1) as usize;
+    let spanned = last.div_euclid(step) - first.div_euclid(step) + 1;
+    // Too few buckets (only at the smallest step): pad both sides evenly.
+    let padding = (MIN_BUCKETS - spanned).max(0);
+    let base = first.div_euclid(step) - padding / 2;
+    let n = (spanned + padding) as usize;
     let mut buckets: Vec<Bucket> = (0..n)
         .map(|i| Bucket {
             start: (base + i as i64) * step,
@@ -153,6 +160,37 @@ pub fn histogram(store: &Store, selection: &RowSet) -> Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_within_one_second_sit_on_an_axis_of_40_seconds() {
+        let mut store = Store::new();
+        let records: Vec<String> = (0..3)
+            .map(|i| format!(r#"{{"eventID":"e{i}","eventName":"X","eventTime":"2024-03-01T10:00:00.{i}00Z"}}"#))
+            .collect();
+        let file = format!(r#"{{"Records":[{}]}}"#, records.join(","));
+        store.load("a.json", |batch| {
+            trailscope_model::ingest_bytes(
+                file.as_bytes(),
+                trailscope_model::Limits::default(),
+                batch,
+            )
+        });
+        let all = RowSet::full(store.len());
+        let h = histogram(&store, &all);
+        assert_eq!(h.step, SECOND);
+        assert_eq!(h.buckets.len() as i64, MIN_BUCKETS);
+        let filled: Vec<&Bucket> = h.buckets.iter().filter(|b| b.count > 0).collect();
+        assert_eq!(filled.len(), 1);
+        assert_eq!(filled[0].count, 3);
+        assert_eq!(
+            filled[0].start,
+            trailscope_model::Timestamp::parse_rfc3339("2024-03-01T10:00:00Z")
+                .unwrap()
+                .unix_millis()
+        );
+        let at = h.buckets.iter().position(|b| b.count > 0).unwrap() as i64;
+        assert_eq!(at, (MIN_BUCKETS - 1) / 2, "in the middle");
+    }
 
     #[test]
     fn steps_give_40_to_120_buckets() {

@@ -35,6 +35,9 @@ pub struct FileSummary {
     pub error: Option<String>,
     /// Non-fatal oddities.
     pub warnings: Vec<String>,
+    /// The error is well-formed data that is not CloudTrail
+    /// ([`trailscope_model::IngestError::is_foreign_data`]).
+    pub foreign: bool,
 }
 
 impl From<&FileOutcome> for FileSummary {
@@ -49,7 +52,20 @@ impl From<&FileOutcome> for FileSummary {
             text_bytes: o.text_bytes,
             error: o.error.as_ref().map(ToString::to_string),
             warnings: o.warnings.clone(),
+            foreign: o
+                .error
+                .as_ref()
+                .is_some_and(trailscope_model::IngestError::is_foreign_data),
         }
+    }
+}
+
+impl FileEntry {
+    /// A helper file that is not CloudTrail (a `describe-trails` output, a manifest): listed
+    /// apart from failures. A file named as CloudTrail names its files never is: one of those
+    /// without events is damaged or replaced.
+    pub fn is_not_cloudtrail(&self) -> bool {
+        self.summary.foreign && !trailscope_model::has_cloudtrail_file_name(&self.path)
     }
 }
 

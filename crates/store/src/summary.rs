@@ -30,6 +30,11 @@ pub struct Totals {
     pub files: u64,
     /// Files that failed.
     pub failed_files: u64,
+    /// Helper files that are not CloudTrail data ([`crate::FileEntry::is_not_cloudtrail`]):
+    /// listed, not counted as failed.
+    pub not_cloudtrail_files: u64,
+    /// Log files only hashed for verification, their events not read (verify-only loads).
+    pub hashed_only_files: u64,
     /// Files that loaded but had skipped records or warnings.
     pub files_with_warnings: u64,
     /// Bytes read as stored (compressed).
@@ -67,7 +72,12 @@ impl Store {
             t.duplicates += file.duplicates;
             t.stored_bytes += file.summary.stored_bytes;
             t.text_bytes += file.summary.text_bytes;
-            if file.summary.error.is_some() {
+            if file.summary.kind == trailscope_model::FileKind::HashedOnly {
+                t.hashed_only_files += 1;
+            }
+            if file.is_not_cloudtrail() {
+                t.not_cloudtrail_files += 1;
+            } else if file.summary.error.is_some() {
                 t.failed_files += 1;
             } else if file.summary.skipped_records > 0 || !file.summary.warnings.is_empty() {
                 t.files_with_warnings += 1;

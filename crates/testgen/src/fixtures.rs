@@ -19,9 +19,9 @@ pub struct Expectation {
     pub kind: &'static str,
     /// Events the file holds (0 for failed files).
     pub events: u64,
-    /// `loaded`, `warning` or `failed`.
+    /// `loaded`, `warning`, `failed` or `not_cloudtrail` (a helper file, listed apart).
     pub status: &'static str,
-    /// Text the error (for failed files) must contain.
+    /// Text the error (for failed and not-CloudTrail files) must contain.
     pub error_contains: &'static str,
 }
 
@@ -346,6 +346,58 @@ pub fn write_fixtures(root: &Path) -> anyhow::Result<Manifest> {
     )?;
     expect(
         "broken/not-cloudtrail.json",
+        "unknown",
+        0,
+        "not_cloudtrail",
+        "no CloudTrail events",
+    );
+    // Helper files dropped with the logs: listed as not CloudTrail, never as failures, and
+    // never taken for integrity inputs (a report that mentions digests and signatures is not a
+    // signature file).
+    write(
+        root,
+        "helpers/describe-trails.json",
+        br#"{"trailList":[{"Name":"management-events","S3BucketName":"example-trail-bucket","IsMultiRegionTrail":true,"HomeRegion":"us-east-1","TrailARN":"arn:aws:cloudtrail:us-east-1:123456789012:trail/management-events","LogFileValidationEnabled":true}]}"#,
+    )?;
+    expect(
+        "helpers/describe-trails.json",
+        "unknown",
+        0,
+        "not_cloudtrail",
+        "no CloudTrail events",
+    );
+    write(
+        root,
+        "helpers/expected.json",
+        br#"{"case":"baseline","signature_source":"s3-metadata","results":{"AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2024/02/29/123456789012_CloudTrail-Digest_us-east-1_management-events_us-east-1_20240229T004712Z.json.gz":"valid"}}"#,
+    )?;
+    expect(
+        "helpers/expected.json",
+        "unknown",
+        0,
+        "not_cloudtrail",
+        "no CloudTrail events",
+    );
+    write(
+        root,
+        "helpers/NOTES.md",
+        b"# Case notes\n\nLogs exported from the audit bucket on 2024-03-01.\n",
+    )?;
+    expect(
+        "helpers/NOTES.md",
+        "unknown",
+        0,
+        "not_cloudtrail",
+        "neither JSON nor a CloudTrail CSV",
+    );
+    // Named as CloudTrail names its logs, the same content is a damaged or replaced log.
+    write(
+        root,
+        "broken/123456789012_CloudTrail_us-east-1_20240229T0100Z_Replaced0.json",
+        br#"{"name":"package","version":"1.0.0"}"#,
+    )?;
+    expect(
+        "broken/123456789012_CloudTrail_us-east-1_20240229T0100Z_Replaced0.json",
         "unknown",
         0,
         "failed",

@@ -550,8 +550,12 @@ impl Report {
         line(&mut out, &s.logs, "log files");
         if s.logs_not_covered > 0 {
             out.push_str(&format!(
-                "{} log files named by no digest (not covered)\n",
-                s.logs_not_covered
+                "{} named by no digest (not covered)\n",
+                if s.logs_not_covered == 1 {
+                    "1 log file".to_string()
+                } else {
+                    format!("{} log files", s.logs_not_covered)
+                }
             ));
         }
         if self.mode == crate::Mode::Strict {
