@@ -34,6 +34,8 @@ test("the README's CLI commands run as written", async () => {
     .filter((c) => !ELSEWHERE.some(([prefix]) => c.startsWith(prefix)) && !c.startsWith(BENCH));
   // One shell, so `export` carries over; each command is echoed before it runs, so a failure
   // names it.
+  // A fresh demo folder: `export` refuses to mix into an earlier export.
+  fs.rmSync('/tmp/trailscope-demo', { recursive: true, force: true });
   const script = ['set -euo pipefail', ...commands.map((c) => `echo ${JSON.stringify(`+ ${c}`)} >&2\n${c}`)].join('\n');
   const { code, stderr } = await runCommand(script, { timeoutMs: 30 * 60_000 });
   assert.equal(code, 0, stderr.slice(-4000));
@@ -42,6 +44,13 @@ test("the README's CLI commands run as written", async () => {
   assert.ok(changes.length > 0 && changes.every((l) => JSON.parse(l).readOnly === false), 'query wrote the changes');
   const findings = JSON.parse(fs.readFileSync('/tmp/trailscope-demo/findings.json', 'utf8'));
   assert.ok(Array.isArray(findings.findings) && findings.findings.length > 0 && findings.findings.every((f) => f.events > 0));
+  // The SQL answer counts the same writes as the filter.
+  const writes = fs.readFileSync('/tmp/trailscope-demo/writes.csv', 'utf8').trim().split('\n');
+  assert.equal(writes[0], 'eventName,n');
+  assert.equal(writes.slice(1).reduce((sum, line) => sum + Number(line.split(',').at(-1)), 0), changes.length);
+  // The export is Hive-partitioned Parquet.
+  const parts = fs.readdirSync('/tmp/trailscope-demo/parquet', { recursive: true }).filter((p) => p.endsWith('.parquet'));
+  assert.ok(parts.length > 0 && parts.every((p) => /^region=[^/]+\/date=\d{4}-\d{2}-\d{2}\/part-00000\.parquet$/.test(p)), parts.join(', '));
 });
 
 test("the README's benchmark command runs (at smoke scale)", async () => {

@@ -6,9 +6,11 @@
 
 mod conflicts;
 mod detect;
+mod export;
 mod inspect;
 mod load;
 mod query;
+mod sql;
 mod verify;
 
 use std::path::PathBuf;
@@ -65,6 +67,11 @@ enum Command {
     Query(query::QueryArgs),
     /// Run detection rules (CIS monitoring set, rule files, Sigma) and find anomalies.
     Detect(detect::DetectArgs),
+    /// Run a SQL query in CloudTrail Lake's dialect over the events (DataFusion).
+    Sql(sql::SqlArgs),
+    /// Write the events as Parquet (Hive-partitioned by region and day) for Spark, Athena,
+    /// DuckDB and pandas.
+    Export(export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +79,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Query(args) => query::run(&args),
         Command::Detect(args) => detect::run(&args),
+        Command::Sql(args) => sql::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Inspect { json, paths } => inspect::run(&paths, json),
         Command::Verify {
             paths,

@@ -77,7 +77,7 @@ pub fn run(args: &QueryArgs) -> anyhow::Result<ExitCode> {
     );
     let mut failed = false;
     for file in store.files() {
-        if let Some(error) = &file.summary.error {
+        if let (Some(error), false) = (&file.summary.error, file.is_not_cloudtrail()) {
             eprintln!("trailscope: {}: {error}", file.path);
             failed = true;
         }

@@ -1,0 +1,116 @@
+//! `trailscope export`: the events (or those a filter selects) as Parquet with the SQL table's
+//! schema, Hive-partitioned by region and day (`region=.../date=.../part-00000.parquet`), or as
+//! one file. Spark, Athena, DuckDB and pandas read the folder as it is.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::ValueEnum;
+use trailscope_model::Limits;
+use trailscope_query::{matches, Filter};
+use trailscope_store::Store;
+
+use crate::load::{collect_inputs, load_all};
+
+/// Arguments of `trailscope export`.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// Files, folders (read recursively) and ZIP archives.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportTo::Parquet)]
+    pub format: ExportTo,
+    /// The folder to write (it must not exist, or be empty); with `--single-file`, the file.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Only the events this filter selects (the filter language of `query`).
+    #[arg(long, short = 'f', value_name = "EXPR", default_value = "")]
+    pub filter: String,
+    /// One Parquet file instead of a partitioned folder.
+    #[arg(long)]
+    pub single_file: bool,
+}
+
+/// Export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportTo {
+    /// Apache Parquet, with the SQL table's (CloudTrail Lake's) schema.
+    Parquet,
+}
+
+pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let filter = match Filter::parse(&args.filter) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("trailscope: bad filter: {e}");
+            for line in e.pointer(&args.filter).lines() {
+                eprintln!("  {line}");
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if !args.single_file && args.out.exists() {
+        let empty = std::fs::read_dir(&args.out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty {
+            eprintln!(
+                "trailscope: {}: exists and is not an empty folder; give a new folder, so no older export mixes with this one",
+                args.out.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let (inputs, _) = collect_inputs(&args.paths)?;
+    let mut store = Store::new();
+    load_all(
+        &mut store,
+        &inputs,
+        Limits::default(),
+        std::io::stderr().is_terminal(),
+    );
+    let mut failed = false;
+    for file in store.files() {
+        if let (Some(error), false) = (&file.summary.error, file.is_not_cloudtrail()) {
+            eprintln!("trailscope: {}: {error}", file.path);
+            failed = true;
+        }
+    }
+    let rows: Vec<usize> = matches(&store, &filter).iter().collect();
+    if args.single_file {
+        let file = std::fs::File::create(&args.out)
+            .with_context(|| format!("{}: cannot create", args.out.display()))?;
+        let written = trailscope_sql::write_events(&store, &rows, std::io::BufWriter::new(file))
+            .with_context(|| format!("{}: cannot write", args.out.display()))?;
+        eprintln!(
+            "trailscope: {written} events written to {}",
+            args.out.display()
+        );
+    } else {
+        let partitions = trailscope_sql::partitions(&store, &rows);
+        for (partition, rows) in &partitions {
+            let dir = args.out.join(partition.path());
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("{}: cannot create", dir.display()))?;
+            let path = dir.join("part-00000.parquet");
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("{}: cannot create", path.display()))?;
+            trailscope_sql::write_events(&store, rows, std::io::BufWriter::new(file))
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+        eprintln!(
+            "trailscope: {} events written to {} in {} partitions (region=/date=)",
+            rows.len(),
+            args.out.display(),
+            partitions.len()
+        );
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

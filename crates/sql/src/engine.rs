@@ -1,0 +1,96 @@
+//! The engine: a DataFusion session with the dialect's rewrite and functions, over the events.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use trailscope_store::Store;
+
+use crate::error::SqlError;
+use crate::schema::TABLE;
+use crate::table::EventsTable;
+
+/// How much the engine may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// Memory the engine may hold for sorts, joins and aggregates beyond the table itself; a
+    /// query that needs more fails with an error saying so (a huge cross join, say).
+    pub memory_limit_bytes: usize,
+    /// Partitions a query runs in (1 in the browser, which has no threads to run more).
+    pub partitions: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            memory_limit_bytes: 2 << 30,
+            partitions: 2,
+        }
+    }
+}
+
+/// A query's answer.
+#[derive(Clone, Debug)]
+pub struct SqlAnswer {
+    /// Its columns.
+    pub schema: SchemaRef,
+    /// Its rows.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl SqlAnswer {
+    /// Rows in the answer.
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// SQL over one events table, in CloudTrail Lake's dialect.
+pub struct SqlEngine {
+    ctx: SessionContext,
+    table: Arc<EventsTable>,
+}
+
+impl SqlEngine {
+    /// An engine over `store`'s events.
+    pub fn over_store(store: Arc<Store>, options: EngineOptions) -> Result<Self, SqlError> {
+        let config = SessionConfig::new()
+            .with_target_partitions(options.partitions.max(1))
+            .with_information_schema(false);
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit(options.memory_limit_bytes, 1.0)
+            .build_arc()
+            .map_err(SqlError::from_datafusion)?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        crate::functions::register(&ctx);
+        let table = Arc::new(EventsTable::new(store));
+        ctx.register_table(TABLE, table.clone())
+            .map_err(SqlError::from_datafusion)?;
+        Ok(SqlEngine { ctx, table })
+    }
+
+    /// The events table (to see what its columns cost).
+    pub fn table(&self) -> &EventsTable {
+        &self.table
+    }
+
+    /// Runs one query.
+    pub async fn run(&self, sql: &str) -> Result<SqlAnswer, SqlError> {
+        let statement = crate::dialect::prepare(sql)?;
+        let state = self.ctx.state();
+        let plan = state
+            .statement_to_plan(statement)
+            .await
+            .map_err(SqlError::from_datafusion)?;
+        let frame = self
+            .ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(SqlError::from_datafusion)?;
+        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+        let batches = frame.collect().await.map_err(SqlError::from_datafusion)?;
+        Ok(SqlAnswer { schema, batches })
+    }
+}

@@ -1,0 +1,253 @@
+//! Lake-style queries over generated events, each checked against an answer computed
+//! independently from the same records with serde_json (the oracle), and the errors users meet.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+use trailscope_model::{ingest_bytes, parse_event_time, Limits};
+use trailscope_sql::{to_csv, EngineOptions, SqlAnswer, SqlEngine};
+use trailscope_store::Store;
+use trailscope_testgen::{log_file_json, EventGenerator, TrailSpec};
+
+const EVENTS: usize = 4000;
+
+fn records() -> (String, Vec<Value>) {
+    let mut generator = EventGenerator::new(&TrailSpec::default());
+    let log = log_file_json(&mut generator, EVENTS);
+    let parsed: Value = serde_json::from_str(&log).unwrap();
+    let records = parsed["Records"].as_array().unwrap().clone();
+    (log, records)
+}
+
+fn engine_with(log: &str, options: EngineOptions) -> SqlEngine {
+    let mut store = Store::new();
+    store.load("trail.json", |batch| {
+        ingest_bytes(log.as_bytes(), Limits::default(), batch)
+    });
+    assert_eq!(store.len(), EVENTS);
+    SqlEngine::over_store(Arc::new(store), options).unwrap()
+}
+
+async fn run(engine: &SqlEngine, sql: &str) -> SqlAnswer {
+    engine
+        .run(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}\n{e}"))
+}
+
+/// The answer as rows of CSV cells (header dropped).
+fn rows(answer: &SqlAnswer) -> Vec<Vec<String>> {
+    to_csv(answer)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+fn text(v: &Value, path: &[&str]) -> Option<String> {
+    let mut at = v;
+    for p in path {
+        at = at.get(p)?;
+    }
+    at.as_str().map(str::to_string)
+}
+
+#[tokio::test]
+async fn lake_queries_agree_with_the_records() {
+    let (log, records) = records();
+    let engine = engine_with(&log, EngineOptions::default());
+
+    // GROUP BY with ordinal positions, FROM an event data store's placeholder.
+    let answer = run(
+        &engine,
+        "SELECT eventName, count(*) AS n FROM $EDS_ID GROUP BY 1 ORDER BY 2 DESC, 1",
+    )
+    .await;
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &records {
+        *expected
+            .entry(text(r, &["eventName"]).unwrap())
+            .or_default() += 1;
+    }
+    let mut expected: Vec<(String, u64)> = expected.into_iter().collect();
+    expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let got: Vec<(String, u64)> = rows(&answer)
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+        .collect();
+    assert_eq!(got, expected);
+
+    // Nested fields in any case, as Lake's and Athena's own examples write them.
+    let answer = run(
+        &engine,
+        "SELECT count(*) FROM 0123abcd-ef01-2345-6789-0123456789ab WHERE useridentity.type = 'AssumedRole' AND userIdentity.sessioncontext.sessionissuer.arn IS NOT NULL",
+    )
+    .await;
+    let expected = records
+        .iter()
+        .filter(|r| {
+            text(r, &["userIdentity", "type"]).as_deref() == Some("AssumedRole")
+                && text(
+                    r,
+                    &["userIdentity", "sessionContext", "sessionIssuer", "arn"],
+                )
+                .is_some()
+        })
+        .count();
+    assert!(expected > 0);
+    assert_eq!(rows(&answer), [[expected.to_string()]]);
+
+    // Maps: element_at and json_extract_scalar read requestParameters the same way.
+    let answer = run(
+        &engine,
+        "SELECT element_at(requestParameters, 'bucketName') AS b, count(*) FROM events \
+         WHERE json_extract_scalar(requestParameters, '$.bucketName') IS NOT NULL GROUP BY 1 ORDER BY 1",
+    )
+    .await;
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &records {
+        if let Some(b) = text(r, &["requestParameters", "bucketName"]) {
+            *expected.entry(b).or_default() += 1;
+        }
+    }
+    assert!(!expected.is_empty());
+    let got: BTreeMap<String, u64> = rows(&answer)
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+        .collect();
+    assert_eq!(got, expected);
+
+    // eventTime is a timestamp: compared with a string as Lake users write it, truncated,
+    // and read with from_iso8601_timestamp.
+    let cut = "2024-02-29 00:05:00";
+    let cut_millis = parse_event_time("2024-02-29T00:05:00Z")
+        .unwrap()
+        .0
+        .unix_millis();
+    let answer = run(
+        &engine,
+        &format!("SELECT count(*) FROM events WHERE eventTime >= '{cut}' AND eventtime < from_iso8601_timestamp('2024-02-29T00:10:00Z')"),
+    )
+    .await;
+    let expected = records
+        .iter()
+        .filter(|r| {
+            let t = parse_event_time(r["eventTime"].as_str().unwrap())
+                .unwrap()
+                .0
+                .unix_millis();
+            t >= cut_millis && t < cut_millis + 5 * 60_000
+        })
+        .count();
+    assert!(expected > 0);
+    assert_eq!(rows(&answer), [[expected.to_string()]]);
+    let answer = run(
+        &engine,
+        "SELECT date_trunc('minute', eventTime) AS m, count(*) FROM events GROUP BY 1 ORDER BY 1 LIMIT 1",
+    )
+    .await;
+    assert!(
+        rows(&answer)[0][0].starts_with("2024-02-29T00:00:00"),
+        "{:?}",
+        rows(&answer)
+    );
+
+    // WITH, UNION, window functions, approx_distinct, regexp_like, cardinality.
+    let answer = run(
+        &engine,
+        "WITH w AS (SELECT eventSource, eventName FROM events WHERE readOnly = false) \
+         SELECT 'writes' AS k, count(*) AS n FROM w UNION ALL SELECT 'all', count(*) FROM events ORDER BY k",
+    )
+    .await;
+    let writes = records
+        .iter()
+        .filter(|r| r.get("readOnly") == Some(&Value::Bool(false)))
+        .count();
+    assert_eq!(
+        rows(&answer),
+        [
+            vec!["all".to_string(), EVENTS.to_string()],
+            vec!["writes".to_string(), writes.to_string()]
+        ]
+    );
+    let answer = run(
+        &engine,
+        "SELECT eventName, row_number() OVER (PARTITION BY eventName ORDER BY eventTime) AS i FROM events ORDER BY eventTime LIMIT 1",
+    )
+    .await;
+    assert_eq!(rows(&answer)[0][1], "1");
+    let answer = run(
+        &engine,
+        "SELECT approx_distinct(sourceIPAddress), count(*) FILTER (WHERE regexp_like(eventName, '^Get')), max(cardinality(resources)) FROM events",
+    )
+    .await;
+    let ips: BTreeSet<String> = records
+        .iter()
+        .filter_map(|r| text(r, &["sourceIPAddress"]))
+        .collect();
+    let gets = records
+        .iter()
+        .filter(|r| text(r, &["eventName"]).unwrap().starts_with("Get"))
+        .count();
+    let got = &rows(&answer)[0];
+    let approx: f64 = got[0].parse().unwrap();
+    assert!(
+        (approx - ips.len() as f64).abs() <= ips.len() as f64 * 0.05,
+        "{approx} vs {}",
+        ips.len()
+    );
+    assert_eq!(got[1], gets.to_string());
+}
+
+#[tokio::test]
+async fn errors_name_the_problem_and_point_at_it() {
+    let (log, _) = records();
+    let engine = engine_with(&log, EngineOptions::default());
+    let e = engine
+        .run("SELECT eventName FROM events WHERE")
+        .await
+        .unwrap_err();
+    assert_eq!(e.line, Some(1), "{e}");
+    assert!(e.column.is_some(), "{e}");
+    let e = engine
+        .run("SELECT no_such_function(eventName) FROM events")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("no_such_function"), "{e}");
+    let e = engine.run("SELECT eventNme FROM events").await.unwrap_err();
+    assert!(e.message.to_lowercase().contains("eventnme"), "{e}");
+    let e = engine
+        .run("COPY (SELECT * FROM events) TO '/tmp/out.csv'")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("only queries"), "{e}");
+}
+
+#[tokio::test]
+async fn a_query_beyond_the_memory_limit_fails_saying_so() {
+    let (log, _) = records();
+    let engine = engine_with(
+        &log,
+        EngineOptions {
+            memory_limit_bytes: 8 << 20,
+            ..EngineOptions::default()
+        },
+    );
+    let e = engine
+        .run("SELECT a.eventID, b.eventID, a.userAgent FROM events a CROSS JOIN events b ORDER BY a.userAgent, b.eventID")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("more memory"), "{e}");
+    // The engine still answers afterwards.
+    let answer = engine.run("SELECT count(*) FROM events").await.unwrap();
+    assert_eq!(rows(&answer), [[EVENTS.to_string()]]);
+}
