@@ -2,17 +2,14 @@
 //! schema, Hive-partitioned by region and day (`region=.../date=.../part-00000.parquet`), or as
 //! one file. Spark, Athena, DuckDB and pandas read the folder as it is.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use trailscope_model::Limits;
 use trailscope_query::{matches, Filter};
-use trailscope_store::Store;
 
-use crate::load::{collect_inputs, load_all};
+use crate::load::load_paths;
 
 /// Arguments of `trailscope export`.
 #[derive(clap::Args, Debug)]
@@ -64,21 +61,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     }
-    let (inputs, _) = collect_inputs(&args.paths)?;
-    let mut store = Store::new();
-    load_all(
-        &mut store,
-        &inputs,
-        Limits::default(),
-        std::io::stderr().is_terminal(),
-    );
-    let mut failed = false;
-    for file in store.files() {
-        if let (Some(error), false) = (&file.summary.error, file.is_not_cloudtrail()) {
-            eprintln!("trailscope: {}: {error}", file.path);
-            failed = true;
-        }
-    }
+    let (store, failed) = load_paths(&args.paths, true)?;
     let rows: Vec<usize> = matches(&store, &filter).iter().collect();
     if args.single_file {
         let file = std::fs::File::create(&args.out)

@@ -2,7 +2,7 @@
 //! is reported, read or not.
 
 use std::fs::File;
-use std::io::{BufReader, Cursor, Read, Seek};
+use std::io::{BufReader, Cursor, IsTerminal, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -142,6 +142,28 @@ pub fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<(Vec<Input>, u64)> {
         }
     }
     Ok((inputs, skipped))
+}
+
+/// The events of `paths` in a new store, with a progress bar on a terminal, and each file that
+/// failed named on stderr (helper files that are not CloudTrail are not failures); the flag
+/// says whether any failed.
+pub fn load_paths(paths: &[PathBuf], progress: bool) -> anyhow::Result<(Store, bool)> {
+    let (inputs, _) = collect_inputs(paths)?;
+    let mut store = Store::new();
+    load_all(
+        &mut store,
+        &inputs,
+        Limits::default(),
+        progress && std::io::stderr().is_terminal(),
+    );
+    let mut failed = false;
+    for file in store.files() {
+        if let (Some(error), false) = (&file.summary.error, file.is_not_cloudtrail()) {
+            eprintln!("trailscope: {}: {error}", file.path);
+            failed = true;
+        }
+    }
+    Ok((store, failed))
 }
 
 /// Reads every input into `store`, one file (or archive entry) at a time.

@@ -1,17 +1,15 @@
 //! `trailscope query`: the events a filter selects, as the console's CSV, CloudTrail JSON or
 //! one record per line, streamed to stdout.
 
-use std::io::{BufWriter, ErrorKind, IsTerminal};
+use std::io::{BufWriter, ErrorKind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use trailscope_model::Limits;
 use trailscope_query::{export, matches, ordered, ExportFormat, Filter, Order, ParseError};
-use trailscope_store::Store;
 
-use crate::load::{collect_inputs, load_all};
+use crate::load::load_paths;
 
 /// Arguments of `trailscope query`.
 #[derive(clap::Args, Debug)]
@@ -67,21 +65,7 @@ pub fn run(args: &QueryArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let (inputs, _) = collect_inputs(&args.paths)?;
-    let mut store = Store::new();
-    load_all(
-        &mut store,
-        &inputs,
-        Limits::default(),
-        std::io::stderr().is_terminal(),
-    );
-    let mut failed = false;
-    for file in store.files() {
-        if let (Some(error), false) = (&file.summary.error, file.is_not_cloudtrail()) {
-            eprintln!("trailscope: {}: {error}", file.path);
-            failed = true;
-        }
-    }
+    let (mut store, failed) = load_paths(&args.paths, true)?;
     let selection = matches(&store, &filter);
     let order = match args.order {
         TimeOrder::Oldest => Order::OldestFirst,

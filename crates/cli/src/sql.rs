@@ -1,18 +1,16 @@
 //! `trailscope sql`: a query in CloudTrail Lake's dialect over the events of the given files, on
 //! the same engine as the page's SQL tab.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use trailscope_model::Limits;
 use trailscope_sql::{EngineOptions, SqlEngine, SqlError};
-use trailscope_store::Store;
 
-use crate::load::{collect_inputs, load_all};
+use crate::load::load_paths;
 
 /// Arguments of `trailscope sql`.
 #[derive(clap::Args, Debug)]
@@ -66,21 +64,7 @@ pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("{}: cannot read the query", file.display()))?,
         (None, None) => anyhow::bail!("give the query with --query or --query-file"),
     };
-    let (inputs, _) = collect_inputs(&args.paths)?;
-    let mut store = Store::new();
-    load_all(
-        &mut store,
-        &inputs,
-        Limits::default(),
-        std::io::stderr().is_terminal(),
-    );
-    let mut failed = false;
-    for file in store.files() {
-        if let (Some(error), false) = (&file.summary.error, file.is_not_cloudtrail()) {
-            eprintln!("trailscope: {}: {error}", file.path);
-            failed = true;
-        }
-    }
+    let (store, failed) = load_paths(&args.paths, true)?;
     let options = EngineOptions {
         memory_limit_bytes: args.memory_mib.saturating_mul(1 << 20),
         ..EngineOptions::default()
