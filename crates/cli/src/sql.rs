@@ -40,6 +40,9 @@ pub struct SqlArgs {
     /// more fails saying so.
     #[arg(long, value_name = "MIB", default_value_t = 2048)]
     pub memory_mib: usize,
+    /// Say on stderr how long loading and the query took.
+    #[arg(long)]
+    pub timing: bool,
 }
 
 /// Output formats of `trailscope sql`.
@@ -64,7 +67,10 @@ pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("{}: cannot read the query", file.display()))?,
         (None, None) => anyhow::bail!("give the query with --query or --query-file"),
     };
+    let started = std::time::Instant::now();
     let (store, failed) = load_paths(&args.paths, true)?;
+    let loaded = started.elapsed();
+    let events = store.len();
     let options = EngineOptions {
         memory_limit_bytes: args.memory_mib.saturating_mul(1 << 20),
         ..EngineOptions::default()
@@ -74,6 +80,7 @@ pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
         .worker_threads(options.partitions)
         .build()
         .context("cannot start the query runtime")?;
+    let started = std::time::Instant::now();
     let answer = match runtime.block_on(engine.run(&query)) {
         Ok(answer) => answer,
         Err(e) => {
@@ -81,6 +88,14 @@ pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if args.timing {
+        eprintln!(
+            "trailscope: {events} events loaded in {:.2} s; query answered in {:.1} ms ({} rows)",
+            loaded.as_secs_f64(),
+            started.elapsed().as_secs_f64() * 1000.0,
+            answer.rows()
+        );
+    }
     let text = match args.format {
         SqlFormat::Table => trailscope_sql::to_table(&answer)? + "\n",
         SqlFormat::Csv => trailscope_sql::to_csv(&answer)?,
