@@ -192,15 +192,22 @@ pub(crate) fn build_columns(
             Some(Arc::new(b.finish()))
         } else if name == "eventJson" {
             let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 1024);
-            // Rows come back in block order; put each record at its row.
-            let mut texts: Vec<Option<String>> = vec![None; rows.len()];
-            store.records().with_records(rows, |row, bytes| {
-                if let Some(cell) = rows.binary_search(&row).ok().and_then(|i| texts.get_mut(i)) {
-                    *cell = Some(String::from_utf8_lossy(bytes).into_owned());
+            // A chunk at a time; within one, rows come back in block order: each record is
+            // put at its row.
+            for chunk in rows.chunks(BATCH_ROWS) {
+                let mut texts: Vec<Option<String>> = vec![None; chunk.len()];
+                store.records().with_records(chunk, |row, bytes| {
+                    if let Some(cell) = chunk
+                        .binary_search(&row)
+                        .ok()
+                        .and_then(|i| texts.get_mut(i))
+                    {
+                        *cell = Some(String::from_utf8_lossy(bytes).into_owned());
+                    }
+                });
+                for text in texts {
+                    b.append_option(text);
                 }
-            });
-            for text in texts {
-                b.append_option(text);
             }
             Some(Arc::new(b.finish()))
         } else if name == "readOnly" {
@@ -242,31 +249,33 @@ fn decode_records(store: &Store, fields: &[ArrowField], rows: &[usize]) -> Resul
     let mut decoder = arrow_json::ReaderBuilder::new(schema.clone())
         .with_batch_size(BATCH_ROWS)
         .build_decoder()?;
-    // Records come back grouped by compressed block, not always in row order: each is shaped
-    // into its row's place first, then decoded in row order.
-    let mut shaped: Vec<Value> = vec![Value::Object(Map::new()); rows.len()];
-    store.records().with_records(rows, |row, bytes| {
-        // A record the store kept always parsed once; should one not parse now, its row still
-        // gets nulls rather than shifting every row after it.
-        let record: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
-        let mut object = Map::with_capacity(fields.len());
-        for f in fields {
-            let value = record
-                .get(f.name())
-                .map_or(Value::Null, |v| conform(v, f.data_type()));
-            object.insert(f.name().clone(), value);
-        }
-        if let Some(cell) = rows
-            .binary_search(&row)
-            .ok()
-            .and_then(|i| shaped.get_mut(i))
-        {
-            *cell = Value::Object(object);
-        }
-    });
+    // A chunk of rows at a time, so only one chunk of shaped records is ever held (shaping a
+    // million records at once took gigabytes). Within a chunk, records come back grouped by
+    // compressed block, not always in row order: each is shaped into its row's place first,
+    // then the chunk is decoded in row order.
     let mut batches: Vec<RecordBatch> = Vec::new();
-    for chunk in shaped.chunks(BATCH_ROWS) {
-        decoder.serialize(chunk)?;
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let mut shaped: Vec<Value> = vec![Value::Object(Map::new()); chunk.len()];
+        store.records().with_records(chunk, |row, bytes| {
+            // A record the store kept always parsed once; should one not parse now, its row
+            // still gets nulls rather than shifting every row after it.
+            let record: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+            let mut object = Map::with_capacity(fields.len());
+            for f in fields {
+                let value = record
+                    .get(f.name())
+                    .map_or(Value::Null, |v| conform(v, f.data_type()));
+                object.insert(f.name().clone(), value);
+            }
+            if let Some(cell) = chunk
+                .binary_search(&row)
+                .ok()
+                .and_then(|i| shaped.get_mut(i))
+            {
+                *cell = Value::Object(object);
+            }
+        });
+        decoder.serialize(&shaped)?;
         if let Some(batch) = decoder.flush()? {
             batches.push(batch);
         }

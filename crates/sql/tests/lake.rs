@@ -251,3 +251,31 @@ async fn a_query_beyond_the_memory_limit_fails_saying_so() {
     let answer = engine.run("SELECT count(*) FROM events").await.unwrap();
     assert_eq!(rows(&answer), [[EVENTS.to_string()]]);
 }
+
+/// Columns built from the store and from the records, across more than one chunk of rows,
+/// describe the same event on every row.
+#[tokio::test]
+async fn columns_from_the_store_and_from_the_records_line_up() {
+    let mut generator = EventGenerator::new(&TrailSpec::default());
+    let n = 70_000;
+    let mut store = Store::new();
+    // Several files, so rows come from many record blocks.
+    for i in 0..7 {
+        let log = log_file_json(&mut generator, n / 7);
+        store.load(&format!("f{i}.json"), |batch| {
+            ingest_bytes(log.as_bytes(), Limits::default(), batch)
+        });
+    }
+    assert_eq!(store.len(), n);
+    let engine = SqlEngine::over_store(Arc::new(store), EngineOptions::default()).unwrap();
+    let answer = run(
+        &engine,
+        "SELECT count(*) FROM events WHERE \
+         (eventID IS DISTINCT FROM json_extract_scalar(eventJson, '$.eventID')) \
+         OR (eventName IS DISTINCT FROM json_extract_scalar(eventJson, '$.eventName')) \
+         OR (userIdentity.arn IS DISTINCT FROM json_extract_scalar(eventJson, '$.userIdentity.arn')) \
+         OR (element_at(requestParameters, 'bucketName') IS DISTINCT FROM json_extract_scalar(eventJson, '$.requestParameters.bucketName'))",
+    )
+    .await;
+    assert_eq!(rows(&answer), [["0".to_string()]]);
+}
