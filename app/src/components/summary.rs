@@ -44,6 +44,14 @@ pub fn Summary(
                                     </span>
                                 })}
                             </p>
+                            <p
+                                class="footnote"
+                                data-testid="load-note"
+                                data-text-bytes=t.text_bytes
+                                data-elapsed-ms=elapsed
+                            >
+                                {last.map(|l| format!("Read {} in {}.", bytes(t.text_bytes), millis(l.elapsed_millis)))}
+                            </p>
                         </section>
                     }.into_any();
                 }
