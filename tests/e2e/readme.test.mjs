@@ -36,7 +36,9 @@ test("the README's CLI commands run as written", async () => {
   // names it.
   // A fresh demo folder: `export` refuses to mix into an earlier export.
   fs.rmSync('/tmp/trailscope-demo', { recursive: true, force: true });
-  const script = ['set -euo pipefail', ...commands.map((c) => `echo ${JSON.stringify(`+ ${c}`)} >&2\n${c}`)].join('\n');
+  // The echo is single-quoted, so a `$` in a command is shown, not expanded.
+  const shown = (c) => `'${`+ ${c}`.replaceAll("'", "'\\''")}'`;
+  const script = ['set -euo pipefail', ...commands.map((c) => `echo ${shown(c)} >&2\n${c}`)].join('\n');
   const { code, stderr } = await runCommand(script, { timeoutMs: 30 * 60_000 });
   assert.equal(code, 0, stderr.slice(-4000));
   // What they wrote is what the README says they write.
