@@ -53,17 +53,21 @@ fn csv_cell(text: &str) -> String {
     }
 }
 
-/// The answer as a JSON array of objects, columns in order, nulls written.
-pub fn to_json(answer: &SqlAnswer) -> Result<String> {
+/// The answer's rows written by arrow-json in format `F`, columns in order, nulls written.
+fn json_text<F: arrow_json::writer::JsonFormat>(answer: &SqlAnswer) -> Result<String> {
     let mut writer = arrow_json::WriterBuilder::new()
         .with_explicit_nulls(true)
-        .build::<_, arrow_json::writer::JsonArray>(Vec::new());
+        .build::<_, F>(Vec::new());
     for batch in &answer.batches {
         writer.write(batch)?;
     }
     writer.finish()?;
-    let mut text = String::from_utf8(writer.into_inner())
-        .map_err(|e| DataFusionError::External(Box::new(e)))?;
+    String::from_utf8(writer.into_inner()).map_err(|e| DataFusionError::External(Box::new(e)))
+}
+
+/// The answer as a JSON array of objects, columns in order, nulls written.
+pub fn to_json(answer: &SqlAnswer) -> Result<String> {
+    let mut text = json_text::<arrow_json::writer::JsonArray>(answer)?;
     if text.is_empty() {
         text.push_str("[]");
     }
@@ -73,14 +77,7 @@ pub fn to_json(answer: &SqlAnswer) -> Result<String> {
 
 /// The answer as one JSON object per line.
 pub fn to_ndjson(answer: &SqlAnswer) -> Result<String> {
-    let mut writer = arrow_json::WriterBuilder::new()
-        .with_explicit_nulls(true)
-        .build::<_, arrow_json::writer::LineDelimited>(Vec::new());
-    for batch in &answer.batches {
-        writer.write(batch)?;
-    }
-    writer.finish()?;
-    String::from_utf8(writer.into_inner()).map_err(|e| DataFusionError::External(Box::new(e)))
+    json_text::<arrow_json::writer::LineDelimited>(answer)
 }
 
 /// The answer as one Parquet file (Snappy-compressed, the answer's schema).
