@@ -41,4 +41,5 @@ grep -E "Elapsed|Maximum resident" bench-results/cli-inspect.txt
 node tests/e2e/bench/load-1m.mjs "$TRAIL" "$EVENTS"
 node tests/e2e/bench/query-1m.mjs "$TRAIL"
 node tests/e2e/bench/detect-1m.mjs "$TRAIL"
+node tests/e2e/bench/sql-1m.mjs "$TRAIL"
 node tests/e2e/bench/verify-1g.mjs "$SIGNED"

@@ -12,19 +12,21 @@ MODE="${1:-test}"
 TRUNK_VERSION=0.21.14
 log() { printf '[ensure-tools] %s\n' "$*" >&2; }
 
+need_apt=()
+# The SQL worker's engine (DataFusion) compiles zstd's C code for wasm32, which needs clang.
+command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 if [ "$MODE" = test ]; then
-  need_apt=()
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
   # The benchmarks read peak memory with GNU time.
   [ -x /usr/bin/time ] || need_apt+=(time)
-  if [ ${#need_apt[@]} -gt 0 ]; then
-    log "installing ${need_apt[*]} from apt"
-    SUDO=""
-    [ "$(id -u)" = 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-  fi
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]} from apt"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

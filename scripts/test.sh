@@ -7,9 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh test
 source scripts/env.sh
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s (disk free: %s)\n' "$*" "$(df -h --output=avail . | tail -1 | tr -d ' ')"; }
+# With TRAILSCOPE_FREE_DISK=1 (CI), a step's build output is removed once nothing later reads it.
+free_disk() { if [[ "${TRAILSCOPE_FREE_DISK:-}" == 1 ]]; then rm -rf "$@"; fi; }
 WASM_CRATES=(-p trailscope-app -p trailscope-model -p trailscope-store -p trailscope-query
-  -p trailscope-detect -p trailscope-verify -p trailscope-protocol)
+  -p trailscope-detect -p trailscope-verify -p trailscope-protocol -p trailscope-sql
+  -p trailscope-sql-worker)
 
 step "format"
 cargo fmt --all -- --check
@@ -28,9 +31,11 @@ cargo deny check bans licenses sources
 
 step "native tests (unit, property, conformance, fuzz regressions, CLI)"
 cargo test --workspace --exclude trailscope-app --quiet
+free_disk target/debug
 
 step "wasm tests in headless Chromium"
 cargo test --target wasm32-unknown-unknown -p trailscope-model -p trailscope-store -p trailscope-app
+free_disk target/wasm32-unknown-unknown/debug
 
 step "release page, and its first load against the README's figure"
 trunk build --release --offline
@@ -38,6 +43,7 @@ node scripts/wasm-size.mjs
 
 step "fuzzing, a few seconds a target (scripts/fuzz.sh for long runs)"
 scripts/fuzz.sh 5
+free_disk crates/fuzz/fuzz/target
 
 step "end-to-end tests of the page in Chromium"
 cargo build --release --quiet -p trailscope-testgen -p trailscope-cli

@@ -35,3 +35,24 @@ if (total > baseline * 1.05) {
   console.error(`wasm-size: the first load grew from ${baseline} to ${total} bytes gzip (over 5%): say why in the README and record the new figure there`);
   process.exit(1);
 }
+
+// The SQL engine's module, fetched when the SQL tab first opens: never part of the first load.
+const sqlFiles = ['sql-worker-boot.js', 'trailscope-sql-worker.js', 'trailscope-sql-worker_bg.wasm'];
+const leaked = sqlFiles.filter((name) => fetched.has(name) || html.includes(name));
+if (leaked.length > 0) {
+  console.error(`wasm-size: the page's first load names the SQL module (${leaked.join(', ')}); it must load only with the SQL tab`);
+  process.exit(1);
+}
+let sqlTotal = 0;
+for (const name of sqlFiles) {
+  const file = path.join(dist, name);
+  if (!fs.existsSync(file)) {
+    console.error(`wasm-size: ${name} is missing from ${dist}`);
+    process.exit(1);
+  }
+  const bytes = fs.readFileSync(file);
+  const gz = zlib.gzipSync(bytes, { level: 9 }).length;
+  sqlTotal += gz;
+  console.log(`${name.padEnd(44)} ${String(bytes.length).padStart(10)} B  ${String(gz).padStart(9)} B gzip`);
+}
+console.log(`${'SQL module (on opening the SQL tab)'.padEnd(44)} ${''.padStart(12)}  ${String(sqlTotal).padStart(9)} B gzip`);

@@ -18,7 +18,8 @@ use leptos::prelude::*;
 
 use crate::components::{
     AnomaliesPanel, ComparePanel, DetailPanel, DropZone, EventTable, ExportBar, FacetsPanel,
-    FileList, FilterBar, FindingsPanel, ProgressPanel, Summary, Timeline, TrustedKeys, VerifyPanel,
+    FileList, FilterBar, FindingsPanel, ProgressPanel, SqlPanel, Summary, Timeline, TrustedKeys,
+    VerifyPanel,
 };
 use crate::state::{AppState, Tab};
 
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <TabButton state=state tab=Tab::Findings label="Findings" />
                     <TabButton state=state tab=Tab::Anomalies label="Anomalies" />
                     <TabButton state=state tab=Tab::Integrity label="Integrity" />
+                    <TabButton state=state tab=Tab::Sql label="SQL" />
                 </nav>
             </Show>
             <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Events>
@@ -125,6 +127,12 @@ pub fn App() -> impl IntoView {
             <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Integrity>
                 <VerifyPanel state=state />
             </div>
+            // The SQL engine is its own module and worker, fetched when this tab first opens.
+            <Show when=move || state.tab.get() == Tab::Sql>
+                <div class="tab-body">
+                    <SqlPanel state=state />
+                </div>
+            </Show>
             <FileList files=state.files />
         </main>
     }
@@ -158,6 +166,7 @@ fn TabButton(state: AppState, tab: Tab, label: &'static str) -> impl IntoView {
         Tab::Events => state
             .query
             .with(|q| q.as_ref().map(|q| crate::format::count(q.total))),
+        Tab::Sql => None,
     };
     view! {
         <button

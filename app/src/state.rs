@@ -71,6 +71,8 @@ pub enum Tab {
     Anomalies,
     /// Integrity verification.
     Integrity,
+    /// SQL over the events.
+    Sql,
 }
 
 impl Tab {
@@ -81,6 +83,7 @@ impl Tab {
             Tab::Findings => "findings",
             Tab::Anomalies => "anomalies",
             Tab::Integrity => "integrity",
+            Tab::Sql => "sql",
         }
     }
 
@@ -90,6 +93,7 @@ impl Tab {
             "findings" => Tab::Findings,
             "anomalies" => Tab::Anomalies,
             "integrity" => Tab::Integrity,
+            "sql" => Tab::Sql,
             _ => Tab::Events,
         }
     }
@@ -181,6 +185,95 @@ pub struct AppState {
     pub trusted_key_problems: RwSignal<Vec<String>>,
     /// The last verification's choices (window, aws-cli mode), reused when the keys change.
     pub verify_choices: RwSignal<crate::worker_client::VerifyChoices>,
+    /// The SQL tab.
+    pub sql: SqlState,
+}
+
+/// Where the SQL worker is: it starts when the SQL tab first opens.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum SqlPhase {
+    /// Not started yet.
+    #[default]
+    Idle,
+    /// Its module is loading.
+    Starting,
+    /// The events are being handed to it.
+    HandingOver,
+    /// Ready over `events` events.
+    Ready {
+        /// Events it holds.
+        events: u64,
+        /// Time from starting the worker (or the hand-over) to ready.
+        millis: f64,
+    },
+    /// It could not start or take the events.
+    Failed(String),
+}
+
+/// A query that failed, and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SqlFailure {
+    /// The engine's message.
+    pub message: String,
+    /// 1-based line.
+    pub line: Option<u32>,
+    /// 1-based column.
+    pub column: Option<u32>,
+}
+
+/// An answer on screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SqlResult {
+    /// The run it answers (unique per answer).
+    pub request: RequestId,
+    /// The query as run (without a header's sort; downloads run it again).
+    pub sql: String,
+    /// Its first rows.
+    pub table: trailscope_protocol::SqlTable,
+    /// Time in the engine.
+    pub engine_millis: f64,
+    /// Time from Run to the reply arriving on the page.
+    pub total_millis: f64,
+}
+
+/// What the SQL tab shows, in one value: one signal type costs the page's first load far
+/// less than one per field (each signal type is its own generic code in the wasm).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SqlView {
+    /// The worker.
+    pub phase: SqlPhase,
+    /// The table's columns, from the worker.
+    pub columns: Vec<trailscope_protocol::SqlColumn>,
+    /// Sample queries, from the worker.
+    pub samples: Vec<trailscope_protocol::SqlSample>,
+    /// The query running: its request and when Run was pressed.
+    pub running: Option<(RequestId, f64)>,
+    /// The last answer.
+    pub result: Option<std::sync::Arc<SqlResult>>,
+    /// Why the last query failed.
+    pub failure: Option<SqlFailure>,
+    /// The result's sort: column and descending.
+    pub sort: Option<(usize, bool)>,
+    /// A download being made.
+    pub downloading: Option<RequestId>,
+}
+
+/// The SQL tab's state.
+#[derive(Clone, Copy)]
+pub struct SqlState {
+    /// The editor's text (kept in the URL).
+    pub text: RwSignal<String>,
+    /// Everything else it shows.
+    pub view: RwSignal<SqlView>,
+}
+
+impl SqlState {
+    fn new() -> Self {
+        SqlState {
+            text: RwSignal::new(String::new()),
+            view: RwSignal::new(SqlView::default()),
+        }
+    }
 }
 
 impl AppState {
@@ -222,6 +315,7 @@ impl AppState {
             trusted_keys: RwSignal::new(Vec::new()),
             trusted_key_problems: RwSignal::new(Vec::new()),
             verify_choices: RwSignal::new(Default::default()),
+            sql: SqlState::new(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The view's state in the URL's fragment, so a link reopens the same view once the same files
-//! are loaded: `#q=<filter>&order=old&cols=time,eventName,...&event=<eventID>&cmp=<id>,<id>&tab=findings`.
+//! are loaded: `#q=<filter>&order=old&cols=time,eventName,...&event=<eventID>&cmp=<id>,<id>&tab=sql&sql=<query>`.
 //!
 //! The fragment never reaches a server, which suits a page whose data never leaves the browser.
 
@@ -16,8 +16,10 @@ pub struct ViewState {
     pub event: Option<String>,
     /// `eventID`s pinned for comparison.
     pub compare: Vec<String>,
-    /// The open tab (`events`, `findings`, `anomalies`, `integrity`); empty for the default.
+    /// The open tab (`events`, `findings`, `anomalies`, `integrity`, `sql`); empty for the default.
     pub tab: String,
+    /// The SQL tab's query.
+    pub sql: String,
 }
 
 impl ViewState {
@@ -41,6 +43,9 @@ impl ViewState {
         }
         if !self.tab.is_empty() {
             parts.push(format!("tab={}", encode(&self.tab)));
+        }
+        if !self.sql.is_empty() {
+            parts.push(format!("sql={}", encode(&self.sql)));
         }
         parts.join("&")
     }
@@ -67,6 +72,7 @@ impl ViewState {
                 "event" => state.event = Some(value).filter(|v| !v.is_empty()),
                 "cmp" => state.compare = list(value),
                 "tab" => state.tab = value,
+                "sql" => state.sql = value,
                 _ => {}
             }
         }

@@ -8,7 +8,8 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use trailscope_protocol::samples::{
-    request_kind, response_kind, samples, REQUEST_KINDS, RESPONSE_KINDS,
+    request_kind, response_kind, samples, sql_reply_kind, sql_request_kind, REQUEST_KINDS,
+    RESPONSE_KINDS, SQL_REPLY_KINDS, SQL_REQUEST_KINDS,
 };
 use wasm_bindgen_test::*;
 
@@ -37,4 +38,17 @@ fn every_message_round_trips_through_js_values() {
     s.parse_requests.iter().for_each(round_trip);
     s.parse_events.iter().for_each(round_trip);
     s.parsed.iter().for_each(round_trip);
+    assert_eq!(
+        s.sql_requests
+            .iter()
+            .map(sql_request_kind)
+            .collect::<Vec<_>>(),
+        SQL_REQUEST_KINDS
+    );
+    assert_eq!(
+        s.sql_replies.iter().map(sql_reply_kind).collect::<Vec<_>>(),
+        SQL_REPLY_KINDS
+    );
+    s.sql_requests.iter().for_each(round_trip);
+    s.sql_replies.iter().for_each(round_trip);
 }

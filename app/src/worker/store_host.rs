@@ -9,6 +9,8 @@ use trailscope_protocol::merge::Merger;
 use trailscope_protocol::{file_row, FileRow, Parsed, Request, RequestId, Response};
 use trailscope_store::{EventBatch, Store};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::MessagePort;
 
 use super::integrity::{IntegrityBook, TrustAnchor, VerifyAsk};
 use super::queries::QueryState;
@@ -90,6 +92,27 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             h.finish_if_done();
         }
         Request::Record { id, row } => post_to_page(&record_response(&h.store, id, row as usize)),
+        Request::ExportEvents { id } => {
+            if h.load.is_some() {
+                post_to_page(&Response::Failed {
+                    id,
+                    message:
+                        "cannot hand the events to SQL while loading; wait for the load to finish"
+                            .into(),
+                });
+                return;
+            }
+            let port = Reflect::get(data, &"port".into())
+                .ok()
+                .and_then(|p| p.dyn_into::<MessagePort>().ok());
+            match port {
+                Some(port) => export_events(&h.store, &port),
+                None => post_to_page(&Response::Failed {
+                    id,
+                    message: "no port to send the events to".into(),
+                }),
+            }
+        }
         Request::Verify {
             id,
             start,
@@ -320,5 +343,32 @@ fn record_response(store: &Store, id: RequestId, row: usize) -> Response {
             id,
             message: format!("no event at row {row}"),
         },
+    }
+}
+
+/// Rows per batch sent to the SQL worker: large enough that the per-batch work is negligible,
+/// small enough that the worker never holds a second copy of the events at once.
+const EXPORT_ROWS: usize = 65_536;
+
+/// Sends every stored event to the SQL worker over `port` as binary batches, each transferred
+/// (the bytes move, they are not copied again), then `{done: true, events}`.
+fn export_events(store: &Store, port: &MessagePort) {
+    for batch in store.export_batches(EXPORT_ROWS) {
+        let bytes = Uint8Array::from(batch.to_bytes().as_slice());
+        let transfer = Array::of1(&bytes.buffer());
+        if let Err(e) = port.post_message_with_transferable(&bytes, &transfer) {
+            web_sys::console::error_2(&"trailscope store: cannot send events to SQL".into(), &e);
+            return;
+        }
+    }
+    let done = js_sys::Object::new();
+    let _ = Reflect::set(&done, &"done".into(), &JsValue::TRUE);
+    let _ = Reflect::set(
+        &done,
+        &"events".into(),
+        &JsValue::from_f64(store.len() as f64),
+    );
+    if let Err(e) = port.post_message(&done) {
+        web_sys::console::error_2(&"trailscope store: cannot send events to SQL".into(), &e);
     }
 }

@@ -63,6 +63,15 @@ pub fn open_event(row: u32) {
     send(&Request::Record { id: next_id(), row });
 }
 
+/// Opens the event with this `eventID` in the Events view's detail.
+pub fn open_event_id(state: AppState, event_id: String) {
+    state.tab.set(crate::state::Tab::Events);
+    send(&Request::FindEvent {
+        id: next_id(),
+        event_id,
+    });
+}
+
 /// Exports the current selection.
 pub fn request_export(state: AppState, format: trailscope_query::ExportFormat) {
     let id = next_id();

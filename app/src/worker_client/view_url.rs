@@ -35,6 +35,7 @@ pub fn save_view(state: AppState) {
             crate::state::Tab::Events => String::new(),
             tab => tab.id().to_string(),
         },
+        sql: state.sql.text.get_untracked(),
     };
     crate::url_state::replace(&view);
 }
@@ -56,6 +57,7 @@ pub fn restore_view(state: AppState) {
         state.columns.set(view.columns);
     }
     state.tab.set(crate::state::Tab::from_id(&view.tab));
+    state.sql.text.set(view.sql);
     PENDING_EVENTS.with(|p| {
         *p.borrow_mut() = view.event.into_iter().chain(view.compare).collect();
     });

@@ -15,7 +15,8 @@ use crate::load::load_paths;
 /// Arguments of `trailscope sql`.
 #[derive(clap::Args, Debug)]
 pub struct SqlArgs {
-    /// Files, folders (read recursively) and ZIP archives.
+    /// Files, folders (read recursively) and ZIP archives; or Parquet written by `trailscope
+    /// export --format parquet` (files or folders), which is queried in place, never loaded.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The query, in CloudTrail Lake's dialect: any name after FROM means the loaded events
@@ -68,14 +69,42 @@ pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
         (None, None) => anyhow::bail!("give the query with --query or --query-file"),
     };
     let started = std::time::Instant::now();
-    let (store, failed) = load_paths(&args.paths, true)?;
-    let loaded = started.elapsed();
-    let events = store.len();
     let options = EngineOptions {
         memory_limit_bytes: args.memory_mib.saturating_mul(1 << 20),
         ..EngineOptions::default()
     };
-    let engine = SqlEngine::over_store(Arc::new(store), options).map_err(|e| anyhow::anyhow!(e))?;
+    let parquet: Vec<bool> = args
+        .paths
+        .iter()
+        .map(|p| trailscope_sql::is_parquet_input(p))
+        .collect();
+    let (engine, failed, source) = if parquet.iter().all(|&p| p) {
+        let engine = match SqlEngine::over_parquet(&args.paths, options) {
+            Ok(engine) => engine,
+            Err(e) => {
+                eprintln!("trailscope: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        };
+        (engine, false, "Parquet export read in place".to_string())
+    } else if parquet.iter().any(|&p| p) {
+        anyhow::bail!(
+            "give either Parquet exports or CloudTrail files, not both: {} holds Parquet",
+            args.paths
+                .iter()
+                .zip(&parquet)
+                .find(|(_, &p)| p)
+                .map(|(path, _)| path.display().to_string())
+                .unwrap_or_default()
+        );
+    } else {
+        let (store, failed) = load_paths(&args.paths, true)?;
+        let events = store.len();
+        let engine =
+            SqlEngine::over_store(Arc::new(store), options).map_err(|e| anyhow::anyhow!(e))?;
+        (engine, failed, format!("{events} events loaded"))
+    };
+    let loaded = started.elapsed();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(options.partitions)
         .build()
@@ -90,7 +119,7 @@ pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
     };
     if args.timing {
         eprintln!(
-            "trailscope: {events} events loaded in {:.2} s; query answered in {:.1} ms ({} rows)",
+            "trailscope: {source} in {:.2} s; query answered in {:.1} ms ({} rows)",
             loaded.as_secs_f64(),
             started.elapsed().as_secs_f64() * 1000.0,
             answer.rows()

@@ -256,3 +256,135 @@ fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+fn export_parquet(trail: &Path, out: &Path) {
+    let exported = Command::new(env!("CARGO_BIN_EXE_trailscope"))
+        .args(["export", "--format", "parquet", "--out"])
+        .arg(out)
+        .arg(trail)
+        .output()
+        .unwrap();
+    assert_eq!(
+        exported.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+}
+
+/// A Parquet export is queried in place and answers as the files it came from do, nested
+/// fields, maps and the records' JSON included.
+#[test]
+fn sql_reads_a_parquet_export_in_place_with_the_same_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = trail(dir.path());
+    let out = dir.path().join("parquet");
+    export_parquet(&path, &out);
+    for query in [
+        "SELECT eventName, element_at(requestParameters, 'bucketName') AS bucket, count(*) AS n FROM $EDS_ID GROUP BY 1, 2 ORDER BY n DESC, bucket, eventName",
+        "SELECT useridentity.arn, count(*) FROM events WHERE readOnly = false GROUP BY 1 ORDER BY 1",
+        "SELECT eventID, json_extract_scalar(eventJson, '$.requestParameters.key') AS k FROM x WHERE eventTime > '2024-02-28 21:20:00' ORDER BY eventID",
+    ] {
+        let from_json = sql(&["--format", "csv", "--query", query], &path);
+        let from_parquet = sql(&["--format", "csv", "--query", query], &out);
+        assert_eq!(from_parquet.status.code(), Some(0), "{}", String::from_utf8_lossy(&from_parquet.stderr));
+        assert!(!from_json.stdout.is_empty());
+        assert_eq!(
+            String::from_utf8(from_parquet.stdout).unwrap(),
+            String::from_utf8(from_json.stdout).unwrap(),
+            "{query}"
+        );
+    }
+    // One file of the export, given alone, is Parquet input too.
+    let one = walkdir(&out)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    let counted = sql(
+        &[
+            "--format",
+            "csv",
+            "--query",
+            "SELECT count(*) AS n FROM events",
+        ],
+        &one,
+    );
+    assert_eq!(counted.status.code(), Some(0));
+}
+
+/// A corrupt Parquet file and a Parquet file of another schema are errors naming the file and
+/// the problem (exit 1, as unreadable input is), before any query runs; mixing Parquet with
+/// CloudTrail files is refused.
+#[test]
+fn bad_parquet_input_is_named_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = trail(dir.path());
+    let out = dir.path().join("parquet");
+    export_parquet(&path, &out);
+    let query = ["--query", "SELECT count(*) FROM events"];
+
+    // Truncated: the footer is gone.
+    let victim = walkdir(&out)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    let bytes = std::fs::read(&victim).unwrap();
+    std::fs::write(&victim, &bytes[..bytes.len() / 2]).unwrap();
+    let truncated = sql(&query, &out);
+    assert_eq!(truncated.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&truncated.stderr);
+    assert!(
+        message.contains(&victim.display().to_string())
+            && message.contains("not a readable Parquet file"),
+        "{message}"
+    );
+
+    // A foreign table: Parquet, but not the export's columns.
+    let foreign_dir = dir.path().join("foreign");
+    std::fs::create_dir(&foreign_dir).unwrap();
+    let schema = std::sync::Arc::new(datafusion_schema());
+    let column: arrow_array::ArrayRef = std::sync::Arc::new(arrow_array::StringArray::from(vec![
+        Some("GetObject"),
+        None,
+    ]));
+    let foreign = arrow_batch(schema.clone(), column);
+    let file = std::fs::File::create(foreign_dir.join("other.parquet")).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    writer.write(&foreign).unwrap();
+    writer.close().unwrap();
+    let refused = sql(&query, &foreign_dir);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("other.parquet") && message.contains("not a Trailscope Parquet export"),
+        "{message}"
+    );
+
+    // Parquet beside CloudTrail files.
+    let mixed = Command::new(env!("CARGO_BIN_EXE_trailscope"))
+        .arg("sql")
+        .args(query)
+        .arg(&foreign_dir)
+        .arg(&path)
+        .output()
+        .unwrap();
+    // A usage error, as a bad argument is.
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&mixed.stderr).contains("not both"));
+}
+
+/// A one-column schema that is not the export's.
+fn datafusion_schema() -> arrow_schema::Schema {
+    arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+        "api",
+        arrow_schema::DataType::Utf8,
+        true,
+    )])
+}
+
+fn arrow_batch(
+    schema: std::sync::Arc<arrow_schema::Schema>,
+    column: arrow_array::ArrayRef,
+) -> arrow_array::RecordBatch {
+    arrow_array::RecordBatch::try_new(schema, vec![column]).unwrap()
+}

@@ -27,12 +27,14 @@ pub mod merge;
 mod parser_channel;
 #[cfg(any(test, feature = "samples"))]
 pub mod samples;
+mod sql_channel;
 mod store_channel;
 mod views;
 
 use serde::{Deserialize, Serialize};
 
 pub use parser_channel::*;
+pub use sql_channel::*;
 pub use store_channel::*;
 pub use views::*;
 

@@ -34,7 +34,39 @@ pub struct Samples {
     pub parse_events: Vec<ParseEvent>,
     /// Parser → store worker.
     pub parsed: Vec<Parsed>,
+    /// Page → SQL worker.
+    pub sql_requests: Vec<SqlRequest>,
+    /// SQL worker → page.
+    pub sql_replies: Vec<SqlReply>,
 }
+
+/// The name of a SQL request's variant.
+pub fn sql_request_kind(r: &SqlRequest) -> &'static str {
+    match r {
+        SqlRequest::Attach { .. } => "Attach",
+        SqlRequest::Run { .. } => "Run",
+        SqlRequest::Download { .. } => "Download",
+    }
+}
+
+/// Every SQL request variant's name.
+pub const SQL_REQUEST_KINDS: [&str; 3] = ["Attach", "Run", "Download"];
+
+/// The name of a SQL reply's variant.
+pub fn sql_reply_kind(r: &SqlReply) -> &'static str {
+    match r {
+        SqlReply::Started { .. } => "Started",
+        SqlReply::Loaded { .. } => "Loaded",
+        SqlReply::LoadFailed { .. } => "LoadFailed",
+        SqlReply::Rows { .. } => "Rows",
+        SqlReply::Failed { .. } => "Failed",
+        SqlReply::File { .. } => "File",
+    }
+}
+
+/// Every SQL reply variant's name.
+pub const SQL_REPLY_KINDS: [&str; 6] =
+    ["Started", "Loaded", "LoadFailed", "Rows", "Failed", "File"];
 
 /// The name of a request's variant.
 pub fn request_kind(r: &Request) -> &'static str {
@@ -42,6 +74,7 @@ pub fn request_kind(r: &Request) -> &'static str {
         Request::BeginLoad { .. } => "BeginLoad",
         Request::Cancel { .. } => "Cancel",
         Request::Record { .. } => "Record",
+        Request::ExportEvents { .. } => "ExportEvents",
         Request::Verify { .. } => "Verify",
         Request::SetTrustedKeys { .. } => "SetTrustedKeys",
         Request::Query { .. } => "Query",
@@ -54,10 +87,11 @@ pub fn request_kind(r: &Request) -> &'static str {
 }
 
 /// Every request variant's name.
-pub const REQUEST_KINDS: [&str; 11] = [
+pub const REQUEST_KINDS: [&str; 12] = [
     "BeginLoad",
     "Cancel",
     "Record",
+    "ExportEvents",
     "Verify",
     "SetTrustedKeys",
     "Query",
@@ -284,6 +318,7 @@ pub fn samples() -> Samples {
         Request::BeginLoad { id, total_files: 3 },
         Request::Cancel { id, withheld: 1 },
         Request::Record { id, row: 2 },
+        Request::ExportEvents { id },
         Request::Verify {
             id,
             start: Some("2024-03-01".into()),
@@ -462,6 +497,76 @@ pub fn samples() -> Samples {
             },
         ],
         parsed,
+        sql_requests: vec![
+            SqlRequest::Attach { snapshot: 2 },
+            SqlRequest::Run {
+                id,
+                sql: "SELECT eventName, count(*) FROM $EDS_ID GROUP BY 1".into(),
+                sort: Some(SqlSort {
+                    column: 1,
+                    descending: true,
+                }),
+            },
+            SqlRequest::Download {
+                id,
+                sql: "SELECT * FROM events".into(),
+                format: SqlFileFormat::Parquet,
+            },
+        ],
+        sql_replies: vec![
+            SqlReply::Started {
+                columns: vec![SqlColumn {
+                    path: "userIdentity.arn".into(),
+                    kind: "string".into(),
+                }],
+                samples: vec![SqlSample {
+                    title: "Most frequent API calls".into(),
+                    sql: "SELECT eventName, count(*) FROM $EDS_ID GROUP BY 1".into(),
+                }],
+            },
+            SqlReply::Loaded {
+                snapshot: 2,
+                events: store.len() as u64,
+                millis: 12.5,
+            },
+            SqlReply::LoadFailed {
+                snapshot: 2,
+                message: "damaged event batch: bad magic".into(),
+            },
+            SqlReply::Rows {
+                id,
+                table: SqlTable {
+                    columns: vec!["eventID".into(), "errorCode".into()],
+                    types: vec!["Utf8".into(), "Utf8".into()],
+                    rows_json: serde_json::to_string(
+                        &(0..store.len())
+                            .map(|row| {
+                                [
+                                    store.event_id(row),
+                                    store.value(trailscope_store::Field::ErrorCode, row),
+                                ]
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                    .expect("rows as JSON"),
+                    shown_rows: store.len() as u64,
+                    total_rows: store.len() as u64,
+                    event_ids: vec!["e1".into(), "e2".into(), "e3".into()],
+                },
+                millis: 3.5,
+            },
+            SqlReply::Failed {
+                id,
+                message: "Schema error: No field named nosuchcolumn".into(),
+                line: Some(2),
+                column: Some(7),
+            },
+            SqlReply::File {
+                id,
+                format: SqlFileFormat::Csv,
+                size: 21,
+            },
+        ],
     }
 }
 
@@ -485,6 +590,8 @@ mod tests {
         s.parse_requests.iter().for_each(round_trip);
         s.parse_events.iter().for_each(round_trip);
         s.parsed.iter().for_each(round_trip);
+        s.sql_requests.iter().for_each(round_trip);
+        s.sql_replies.iter().for_each(round_trip);
     }
 
     #[test]
@@ -497,6 +604,10 @@ mod tests {
         assert_eq!(s.roles.len(), 2);
         assert_eq!(s.parse_requests.len(), 2);
         assert_eq!(s.parse_events.len(), 2);
+        let sql_requests: Vec<&str> = s.sql_requests.iter().map(sql_request_kind).collect();
+        assert_eq!(sql_requests, SQL_REQUEST_KINDS);
+        let sql_replies: Vec<&str> = s.sql_replies.iter().map(sql_reply_kind).collect();
+        assert_eq!(sql_replies, SQL_REPLY_KINDS);
     }
 
     #[test]

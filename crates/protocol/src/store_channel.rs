@@ -24,6 +24,13 @@ pub enum Request {
         /// Inputs the page kept back.
         withheld: u64,
     },
+    /// Send every stored event to the SQL worker, as binary event batches over the
+    /// `MessagePort` that travels beside this message (key `port`), then a last message
+    /// `{done: true, events}` (see `crate::SqlRequest::Attach`).
+    ExportEvents {
+        /// Request id.
+        id: RequestId,
+    },
     /// The original JSON of one event.
     Record {
         /// Request id.
@@ -104,6 +111,7 @@ impl Request {
             Request::BeginLoad { id, .. }
             | Request::Cancel { id, .. }
             | Request::Record { id, .. }
+            | Request::ExportEvents { id }
             | Request::Verify { id, .. }
             | Request::SetTrustedKeys { id, .. }
             | Request::Query { id, .. }

@@ -30,6 +30,18 @@ use crate::schema::{lake_schema, TABLE};
 const MAX_RECURSION: usize = 64;
 
 /// A query ready to plan: one read-only statement, in the events table's terms.
+/// `sql` with its answer sorted by the column at `column` (0-based), as a result table's column
+/// header sorts: the query runs as written inside, nulls last. The query's own `ORDER BY` and
+/// `LIMIT` still decide which rows there are.
+pub fn sorted_by(sql: &str, column: usize, descending: bool) -> String {
+    let inner = sql.trim_end().trim_end_matches(';').trim_end();
+    let direction = if descending { "DESC" } else { "ASC" };
+    format!(
+        "SELECT * FROM (\n{inner}\n) AS sorted ORDER BY {} {direction} NULLS LAST",
+        column + 1
+    )
+}
+
 pub(crate) fn prepare(sql: &str) -> Result<DfStatement, SqlError> {
     let sql = rename_unparsable_tables(sql);
     let mut statements = DFParserBuilder::new(sql.as_str())

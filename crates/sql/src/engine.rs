@@ -50,34 +50,53 @@ impl SqlAnswer {
 /// SQL over one events table, in CloudTrail Lake's dialect.
 pub struct SqlEngine {
     ctx: SessionContext,
-    table: Arc<EventsTable>,
+}
+
+/// A session with the dialect's functions, under the memory limit.
+fn session(options: EngineOptions) -> Result<SessionContext, SqlError> {
+    let config = SessionConfig::new()
+        .with_target_partitions(options.partitions.max(1))
+        .with_information_schema(false);
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_limit(options.memory_limit_bytes, 1.0)
+        .build_arc()
+        .map_err(SqlError::from_datafusion)?;
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    crate::functions::register(&ctx);
+    Ok(ctx)
 }
 
 impl SqlEngine {
     /// An engine over `store`'s events.
     pub fn over_store(store: Arc<Store>, options: EngineOptions) -> Result<Self, SqlError> {
-        let config = SessionConfig::new()
-            .with_target_partitions(options.partitions.max(1))
-            .with_information_schema(false);
-        let runtime = RuntimeEnvBuilder::new()
-            .with_memory_limit(options.memory_limit_bytes, 1.0)
-            .build_arc()
+        let ctx = session(options)?;
+        ctx.register_table(TABLE, Arc::new(EventsTable::new(store)))
             .map_err(SqlError::from_datafusion)?;
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
-        crate::functions::register(&ctx);
-        let table = Arc::new(EventsTable::new(store));
-        ctx.register_table(TABLE, table.clone())
-            .map_err(SqlError::from_datafusion)?;
-        Ok(SqlEngine { ctx, table })
+        Ok(SqlEngine { ctx })
     }
 
-    /// The events table (to see what its columns cost).
-    pub fn table(&self) -> &EventsTable {
-        &self.table
+    /// An engine over Parquet written by `trailscope export` (files, or folders searched for
+    /// `.parquet` files), read in place: a query reads only the columns it names, a row group
+    /// at a time, so the trail never has to fit in memory. Fails, naming the file, on a file
+    /// that is not Parquet or whose schema is not the export's.
+    #[cfg(feature = "parquet-folders")]
+    pub fn over_parquet(
+        paths: &[std::path::PathBuf],
+        options: EngineOptions,
+    ) -> Result<Self, SqlError> {
+        let files = crate::parquet_folder::export_files(paths)?;
+        let ctx = session(options)?;
+        ctx.register_table(TABLE, crate::parquet_folder::listing_table(&files)?)
+            .map_err(SqlError::from_datafusion)?;
+        Ok(SqlEngine { ctx })
     }
 
     /// Runs one query.
     pub async fn run(&self, sql: &str) -> Result<SqlAnswer, SqlError> {
+        self.run_unlocated(sql).await.map_err(|e| e.located_in(sql))
+    }
+
+    async fn run_unlocated(&self, sql: &str) -> Result<SqlAnswer, SqlError> {
         let statement = crate::dialect::prepare(sql)?;
         let state = self.ctx.state();
         let plan = state

@@ -53,7 +53,7 @@ impl SqlError {
 
     /// An error from planning or running: the span DataFusion attaches (an unknown column,
     /// a type mismatch) when it has one.
-    pub(crate) fn from_datafusion(error: DataFusionError) -> Self {
+    pub fn from_datafusion(error: DataFusionError) -> Self {
         let span = error
             .diagnostic()
             .and_then(|d| d.span)
@@ -88,6 +88,57 @@ impl SqlError {
     }
 }
 
+impl SqlError {
+    /// Points an error that names an unknown column, table or function, and carries no span, at
+    /// the name's first use in `sql` (DataFusion gives no span for every planning error).
+    pub(crate) fn located_in(mut self, sql: &str) -> Self {
+        if self.line.is_some() {
+            return self;
+        }
+        let named = ["No field named ", "Invalid function '", "table '"]
+            .iter()
+            .find_map(|key| {
+                let at = self.message.find(key)? + key.len();
+                let rest = self.message.get(at..)?;
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| !matches!(c, '\'' | ' ' | '\n' | ','))
+                    .collect();
+                let name = name.trim_end_matches('.');
+                let last = name.rsplit('.').next()?.trim_matches('"');
+                (!last.is_empty()).then(|| last.to_string())
+            });
+        if let Some((line, column)) = named.and_then(|name| find_word(sql, &name)) {
+            self.line = Some(line);
+            self.column = Some(column);
+        }
+        self
+    }
+}
+
+/// 1-based line and column (in characters) of the first whole-word, case-insensitive use of
+/// `word` in `sql`.
+fn find_word(sql: &str, word: &str) -> Option<(u64, u64)> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    for (number, line) in sql.lines().enumerate() {
+        let lower = line.to_lowercase();
+        let wanted = word.to_lowercase();
+        let mut from = 0;
+        while let Some(found) = lower.get(from..).and_then(|rest| rest.find(&wanted)) {
+            let start = from + found;
+            let end = start + wanted.len();
+            let before = lower.get(..start).and_then(|b| b.chars().next_back());
+            let after = lower.get(end..).and_then(|a| a.chars().next());
+            if !before.is_some_and(is_ident) && !after.is_some_and(is_ident) {
+                let column = lower.get(..start).map_or(0, |b| b.chars().count()) + 1;
+                return Some((number as u64 + 1, column as u64));
+            }
+            from = end;
+        }
+    }
+    None
+}
+
 fn line_and_column(message: &str) -> (Option<u64>, Option<u64>) {
     let number_after = |key: &str| {
         message.rfind(key).and_then(|at| {
@@ -107,6 +158,24 @@ fn line_and_column(message: &str) -> (Option<u64>, Option<u64>) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_names_are_located_in_the_query() {
+        let sql = "SELECT eventName,\n  count(*) FROM events GROUP BY NoSuchColumn";
+        let e =
+            SqlError::plain("No field named nosuchcolumn. Valid fields are events.\"eventName\".")
+                .located_in(sql);
+        assert_eq!((e.line, e.column), (Some(2), Some(33)));
+        // A word inside a longer one is not it.
+        let e = SqlError::plain("Invalid function 'count_x'.\nDid you mean 'count'?")
+            .located_in("SELECT count(*), count_x(eventName) FROM t");
+        assert_eq!((e.line, e.column), (Some(1), Some(18)));
+        // A position the engine gave is kept.
+        let mut given = SqlError::plain("No field named a");
+        given.line = Some(3);
+        given.column = Some(1);
+        assert_eq!(given.located_in("a").line, Some(3));
+    }
 
     #[test]
     fn parser_positions_are_read() {

@@ -34,12 +34,17 @@ mod error;
 mod export;
 mod functions;
 mod output;
+#[cfg(feature = "parquet-folders")]
+mod parquet_folder;
 mod schema;
 mod table;
 
+pub use dialect::sorted_by;
 pub use engine::{EngineOptions, SqlAnswer, SqlEngine};
 pub use error::SqlError;
 pub use export::{partitions, write_events, Partition, HIVE_DEFAULT_PARTITION};
-pub use output::{to_csv, to_json, to_ndjson, to_table, write_parquet};
-pub use schema::{lake_schema, TABLE};
+pub use output::{to_cells, to_csv, to_json, to_ndjson, to_table, write_parquet, Cells};
+#[cfg(feature = "parquet-folders")]
+pub use parquet_folder::is_parquet_input;
+pub use schema::{column_paths, lake_schema, SAMPLE_QUERIES, TABLE};
 pub use table::EventsTable;

@@ -1,4 +1,5 @@
-//! An answer as text: an aligned table for people, CSV, a JSON array, NDJSON.
+//! An answer as text: an aligned table for people, CSV, a JSON array, NDJSON, and cells for the
+//! page's result table.
 
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::error::{DataFusionError, Result};
@@ -95,4 +96,72 @@ pub fn write_parquet<W: std::io::Write + Send>(
     }
     writer.close()?;
     Ok(())
+}
+
+/// An answer's first rows as text, for a result table on screen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cells {
+    /// Column names, as the query named them.
+    pub columns: Vec<String>,
+    /// Each column's Arrow type, as Arrow writes it (`Utf8`, `Int64`, ...).
+    pub types: Vec<String>,
+    /// The first rows; a null is `None`.
+    pub rows: Vec<Vec<Option<String>>>,
+    /// Rows in the whole answer.
+    pub total_rows: u64,
+    /// Distinct values of the answer's `eventID` column (any case), in order, at most the
+    /// number asked for: the events the answer is about.
+    pub event_ids: Vec<String>,
+}
+
+/// The first `max_rows` rows of `answer` as text (times in RFC 3339, nested values as their
+/// display text), and up to `max_event_ids` of its event IDs.
+pub fn to_cells(answer: &SqlAnswer, max_rows: usize, max_event_ids: usize) -> Result<Cells> {
+    let fields = answer.schema.fields();
+    let event_id_column = fields
+        .iter()
+        .position(|f| f.name().eq_ignore_ascii_case("eventid"));
+    let mut cells = Cells {
+        columns: fields.iter().map(|f| f.name().clone()).collect(),
+        types: fields.iter().map(|f| f.data_type().to_string()).collect(),
+        rows: Vec::new(),
+        total_rows: answer.rows() as u64,
+        event_ids: Vec::new(),
+    };
+    let mut seen_ids = std::collections::HashSet::new();
+    let options = FormatOptions::default();
+    for batch in &answer.batches {
+        let want_rows = cells.rows.len() < max_rows;
+        let want_ids = event_id_column.is_some() && cells.event_ids.len() < max_event_ids;
+        if !want_rows && !want_ids {
+            break;
+        }
+        let formatters = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        for row in 0..batch.num_rows() {
+            if cells.rows.len() < max_rows {
+                let values = batch
+                    .columns()
+                    .iter()
+                    .zip(&formatters)
+                    .map(|(column, f)| (!column.is_null(row)).then(|| f.value(row).to_string()))
+                    .collect();
+                cells.rows.push(values);
+            }
+            let id_column =
+                event_id_column.and_then(|i| batch.columns().get(i).zip(formatters.get(i)));
+            if let Some((column, f)) = id_column {
+                if cells.event_ids.len() < max_event_ids && !column.is_null(row) {
+                    let id = f.value(row).to_string();
+                    if seen_ids.insert(id.clone()) {
+                        cells.event_ids.push(id);
+                    }
+                }
+            }
+        }
+    }
+    Ok(cells)
 }

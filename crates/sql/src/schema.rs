@@ -181,3 +181,82 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
 pub fn lake_schema() -> SchemaRef {
     SCHEMA.clone()
 }
+
+/// Every column of [`lake_schema`] as the path a query writes (`userIdentity.sessionContext.
+/// sessionIssuer.arn`) and a short type (`string`, `timestamp`, `map<string,string>`,
+/// `array<struct>`, `boolean`, ...): what the page lists beside the editor.
+pub fn column_paths() -> Vec<(String, String)> {
+    fn walk(prefix: &str, field: &Field, out: &mut Vec<(String, String)>) {
+        let path = if prefix.is_empty() {
+            field.name().clone()
+        } else {
+            format!("{prefix}.{}", field.name())
+        };
+        match field.data_type() {
+            DataType::Struct(children) => {
+                for child in children {
+                    walk(&path, child, out);
+                }
+            }
+            other => out.push((path, short_type(other))),
+        }
+    }
+    let mut out = Vec::new();
+    for field in lake_schema().fields() {
+        walk("", field, &mut out);
+    }
+    out
+}
+
+fn short_type(data_type: &DataType) -> String {
+    match data_type {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".into(),
+        DataType::Boolean => "boolean".into(),
+        DataType::Int32 | DataType::Int64 => "bigint".into(),
+        DataType::Float64 => "double".into(),
+        DataType::Timestamp(..) => "timestamp".into(),
+        DataType::Map(..) => "map<string,string>".into(),
+        DataType::List(item) | DataType::LargeList(item) => match item.data_type() {
+            DataType::Struct(_) => "array<struct>".into(),
+            other => format!("array<{}>", short_type(other)),
+        },
+        other => other.to_string().to_lowercase(),
+    }
+}
+
+/// Sample queries for the usual questions, as a Lake user writes them (each runs in the
+/// tests): a title and the query.
+pub const SAMPLE_QUERIES: &[(&str, &str)] = &[
+    (
+        "Most frequent API calls",
+        "SELECT eventName, count(*) AS calls\nFROM $EDS_ID\nGROUP BY 1\nORDER BY 2 DESC\nLIMIT 25",
+    ),
+    (
+        "Errors by API and code",
+        "SELECT eventSource, eventName, errorCode, count(*) AS failures\nFROM $EDS_ID\nWHERE errorCode IS NOT NULL\nGROUP BY 1, 2, 3\nORDER BY failures DESC",
+    ),
+    (
+        "Console sign-ins",
+        "SELECT eventTime, userIdentity.arn, sourceIPAddress,\n       element_at(responseElements, 'ConsoleLogin') AS result\nFROM $EDS_ID\nWHERE eventName = 'ConsoleLogin'\nORDER BY eventTime",
+    ),
+    (
+        "Who used the root user",
+        "SELECT eventTime, eventName, sourceIPAddress, userAgent, eventID\nFROM $EDS_ID\nWHERE userIdentity.type = 'Root'\nORDER BY eventTime",
+    ),
+    (
+        "Calls per hour",
+        "SELECT date_trunc('hour', eventTime) AS hour, count(*) AS calls\nFROM $EDS_ID\nGROUP BY 1\nORDER BY 1",
+    ),
+    (
+        "S3 objects read, by bucket",
+        "SELECT element_at(requestParameters, 'bucketName') AS bucket, count(*) AS reads,\n       approx_distinct(element_at(requestParameters, 'key')) AS objects\nFROM $EDS_ID\nWHERE eventName = 'GetObject'\nGROUP BY 1\nORDER BY reads DESC",
+    ),
+    (
+        "IAM changes",
+        "SELECT eventTime, eventName, userIdentity.arn AS who,\n       json_extract_scalar(eventJson, '$.requestParameters.userName') AS user_name, eventID\nFROM $EDS_ID\nWHERE eventSource = 'iam.amazonaws.com' AND readOnly = false\nORDER BY eventTime",
+    ),
+    (
+        "Access denied by principal",
+        "SELECT userIdentity.arn AS principal, count(*) AS denied\nFROM $EDS_ID\nWHERE errorCode IN ('AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation')\nGROUP BY 1\nORDER BY denied DESC",
+    ),
+];

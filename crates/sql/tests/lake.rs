@@ -279,3 +279,114 @@ async fn columns_from_the_store_and_from_the_records_line_up() {
     .await;
     assert_eq!(rows(&answer), [["0".to_string()]]);
 }
+
+/// What the page's result table receives: text cells (null apart from ""), the first rows only,
+/// the whole count, and the distinct event IDs when there is an eventID column.
+#[tokio::test]
+async fn cells_for_the_page_cap_rows_and_collect_event_ids() {
+    let (log, records) = records();
+    let engine = engine_with(&log, EngineOptions::default());
+    let answer = run(
+        &engine,
+        "SELECT eventid, errorCode FROM events ORDER BY eventTime, eventID",
+    )
+    .await;
+    let cells = trailscope_sql::to_cells(&answer, 10, 25).unwrap();
+    // Names resolve without regard to case and come back as the schema spells them.
+    assert_eq!(cells.columns, ["eventID", "errorCode"]);
+    assert_eq!(cells.types, ["Utf8", "Utf8"]);
+    assert_eq!(cells.rows.len(), 10);
+    assert_eq!(cells.total_rows, EVENTS as u64);
+    assert_eq!(cells.event_ids.len(), 25);
+    let without_error = records
+        .iter()
+        .filter(|r| r.get("errorCode").is_none())
+        .count();
+    assert!(without_error > 0);
+    let all = trailscope_sql::to_cells(&answer, usize::MAX, usize::MAX).unwrap();
+    assert_eq!(
+        all.rows.iter().filter(|r| r[1].is_none()).count(),
+        without_error
+    );
+    assert_eq!(
+        all.rows
+            .iter()
+            .map(|r| r[0].clone().unwrap())
+            .collect::<Vec<_>>(),
+        all.event_ids
+    );
+    // No eventID column, no event IDs.
+    let counted = run(
+        &engine,
+        "SELECT eventName, count(*) AS n FROM events GROUP BY 1",
+    )
+    .await;
+    assert!(trailscope_sql::to_cells(&counted, 5, 5)
+        .unwrap()
+        .event_ids
+        .is_empty());
+}
+
+/// Sorting a result by a column header wraps the query: the same rows, in the column's order,
+/// whatever the query's own order, with WITH, a trailing semicolon and a LIMIT.
+#[tokio::test]
+async fn a_result_sorts_by_any_column() {
+    let (log, _) = records();
+    let engine = engine_with(&log, EngineOptions::default());
+    let sql = "WITH n AS (SELECT eventName, count(*) AS calls FROM $EDS_ID GROUP BY eventName) \
+               SELECT * FROM n ORDER BY eventName LIMIT 12;";
+    let plain = rows(&run(&engine, sql).await);
+    for (column, descending) in [(0, false), (0, true), (1, true), (1, false)] {
+        let sorted = rows(&run(&engine, &trailscope_sql::sorted_by(sql, column, descending)).await);
+        let mut expected = plain.clone();
+        expected.sort_by(|a, b| {
+            let order = if column == 1 {
+                a[1].parse::<u64>()
+                    .unwrap()
+                    .cmp(&b[1].parse::<u64>().unwrap())
+            } else {
+                a[0].cmp(&b[0])
+            };
+            if descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        let key = |r: &Vec<String>| r[column].clone();
+        assert_eq!(
+            sorted.iter().map(key).collect::<Vec<_>>(),
+            expected.iter().map(key).collect::<Vec<_>>()
+        );
+        assert_eq!(sorted.len(), 12);
+    }
+}
+
+/// Every sample query the page offers runs, and the schema list names real columns.
+#[tokio::test]
+async fn the_sample_queries_run_and_the_schema_list_resolves() {
+    let (log, _) = records();
+    let engine = engine_with(&log, EngineOptions::default());
+    for (title, sql) in trailscope_sql::SAMPLE_QUERIES {
+        engine
+            .run(sql)
+            .await
+            .unwrap_or_else(|e| panic!("sample {title:?} fails: {e}"));
+    }
+    let paths = trailscope_sql::column_paths();
+    assert!(paths
+        .iter()
+        .any(|(p, t)| p == "userIdentity.sessionContext.sessionIssuer.arn" && t == "string"));
+    assert!(paths
+        .iter()
+        .any(|(p, t)| p == "eventTime" && t == "timestamp"));
+    assert!(paths
+        .iter()
+        .any(|(p, t)| p == "requestParameters" && t == "map<string,string>"));
+    for (path, _) in &paths {
+        engine
+            .run(&format!("SELECT {path} FROM events LIMIT 1"))
+            .await
+            .unwrap_or_else(|e| panic!("listed column {path} does not resolve: {e}"));
+    }
+}

@@ -28,6 +28,7 @@ mod batch;
 mod conflict;
 mod copy_index;
 mod dict;
+mod export;
 mod field;
 mod raw;
 mod row;

@@ -118,6 +118,11 @@ impl RawStore {
         }
     }
 
+    /// A block as stored (LZ4, size prepended).
+    pub(crate) fn compressed_block(&self, index: u32) -> Option<&[u8]> {
+        self.blocks.get(index as usize).map(|b| &b[..])
+    }
+
     /// A block's decompressed bytes.
     pub(crate) fn block_bytes(&self, index: u32) -> Vec<u8> {
         self.block(index)

@@ -544,6 +544,11 @@ impl Store {
         Some(true)
     }
 
+    /// Every stored dedupe key and its row.
+    pub(crate) fn seen_keys(&self) -> impl Iterator<Item = (&u128, &u32)> {
+        self.seen.iter()
+    }
+
     /// Rows in time order (events without a time first), rebuilt if loads changed the store.
     pub fn time_order(&mut self) -> &[u32] {
         if self.order.len() != self.len() {

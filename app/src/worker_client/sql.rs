@@ -1,0 +1,309 @@
+//! The SQL worker: started when the SQL tab first opens (its module carries the SQL engine, which
+//! the page's first load does not), given the events by the store worker over a
+//! `MessageChannel`, asked to run queries, ended to cancel one.
+
+use crate::state::{AppState, SqlFailure, SqlPhase, SqlResult};
+use js_sys::{Array, Object, Reflect};
+use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use trailscope_protocol::{Request, SqlFileFormat, SqlReply, SqlRequest, SqlSort};
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageChannel, MessageEvent, Url, Worker};
+
+use super::*;
+
+/// The script that starts the SQL worker (it loads `trailscope-sql-worker.js` and its wasm).
+const SQL_WORKER_BOOT: &str = "sql-worker-boot.js";
+
+thread_local! {
+    static SQL: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    /// The last snapshot handed over, and the loads count and event total it was taken at.
+    static SNAPSHOT: Cell<(u32, Option<(u32, u64)>)> = const { Cell::new((0, None)) };
+    /// When the worker (or the last hand-over) started, for the ready time.
+    static STARTED: Cell<f64> = const { Cell::new(0.0) };
+    /// A request asked for before the events were in, sent once they are.
+    static WAITING: RefCell<Option<SqlRequest>> = const { RefCell::new(None) };
+}
+
+/// The store's state a snapshot reflects: a load or a reset changes it.
+fn store_version(state: AppState) -> (u32, u64) {
+    (
+        state.loads.get_untracked(),
+        state
+            .totals
+            .with_untracked(|t| t.as_ref().map_or(0, |t| t.events)),
+    )
+}
+
+/// Makes sure the SQL worker runs and holds the events loaded now: called when the SQL tab
+/// opens and before every query.
+pub fn open_sql(state: AppState) {
+    if state.loading.get_untracked().is_some() {
+        return; // the events are handed over once the load ends
+    }
+    let started = SQL.with(|s| s.borrow().is_some());
+    if !started {
+        if let Err(message) = spawn_sql(state) {
+            set_phase(state, SqlPhase::Failed(message));
+        }
+        return; // the events follow once the worker says it started
+    }
+    let (_, taken_at) = SNAPSHOT.with(Cell::get);
+    let ready_or_on_its_way = state
+        .sql
+        .view
+        .with_untracked(|v| !matches!(v.phase, SqlPhase::Idle | SqlPhase::Failed(_)));
+    if taken_at != Some(store_version(state)) && ready_or_on_its_way {
+        hand_over(state);
+    }
+}
+
+fn spawn_sql(state: AppState) -> Result<(), String> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let base = document.base_uri().ok().flatten().ok_or("no base URL")?;
+    let url = Url::new_with_base(SQL_WORKER_BOOT, &base)
+        .map_err(|_| "bad worker URL")?
+        .href();
+    let worker = Worker::new(&url).map_err(|e| format!("cannot start the SQL worker: {e:?}"))?;
+    let on_reply = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        let data = event.data();
+        let text = Reflect::get(&data, &"reply".into())
+            .ok()
+            .and_then(|r| r.as_string())
+            .unwrap_or_default();
+        match serde_json::from_str::<SqlReply>(&text) {
+            Ok(reply) => {
+                let bytes = Reflect::get(&data, &"bytes".into()).unwrap_or(JsValue::UNDEFINED);
+                apply_sql(state, reply, bytes);
+            }
+            Err(e) => set_phase(
+                state,
+                SqlPhase::Failed(format!("unreadable reply from the SQL worker: {e}")),
+            ),
+        }
+    });
+    worker.set_onmessage(Some(on_reply.as_ref().unchecked_ref()));
+    on_reply.forget(); // one per worker started; a cancel starts another
+    let on_error = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        set_phase(
+            state,
+            SqlPhase::Failed(format!("the SQL worker stopped: {}", e.message())),
+        );
+        state.sql.view.update(|v| v.running = None);
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    STARTED.with(|s| s.set(now_millis()));
+    SNAPSHOT.with(|s| s.set((s.get().0, None)));
+    SQL.with(|s| *s.borrow_mut() = Some(worker));
+    set_phase(state, SqlPhase::Starting);
+    Ok(())
+}
+
+fn post_sql(request: &SqlRequest, port: Option<&JsValue>) {
+    let Ok(encoded) = serde_json::to_string(request) else {
+        return;
+    };
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"request".into(), &encoded.into());
+    let transfer = Array::new();
+    if let Some(port) = port {
+        let _ = Reflect::set(&message, &"port".into(), port);
+        transfer.push(port);
+    }
+    SQL.with(|s| {
+        if let Some(worker) = s.borrow().as_ref() {
+            if let Err(e) = worker.post_message_with_transfer(&message, &transfer) {
+                web_sys::console::error_2(&"trailscope: cannot reach the SQL worker".into(), &e);
+            }
+        }
+    });
+}
+
+/// Has the store worker send its events to the SQL worker directly over a new channel.
+fn hand_over(state: AppState) {
+    let Ok(channel) = MessageChannel::new() else {
+        set_phase(
+            state,
+            SqlPhase::Failed("cannot connect the SQL worker".into()),
+        );
+        return;
+    };
+    let snapshot = SNAPSHOT.with(|s| {
+        let next = s.get().0.wrapping_add(1);
+        s.set((next, Some(store_version(state))));
+        next
+    });
+    STARTED.with(|s| s.set(now_millis()));
+    set_phase(state, SqlPhase::HandingOver);
+    post_sql(
+        &SqlRequest::Attach { snapshot },
+        Some(&channel.port2().into()),
+    );
+    let port: JsValue = channel.port1().into();
+    let request = Request::ExportEvents { id: next_id() };
+    let Ok(encoded) = serde_wasm_bindgen::to_value(&request) else {
+        return;
+    };
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"request".into(), &encoded);
+    let _ = Reflect::set(&message, &"port".into(), &port);
+    STORE.with(|s| {
+        if let Some(store) = s.borrow().as_ref() {
+            if let Err(e) = store.post_message_with_transfer(&message, &Array::of1(&port)) {
+                web_sys::console::error_2(&"trailscope: cannot reach the store worker".into(), &e);
+            }
+        }
+    });
+}
+
+/// Turns a reply into state; `bytes` is a file's `Uint8Array` (undefined otherwise).
+fn apply_sql(state: AppState, reply: SqlReply, bytes: JsValue) {
+    let view = state.sql.view;
+    match reply {
+        SqlReply::Started { columns, samples } => {
+            view.update(|v| {
+                v.columns = columns;
+                v.samples = samples;
+            });
+            hand_over(state);
+        }
+        SqlReply::Loaded {
+            snapshot, events, ..
+        } => {
+            if SNAPSHOT.with(Cell::get).0 == snapshot {
+                let millis = now_millis() - STARTED.with(Cell::get);
+                set_phase(state, SqlPhase::Ready { events, millis });
+                if let Some(request) = WAITING.with(|w| w.borrow_mut().take()) {
+                    post_sql(&request, None);
+                }
+            }
+        }
+        SqlReply::LoadFailed { snapshot, message } => {
+            if SNAPSHOT.with(Cell::get).0 == snapshot {
+                set_phase(
+                    state,
+                    SqlPhase::Failed(format!("the events could not be handed to SQL: {message}")),
+                );
+            }
+        }
+        SqlReply::Rows { id, table, millis } => {
+            let Some((_, pressed)) = view.with_untracked(|v| v.running.filter(|(r, _)| *r == id))
+            else {
+                return;
+            };
+            let result = SqlResult {
+                request: id,
+                sql: RUN_TEXT.with(|t| t.borrow().clone()),
+                table,
+                engine_millis: millis,
+                total_millis: now_millis() - pressed,
+            };
+            view.update(|v| {
+                v.running = None;
+                v.failure = None;
+                v.result = Some(std::sync::Arc::new(result));
+            });
+        }
+        SqlReply::Failed {
+            id,
+            message,
+            line,
+            column,
+        } => view.update(|v| {
+            if v.running.is_some_and(|(r, _)| r == id) {
+                v.running = None;
+                v.result = None;
+                v.failure = Some(SqlFailure {
+                    message,
+                    line,
+                    column,
+                });
+            } else if v.downloading == Some(id) {
+                v.downloading = None;
+                v.failure = Some(SqlFailure {
+                    message: format!("Download failed: {message}"),
+                    line,
+                    column,
+                });
+            }
+        }),
+        SqlReply::File { id, format, .. } => {
+            if view.with_untracked(|v| v.downloading) != Some(id) {
+                return;
+            }
+            let name = format!("trailscope-sql.{}", format.extension());
+            let saved = crate::download::save_parts(&name, format.mime(), &Array::of1(&bytes));
+            view.update(|v| {
+                v.downloading = None;
+                if let Err(e) = saved {
+                    v.failure = Some(SqlFailure {
+                        message: format!("Download failed: {e}"),
+                        line: None,
+                        column: None,
+                    });
+                }
+            });
+        }
+    }
+}
+
+fn set_phase(state: AppState, phase: SqlPhase) {
+    state.sql.view.update(|v| v.phase = phase);
+}
+
+thread_local! {
+    /// The query text of the run in flight (downloads of its answer run it again).
+    static RUN_TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Sends `request` now if the worker holds the current events, or once it does.
+fn send_when_ready(state: AppState, request: SqlRequest) {
+    open_sql(state);
+    if state
+        .sql
+        .view
+        .with_untracked(|v| matches!(v.phase, SqlPhase::Ready { .. }))
+    {
+        post_sql(&request, None);
+    } else {
+        WAITING.with(|w| *w.borrow_mut() = Some(request));
+    }
+}
+
+/// Runs `sql` (the editor's text), sorted as the result's header says.
+pub fn run_sql(state: AppState, sql: String, sort: Option<SqlSort>) {
+    let id = next_id();
+    RUN_TEXT.with(|t| *t.borrow_mut() = sql.clone());
+    state.sql.view.update(|v| {
+        v.failure = None;
+        v.running = Some((id, now_millis()));
+    });
+    send_when_ready(state, SqlRequest::Run { id, sql, sort });
+}
+
+/// Asks for the whole answer of `sql` as a file.
+pub fn download_sql(state: AppState, sql: String, format: SqlFileFormat) {
+    let id = next_id();
+    state.sql.view.update(|v| v.downloading = Some(id));
+    send_when_ready(state, SqlRequest::Download { id, sql, format });
+}
+
+/// Stops the query running: the worker ends (a query cannot be interrupted inside it) and a new
+/// one starts with the events.
+pub fn cancel_sql(state: AppState) {
+    SQL.with(|s| {
+        if let Some(worker) = s.borrow_mut().take() {
+            worker.terminate();
+        }
+    });
+    WAITING.with(|w| w.borrow_mut().take());
+    state.sql.view.update(|v| {
+        v.running = None;
+        v.downloading = None;
+        v.phase = SqlPhase::Idle;
+    });
+    open_sql(state);
+}
