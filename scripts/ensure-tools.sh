@@ -53,9 +53,11 @@ if [ "$MODE" = test ] && ! cargo deny --version >/dev/null 2>&1; then
   cargo install cargo-deny --locked
 fi
 
-if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ]; then
-  # npm's binaryen 132 (Debian's 108 cannot read what current rustc emits) and playwright-core,
-  # which drives Debian's Chromium and never downloads a browser.
+if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ] \
+  || [ ! -f tests/e2e/node_modules/axe-core/axe.min.js ]; then
+  # npm's binaryen 132 (Debian's 108 cannot read what current rustc emits), playwright-core,
+  # which drives Debian's Chromium and never downloads a browser, and axe-core, the
+  # accessibility scan the end-to-end tests inject into the page.
   log "installing the npm packages of tests/e2e"
   npm --prefix tests/e2e ci --no-audit --no-fund --loglevel=error
 fi

@@ -30,6 +30,42 @@ pub fn App() -> impl IntoView {
     worker_client::restore_view(state);
     worker_client::start(state);
     let table_ready = state::deferred(false, move || state.query.with(|q| q.is_some()));
+    // Keys for the whole page: `/` goes to the filter (as in Kibana, GitHub and Gmail) unless
+    // one is typing; Escape closes the event detail.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        let typing = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| {
+                matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                    || el.has_attribute("contenteditable")
+            });
+        match ev.key().as_str() {
+            "/" if !typing && !ev.ctrl_key() && !ev.meta_key() && !ev.alt_key() => {
+                let filter = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| {
+                        d.query_selector("[data-testid=filter-input]")
+                            .ok()
+                            .flatten()
+                    })
+                    .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
+                if let Some(filter) = filter {
+                    ev.prevent_default();
+                    if state.tab.get_untracked() != Tab::Events {
+                        state.tab.set(Tab::Events);
+                    }
+                    let _ = filter.focus();
+                }
+            }
+            "Escape" if state.record.with_untracked(Option::is_some) => {
+                state.record.set(None);
+                worker_client::save_view(state);
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || keys.remove());
     view! {
         <header class="top">
             <h1>"Trailscope"</h1>
@@ -67,7 +103,7 @@ pub fn App() -> impl IntoView {
             <TrustedKeys state=state />
             {move || state.verify.with(|v| v.as_ref().map(|v| {
                 let overall = v.overall.clone();
-                let invalid = overall == "not_intact";
+                let invalid = overall == "not_intact" && !v.signatures_missing_only;
                 let text = format!("Integrity: {}", v.headline);
                 view! {
                     <p
@@ -86,7 +122,7 @@ pub fn App() -> impl IntoView {
                 }
             }))}
             <Show when=move || state.totals.with(|t| t.is_some())>
-                <nav class="tabs" data-testid="tabs">
+                <nav class="tabs" data-testid="tabs" role="tablist" aria-label="Views">
                     <TabButton state=state tab=Tab::Events label="Events" />
                     <TabButton state=state tab=Tab::Findings label="Findings" />
                     <TabButton state=state tab=Tab::Anomalies label="Anomalies" />
@@ -94,7 +130,7 @@ pub fn App() -> impl IntoView {
                     <TabButton state=state tab=Tab::Sql label="SQL" />
                 </nav>
             </Show>
-            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Events>
+            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Events role="tabpanel" aria-labelledby="tab-events">
                 <Show when=move || state.query.with(|q| q.is_some())>
                     <FilterBar state=state />
                     <Timeline state=state />
@@ -102,6 +138,19 @@ pub fn App() -> impl IntoView {
                 // Built a task after the filter bar, so no single task builds the whole view.
                 <Show when=move || table_ready.get()>
                     <div class="workspace">
+                        // The facets hold many buttons: keyboard users skip them to the table.
+                        <a class="skip-link" href="#events-table" data-testid="skip-to-table"
+                            on:click=move |ev: leptos::ev::MouseEvent| {
+                                ev.prevent_default();
+                                if let Some(table) = web_sys::window()
+                                    .and_then(|w| w.document())
+                                    .and_then(|d| d.get_element_by_id("events-table"))
+                                    .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
+                                {
+                                    let _ = table.focus();
+                                }
+                            }
+                        >"Skip to the events table"</a>
                         <FacetsPanel state=state />
                         <div class="main-column">
                             <EventTable state=state />
@@ -115,21 +164,21 @@ pub fn App() -> impl IntoView {
             // Findings and anomaly charts are only built while their tab is open: each is
             // hundreds of elements the events view does not need.
             <Show when=move || state.tab.get() == Tab::Findings>
-                <div class="tab-body">
+                <div class="tab-body" role="tabpanel" aria-labelledby="tab-findings">
                     <FindingsPanel state=state />
                 </div>
             </Show>
             <Show when=move || state.tab.get() == Tab::Anomalies>
-                <div class="tab-body">
+                <div class="tab-body" role="tabpanel" aria-labelledby="tab-anomalies">
                     <AnomaliesPanel state=state />
                 </div>
             </Show>
-            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Integrity>
+            <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Integrity role="tabpanel" aria-labelledby="tab-integrity">
                 <VerifyPanel state=state />
             </div>
             // The SQL engine is its own module and worker, fetched when this tab first opens.
             <Show when=move || state.tab.get() == Tab::Sql>
-                <div class="tab-body">
+                <div class="tab-body" role="tabpanel" aria-labelledby="tab-sql">
                     <SqlPanel state=state />
                 </div>
             </Show>
@@ -157,21 +206,27 @@ fn TabButton(state: AppState, tab: Tab, label: &'static str) -> impl IntoView {
             v.as_ref().map(|v| {
                 match v.overall.as_str() {
                     "intact" => "✓",
+                    "not_intact" if v.signatures_missing_only => "not proven",
                     "not_intact" => "invalid",
                     _ => "not proven",
                 }
                 .to_string()
             })
         }),
-        Tab::Events => state
-            .query
-            .with(|q| q.as_ref().map(|q| crate::format::count(q.total))),
+        Tab::Events => state.query.with(|q| {
+            q.as_ref()
+                .filter(|q| q.events > 0)
+                .map(|q| crate::format::count(q.total))
+        }),
         Tab::Sql => None,
     };
     view! {
         <button
             class="tab"
             class:active=move || state.tab.get() == tab
+            role="tab"
+            id=format!("tab-{}", tab.id())
+            aria-selected=move || (state.tab.get() == tab).to_string()
             data-testid=format!("tab-{}", tab.id())
             on:click=move |_| {
                 state.tab.set(tab);

@@ -46,6 +46,10 @@ pub struct QueryView {
     pub histogram: trailscope_query::Histogram,
     /// Time the worker took.
     pub elapsed_ms: f64,
+    /// The filter it answers (facets' "show more" counts under the same one).
+    pub filter: String,
+    /// A filter to try when this one matched nothing.
+    pub suggestion: Option<trailscope_query::Suggestion>,
 }
 
 /// Rows of the current selection held for the table.
@@ -108,6 +112,8 @@ pub struct ExportState {
     pub done: u64,
     /// Rows to write.
     pub total: u64,
+    /// Parquet, written by the SQL worker in one piece (no count of rows written).
+    pub parquet: bool,
 }
 
 /// All of the page's reactive state. `Copy`: every field is an arena-allocated signal.
@@ -137,6 +143,8 @@ pub struct AppState {
     pub query: RwSignal<Option<QueryView>>,
     /// Why the filter does not read.
     pub query_error: RwSignal<Option<trailscope_query::ParseError>>,
+    /// The last facet values asked for ("show more", a facet's search), by request.
+    pub facet_values: RwSignal<Option<(RequestId, trailscope_query::Facet)>>,
     /// The query request whose reply is wanted.
     pub query_request: RwSignal<Option<RequestId>>,
     /// Rows held for the table.
@@ -292,6 +300,7 @@ impl AppState {
             oldest_first: RwSignal::new(false),
             query: RwSignal::new(None),
             query_error: RwSignal::new(None),
+            facet_values: RwSignal::new(None),
             query_request: RwSignal::new(None),
             window: RwSignal::new(RowWindow::default()),
             window_request: RwSignal::new(None),

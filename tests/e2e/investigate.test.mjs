@@ -109,6 +109,76 @@ test('a bad filter points at the offending term and keeps the last result', asyn
   await page.close();
 });
 
+test('the query language: connectives read as meant or refused, a value missing its wildcard is suggested', async () => {
+  const { page, ts, problems } = await open();
+  await ts.upload(trailFiles);
+  const count = (filter) => cli(['query', '--filter', filter, '--format', 'ndjson', trailDir]).split('\n').filter(Boolean).length;
+  const [a, b] = (await page.locator('[data-testid=facet][data-field=eventName] [data-testid=facet-value]').evaluateAll(
+    (els) => els.map((e) => e.dataset.value))).slice(0, 2);
+  const both = count(`eventName:${a} eventName:${b}`);
+  for (const filter of [`eventName:(${a} OR ${b})`, `eventName:${a},${b}`, `eventName:${a} OR eventName:${b}`]) {
+    await ts.filter(filter);
+    assert.equal(await ts.resultCount(), both, filter);
+  }
+  await ts.filter(`NOT eventName:${a} AND readOnly:true`);
+  assert.equal(await ts.resultCount(), count(`-eventName:${a} readOnly:true`));
+  // OR across two fields cannot be meant here: an error pointing at it, not a text search.
+  await page.locator('[data-testid=filter-input]').fill(`eventName:${a} OR readOnly:true`);
+  await page.locator('[data-testid=filter-input]').press('Enter');
+  const error = page.locator('[data-testid=filter-error]');
+  await error.waitFor();
+  assert.match(await error.textContent(), /OR joins values of one field/);
+  assert.equal(await error.getAttribute('data-start'), String(`eventName:${a} `.length));
+
+  // A value written without its wildcard: nothing matches, and the prefix is offered.
+  const start = a.slice(0, 3);
+  await ts.filter(`eventName:${start}`);
+  assert.equal(await ts.resultCount(), 0);
+  const suggestion = page.locator('[data-testid=filter-suggestion]');
+  assert.match(await suggestion.textContent(), new RegExp(`eventName:${start}\\* would match`));
+  await page.click('[data-testid=filter-suggestion-apply]');
+  await ts.waitForCount(count(`eventName:${start}*`));
+  assert.equal(await page.locator('[data-testid=filter-suggestion]').count(), 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a facet's long tail: show more, and search its values under the filter", async () => {
+  const { page, ts, problems } = await open();
+  await ts.upload(trailFiles);
+  await ts.filter('readOnly:true');
+  // A facet of a top-level field with more values than it lists, against the CLI's records.
+  const plain = ['sourceIPAddress', 'userAgent', 'eventName', 'eventSource', 'awsRegion', 'errorCode'];
+  const facet = page.locator(plain.map((f) => `[data-testid=facet][data-field=${f}]:has([data-testid=facet-more])`).join(', ')).first();
+  const field = await facet.getAttribute('data-field');
+  const listed = await facet.locator('[data-testid=facet-value]').count();
+  const records = cli(['query', '--filter', 'readOnly:true', '--format', 'ndjson', trailDir]).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const present = records.map((r) => r[field]).filter((v) => typeof v === 'string' && v !== '');
+  assert.ok(new Set(present).size > listed, `${field}: ${new Set(present).size} values, ${listed} listed`);
+  await facet.locator('[data-testid=facet-more]').click();
+  await page.waitForFunction(([f, n]) => document.querySelectorAll(`[data-testid=facet][data-field="${f}"] [data-testid=facet-value]`).length > n, [field, listed]);
+  // The counts add up: listed values plus "other values" are every event with a value.
+  const values = await facet.locator('[data-testid=facet-value]').evaluateAll((els) => els.map((e) => [e.dataset.value, Number(e.dataset.count)]));
+  const other = await facet.locator('[data-testid=facet-other]').count()
+    ? Number((await facet.locator('[data-testid=facet-other]').textContent()).replace(/[^0-9]/g, '')) : 0;
+  assert.equal(values.reduce((s, [, n]) => s + n, 0) + other, present.length);
+  // Search: only values containing the text, each with its count under the filter.
+  const needle = values[values.length - 1][0].slice(-3);
+  await facet.locator('[data-testid=facet-search]').fill(needle);
+  await page.waitForFunction(([f, t]) => {
+    const vs = [...document.querySelectorAll(`[data-testid=facet][data-field="${f}"] [data-testid=facet-value]`)];
+    return vs.length > 0 && vs.every((v) => v.dataset.value.toLowerCase().includes(t.toLowerCase()));
+  }, [field, needle]);
+  const found = await facet.locator('[data-testid=facet-value]').first();
+  const [value, n] = [await found.getAttribute('data-value'), Number(await found.getAttribute('data-count'))];
+  await found.locator('button').click();
+  await ts.waitForCount(n);
+  assert.match(await page.locator('[data-testid=filter-input]').inputValue(), /readOnly:true/);
+  assert.ok(value.length > 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('nothing stale or unmarked on screen: empty results, excluded values, views, names', async () => {
   const { page, ts, problems } = await open();
   await ts.upload(trailFiles);

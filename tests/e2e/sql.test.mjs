@@ -159,3 +159,49 @@ test('a runaway query is cancelled, and the engine answers the next one', async 
   assert.deepEqual(await answerRows(page), [[String(await ts.eventCount())]]);
   assert.deepEqual(problems.filter((p) => !/terminat/i.test(p)), []);
 });
+
+test('the filtered events download as one Parquet file, and an answer opens its events as a set', async () => {
+  const { page, problems } = await openPage(browser, server.url);
+  const ts = new TrailscopePage(page);
+  await ts.ready();
+  await ts.upload(trailFiles);
+  // The busiest API of the trail, as the CLI counts it.
+  const [name, calls] = cli(['sql', '--format', 'csv', '--query',
+    'SELECT eventName, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1', trailDir]).trim().split('\n')[1].split(',');
+  await ts.filter(`eventName:${name}`);
+  const selected = await ts.resultCount();
+  assert.equal(selected, Number(calls));
+
+  // "Parquet" in the Events view, before the SQL tab was ever opened: the engine starts for it.
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 120_000 }),
+    page.click('[data-testid=export-parquet]'),
+  ]);
+  assert.equal(download.suggestedFilename(), 'trailscope-events.parquet');
+  const file = path.join(fs.mkdtempSync(path.join(ROOT, 'target/tmp-e2e-')), 'events.parquet');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.copyFileSync(await download.path(), file);
+  // The CLI reads it back as an export: exactly the filtered events, every one of them.
+  const back = cli(['sql', '--format', 'csv', '--query',
+    'SELECT eventName, count(*), count(DISTINCT eventID) FROM events GROUP BY 1', file]).trim().split('\n');
+  assert.deepEqual(back.slice(1), [`${name},${selected},${selected}`]);
+  const idsFromFile = cli(['sql', '--format', 'csv', '--query', 'SELECT eventID FROM events ORDER BY 1', file]).trim().split('\n').slice(1);
+  const idsFromTrail = cli(['sql', '--format', 'csv', '--query',
+    `SELECT eventID FROM events WHERE eventName = '${name}' ORDER BY 1`, trailDir]).trim().split('\n').slice(1);
+  assert.deepEqual(idsFromFile, idsFromTrail);
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+
+  // An answer with eventIDs opens exactly those events in the Events view.
+  await page.click('[data-testid=tab-sql]');
+  await page.waitForFunction(() => /ready to query/.test(document.querySelector('[data-testid=sql-status]')?.textContent ?? ''), null, { timeout: 120_000 });
+  await run(page, `SELECT eventID, eventTime FROM $EDS_ID WHERE eventName <> '${name}' ORDER BY eventTime DESC LIMIT 7`);
+  const ids = (await answerRows(page)).map((r) => r[0]);
+  assert.equal(ids.length, 7);
+  assert.match(await page.textContent('[data-testid=sql-open-events]'), /Open these 7 events/);
+  await page.click('[data-testid=sql-open-events]');
+  await ts.waitForCount(7);
+  const shownIds = await page.$$eval('[data-testid=result-row]', (rows) => rows.length);
+  assert.equal(shownIds, 7);
+  assert.match(await page.inputValue('[data-testid=filter-input]'), new RegExp(`eventID:${ids[0]}`));
+  assert.deepEqual(problems, []);
+});

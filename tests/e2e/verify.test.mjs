@@ -144,6 +144,13 @@ test('without a signature file the chain vouches for all but the newest digest',
   await page.locator('[data-testid=verify-summary][data-verdict=invalid]').waitFor();
   summary = await ts.verifySummary();
   assert.equal(summary.digestsValid, 0);
+  // ... which is missing metadata, not tampering: said so, and not in tampering's red.
+  const banner = page.locator('[data-testid=integrity-banner]');
+  assert.match(await banner.textContent(), /^Integrity: Not verified: no signature was supplied for \d+ digests/);
+  assert.doesNotMatch(await banner.textContent(), /Tampering/);
+  assert.equal(await banner.evaluate((e) => e.classList.contains('invalid')), false);
+  assert.equal(await page.locator('[data-testid=verify-summary]').evaluate((e) => e.classList.contains('incomplete')), true);
+  assert.match(await page.textContent('[data-testid=tab-integrity]'), /not proven/);
   await page.close();
 });
 
@@ -158,6 +165,9 @@ test('verify-only mode hashes log files without reading their events, with the s
   await ts.trustKeys([path.join(trailDir, 'public-keys.json')]);
   await page.locator('[data-testid=verify-only]').check();
   await ts.uploadFolder(dir);
+  // The verdict is shown by itself: the Integrity tab opens, the Events tab has no count of 0.
+  await page.locator('[data-testid=tab-integrity][aria-selected=true]').waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('[data-testid=tab-events] .tab-badge').count(), 0);
   const summary = await ts.verifySummary();
   assert.equal(summary.verdict, 'invalid');
   assert.equal(summary.digestsValid, HOURS);

@@ -10,7 +10,6 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use js_sys::Reflect;
-use trailscope_model::FileKind;
 use trailscope_protocol::{
     RequestId, SqlColumn, SqlFileFormat, SqlReply, SqlRequest, SqlSample, SqlTable, SQL_EVENT_IDS,
     SQL_ROWS_SHOWN,
@@ -38,7 +37,11 @@ struct Arriving {
 #[derive(Default)]
 struct Worker {
     engine: Option<SqlEngine>,
+    /// The events the engine reads (the Events view's Parquet writes rows of it directly).
+    events: Option<Arc<Store>>,
     arriving: Option<Arriving>,
+    /// Keeps the handler of a selection's port alive until the selection arrives.
+    selection_port: Option<Closure<dyn Fn(MessageEvent)>>,
 }
 
 thread_local! {
@@ -154,6 +157,18 @@ fn handle_request(data: &JsValue) {
             };
             post(&reply);
         }
+        SqlRequest::DownloadEvents { id } => {
+            let port = Reflect::get(data, &"port".into())
+                .ok()
+                .and_then(|p| p.dyn_into::<MessagePort>().ok());
+            match port {
+                Some(port) => await_selection(id, &port),
+                None => post(&failed(
+                    id,
+                    SqlError::plain("no port to receive the selection"),
+                )),
+            }
+        }
         SqlRequest::Download { id, sql, format } => {
             match run(&sql).and_then(|answer| file_bytes(&answer, format)) {
                 Ok(bytes) => post_with(
@@ -214,6 +229,65 @@ fn file_bytes(answer: &SqlAnswer, format: SqlFileFormat) -> Result<Vec<u8>, SqlE
     }
 }
 
+/// Waits for the store worker's selection on `port`, then writes those events as Parquet.
+fn await_selection(id: RequestId, port: &MessagePort) {
+    let on_rows = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        match selected_events_parquet(&event.data()) {
+            Ok(bytes) => post_with(
+                &SqlReply::File {
+                    id,
+                    format: SqlFileFormat::Parquet,
+                    size: bytes.len() as u64,
+                },
+                Some(&bytes),
+            ),
+            Err(e) => post(&failed(id, e)),
+        }
+    });
+    port.set_onmessage(Some(on_rows.as_ref().unchecked_ref()));
+    // Kept until the next download replaces it (a handler cannot drop itself while it runs).
+    WORKER.with(|w| w.borrow_mut().selection_port = Some(on_rows));
+}
+
+/// One Parquet file of the rows in `{rows, events}` (or the store worker's `{error}`).
+fn selected_events_parquet(data: &JsValue) -> Result<Vec<u8>, SqlError> {
+    if let Some(error) = Reflect::get(data, &"error".into())
+        .ok()
+        .and_then(|e| e.as_string())
+    {
+        return Err(SqlError::plain(error));
+    }
+    let rows = Reflect::get(data, &"rows".into())
+        .ok()
+        .and_then(|r| r.dyn_into::<js_sys::Uint32Array>().ok())
+        .ok_or_else(|| SqlError::plain("the selection did not arrive"))?
+        .to_vec();
+    let expected = Reflect::get(data, &"events".into())
+        .ok()
+        .and_then(|e| e.as_f64())
+        .unwrap_or(-1.0);
+    let store = WORKER
+        .with(|w| w.borrow().events.clone())
+        .ok_or_else(|| SqlError::plain("no events are loaded"))?;
+    // Row numbers name the same events only in a copy of the same events.
+    if store.len() as f64 != expected {
+        return Err(SqlError::plain(format!(
+            "the events changed while the file was asked for ({} here, {expected} loaded); try again",
+            store.len()
+        )));
+    }
+    let rows: Vec<usize> = rows.into_iter().map(|r| r as usize).collect();
+    if rows.iter().any(|&r| r >= store.len()) || !rows.is_sorted() {
+        return Err(SqlError::plain(
+            "the selection names rows that are not loaded",
+        ));
+    }
+    let mut bytes = Vec::new();
+    trailscope_sql::write_events(&store, &rows, &mut bytes)
+        .map_err(|e| SqlError::plain(format!("cannot write Parquet: {e}")))?;
+    Ok(bytes)
+}
+
 /// Starts receiving snapshot `snapshot` over `port`; the engine answers over the old events
 /// until the new ones are all in.
 fn attach(snapshot: u32, port: &MessagePort) {
@@ -247,9 +321,10 @@ fn receive(snapshot: u32, data: &JsValue) {
                 Ok(batch) => {
                     let rows = batch.len() as u64;
                     let part = arriving.store.files().len();
+                    // Listed as a file of the worker's store, never shown.
                     arriving.store.add_file(
                         &format!("part {part}"),
-                        part_summary(rows),
+                        FileSummary::of_events(rows),
                         vec![batch],
                     );
                 }
@@ -275,6 +350,7 @@ fn receive(snapshot: u32, data: &JsValue) {
         });
         if let Some(message) = failure {
             worker.engine = None;
+            worker.events = None;
             post(&SqlReply::LoadFailed { snapshot, message });
             return;
         }
@@ -282,9 +358,11 @@ fn receive(snapshot: u32, data: &JsValue) {
             memory_limit_bytes: ENGINE_MEMORY,
             partitions: 1,
         };
-        match SqlEngine::over_store(Arc::new(arriving.store), options) {
+        let store = Arc::new(arriving.store);
+        match SqlEngine::over_store(store.clone(), options) {
             Ok(engine) => {
                 worker.engine = Some(engine);
+                worker.events = Some(store);
                 post(&SqlReply::Loaded {
                     snapshot,
                     events,
@@ -293,6 +371,7 @@ fn receive(snapshot: u32, data: &JsValue) {
             }
             Err(e) => {
                 worker.engine = None;
+                worker.events = None;
                 post(&SqlReply::LoadFailed {
                     snapshot,
                     message: e.message,
@@ -300,20 +379,4 @@ fn receive(snapshot: u32, data: &JsValue) {
             }
         }
     });
-}
-
-/// A batch of the hand-over, listed as a file of the worker's store (never shown).
-fn part_summary(events: u64) -> FileSummary {
-    FileSummary {
-        kind: FileKind::CloudTrailLog,
-        events,
-        skipped_records: 0,
-        skipped_examples: Vec::new(),
-        time_notes: Default::default(),
-        stored_bytes: 0,
-        text_bytes: 0,
-        error: None,
-        warnings: Vec::new(),
-        foreign: false,
-    }
 }

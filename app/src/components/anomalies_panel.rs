@@ -169,8 +169,8 @@ fn Overview(
     let span = (hi - lo).max(60_000) as f64;
     let x = move |t: i64| PAD + (t - lo) as f64 / span * (W - 2.0 * PAD);
     let label = format!(
-        "{} anomalies between {} and {}",
-        cards.len(),
+        "{} between {} and {}",
+        plural(cards.len() as u64, "anomaly", "anomalies"),
         time_millis(lo),
         time_millis(hi)
     );
@@ -426,7 +426,7 @@ fn Chart(
             <polyline class="rate" points=line></polyline>
             {points.iter().map(|p| view! {
                 <circle class="point" cx=x(p.minute_millis) cy=y(p.count as f64) r="2.2">
-                    <title>{format!("{}: {} calls{}", time_millis(p.minute_millis), p.count, p.baseline.map(|b| format!(" (baseline {b:.2})")).unwrap_or_default())}</title>
+                    <title>{format!("{}: {}{}", time_millis(p.minute_millis), plural(p.count, "call", "calls"), p.baseline.map(|b| format!(" (baseline {b:.2})")).unwrap_or_default())}</title>
                 </circle>
             }).collect_view()}
             <line class="axis" x1=PAD y1=H - PAD + 8.0 x2=W - PAD y2=H - PAD + 8.0></line>

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use serde_json::Value;
 
+use crate::format::plural;
 use crate::state::AppState;
 use crate::worker_client;
 
@@ -19,7 +20,7 @@ pub fn ComparePanel(
         <Show when=move || state.compare.with(|c| !c.is_empty())>
             <section class="compare" data-testid="compare">
                 <div class="table-head">
-                    <h2>{move || format!("Compare {} events", state.compare.with(Vec::len))}</h2>
+                    <h2>{move || format!("Compare {}", plural(state.compare.with(Vec::len) as u64, "event", "events"))}</h2>
                     <div class="pager">
                         <label>
                             <input type="checkbox" prop:checked=move || only_differences.get() on:change=move |ev| only_differences.set(event_target_checked(&ev)) />

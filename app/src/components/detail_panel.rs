@@ -138,7 +138,7 @@ fn Detail(open: crate::state::OpenRecord, state: AppState) -> impl IntoView {
                     None => "Copy JSON",
                 }}</button>
             </div>
-            <pre data-testid="record-json">{pretty}</pre>
+            <pre data-testid="record-json" tabindex="0" aria-label="The original JSON">{pretty}</pre>
         </aside>
     }
 }

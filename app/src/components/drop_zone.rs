@@ -50,6 +50,7 @@ pub fn DropZone(
         <section
             class="drop-zone"
             class:hovering=move || hovering.get()
+            class:compact=move || state.totals.with(|t| t.is_some())
             data-testid="drop-zone"
             on:dragover=move |ev: DragEvent| {
                 ev.prevent_default();
@@ -58,7 +59,11 @@ pub fn DropZone(
             on:dragleave=move |_| hovering.set(false)
             on:drop=on_drop
         >
-            <p class="drop-title">"Drop CloudTrail files, folders or ZIP archives here"</p>
+            <p class="drop-title">{move || if state.totals.with(|t| t.is_some()) {
+                "Add files: drop more here, or"
+            } else {
+                "Drop CloudTrail files, folders or ZIP archives here"
+            }}</p>
             <p class="drop-hint">
                 "S3 log files (.json.gz), digest and Insights files, Event history CSV and JSON, "
                 "lookup-events output, CloudWatch Logs and EventBridge exports. "

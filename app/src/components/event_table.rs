@@ -28,6 +28,9 @@ pub fn EventTable(
     state: AppState,
 ) -> impl IntoView {
     let scroll_top = RwSignal::new(0.0f64);
+    // The keyboard's row (arrows move it, Enter opens its event), an index into the result.
+    let cursor = RwSignal::new(None::<u64>);
+    let body = NodeRef::<leptos::html::Div>::new();
     let total = move || state.query.with(|q| q.as_ref().map_or(0, |q| q.total));
     let scale = move || {
         let full = total() as f64 * ROW_PX;
@@ -63,12 +66,68 @@ pub fn EventTable(
         })
     };
     let chooser_open = RwSignal::new(false);
+    let chooser_toggle = NodeRef::<leptos::html::Button>::new();
+    // A new result starts the keyboard at its first row again.
+    Effect::new(move |_| {
+        state.query.with(|q| q.as_ref().map(|q| q.generation));
+        cursor.set(None);
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let total = total();
+        if total == 0 {
+            return;
+        }
+        let page = (VIEW_PX / ROW_PX).floor() as u64 - 1;
+        let at = cursor.get_untracked();
+        let next = match ev.key().as_str() {
+            "ArrowDown" => at.map_or(0, |i| (i + 1).min(total - 1)),
+            "ArrowUp" => at.map_or(0, |i| i.saturating_sub(1)),
+            "PageDown" => at.map_or(0, |i| (i + page).min(total - 1)),
+            "PageUp" => at.map_or(0, |i| i.saturating_sub(page)),
+            "Home" => 0,
+            "End" => total - 1,
+            "Enter" | " " => {
+                ev.prevent_default();
+                let row = at.and_then(|i| {
+                    state.window.with_untracked(|w| {
+                        i.checked_sub(w.offset)
+                            .and_then(|k| w.rows.get(k as usize))
+                            .map(|r| r.row)
+                    })
+                });
+                if let Some(row) = row {
+                    worker_client::open_event(row);
+                }
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        cursor.set(Some(next));
+        // Scroll so the row is in view (positions map through `scale` past the height cap).
+        if let Some(el) = body.get_untracked() {
+            let first = scroll_top.get_untracked() * scale() / ROW_PX;
+            let visible = VIEW_PX / ROW_PX - 1.0;
+            let index = next as f64;
+            let top = if index < first {
+                Some(index * ROW_PX / scale())
+            } else if index > first + visible - 1.0 {
+                Some((index - visible + 1.0) * ROW_PX / scale())
+            } else {
+                None
+            };
+            if let Some(top) = top {
+                el.set_scroll_top(top.max(0.0) as i32);
+                scroll_top.set(top.max(0.0));
+            }
+        }
+    };
     view! {
         <section class="events" data-testid="events">
             <div class="table-head">
                 <h2>
                     "Events "
-                    <span class="muted" data-testid="result-count">
+                    <span class="muted" data-testid="result-count" role="status" aria-live="polite">
                         {move || state.query.with(|q| q.as_ref().map(|q| {
                             if q.total == q.events {
                                 count(q.total)
@@ -93,6 +152,8 @@ pub fn EventTable(
                     <button
                         class="button secondary"
                         data-testid="column-chooser-toggle"
+                        aria-expanded=move || chooser_open.get().to_string()
+                        node_ref=chooser_toggle
                         on:click=move |_| chooser_open.update(|o| *o = !*o)
                     >
                         "Columns"
@@ -100,16 +161,36 @@ pub fn EventTable(
                 </div>
             </div>
             <Show when=move || chooser_open.get()>
-                <ColumnChooser state=state />
+                // Escape closes the chooser and returns to its button.
+                <div on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        ev.stop_propagation();
+                        chooser_open.set(false);
+                        if let Some(toggle) = chooser_toggle.get_untracked() {
+                            let _ = toggle.focus();
+                        }
+                    }
+                }>
+                    <ColumnChooser state=state />
+                </div>
             </Show>
-            <div class="grid-head" role="row">
+            <div class="grid" role="grid" aria-label="Events" aria-rowcount=move || total() + 1
+                style=move || format!("--columns: {}", columns().len())>
+            <div class="grid-head" role="row" aria-rowindex="1">
                 {move || columns().into_iter().map(|c| view! {
                     <div class=format!("cell col-{}", c.id) role="columnheader">{c.title}</div>
                 }).collect_view()}
             </div>
             <div
                 class="grid-body"
+                id="events-table"
                 data-testid="event-table"
+                role="rowgroup"
+                tabindex="0"
+                aria-label="Events: arrows move, Enter opens"
+                aria-activedescendant=move || cursor.get().map(|i| format!("event-row-{i}"))
+                node_ref=body
+                on:keydown=on_key
                 style=format!("height: {VIEW_PX}px")
                 on:scroll=move |ev| {
                     let el: web_sys::Element = event_target(&ev);
@@ -139,21 +220,45 @@ pub fn EventTable(
                             w.rows.iter().enumerate().filter(|(i, _)| (from..to).contains(&(w.offset + *i as u64))).map(|(i, row)| {
                                 let index = w.offset + i as u64;
                                 let y = top + (index as f64 - exact) * ROW_PX;
-                                view! { <Row row=row.clone() index=index y=y columns=cols.clone() state=state /> }
+                                let current = cursor.get() == Some(index);
+                                view! { <Row row=row.clone() index=index y=y columns=cols.clone() state=state current=current /> }
                             }).collect_view().into_any()
                         })
                     }}
                 </div>
             </div>
+            </div>
             <Show when=move || total() == 0 && state.query.with(|q| q.is_some())>
                 <p class="empty" data-testid="no-results">"No event matches this filter."</p>
+                {move || state.query.with(|q| q.as_ref().and_then(|q| q.suggestion.clone())).map(|s| {
+                    let filter = s.filter.clone();
+                    view! {
+                        <p class="suggestion" data-testid="filter-suggestion">
+                            {format!("Values are matched whole. {} would match {}: ", s.term, crate::format::plural(s.total, "event", "events"))}
+                            <button class="link" data-testid="filter-suggestion-apply" on:click=move |_| {
+                                state.filter.set(filter.clone());
+                                worker_client::run_query(state);
+                            }>
+                                {format!("search {} instead", s.term)}
+                            </button>
+                        </p>
+                    }
+                })}
             </Show>
         </section>
     }
 }
 
 #[component]
-fn Row(row: EventRow, index: u64, y: f64, columns: Vec<Column>, state: AppState) -> impl IntoView {
+fn Row(
+    row: EventRow,
+    index: u64,
+    y: f64,
+    columns: Vec<Column>,
+    state: AppState,
+    /// The keyboard's row.
+    current: bool,
+) -> impl IntoView {
     let id = row.row;
     let selected = move || {
         state
@@ -189,7 +294,7 @@ fn Row(row: EventRow, index: u64, y: f64, columns: Vec<Column>, state: AppState)
                 text.clone()
             };
             view! {
-                <div class=class data-testid=testid title=title>
+                <div class=class data-testid=testid title=title role="gridcell">
                     {if text.is_empty() {
                         view! { <span class="muted">"—"</span> }.into_any()
                     } else if let Some(badge) = badge {
@@ -204,7 +309,11 @@ fn Row(row: EventRow, index: u64, y: f64, columns: Vec<Column>, state: AppState)
     view! {
         <div
             class="grid-row"
+            class:cursor=current
             role="row"
+            id=format!("event-row-{index}")
+            aria-rowindex=index + 2
+            aria-selected=move || selected().to_string()
             data-testid="result-row"
             data-row=id
             data-index=index

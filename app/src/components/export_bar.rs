@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use trailscope_query::ExportFormat;
 
-use crate::format::count;
+use crate::format::{count, plural};
 use crate::state::AppState;
 use crate::worker_client;
 
@@ -32,15 +32,31 @@ pub fn ExportBar(
             {button(ExportFormat::Csv, "CSV", "export-csv")}
             {button(ExportFormat::Json, "JSON", "export-json")}
             {button(ExportFormat::Ndjson, "NDJSON", "export-ndjson")}
+            <button
+                class="button secondary"
+                data-testid="export-parquet"
+                title="One Parquet file with the SQL table's schema (starts the SQL engine the first time)"
+                disabled=move || busy() || state.query.with(|q| q.as_ref().is_none_or(|q| q.total == 0))
+                on:click=move |_| worker_client::download_events_parquet(state)
+            >
+                "Parquet"
+            </button>
             <Show when=busy>
                 {move || state.export.with(|e| {
+                    if e.parquet {
+                        return view! {
+                            <span class="export-progress" data-testid="export-progress" role="status">
+                                {format!("Writing {} as Parquet…", plural(e.total, "event", "events"))}
+                            </span>
+                        }.into_any();
+                    }
                     let pct = if e.total == 0 { 0.0 } else { e.done as f64 / e.total as f64 * 100.0 };
                     view! {
                         <span class="export-progress" data-testid="export-progress">
                             <span class="progress-track"><span class="fill" style=format!("width: {pct:.1}%")></span></span>
-                            {format!(" {} of {} events", count(e.done), count(e.total))}
+                            {format!(" {} of {}", count(e.done), plural(e.total, "event", "events"))}
                         </span>
-                    }
+                    }.into_any()
                 })}
             </Show>
         </div>

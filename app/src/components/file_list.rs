@@ -53,7 +53,7 @@ pub fn FileList(
                         })}
                     </span>
                 </h2>
-                <div class="file-scroll">
+                <div class="file-scroll" tabindex="0" role="region" aria-label="Loaded files">
                 <table class="file-table" data-testid="file-list">
                     <thead>
                         <tr><th>"File"</th><th>"Kind"</th><th class="num">"Events"</th><th>"Status"</th></tr>

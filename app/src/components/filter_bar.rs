@@ -56,6 +56,7 @@ pub fn FilterBar(
                     class="filter-input"
                     class:invalid=move || state.query_error.with(|e| e.is_some())
                     data-testid="filter-input"
+                    aria-label="Filter events (press / to come here)"
                     placeholder="eventSource:iam.amazonaws.com -readOnly:true errorCode:AccessDenied*   (Enter to apply)"
                     spellcheck="false"
                     autocomplete="off"

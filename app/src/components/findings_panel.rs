@@ -7,7 +7,7 @@ use trailscope_protocol::FindingView;
 use trailscope_detect::ClockOffset;
 
 use crate::download::save_text;
-use crate::format::{count, millis, plural};
+use crate::format::{millis, plural};
 use crate::state::{AppState, Tab};
 use crate::worker_client;
 
@@ -62,8 +62,9 @@ pub fn FindingsPanel(
                 <h2>"Findings"</h2>
                 <span class="muted" data-testid="detect-time">
                     {move || state.detect.with(|d| d.as_ref().map(|d| format!(
-                        "{} rules over {} events in {} (anomaly models: {})",
-                        d.findings.len(), count(d.events), millis(d.rules_millis), millis(d.anomalies_millis)
+                        "{} over {} in {} (anomaly models: {})",
+                        plural(d.findings.len() as u64, "rule", "rules"), plural(d.events, "event", "events"),
+                        millis(d.rules_millis), millis(d.anomalies_millis)
                     )))}
                 </span>
             </div>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::format::{bytes, count};
+use crate::format::{bytes, count, plural};
 use trailscope_protocol::LoadProgress;
 
 /// Progress of the current load, with a Cancel button. Hidden when nothing is loading.
@@ -34,6 +34,7 @@ pub fn ProgressPanel(
                 <div
                     class="bar"
                     role="progressbar"
+                    aria-label="Loading the files"
                     aria-valuemin="0"
                     aria-valuemax="100"
                     aria-valuenow=move || format!("{:.0}", fraction() * 100.0)
@@ -41,7 +42,7 @@ pub fn ProgressPanel(
                 >
                     <div class="fill" style:width=move || format!("{:.1}%", fraction() * 100.0)></div>
                 </div>
-                <p data-testid="progress-text">
+                <p data-testid="progress-text" role="status" aria-live="polite">
                     {move || {
                         let p = progress.get();
                         if p.bytes_total == 0 {
@@ -49,9 +50,9 @@ pub fn ProgressPanel(
                             format!("Listing the files… {} found so far", count(p.files_total))
                         } else {
                             format!(
-                                "{} of {} files, {} of {}, {} events so far",
-                                count(p.files_done), count(p.files_total), bytes(p.bytes_done),
-                                bytes(p.bytes_total), count(p.events)
+                                "{} of {}, {} of {}, {} so far",
+                                count(p.files_done), plural(p.files_total, "file", "files"), bytes(p.bytes_done),
+                                bytes(p.bytes_total), plural(p.events, "event", "events")
                             )
                         }
                     }}

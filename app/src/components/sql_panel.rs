@@ -193,6 +193,19 @@ pub fn SqlPanel(
             worker_client::run_sql(state, ran, Some(SqlSort { column, descending }));
         } else if let Some(event_id) = attribute("data-open") {
             worker_client::open_event_id(state, event_id);
+        } else if attribute("data-open-all").is_some() {
+            let ids = sql.view.with_untracked(|v| {
+                v.result
+                    .as_ref()
+                    .map(|r| r.table.event_ids.clone())
+                    .unwrap_or_default()
+            });
+            let (filter, _) = trailscope_query::edit::event_ids_filter(&ids);
+            if !filter.is_empty() {
+                state.filter.set(filter);
+                state.tab.set(crate::state::Tab::Events);
+                worker_client::run_query(state);
+            }
         }
     };
 
@@ -477,6 +490,9 @@ fn draw_answer(host: &Element, result: Option<&SqlResult>, downloading: bool) {
         }
         parts.push(downloads);
     }
+    if let Some(open) = open_all_button(&doc, table) {
+        parts.push(open);
+    }
     if let Some(chart) = draw_chart(&doc, result) {
         parts.push(chart);
     }
@@ -484,6 +500,48 @@ fn draw_answer(host: &Element, result: Option<&SqlResult>, downloading: bool) {
     for part in parts {
         let _ = host.insert_before(&part, first.as_ref().map(|f| f.as_ref()));
     }
+}
+
+/// "Open these events" when the answer has event IDs: the Events view filtered to exactly them
+/// (the first [`trailscope_protocol::SQL_EVENT_IDS`], said so when there are more rows).
+fn open_all_button(doc: &Document, table: &trailscope_protocol::SqlTable) -> Option<Element> {
+    let (_, left_out) = trailscope_query::edit::event_ids_filter(&table.event_ids);
+    let ids = table
+        .event_ids
+        .len()
+        .checked_sub(left_out)
+        .filter(|n| *n > 0)?;
+    let label = if (ids as u64) < table.total_rows {
+        format!(
+            "Open the first {} in Events",
+            plural(ids as u64, "event", "events")
+        )
+    } else {
+        format!(
+            "Open these {} in Events",
+            plural(ids as u64, "event", "events")
+        )
+    };
+    let row = element(doc, "div", "sql-open-all", None)?;
+    let button = action_button(
+        doc,
+        "button secondary",
+        &label,
+        ("data-open-all", ""),
+        "sql-open-events",
+    )?;
+    attr(&button, "data-events", &ids.to_string());
+    append(&row, &button);
+    if left_out > 0 {
+        let note = format!(
+            " ({} left out: an ID with a * at an end cannot be matched exactly)",
+            count(left_out as u64)
+        );
+        if let Some(note) = element(doc, "span", "muted", Some(&note)) {
+            append(&row, &note);
+        }
+    }
+    Some(row)
 }
 
 /// Bars of the first numeric column by the first column (a line when the first column is a
@@ -533,9 +591,9 @@ fn draw_chart(doc: &Document, result: &SqlResult) -> Option<Element> {
         )
     } else {
         format!(
-            "Bar chart of {value_name} by {label}, the first {} of {} rows",
+            "Bar chart of {value_name} by {label}, the first {} of {}",
             points.len().min(CHART_BARS),
-            table.shown_rows
+            plural(table.shown_rows, "row", "rows")
         )
     };
     attr(&figure, "aria-label", &description);

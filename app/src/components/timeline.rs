@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use trailscope_query::Histogram;
 
-use crate::format::{count, time_millis};
+use crate::format::{count, plural, time_millis};
 use crate::state::AppState;
 use crate::worker_client;
 
@@ -109,12 +109,12 @@ fn bars(h: &Histogram, split: Split) -> impl IntoView {
             let total_h = scale(b.count);
             let lower_h = scale(lower);
             let tip = format!(
-                "{}\n{} events · {} read · {} write · {} errors",
+                "{}\n{} · {} read · {} write · {}",
                 time_millis(b.start),
-                count(b.count),
+                plural(b.count, "event", "events"),
                 count(b.read),
                 count(b.write),
-                count(b.errors)
+                plural(b.errors, "error", "errors")
             );
             view! {
                 <g data-testid="timeline-bar" data-start=b.start data-count=b.count>

@@ -155,6 +155,13 @@ fn Report(view: std::sync::Arc<VerifyView>) -> impl IntoView {
         "not_intact" => "invalid",
         _ => "incomplete",
     };
+    // Colour: a run whose only fault is signatures aws-cli was not given reads as unproven
+    // (amber), not as tampering; `data-verdict` stays aws-cli's.
+    let class = if view.signatures_missing_only {
+        "incomplete"
+    } else {
+        verdict
+    };
     let overall = view.overall.clone();
     let headline = view.headline.clone();
     let ranges = |r: &[TimeRange]| {
@@ -194,7 +201,7 @@ fn Report(view: std::sync::Arc<VerifyView>) -> impl IntoView {
     let problem_rows = rows.with_value(|r| r.iter().filter(|r| r.status != "valid").count());
     view! {
         <div
-            class=format!("verify-summary {verdict}")
+            class=format!("verify-summary {class}")
             data-testid="verify-summary"
             data-verdict=verdict
             data-overall=overall

@@ -34,6 +34,11 @@ impl QueryState {
         *self = QueryState::default();
     }
 
+    /// The rows of the current selection, ascending; `None` before the first query.
+    pub(crate) fn selected_rows(&self) -> Option<Vec<u32>> {
+        self.selection.as_ref().map(|(rows, _)| rows.to_vec())
+    }
+
     /// Runs a query and posts its result (or where its filter is wrong).
     pub(crate) fn query(&mut self, store: &mut Store, id: RequestId, mut query: QueryRequest) {
         let started = now_millis();
@@ -50,6 +55,8 @@ impl QueryState {
                 self.selection = Some((selection, query.order));
                 // The page shows what the user typed; the canonical form is for the record.
                 if typed != query.filter {
+                    // A suggestion is a canonical filter, which has no `finding:` terms.
+                    result.suggestion = None;
                     result.filter = typed;
                 }
                 post_json_to_page(&Response::Queried {
@@ -60,6 +67,34 @@ impl QueryState {
             }
             // Offsets in the rest are offsets in what was typed (taken terms became spaces).
             Err(error) => post_to_page(&Response::QueryFailed { id, error }),
+        }
+    }
+
+    /// One facet's values under `filter` (a facet's "show more" and search box).
+    pub(crate) fn facet_values(
+        &self,
+        store: &Store,
+        id: RequestId,
+        filter: &str,
+        field: &str,
+        search: &str,
+        limit: usize,
+    ) {
+        let failed = |error| post_to_page(&Response::QueryFailed { id, error });
+        let (rest, within) = match self.take_finding_terms(filter, store.len()) {
+            Ok(split) => split,
+            Err(error) => return failed(error),
+        };
+        let parsed = match trailscope_query::Filter::parse(&rest) {
+            Ok(parsed) => parsed,
+            Err(error) => return failed(error),
+        };
+        match trailscope_query::field_facet(store, &parsed, within, field, search, limit) {
+            Some(facet) => post_json_to_page(&Response::FacetValues { id, facet }),
+            None => post_to_page(&Response::Failed {
+                id,
+                message: format!("{field} has no list of values"),
+            }),
         }
     }
 

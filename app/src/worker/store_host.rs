@@ -113,6 +113,26 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 }),
             }
         }
+        Request::ExportSelection { id } => {
+            let port = Reflect::get(data, &"port".into())
+                .ok()
+                .and_then(|p| p.dyn_into::<MessagePort>().ok());
+            let Some(port) = port else {
+                post_to_page(&Response::Failed {
+                    id,
+                    message: "no port to send the selection to".into(),
+                });
+                return;
+            };
+            let selection = if h.load.is_some() {
+                Err("the events are still loading; wait for the load to finish")
+            } else {
+                h.queries
+                    .selected_rows()
+                    .ok_or("no filter has run yet; show the events first")
+            };
+            send_selection(&port, selection, h.store.len());
+        }
         Request::Verify {
             id,
             start,
@@ -158,6 +178,18 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
         Request::Query { id, query } => {
             let StoreHost { store, queries, .. } = &mut *h;
             queries.query(store, id, query);
+        }
+        Request::FacetValues {
+            id,
+            filter,
+            field,
+            search,
+            limit,
+        } => {
+            // At most ten thousand values: a facet's list is read by a person.
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(10_000);
+            h.queries
+                .facet_values(&h.store, id, &filter, &field, &search, limit);
         }
         Request::Window { id, offset, limit } => {
             let StoreHost { store, queries, .. } = &mut *h;
@@ -343,6 +375,31 @@ fn record_response(store: &Store, id: RequestId, row: usize) -> Response {
             id,
             message: format!("no event at row {row}"),
         },
+    }
+}
+
+/// Sends the selection's rows to the SQL worker over `port` as `{rows, events}` (the rows a
+/// transferred `Uint32Array`), or `{error}` when there is none to send.
+fn send_selection(port: &MessagePort, selection: Result<Vec<u32>, &str>, events: usize) {
+    let message = js_sys::Object::new();
+    let transfer = Array::new();
+    match selection {
+        Ok(rows) => {
+            let rows = js_sys::Uint32Array::from(rows.as_slice());
+            transfer.push(&rows.buffer());
+            let _ = Reflect::set(&message, &"rows".into(), &rows);
+            let _ = Reflect::set(
+                &message,
+                &"events".into(),
+                &JsValue::from_f64(events as f64),
+            );
+        }
+        Err(reason) => {
+            let _ = Reflect::set(&message, &"error".into(), &reason.into());
+        }
+    }
+    if let Err(e) = port.post_message_with_transferable(&message, &transfer) {
+        web_sys::console::error_2(&"trailscope store: cannot send the selection".into(), &e);
     }
 }
 

@@ -29,9 +29,10 @@ use view_url::*;
 
 pub use loading::{cancel, load};
 pub use requests::{
-    add_filter_term, open_event, open_event_id, request_detect, request_export, request_record,
-    request_verify, request_window, run_query, set_trusted_keys, VerifyChoices,
+    add_filter_term, open_event, open_event_id, request_detect, request_export,
+    request_facet_values, request_record, request_verify, request_window, run_query,
+    set_trusted_keys, VerifyChoices,
 };
 pub use spawn::{reset, start};
-pub use sql::{cancel_sql, download_sql, open_sql, run_sql};
+pub use sql::{cancel_sql, download_events_parquet, download_sql, open_sql, run_sql};
 pub use view_url::{restore_view, save_view};

@@ -55,7 +55,13 @@ pub(super) fn apply(state: AppState, response: Response) {
                 // Digests were dropped: the user came to verify, so do it at once.
                 request_verify(state, &VerifyChoices::default());
             }
+            // A verify-only load reads no events: its verdict is what there is to see, not an
+            // Events view of zeros.
+            let verify_only = totals.events == 0 && totals.hashed_only_files > 0;
             state.totals.set(Some(totals));
+            if verify_only {
+                state.tab.set(crate::state::Tab::Integrity);
+            }
             state.detect.set(None);
             run_query(state);
             if totals_have_events(state) {
@@ -98,9 +104,12 @@ pub(super) fn apply(state: AppState, response: Response) {
                     facets: result.facets,
                     histogram: result.histogram,
                     elapsed_ms: elapsed_millis,
+                    filter: result.filter,
+                    suggestion: result.suggestion,
                 }));
             }
         }
+        Response::FacetValues { id, facet } => state.facet_values.set(Some((id, facet))),
         Response::QueryFailed { id, error } => {
             if state.query_request.get_untracked() == Some(id) {
                 state.query_error.set(Some(error));

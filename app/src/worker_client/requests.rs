@@ -3,7 +3,7 @@
 
 use crate::state::AppState;
 use leptos::prelude::*;
-use trailscope_protocol::{Request, TrustedKeyList};
+use trailscope_protocol::{Request, RequestId, TrustedKeyList};
 
 use super::*;
 
@@ -72,6 +72,22 @@ pub fn open_event_id(state: AppState, event_id: String) {
     });
 }
 
+/// Asks for `limit` values of one facet containing `search`, under the filter of the result
+/// on screen; the answer arrives in `state.facet_values` under the returned id.
+pub fn request_facet_values(state: AppState, field: &str, search: &str, limit: u64) -> RequestId {
+    let id = next_id();
+    send(&Request::FacetValues {
+        id,
+        filter: state
+            .query
+            .with_untracked(|q| q.as_ref().map(|q| q.filter.clone()).unwrap_or_default()),
+        field: field.to_string(),
+        search: search.to_string(),
+        limit,
+    });
+    id
+}
+
 /// Exports the current selection.
 pub fn request_export(state: AppState, format: trailscope_query::ExportFormat) {
     let id = next_id();
@@ -82,6 +98,7 @@ pub fn request_export(state: AppState, format: trailscope_query::ExportFormat) {
         total: state
             .query
             .with_untracked(|q| q.as_ref().map_or(0, |q| q.total)),
+        parquet: false,
     });
     send(&Request::Export { id, format });
 }

@@ -6,7 +6,7 @@ use crate::state::{AppState, SqlFailure, SqlPhase, SqlResult};
 use js_sys::{Array, Object, Reflect};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
-use trailscope_protocol::{Request, SqlFileFormat, SqlReply, SqlRequest, SqlSort};
+use trailscope_protocol::{Request, RequestId, SqlFileFormat, SqlReply, SqlRequest, SqlSort};
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageChannel, MessageEvent, Url, Worker};
 
@@ -21,8 +21,11 @@ thread_local! {
     static SNAPSHOT: Cell<(u32, Option<(u32, u64)>)> = const { Cell::new((0, None)) };
     /// When the worker (or the last hand-over) started, for the ready time.
     static STARTED: Cell<f64> = const { Cell::new(0.0) };
-    /// A request asked for before the events were in, sent once they are.
-    static WAITING: RefCell<Option<SqlRequest>> = const { RefCell::new(None) };
+    /// A request asked for before the events were in (with the port that travels beside it),
+    /// sent once they are.
+    static WAITING: RefCell<Option<(SqlRequest, Option<JsValue>)>> = const { RefCell::new(None) };
+    /// The Events view's Parquet download in flight.
+    static EVENTS_PARQUET: Cell<Option<RequestId>> = const { Cell::new(None) };
 }
 
 /// The store's state a snapshot reflects: a load or a reset changes it.
@@ -87,10 +90,9 @@ fn spawn_sql(state: AppState) -> Result<(), String> {
     worker.set_onmessage(Some(on_reply.as_ref().unchecked_ref()));
     on_reply.forget(); // one per worker started; a cancel starts another
     let on_error = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-        set_phase(
-            state,
-            SqlPhase::Failed(format!("the SQL worker stopped: {}", e.message())),
-        );
+        let message = format!("the SQL worker stopped: {}", e.message());
+        events_parquet_failed(state, &message);
+        set_phase(state, SqlPhase::Failed(message));
         state.sql.view.update(|v| v.running = None);
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -142,21 +144,10 @@ fn hand_over(state: AppState) {
         &SqlRequest::Attach { snapshot },
         Some(&channel.port2().into()),
     );
-    let port: JsValue = channel.port1().into();
-    let request = Request::ExportEvents { id: next_id() };
-    let Ok(encoded) = serde_wasm_bindgen::to_value(&request) else {
-        return;
-    };
-    let message = Object::new();
-    let _ = Reflect::set(&message, &"request".into(), &encoded);
-    let _ = Reflect::set(&message, &"port".into(), &port);
-    STORE.with(|s| {
-        if let Some(store) = s.borrow().as_ref() {
-            if let Err(e) = store.post_message_with_transfer(&message, &Array::of1(&port)) {
-                web_sys::console::error_2(&"trailscope: cannot reach the store worker".into(), &e);
-            }
-        }
-    });
+    post_store_with_port(
+        &Request::ExportEvents { id: next_id() },
+        channel.port1().into(),
+    );
 }
 
 /// Turns a reply into state; `bytes` is a file's `Uint8Array` (undefined otherwise).
@@ -176,17 +167,16 @@ fn apply_sql(state: AppState, reply: SqlReply, bytes: JsValue) {
             if SNAPSHOT.with(Cell::get).0 == snapshot {
                 let millis = now_millis() - STARTED.with(Cell::get);
                 set_phase(state, SqlPhase::Ready { events, millis });
-                if let Some(request) = WAITING.with(|w| w.borrow_mut().take()) {
-                    post_sql(&request, None);
+                if let Some((request, port)) = WAITING.with(|w| w.borrow_mut().take()) {
+                    post_sql(&request, port.as_ref());
                 }
             }
         }
         SqlReply::LoadFailed { snapshot, message } => {
             if SNAPSHOT.with(Cell::get).0 == snapshot {
-                set_phase(
-                    state,
-                    SqlPhase::Failed(format!("the events could not be handed to SQL: {message}")),
-                );
+                let message = format!("the events could not be handed to SQL: {message}");
+                events_parquet_failed(state, &message);
+                set_phase(state, SqlPhase::Failed(message));
             }
         }
         SqlReply::Rows { id, table, millis } => {
@@ -206,6 +196,9 @@ fn apply_sql(state: AppState, reply: SqlReply, bytes: JsValue) {
                 v.failure = None;
                 v.result = Some(std::sync::Arc::new(result));
             });
+        }
+        SqlReply::Failed { id, message, .. } if EVENTS_PARQUET.with(Cell::get) == Some(id) => {
+            events_parquet_failed(state, &message);
         }
         SqlReply::Failed {
             id,
@@ -230,6 +223,18 @@ fn apply_sql(state: AppState, reply: SqlReply, bytes: JsValue) {
                 });
             }
         }),
+        SqlReply::File { id, .. } if EVENTS_PARQUET.with(Cell::get) == Some(id) => {
+            EVENTS_PARQUET.with(|p| p.set(None));
+            let saved = crate::download::save_parts(
+                "trailscope-events.parquet",
+                SqlFileFormat::Parquet.mime(),
+                &Array::of1(&bytes),
+            );
+            state.export.set(crate::state::ExportState::default());
+            if let Err(e) = saved {
+                state.error.set(Some(e));
+            }
+        }
         SqlReply::File { id, format, .. } => {
             if view.with_untracked(|v| v.downloading) != Some(id) {
                 return;
@@ -259,18 +264,89 @@ thread_local! {
     static RUN_TEXT: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-/// Sends `request` now if the worker holds the current events, or once it does.
-fn send_when_ready(state: AppState, request: SqlRequest) {
+/// Sends `request` (and `port` beside it) now if the worker holds the current events, or once
+/// it does.
+fn send_when_ready(state: AppState, request: SqlRequest, port: Option<JsValue>) {
     open_sql(state);
     if state
         .sql
         .view
         .with_untracked(|v| matches!(v.phase, SqlPhase::Ready { .. }))
     {
-        post_sql(&request, None);
+        post_sql(&request, port.as_ref());
     } else {
-        WAITING.with(|w| *w.borrow_mut() = Some(request));
+        WAITING.with(|w| *w.borrow_mut() = Some((request, port)));
     }
+}
+
+/// The Events view's "Parquet": the filtered events as one Parquet file with the SQL table's
+/// schema. Parquet is written by the SQL worker's engine (the page's first load does not carry
+/// it), so the store worker sends the selection's row numbers to that worker over a channel of
+/// their own; the selection is taken now, even if the SQL worker is still starting.
+pub fn download_events_parquet(state: AppState) {
+    if state.loading.get_untracked().is_some() {
+        return;
+    }
+    if state
+        .sql
+        .view
+        .with_untracked(|v| matches!(v.phase, SqlPhase::Failed(_)))
+    {
+        // Start afresh: a failed hand-over is not retried by itself.
+        cancel_sql(state);
+    }
+    let id = next_id();
+    let Ok(channel) = MessageChannel::new() else {
+        state.error.set(Some(
+            "cannot connect the SQL worker to write Parquet".into(),
+        ));
+        return;
+    };
+    state.export.set(crate::state::ExportState {
+        id: Some(id),
+        done: 0,
+        total: state
+            .query
+            .with_untracked(|q| q.as_ref().map_or(0, |q| q.total)),
+        parquet: true,
+    });
+    EVENTS_PARQUET.with(|p| p.set(Some(id)));
+    post_store_with_port(&Request::ExportSelection { id }, channel.port1().into());
+    send_when_ready(
+        state,
+        SqlRequest::DownloadEvents { id },
+        Some(channel.port2().into()),
+    );
+}
+
+/// Ends the Events view's Parquet download in flight, if any, saying why.
+fn events_parquet_failed(state: AppState, message: &str) {
+    let Some(id) = EVENTS_PARQUET.with(|p| p.take()) else {
+        return;
+    };
+    if state.export.with_untracked(|e| e.id) == Some(id) {
+        state.export.set(crate::state::ExportState::default());
+        state.error.set(Some(format!(
+            "The Parquet file could not be written: {message}"
+        )));
+    }
+}
+
+/// Posts `request` to the store worker with `port` transferred beside it (key `port`).
+fn post_store_with_port(request: &Request, port: JsValue) {
+    let Ok(encoded) = serde_wasm_bindgen::to_value(request) else {
+        return;
+    };
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"request".into(), &encoded);
+    let _ = Reflect::set(&message, &"port".into(), &port);
+    STORE.with(|s| {
+        if let Some(store) = s.borrow().as_ref() {
+            if let Err(e) = store.post_message_with_transfer(&message, &Array::of1(&port)) {
+                web_sys::console::error_2(&"trailscope: cannot reach the store worker".into(), &e);
+            }
+        }
+    });
 }
 
 /// Runs `sql` (the editor's text), sorted as the result's header says.
@@ -281,14 +357,14 @@ pub fn run_sql(state: AppState, sql: String, sort: Option<SqlSort>) {
         v.failure = None;
         v.running = Some((id, now_millis()));
     });
-    send_when_ready(state, SqlRequest::Run { id, sql, sort });
+    send_when_ready(state, SqlRequest::Run { id, sql, sort }, None);
 }
 
 /// Asks for the whole answer of `sql` as a file.
 pub fn download_sql(state: AppState, sql: String, format: SqlFileFormat) {
     let id = next_id();
     state.sql.view.update(|v| v.downloading = Some(id));
-    send_when_ready(state, SqlRequest::Download { id, sql, format });
+    send_when_ready(state, SqlRequest::Download { id, sql, format }, None);
 }
 
 /// Stops the query running: the worker ends (a query cannot be interrupted inside it) and a new
@@ -300,6 +376,7 @@ pub fn cancel_sql(state: AppState) {
         }
     });
     WAITING.with(|w| w.borrow_mut().take());
+    events_parquet_failed(state, "cancelled (the SQL worker was stopped)");
     state.sql.view.update(|v| {
         v.running = None;
         v.downloading = None;

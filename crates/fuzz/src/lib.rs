@@ -17,6 +17,8 @@ mod gzip_members;
 mod ingest_chunks;
 mod json_splitter;
 mod rules_and_sigma;
+#[cfg(feature = "sql")]
+mod sql_query;
 mod zip_walk;
 
 pub use console_csv::console_csv;
@@ -26,6 +28,8 @@ pub use gzip_members::gzip_members;
 pub use ingest_chunks::ingest_chunks;
 pub use json_splitter::json_splitter;
 pub use rules_and_sigma::rules_and_sigma;
+#[cfg(feature = "sql")]
+pub use sql_query::sql_query;
 pub use zip_walk::zip_walk;
 
 /// A fuzz check: panics when it finds a bug.
@@ -41,4 +45,6 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("digest_and_keys", digest_and_keys),
     ("filter_parse", filter_parse),
     ("rules_and_sigma", rules_and_sigma),
+    #[cfg(feature = "sql")]
+    ("sql_query", sql_query),
 ];

@@ -23,7 +23,9 @@ fn every_kept_crash_input_passes_its_check() {
 
 #[test]
 fn every_check_runs_on_small_inputs() {
-    let samples: [&[u8]; 6] = [
+    let samples: [&[u8]; 8] = [
+        b"\x01SELECT eventName, count(*) FROM $EDS_ID GROUP BY 1 ORDER BY 2 DESC",
+        b"\x09SELECT element_at(requestParameters, 'bucketName') FROM events WHERE",
         b"",
         b"\x07{\"Records\":[{\"eventID\":\"1\",\"eventName\":\"A\"}]}",
         b"\x01\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff",

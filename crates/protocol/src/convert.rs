@@ -167,6 +167,7 @@ pub fn verify_view(report: &Report, run: &RunInfo) -> VerifyView {
         html: report.to_html(run),
         has_invalid: report.has_invalid(),
         rows_changed: 0,
+        signatures_missing_only: report.only_signatures_missing(),
     }
 }
 

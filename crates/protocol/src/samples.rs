@@ -46,11 +46,12 @@ pub fn sql_request_kind(r: &SqlRequest) -> &'static str {
         SqlRequest::Attach { .. } => "Attach",
         SqlRequest::Run { .. } => "Run",
         SqlRequest::Download { .. } => "Download",
+        SqlRequest::DownloadEvents { .. } => "DownloadEvents",
     }
 }
 
 /// Every SQL request variant's name.
-pub const SQL_REQUEST_KINDS: [&str; 3] = ["Attach", "Run", "Download"];
+pub const SQL_REQUEST_KINDS: [&str; 4] = ["Attach", "Run", "Download", "DownloadEvents"];
 
 /// The name of a SQL reply's variant.
 pub fn sql_reply_kind(r: &SqlReply) -> &'static str {
@@ -75,9 +76,11 @@ pub fn request_kind(r: &Request) -> &'static str {
         Request::Cancel { .. } => "Cancel",
         Request::Record { .. } => "Record",
         Request::ExportEvents { .. } => "ExportEvents",
+        Request::ExportSelection { .. } => "ExportSelection",
         Request::Verify { .. } => "Verify",
         Request::SetTrustedKeys { .. } => "SetTrustedKeys",
         Request::Query { .. } => "Query",
+        Request::FacetValues { .. } => "FacetValues",
         Request::Window { .. } => "Window",
         Request::FindEvent { .. } => "FindEvent",
         Request::Export { .. } => "Export",
@@ -87,14 +90,16 @@ pub fn request_kind(r: &Request) -> &'static str {
 }
 
 /// Every request variant's name.
-pub const REQUEST_KINDS: [&str; 12] = [
+pub const REQUEST_KINDS: [&str; 14] = [
     "BeginLoad",
     "Cancel",
     "Record",
     "ExportEvents",
+    "ExportSelection",
     "Verify",
     "SetTrustedKeys",
     "Query",
+    "FacetValues",
     "Window",
     "FindEvent",
     "Export",
@@ -113,6 +118,7 @@ pub fn response_kind(r: &Response) -> &'static str {
         Response::Verified { .. } => "Verified",
         Response::TrustedKeysSet { .. } => "TrustedKeysSet",
         Response::Queried { .. } => "Queried",
+        Response::FacetValues { .. } => "FacetValues",
         Response::QueryFailed { .. } => "QueryFailed",
         Response::Window { .. } => "Window",
         Response::ExportChunk { .. } => "ExportChunk",
@@ -124,7 +130,7 @@ pub fn response_kind(r: &Response) -> &'static str {
 }
 
 /// Every response variant's name.
-pub const RESPONSE_KINDS: [&str; 15] = [
+pub const RESPONSE_KINDS: [&str; 16] = [
     "Ready",
     "Progress",
     "FilesDone",
@@ -133,6 +139,7 @@ pub const RESPONSE_KINDS: [&str; 15] = [
     "Verified",
     "TrustedKeysSet",
     "Queried",
+    "FacetValues",
     "QueryFailed",
     "Window",
     "ExportChunk",
@@ -319,6 +326,7 @@ pub fn samples() -> Samples {
         Request::Cancel { id, withheld: 1 },
         Request::Record { id, row: 2 },
         Request::ExportEvents { id },
+        Request::ExportSelection { id },
         Request::Verify {
             id,
             start: Some("2024-03-01".into()),
@@ -335,6 +343,13 @@ pub fn samples() -> Samples {
             }],
         },
         Request::Query { id, query },
+        Request::FacetValues {
+            id,
+            filter: "-readOnly:true".into(),
+            field: "sourceIPAddress".into(),
+            search: "203.".into(),
+            limit: 100,
+        },
         Request::Window {
             id,
             offset: 100,
@@ -414,6 +429,10 @@ pub fn samples() -> Samples {
             id,
             result: Box::new(result.clone()),
             elapsed_millis: 2.5,
+        },
+        Response::FacetValues {
+            id,
+            facet: result.facets[0].clone(),
         },
         Response::QueryFailed { id, error: bad },
         Response::Window {
@@ -512,6 +531,7 @@ pub fn samples() -> Samples {
                 sql: "SELECT * FROM events".into(),
                 format: SqlFileFormat::Parquet,
             },
+            SqlRequest::DownloadEvents { id },
         ],
         sql_replies: vec![
             SqlReply::Started {

@@ -51,6 +51,13 @@ pub enum SqlRequest {
         /// The file's format.
         format: SqlFileFormat,
     },
+    /// Writes the events the store worker names over the port beside this message (key
+    /// `port`; see `crate::Request::ExportSelection`) as one Parquet file with the table's
+    /// schema, and answers with [`SqlReply::File`] or [`SqlReply::Failed`].
+    DownloadEvents {
+        /// Correlates the reply.
+        id: RequestId,
+    },
 }
 
 /// An answer sorted by one of its columns.

@@ -31,6 +31,15 @@ pub enum Request {
         /// Request id.
         id: RequestId,
     },
+    /// Send the rows of the current selection (the Events view's filter) to the SQL worker
+    /// over the `MessagePort` beside this message (key `port`), as one message
+    /// `{rows: Uint32Array (ascending, transferred), events: <rows stored>}` (see
+    /// `crate::SqlRequest::DownloadEvents`). Row numbers are the same in the SQL worker's copy:
+    /// [`Request::ExportEvents`] hands the events over in row order.
+    ExportSelection {
+        /// Request id.
+        id: RequestId,
+    },
     /// The original JSON of one event.
     Record {
         /// Request id.
@@ -66,6 +75,19 @@ pub enum Request {
         id: RequestId,
         /// What to show.
         query: trailscope_query::QueryRequest,
+    },
+    /// More values of one facet: a facet's "show more" and search box.
+    FacetValues {
+        /// Request id.
+        id: RequestId,
+        /// The filter the facet is counted under (as typed; `finding:` terms too).
+        filter: String,
+        /// The field (`sourceIPAddress`, `eventName`, ...).
+        field: String,
+        /// Only values containing this text (ignoring case); empty for all.
+        search: String,
+        /// Values wanted at most.
+        limit: u64,
     },
     /// Rows `offset..offset + limit` of the current query's selection, in its order.
     Window {
@@ -112,9 +134,11 @@ impl Request {
             | Request::Cancel { id, .. }
             | Request::Record { id, .. }
             | Request::ExportEvents { id }
+            | Request::ExportSelection { id }
             | Request::Verify { id, .. }
             | Request::SetTrustedKeys { id, .. }
             | Request::Query { id, .. }
+            | Request::FacetValues { id, .. }
             | Request::Window { id, .. }
             | Request::FindEvent { id, .. }
             | Request::Export { id, .. }
@@ -198,6 +222,13 @@ pub enum Response {
         result: Box<trailscope_query::QueryResponse>,
         /// Time the worker took.
         elapsed_millis: f64,
+    },
+    /// One facet's values, as asked for by [`Request::FacetValues`].
+    FacetValues {
+        /// The request.
+        id: RequestId,
+        /// The facet.
+        facet: trailscope_query::Facet,
     },
     /// A filter that does not read.
     QueryFailed {

@@ -77,6 +77,11 @@ pub struct VerifyView {
     /// Events that now show another copy (a verified file's): detections are stale.
     #[serde(default)]
     pub rows_changed: u64,
+    /// Not intact only because aws-cli fails digests whose signature was not supplied
+    /// ([`trailscope_verify::Report::only_signatures_missing`]): shown as unproven, not as
+    /// tampering.
+    #[serde(default)]
+    pub signatures_missing_only: bool,
 }
 
 /// Verdict counts.

@@ -65,16 +65,33 @@ pub fn terms(expression: &str) -> Vec<TermText<'_>> {
 
 /// The term selecting `value` of `field` (or excluding it): quoted when the value needs it.
 pub fn term(field: &str, value: &str, exclude: bool) -> String {
-    let needs_quotes = value.is_empty()
-        || value
-            .chars()
-            .any(|c| c.is_whitespace() || c == '"' || c == '\\');
+    // A `"` anywhere is quoted too: the value then reads back whole.
+    let needs_quotes = crate::filter::needs_quotes(value, false) || value.contains('"');
     let value = if needs_quotes {
         format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
     } else {
         value.to_string()
     };
     format!("{}{field}:{value}", if exclude { "-" } else { "" })
+}
+
+/// A filter selecting exactly the events with these IDs (one `eventID:` term each; terms on one
+/// key are alternatives, and the evaluator answers many IDs in one pass). An ID with a `*` at
+/// either end cannot be written exactly (the filter language has no escape for a wildcard), so
+/// it is left out rather than widened: the second value counts those.
+pub fn event_ids_filter<S: AsRef<str>>(ids: &[S]) -> (String, usize) {
+    let mut left_out = 0;
+    let terms: Vec<String> = ids
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|id| {
+            let exact = !id.is_empty() && !id.starts_with('*') && !id.ends_with('*');
+            left_out += usize::from(!exact);
+            exact
+        })
+        .map(|id| term("eventID", id, false))
+        .collect();
+    (terms.join(" "), left_out)
 }
 
 /// The term selecting the span from `first` to `last` (unix millis, both included):
@@ -194,7 +211,7 @@ pub fn take_terms(expression: &str, key: &str) -> (String, Vec<TakenTerm>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
     use crate::Filter;
@@ -237,6 +254,11 @@ mod tests {
             "with space",
             r#"quote " inside"#,
             r"back\slash",
+            "Boto3/1.34, Python/3.12",
+            "a,b",
+            "(parenthesised)",
+            "ends)",
+            "OR",
             "",
         ] {
             let t = term("eventName", value, true);
@@ -249,7 +271,16 @@ mod tests {
             assert_eq!(taken.len(), 1, "{t}");
             assert_eq!(taken[0].value, value);
             assert!(taken[0].negated);
-            assert!(filter.is_ok(), "{t}");
+            let filter = filter.unwrap();
+            assert_eq!(filter.terms.len(), 1, "{t}");
+            assert_eq!(
+                filter.terms[0].test,
+                crate::Test::Field(
+                    crate::Key::Column(trailscope_store::Field::EventName),
+                    crate::Value::Pattern(crate::Pattern::Exact(value.to_string()))
+                ),
+                "{t}"
+            );
         }
     }
 
@@ -309,5 +340,24 @@ mod tests {
             &rest[error.start..error.end]
         );
         assert!(typed[error.start..].starts_with("bad"), "{error:?}");
+    }
+
+    #[test]
+    fn event_id_filters_select_exactly_their_ids() {
+        let ids = ["a-1", "B 2", r#"q"x\y"#, "*", "end*", "", "c-3"];
+        let (text, left_out) = event_ids_filter(&ids);
+        assert_eq!(left_out, 3, "the wildcard-like and the empty one");
+        let filter = Filter::parse(&text).unwrap();
+        assert_eq!(filter.terms.len(), 4);
+        for (term, id) in filter.terms.iter().zip(["a-1", "B 2", r#"q"x\y"#, "c-3"]) {
+            assert!(!term.negated);
+            match &term.test {
+                crate::Test::Field(crate::Key::EventId, crate::Value::Pattern(p)) => {
+                    assert_eq!(p, &crate::Pattern::Exact(id.to_string()));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(event_ids_filter::<&str>(&[]), (String::new(), 0));
     }
 }

@@ -7,11 +7,12 @@
 //! records (free text, other paths, resources) run last, only over the rows the column groups
 //! left, because every such row has to be decompressed.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 use trailscope_store::{DictColumn, Field, Store, Tri, ABSENT};
 
-use crate::filter::{Filter, Term, Test, Value};
+use crate::filter::{Filter, Pattern, Term, Test, Value};
 use crate::key::Key;
 use crate::records::RecordTests;
 use trailscope_store::RowSet;
@@ -62,7 +63,14 @@ impl Groups {
                 record_keys.push((key, terms));
                 continue;
             }
-            let sets = terms.iter().map(|t| (t.negated, column_term(store, t)));
+            let sets = if key == Some(Key::EventId) {
+                event_id_sets(store, &terms)
+            } else {
+                terms
+                    .iter()
+                    .map(|t| (t.negated, column_term(store, t)))
+                    .collect()
+            };
             groups.push((key, combine(RowSet::full(universe), sets)));
         }
         if !record_keys.is_empty() {
@@ -174,6 +182,37 @@ fn failing_at_most_one(universe: usize, groups: &[(Option<Key>, RowSet)]) -> Row
     }
     out.or(&prefix);
     out
+}
+
+/// The answers of a group of `eventID` terms. Exact IDs asked for (the SQL tab's "open these
+/// events" writes one term per event, up to a thousand) are looked up in one pass over the rows
+/// with a set of the wanted IDs, not one pass per term; wildcards and exclusions as any term.
+fn event_id_sets(store: &Store, terms: &[&Term]) -> Vec<(bool, RowSet)> {
+    let mut wanted: HashSet<String> = HashSet::new();
+    let mut sets = Vec::new();
+    for term in terms {
+        match &term.test {
+            Test::Field(Key::EventId, Value::Pattern(Pattern::Exact(id))) if !term.negated => {
+                wanted.insert(id.to_ascii_lowercase());
+            }
+            _ => sets.push((term.negated, column_term(store, term))),
+        }
+    }
+    if !wanted.is_empty() {
+        let mut lower = String::new();
+        sets.push((
+            false,
+            RowSet::from_fn(store.len(), |row| {
+                store.event_id(row).is_some_and(|id| {
+                    lower.clear();
+                    lower.push_str(id);
+                    lower.make_ascii_lowercase();
+                    wanted.contains(&lower)
+                })
+            }),
+        ));
+    }
+    sets
 }
 
 /// The rows a term on a column or flag matches (before negation).

@@ -87,7 +87,14 @@ pub(crate) fn facets(
         let key = Key::Column(field);
         let mine = own(&key);
         let rows = mine.as_ref().unwrap_or(&shared);
-        out.push(column_facet(store, field, rows, limit, mine.is_some()));
+        out.push(column_facet(
+            store,
+            field,
+            rows,
+            limit,
+            mine.is_some(),
+            None,
+        ));
     }
     let shared_flags = flag_counts(store, &shared, universe);
     for key in [Key::ReadOnly, Key::Mfa, Key::Error, Key::Integrity] {
@@ -99,7 +106,57 @@ pub(crate) fn facets(
     out
 }
 
-fn column_facet(store: &Store, field: Field, rows: &Rows, limit: usize, filtered: bool) -> Facet {
+/// One string field's facet under `filter` (without that field's own terms, as in the
+/// sidebar), for a facet's "show more" and search box: its `limit` most common values whose
+/// text contains `search` (ignoring case; empty for all), then how many events have another
+/// such value. `within` as for [`crate::run_query_within`]. `None` when `field` is not a string
+/// field of the store.
+pub fn field_facet(
+    store: &Store,
+    filter: &crate::Filter,
+    within: Option<RowSet>,
+    field: &str,
+    search: &str,
+    limit: usize,
+) -> Option<Facet> {
+    let Some(key @ Key::Column(column_field)) = Key::from_name(field) else {
+        return None;
+    };
+    let groups = Groups::evaluate(store, filter, true, within);
+    let filtered = groups.has(&key);
+    let rows = Rows::of(&groups.selection_without(Some(&key)));
+    let search = search.trim();
+    let keep = (!search.is_empty()).then(|| {
+        let column = store.column(column_field);
+        let needle = search.as_bytes();
+        (0..=column.distinct() as u32)
+            .map(|code| {
+                column
+                    .value(code)
+                    .is_some_and(|v| crate::filter::contains_ignore_case(v.as_bytes(), needle))
+            })
+            .collect::<Vec<bool>>()
+    });
+    Some(column_facet(
+        store,
+        column_field,
+        &rows,
+        limit,
+        filtered,
+        keep.as_deref(),
+    ))
+}
+
+/// The top `limit` values of a column over `rows`; with `keep`, only the codes it marks count
+/// (as values and in `other`).
+fn column_facet(
+    store: &Store,
+    field: Field,
+    rows: &Rows,
+    limit: usize,
+    filtered: bool,
+    keep: Option<&[bool]>,
+) -> Facet {
     let column = store.column(field);
     let (absent, counted) = count_values(column.codes(), column.distinct(), rows);
     // A small heap keeps the top values in one pass, even for columns with a million distinct
@@ -107,6 +164,9 @@ fn column_facet(store: &Store, field: Field, rows: &Rows, limit: usize, filtered
     let mut heap: BinaryHeap<Reverse<(u32, Reverse<u32>)>> = BinaryHeap::with_capacity(limit + 1);
     let mut present = 0u64;
     counted.for_each(|code, count| {
+        if keep.is_some_and(|k| !k.get(code as usize).copied().unwrap_or(false)) {
+            return;
+        }
         present += u64::from(count);
         if limit == 0 {
             return;

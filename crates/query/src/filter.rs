@@ -189,12 +189,7 @@ impl fmt::Display for Term {
 /// Writes a word, quoted when it would not read back as itself. A bare free-text word must not
 /// look like `key:value` or start like a negation.
 fn write_text(f: &mut fmt::Formatter<'_>, text: &str, free: bool, quote: bool) -> fmt::Result {
-    let needs_quotes = quote
-        || text.is_empty()
-        || text.starts_with('"')
-        || text.chars().any(|c| c.is_whitespace() || c == '\\')
-        || (free && (text.starts_with('-') || text.contains(':') || text.contains('"')));
-    if !needs_quotes {
+    if !quote && !needs_quotes(text, free) {
         return f.write_str(text);
     }
     f.write_str("\"")?;
@@ -205,6 +200,26 @@ fn write_text(f: &mut fmt::Formatter<'_>, text: &str, free: bool, quote: bool) -
         write!(f, "{c}")?;
     }
     f.write_str("\"")
+}
+
+/// Whether a value (`free`: a free-text word) must be quoted to read back as itself: spaces,
+/// quotes, backslashes, a list's commas and parentheses, and for free text what would read as
+/// a key, a negation or a connective (`OR`).
+pub(crate) fn needs_quotes(text: &str, free: bool) -> bool {
+    text.is_empty()
+        || text.starts_with('"')
+        || text.starts_with('(')
+        || text.ends_with(')')
+        || text
+            .chars()
+            .any(|c| c.is_whitespace() || c == '\\' || c == ',')
+        || (free
+            && (text.starts_with('-')
+                || text.contains(':')
+                || text.contains('"')
+                || ["and", "or", "not"]
+                    .iter()
+                    .any(|w| text.eq_ignore_ascii_case(w))))
 }
 
 fn write_span(f: &mut fmt::Formatter<'_>, span: TimeSpan) -> fmt::Result {

@@ -81,14 +81,14 @@ pub mod related;
 
 pub use eval::matches;
 pub use export::{export, ExportFormat, ExportProgress, CSV_HEADER};
-pub use facets::{Facet, FacetValue};
+pub use facets::{field_facet, Facet, FacetValue};
 pub use filter::{Cidr, Filter, Pattern, Term, Test, TimeSpan, Value};
 pub use histogram::{histogram, Bucket, Histogram};
 pub use key::Key;
 pub use parse::{ParseError, ParseErrorKind};
 pub use query::{
-    facets, ordered, page, run_query, run_query_within, EventRow, Order, QueryRequest,
-    QueryResponse,
+    facets, ordered, page, run_query, run_query_within, wildcard_suggestion, EventRow, Order,
+    QueryRequest, QueryResponse, Suggestion,
 };
 pub use records::{path_matches, resource_matches, resource_name};
 pub use trailscope_store::RowSet;

@@ -44,6 +44,11 @@ pub enum ParseErrorKind {
     BadFlag,
     /// An `integrity` value that is not a verdict.
     BadIntegrity,
+    /// A `(` without its closing `)`.
+    UnclosedParenthesis,
+    /// `AND`, `OR`, `NOT` or parentheses where they cannot be read (`OR` between two fields,
+    /// `NOT` at the end, a parenthesised group of terms).
+    Operator,
 }
 
 impl ParseError {
@@ -81,15 +86,147 @@ pub(crate) struct RawTerm {
     /// Byte range of the whole term.
     pub(crate) span: (usize, usize),
     quoted: bool,
+    /// `key:(a OR b)` or `key:a,b`: the values, each with its byte range and whether it was
+    /// quoted (`value` then holds the text as written).
+    list: Option<Vec<(String, (usize, usize), bool)>>,
 }
+
+/// A bare `AND`, `OR` or `NOT` (any case): Lucene's, KQL's and Splunk's connectives. To search
+/// for the word itself, quote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Connective {
+    And,
+    Or,
+    Not,
+}
+
+impl RawTerm {
+    fn connective(&self) -> Option<Connective> {
+        if self.quoted || self.negated || self.key.is_some() {
+            return None;
+        }
+        match self.value.to_ascii_uppercase().as_str() {
+            "AND" => Some(Connective::And),
+            "OR" => Some(Connective::Or),
+            "NOT" => Some(Connective::Not),
+            _ => None,
+        }
+    }
+
+    /// The term's values: one, or each of a list.
+    fn values(self) -> Vec<RawTerm> {
+        let Some(list) = self.list else {
+            return vec![self];
+        };
+        list.into_iter()
+            .map(|(value, value_span, quoted)| RawTerm {
+                negated: self.negated,
+                key: self.key.clone(),
+                value,
+                value_span,
+                span: self.span,
+                quoted,
+                list: None,
+            })
+            .collect()
+    }
+}
+
+const OR_HELP: &str = "terms on one field are alternatives and terms on different fields must all hold: write eventName:(A OR B), eventName:A,B or eventName:A OR eventName:B";
 
 impl Filter {
     /// Reads a filter expression.
+    ///
+    /// Terms are separated by spaces and must all hold, except that positive terms on one field
+    /// are alternatives. `AND` between terms says the same; `OR` may join terms on one field
+    /// (`eventName:A OR eventName:B`); `NOT term` is `-term`; `field:(a OR b)` and `field:a,b`
+    /// list alternatives. What this model cannot mean (`OR` across fields, grouping of terms)
+    /// is an error, never read as text to search for.
     pub fn parse(expression: &str) -> Result<Filter, ParseError> {
-        let mut terms = Vec::new();
+        let mut terms: Vec<Term> = Vec::new();
         let mut lexer = Lexer::new(expression);
+        let mut and: Option<(usize, usize)> = None;
+        let mut not: Option<(usize, usize)> = None;
+        let mut or: Option<(usize, usize)> = None;
+        let operator = |span: (usize, usize), message: &str| {
+            ParseError::new(ParseErrorKind::Operator, span.0, span.1, message.into())
+        };
         while let Some(raw) = lexer.next_term()? {
-            terms.push(check(raw)?);
+            if let Some(connective) = raw.connective() {
+                let word = raw.value.to_ascii_uppercase();
+                // `AND NOT` and `OR NOT` read; two others in a row do not.
+                let blocked = match connective {
+                    Connective::Not => not.is_some(),
+                    _ => and.is_some() || not.is_some() || or.is_some(),
+                };
+                if blocked {
+                    return Err(operator(
+                        raw.span,
+                        &format!("{word} cannot follow another connective"),
+                    ));
+                }
+                match connective {
+                    Connective::And | Connective::Or if terms.is_empty() => {
+                        return Err(operator(
+                            raw.span,
+                            &format!("{word} needs a term before it"),
+                        ))
+                    }
+                    Connective::And => and = Some(raw.span), // terms must all hold anyway
+                    Connective::Or => or = Some(raw.span),
+                    Connective::Not => not = Some(raw.span),
+                }
+                continue;
+            }
+            let opens_group = match &raw.key {
+                Some((name, _, _)) => name.starts_with('('),
+                None => !raw.quoted && raw.value.starts_with('('),
+            };
+            let closes_group = !raw.quoted
+                && raw.list.is_none()
+                && raw.value.ends_with(')')
+                && !raw.value.contains('(');
+            if opens_group || closes_group {
+                return Err(operator(
+                    raw.span,
+                    &format!("parentheses group values of one field only ({OR_HELP}); quote text to search for it"),
+                ));
+            }
+            and = None;
+            let mut new: Vec<Term> = raw
+                .values()
+                .into_iter()
+                .map(check)
+                .collect::<Result<_, _>>()?;
+            if let Some(span) = not.take() {
+                for term in &mut new {
+                    if term.negated {
+                        return Err(operator(
+                            span,
+                            "NOT before a term with '-' cancels out: write the term alone",
+                        ));
+                    }
+                    term.negated = true;
+                }
+            }
+            if let Some(span) = or.take() {
+                let key_of = |t: &Term| match &t.test {
+                    Test::Field(key, _) if !t.negated => Some(key.clone()),
+                    _ => None,
+                };
+                let before = terms.last().and_then(key_of);
+                let same = before.is_some() && new.iter().all(|t| key_of(t) == before);
+                if !same {
+                    return Err(operator(
+                        span,
+                        &format!("OR joins values of one field: {OR_HELP}"),
+                    ));
+                }
+            }
+            terms.extend(new);
+        }
+        if let Some(span) = and.or(not).or(or) {
+            return Err(operator(span, "needs a term after it"));
         }
         Ok(Filter { terms })
     }
@@ -142,6 +279,7 @@ impl<'a> Lexer<'a> {
                 value_span: (if negated { start + 1 } else { start }, end),
                 span: (start, end),
                 quoted: true,
+                list: None,
             }));
         }
         let word_start = self.at;
@@ -168,18 +306,27 @@ impl<'a> Lexer<'a> {
                 value_span: (word_start, self.at),
                 span: (start, self.at),
                 quoted: false,
+                list: None,
             }));
         }
         let key = (word.to_string(), word_start, self.at);
         self.bump(); // ':'
         let value_start = self.at;
+        let mut list = None;
         let (value, quoted) = if self.peek() == Some('"') {
             (self.quoted()?.0, true)
+        } else if self.peek() == Some('(') {
+            list = Some(self.parenthesised()?);
+            let v = self.text.get(value_start..self.at).unwrap_or_default();
+            (v.to_string(), false)
         } else {
             while self.peek().is_some_and(|c| !c.is_whitespace()) {
                 self.bump();
             }
             let v = self.text.get(value_start..self.at).unwrap_or_default();
+            if v.contains(',') {
+                list = Some(comma_list(v, value_start)?);
+            }
             (v.to_string(), false)
         };
         Ok(Some(RawTerm {
@@ -189,7 +336,116 @@ impl<'a> Lexer<'a> {
             value_span: (value_start, self.at),
             span: (start, self.at),
             quoted,
+            list,
         }))
+    }
+
+    /// Reads `(a OR "b c" OR d)` starting at the `(`: values separated by `OR`, commas or
+    /// spaces, each possibly quoted.
+    fn parenthesised(&mut self) -> Result<Vec<(String, (usize, usize), bool)>, ParseError> {
+        let open = self.at;
+        self.bump();
+        let mut items = Vec::new();
+        loop {
+            while self.peek().is_some_and(|c| c.is_whitespace() || c == ',') {
+                self.bump();
+            }
+            match self.peek() {
+                None => {
+                    return Err(ParseError::new(
+                        ParseErrorKind::UnclosedParenthesis,
+                        open,
+                        self.text.len(),
+                        "this parenthesis is never closed".into(),
+                    ))
+                }
+                Some(')') => {
+                    self.bump();
+                    break;
+                }
+                Some('"') => {
+                    let from = self.at;
+                    let (value, end) = self.quoted_in_list()?;
+                    items.push((value, (from, end), true));
+                }
+                Some(_) => {
+                    let from = self.at;
+                    while self
+                        .peek()
+                        .is_some_and(|c| !c.is_whitespace() && c != ',' && c != ')')
+                    {
+                        self.bump();
+                    }
+                    let word = self.text.get(from..self.at).unwrap_or_default();
+                    match word.to_ascii_uppercase().as_str() {
+                        "OR" => {}
+                        "AND" | "NOT" => {
+                            return Err(ParseError::new(
+                                ParseErrorKind::Operator,
+                                from,
+                                self.at,
+                                format!("a field has one value, so inside field:( ) only OR reads ({OR_HELP})"),
+                            ))
+                        }
+                        _ => items.push((word.to_string(), (from, self.at), false)),
+                    }
+                }
+            }
+        }
+        if items.is_empty() {
+            return Err(ParseError::new(
+                ParseErrorKind::EmptyValue,
+                open,
+                self.at,
+                "an empty list matches nothing: give at least one value".into(),
+            ));
+        }
+        if self.peek().is_some_and(|c| !c.is_whitespace()) {
+            let from = self.at;
+            while self.peek().is_some_and(|c| !c.is_whitespace()) {
+                self.bump();
+            }
+            return Err(ParseError::new(
+                ParseErrorKind::TextAfterQuote,
+                from,
+                self.at,
+                "expected a space after the closing parenthesis".into(),
+            ));
+        }
+        Ok(items)
+    }
+
+    /// A quoted value inside a list: like [`Lexer::quoted`], but a `,` or `)` may follow.
+    fn quoted_in_list(&mut self) -> Result<(String, usize), ParseError> {
+        let open = self.at;
+        self.bump();
+        let mut out = String::new();
+        loop {
+            match self.bump() {
+                Some('"') => break,
+                Some('\\') => match self.bump() {
+                    Some(c) => out.push(c),
+                    None => {
+                        return Err(ParseError::new(
+                            ParseErrorKind::UnclosedQuote,
+                            open,
+                            self.text.len(),
+                            "this quote is never closed".into(),
+                        ))
+                    }
+                },
+                Some(c) => out.push(c),
+                None => {
+                    return Err(ParseError::new(
+                        ParseErrorKind::UnclosedQuote,
+                        open,
+                        self.text.len(),
+                        "this quote is never closed".into(),
+                    ))
+                }
+            }
+        }
+        Ok((out, self.at))
     }
 
     /// Reads `"..."` (with `\"` and `\\` escapes) starting at the opening quote.
@@ -236,6 +492,26 @@ impl<'a> Lexer<'a> {
         }
         Ok((out, self.at))
     }
+}
+
+/// `a,b,c` (an unquoted value at byte `at`) as a list; an empty item is an error.
+fn comma_list(value: &str, at: usize) -> Result<Vec<(String, (usize, usize), bool)>, ParseError> {
+    let mut items = Vec::new();
+    let mut from = at;
+    for part in value.split(',') {
+        let span = (from, from + part.len());
+        if part.is_empty() {
+            return Err(ParseError::new(
+                ParseErrorKind::EmptyValue,
+                span.0.saturating_sub(1).max(at),
+                (span.1 + 1).min(at + value.len()),
+                "an empty value between commas: remove the extra comma".into(),
+            ));
+        }
+        items.push((part.to_string(), span, false));
+        from = span.1 + 1;
+    }
+    Ok(items)
 }
 
 /// Checks a raw term's key and reads its value.
@@ -431,10 +707,86 @@ mod tests {
             ("readOnly:yes", BadFlag, "yes"),
             ("mfa:1", BadFlag, "1"),
             ("integrity:good", BadIntegrity, "good"),
+            // Connectives and lists this model cannot mean are errors, never text.
+            ("eventName:A OR errorCode:B", Operator, "OR"),
+            ("eventName:A OR alice", Operator, "OR"),
+            ("-eventName:A OR eventName:B", Operator, "OR"),
+            ("OR eventName:A", Operator, "OR"),
+            ("eventName:A AND", Operator, "AND"),
+            ("eventName:A NOT", Operator, "NOT"),
+            ("NOT -eventName:A", Operator, "NOT"),
+            ("eventName:A OR AND eventName:B", Operator, "AND"),
+            ("eventName:A NOT NOT errorCode:B", Operator, "NOT"),
+            ("eventName:A OR NOT eventName:B", Operator, "OR"),
+            ("(eventName:A errorCode:B)", Operator, "(eventName:A"),
+            (
+                "eventName:A (errorCode:B OR alice)",
+                Operator,
+                "(errorCode:B",
+            ),
+            ("eventName:A errorCode:B)", Operator, "errorCode:B)"),
+            ("eventName:A (alice)", Operator, "(alice)"),
+            ("eventName:(A AND B)", Operator, "AND"),
+            ("eventName:(A OR B", UnclosedParenthesis, "(A OR B"),
+            ("eventName:()", EmptyValue, "()"),
+            ("eventName:(A)x", TextAfterQuote, "x"),
+            ("eventName:A,,B", EmptyValue, ",,"),
+            ("eventName:A,", EmptyValue, ","),
+            ("readOnly:(true OR maybe)", BadFlag, "maybe"),
+            ("eventName:(A OR \"B", UnclosedQuote, "\"B"),
         ];
         for (text, kind, span) in cases {
             assert_eq!(error(text), (*kind, *span), "{text}");
         }
+    }
+
+    #[test]
+    fn connectives_and_lists_read_as_the_model_means_them() {
+        let same = |a: &str, b: &str| {
+            assert_eq!(
+                Filter::parse(a).unwrap(),
+                Filter::parse(b).unwrap(),
+                "{a} vs {b}"
+            );
+        };
+        same("eventName:(A OR B)", "eventName:A eventName:B");
+        same(
+            "eventName:(A or \"B C\", D)",
+            "eventName:A eventName:\"B C\" eventName:D",
+        );
+        same("eventName:A,B", "eventName:A eventName:B");
+        same("eventName:A OR eventName:B", "eventName:A eventName:B");
+        same("eventName:A or eventName:B*", "eventName:A eventName:B*");
+        same("eventName:A AND errorCode:X", "eventName:A errorCode:X");
+        same("eventName:A and alice", "eventName:A alice");
+        same(
+            "eventName:A AND NOT errorCode:X",
+            "eventName:A -errorCode:X",
+        );
+        same("NOT eventName:A", "-eventName:A");
+        same("not alice", "-alice");
+        same("-eventName:(A OR B)", "-eventName:A -eventName:B");
+        same("NOT eventName:A,B", "-eventName:A -eventName:B");
+        same(
+            "eventName:(A OR B) OR eventName:C",
+            "eventName:A eventName:B eventName:C",
+        );
+        same(
+            "time:2024-01-01,2024-01-03",
+            "time:2024-01-01 time:2024-01-03",
+        );
+        // Quoted, the words are text to search for.
+        assert_eq!(
+            Filter::parse("\"OR\" \"and\"").unwrap().terms.len(),
+            2,
+            "quoted connectives are text"
+        );
+        assert!(matches!(
+            &Filter::parse("\"NOT\"").unwrap().terms[0].test,
+            Test::Text(t) if t == "NOT"
+        ));
+        // A comma inside quotes is part of the value.
+        assert_eq!(Filter::parse("userAgent:\"a,b\"").unwrap().terms.len(), 1);
     }
 
     #[test]

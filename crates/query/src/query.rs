@@ -5,8 +5,9 @@ use trailscope_store::{Field, Store, Tri};
 
 use crate::eval::Groups;
 use crate::facets::{facets as facets_of, Facet};
-use crate::filter::Filter;
+use crate::filter::{Filter, Pattern, Test, Value};
 use crate::histogram::{histogram, Histogram};
+use crate::key::Key;
 use crate::parse::ParseError;
 use trailscope_store::RowSet;
 
@@ -140,6 +141,45 @@ pub struct QueryResponse {
     pub facets: Vec<Facet>,
     /// The selected events over time.
     pub histogram: Histogram,
+    /// When nothing matches because a value was written whole where its start was meant
+    /// (`eventName:Create`), the filter with that value as a prefix, and what it would match.
+    #[serde(default)]
+    pub suggestion: Option<Suggestion>,
+}
+
+/// A filter to try instead of one that matched nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The whole filter, in canonical form, with the one term changed.
+    pub filter: String,
+    /// The changed term as it now reads (`eventName:Create*`).
+    pub term: String,
+    /// Events it selects.
+    pub total: u64,
+}
+
+/// For a filter that selects nothing: the first positive whole-value term on a column whose
+/// value, read as a prefix, would select something (the other terms unchanged).
+pub fn wildcard_suggestion(store: &Store, filter: &Filter) -> Option<Suggestion> {
+    filter.terms.iter().enumerate().find_map(|(i, term)| {
+        let Test::Field(key @ Key::Column(_), Value::Pattern(Pattern::Exact(value))) = &term.test
+        else {
+            return None;
+        };
+        if term.negated {
+            return None;
+        }
+        let mut wider = filter.clone();
+        let changed = wider.terms.get_mut(i)?;
+        changed.test = Test::Field(key.clone(), Value::Pattern(Pattern::Prefix(value.clone())));
+        let term = changed.to_string();
+        let total = crate::eval::matches(store, &wider).len() as u64;
+        (total > 0).then(|| Suggestion {
+            filter: wider.to_string(),
+            term,
+            total,
+        })
+    })
 }
 
 /// Runs a request: parses the filter, evaluates it, counts facets, builds the timeline and
@@ -157,6 +197,7 @@ pub fn run_query_within(
     within: Option<RowSet>,
 ) -> Result<(QueryResponse, RowSet), ParseError> {
     let filter = Filter::parse(&request.filter)?;
+    let restricted = within.is_some();
     let groups = Groups::evaluate(store, &filter, true, within);
     let selection = groups.selection_without(None);
     let facets = facets_of(store, &groups, &selection, request.facet_limit);
@@ -168,8 +209,14 @@ pub fn run_query_within(
         request.offset,
         request.limit,
     );
+    let suggestion = if selection.is_empty() && !restricted {
+        wildcard_suggestion(store, &filter)
+    } else {
+        None
+    };
     let response = QueryResponse {
         filter: filter.to_string(),
+        suggestion,
         total: selection.len() as u64,
         events: store.len() as u64,
         rows: page.into_iter().map(|r| EventRow::new(store, r)).collect(),

@@ -17,7 +17,7 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value as Json;
 use trailscope_model::{ingest_bytes, EventRecord, Limits};
 use trailscope_query::{
-    facets, matches, run_query, Filter, Key, Order, Pattern, QueryRequest, Test, Value,
+    facets, field_facet, matches, run_query, Filter, Key, Order, Pattern, QueryRequest, Test, Value,
 };
 use trailscope_store::{Field, Integrity, Store};
 use trailscope_testgen::{log_file_json, EventGenerator, TrailSpec};
@@ -313,6 +313,11 @@ fn term_pool(store: &Store) -> Vec<String> {
     );
     pool.push(format!("eventID:{id}"));
     pool.push(format!("eventID:{}*", &id[..6]));
+    pool.push(format!(
+        "eventID:{}",
+        store.event_id(40).unwrap().to_uppercase()
+    ));
+    pool.push("eventID:esc-1".to_string());
     pool
 }
 
@@ -358,6 +363,68 @@ fn answers_equal_a_naive_scan() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn many_event_ids_select_exactly_those_events() {
+    // The SQL tab's "open these events": one `eventID:` term per event, answered with one set.
+    let store = store();
+    let rows = rows(&store);
+    let wanted: Vec<usize> = (0..store.len()).step_by(3).collect();
+    let mut text: Vec<String> = wanted
+        .iter()
+        .enumerate()
+        .map(|(i, &row)| {
+            let id = store.event_id(row).unwrap();
+            // Every other ID in capitals: event IDs match ignoring case like every value.
+            let id = if i % 2 == 0 {
+                id.to_uppercase()
+            } else {
+                id.to_string()
+            };
+            format!("eventID:\"{id}\"")
+        })
+        .collect();
+    text.push("eventID:no-such-event".into());
+    let excluded = store.event_id(wanted[1]).unwrap().to_string();
+    let filter = Filter::parse(&text.join(" ")).unwrap();
+    let got = matches(&store, &filter).to_vec();
+    assert_eq!(got, oracle(&rows, &filter, None));
+    assert_eq!(got.len(), wanted.len());
+    // With a wildcard and an exclusion in the same group.
+    text.push("eventID:esc*".into());
+    text.push(format!("-eventID:{excluded}"));
+    let filter = Filter::parse(&text.join(" ")).unwrap();
+    let got = matches(&store, &filter).to_vec();
+    assert_eq!(got, oracle(&rows, &filter, None));
+    let esc = (0..store.len())
+        .find(|&r| store.event_id(r) == Some("esc-1"))
+        .unwrap();
+    assert!(got.contains(&(esc as u32)) && !got.contains(&(wanted[1] as u32)));
+}
+
+#[test]
+fn a_value_written_whole_that_matches_nothing_suggests_its_prefix() {
+    let mut store = store();
+    // The start of a name that is in the store, written without its wildcard.
+    let name = store.column(Field::EventName).value(1).unwrap().to_string();
+    let start: String = name.chars().take(3).collect();
+    let request = |filter: &str| QueryRequest {
+        filter: filter.to_string(),
+        ..QueryRequest::default()
+    };
+    let response = run_query(&mut store, &request(&format!("eventName:{start}"))).unwrap();
+    assert_eq!(response.total, 0);
+    let suggestion = response.suggestion.expect("a suggestion");
+    assert_eq!(suggestion.term, format!("eventName:{start}*"));
+    let wider = run_query(&mut store, &request(&suggestion.filter)).unwrap();
+    assert_eq!(wider.total, suggestion.total);
+    assert!(wider.total > 0 && wider.suggestion.is_none());
+    // Nothing to suggest: no prefix matches, or the filter matched something.
+    let none = run_query(&mut store, &request("eventName:Zzzz")).unwrap();
+    assert_eq!((none.total, none.suggestion), (0, None));
+    let some = run_query(&mut store, &request(&format!("eventName:{name}"))).unwrap();
+    assert!(some.total > 0 && some.suggestion.is_none());
 }
 
 #[test]
@@ -411,6 +478,63 @@ fn facets_count_without_their_own_terms() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn a_facets_long_tail_is_searched_and_paged_under_the_filter() {
+    let store = store();
+    let rows = rows(&store);
+    let pool = term_pool(&store);
+    let mut runner = TestRunner::new(Config::with_cases(40));
+    runner
+        .run(
+            &(filter_strategy(pool.len()), "[a-z0-9.]{0,2}", 1usize..6),
+            |(picks, search, limit)| {
+                let text = text(&pool, &picks);
+                let filter = Filter::parse(&text).unwrap();
+                for field in [Field::SourceIp, Field::EventName, Field::User] {
+                    let key = Key::Column(field);
+                    let facet =
+                        field_facet(&store, &filter, None, field.path(), &search, limit).unwrap();
+                    // Every value containing `search` (ignoring case), counted by hand.
+                    let mut expected: Vec<(String, u64)> = Vec::new();
+                    for &r in &oracle(&rows, &filter, Some(&key)) {
+                        let Some(v) = column_value(&rows[r as usize], field) else {
+                            continue;
+                        };
+                        if !v.to_lowercase().contains(&search.to_lowercase()) {
+                            continue;
+                        }
+                        match expected.iter_mut().find(|(e, _)| *e == v) {
+                            Some((_, n)) => *n += 1,
+                            None => expected.push((v, 1)),
+                        }
+                    }
+                    expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                    let all: u64 = expected.iter().map(|(_, n)| n).sum();
+                    let got: Vec<(String, u64)> = facet
+                        .values
+                        .iter()
+                        .map(|v| (v.value.clone(), v.count))
+                        .collect();
+                    // The most common values (which of equally common ones make the cut is
+                    // the store's order), each with its count.
+                    let counts =
+                        |l: &[(String, u64)]| l.iter().map(|(_, n)| *n).collect::<Vec<_>>();
+                    let top: Vec<(String, u64)> = expected.iter().take(limit).cloned().collect();
+                    let context = format!("{} {:?} under {}", field.path(), search, text);
+                    prop_assert_eq!(counts(&got), counts(&top), "{}", context);
+                    for value in &got {
+                        prop_assert!(expected.contains(value), "{:?} {}", value, context);
+                    }
+                    let listed: u64 = got.iter().map(|(_, n)| n).sum();
+                    prop_assert_eq!(facet.other, all - listed);
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert!(field_facet(&store, &Filter::default(), None, "readOnly", "", 5).is_none());
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use trailscope_store::Store;
 
@@ -96,13 +97,34 @@ impl SqlEngine {
         self.run_unlocated(sql).await.map_err(|e| e.located_in(sql))
     }
 
-    async fn run_unlocated(&self, sql: &str) -> Result<SqlAnswer, SqlError> {
+    /// Plans one query without running it: the optimized logical plan, indented. Everything a
+    /// query's text can reach before any event is read (the dialect's rewrite, name
+    /// resolution, types, the optimizer), which is what the SQL fuzz target drives.
+    pub async fn plan(&self, sql: &str) -> Result<String, SqlError> {
+        let plan = self
+            .logical_plan(sql)
+            .await
+            .map_err(|e| e.located_in(sql))?;
+        let optimized = self
+            .ctx
+            .state()
+            .optimize(&plan)
+            .map_err(|e| SqlError::from_datafusion(e).located_in(sql))?;
+        let text = optimized.display_indent().to_string();
+        Ok(text)
+    }
+
+    async fn logical_plan(&self, sql: &str) -> Result<LogicalPlan, SqlError> {
         let statement = crate::dialect::prepare(sql)?;
-        let state = self.ctx.state();
-        let plan = state
+        self.ctx
+            .state()
             .statement_to_plan(statement)
             .await
-            .map_err(SqlError::from_datafusion)?;
+            .map_err(SqlError::from_datafusion)
+    }
+
+    async fn run_unlocated(&self, sql: &str) -> Result<SqlAnswer, SqlError> {
+        let plan = self.logical_plan(sql).await?;
         let frame = self
             .ctx
             .execute_logical_plan(plan)

@@ -233,6 +233,22 @@ async fn errors_name_the_problem_and_point_at_it() {
 }
 
 #[tokio::test]
+async fn a_query_plans_without_running_and_a_bad_one_is_located() {
+    let (log, _) = records();
+    let engine = engine_with(&log, EngineOptions::default());
+    let plan = engine
+        .plan("SELECT eventName, count(*) FROM $EDS_ID GROUP BY 1 ORDER BY 2 DESC")
+        .await
+        .unwrap();
+    assert!(plan.contains("Aggregate"), "{plan}");
+    let e = engine
+        .plan("SELECT eventName\nFROM events\nWHERE eventNme = 'x'")
+        .await
+        .unwrap_err();
+    assert_eq!((e.line, e.column), (Some(3), Some(7)), "{e}");
+}
+
+#[tokio::test]
 async fn a_query_beyond_the_memory_limit_fails_saying_so() {
     let (log, _) = records();
     let engine = engine_with(

@@ -114,7 +114,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::FileSummary;
-    use trailscope_model::{ingest_bytes, FileKind, Limits};
+    use trailscope_model::{ingest_bytes, Limits};
 
     fn record(id: u32, name: &str, extra: &str) -> String {
         format!(
@@ -137,25 +137,53 @@ mod tests {
 
     fn reload(store: &Store, rows_per_batch: usize) -> Store {
         let mut copy = Store::new();
-        let summary = FileSummary {
-            kind: FileKind::CloudTrailLog,
-            events: store.len() as u64,
-            skipped_records: 0,
-            skipped_examples: Vec::new(),
-            time_notes: Default::default(),
-            stored_bytes: 0,
-            text_bytes: 0,
-            error: None,
-            warnings: Vec::new(),
-            foreign: false,
-        };
         let batches = store
             .export_batches(rows_per_batch)
             // Through the binary form, as between workers.
             .map(|b| EventBatch::from_bytes(&b.to_bytes()).expect("own bytes"))
             .collect();
-        copy.add_file("exported", summary, batches);
+        copy.add_file(
+            "exported",
+            FileSummary::of_events(store.len() as u64),
+            batches,
+        );
         copy
+    }
+
+    /// As the page's SQL worker builds its copy: one file per batch as each arrives.
+    fn reload_as_parts(store: &Store, rows_per_batch: usize) -> Store {
+        let mut copy = Store::new();
+        for (part, batch) in store.export_batches(rows_per_batch).enumerate() {
+            let batch = EventBatch::from_bytes(&batch.to_bytes()).expect("own bytes");
+            let summary = FileSummary::of_events(batch.len() as u64);
+            copy.add_file(&format!("part {part}"), summary, vec![batch]);
+        }
+        copy
+    }
+
+    #[test]
+    fn a_copy_built_part_by_part_numbers_its_rows_as_the_original() {
+        // The Events view's "Parquet" sends row numbers of the store worker's selection to the
+        // SQL worker's copy: they must name the same events there.
+        let first: Vec<String> = (0..300).map(|i| record(i, "GetObject", "")).collect();
+        // 200..300 are the same events again (an overlapping download, say).
+        let second: Vec<String> = (200..450)
+            .map(|i| record(i, if i < 300 { "GetObject" } else { "PutObject" }, ""))
+            .collect();
+        let files = [
+            format!(r#"{{"Records":[{}]}}"#, first.join(",")),
+            format!(r#"{{"Records":[{}]}}"#, second.join(",")),
+        ];
+        let store = store_of(&files);
+        assert_eq!(store.len(), 450, "duplicates across files are stored once");
+        for rows_per_batch in [1, 33, 65_536] {
+            let copy = reload_as_parts(&store, rows_per_batch);
+            assert_eq!(copy.len(), store.len());
+            for row in 0..store.len() {
+                assert_eq!(copy.event_id(row), store.event_id(row), "row {row}");
+                assert_eq!(copy.time_at(row), store.time_at(row), "row {row}");
+            }
+        }
     }
 
     #[test]

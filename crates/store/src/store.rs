@@ -40,6 +40,25 @@ pub struct FileSummary {
     pub foreign: bool,
 }
 
+impl FileSummary {
+    /// A file of `events` events handed over already parsed (the SQL worker's parts of the
+    /// store worker's events): nothing skipped, no notes, no error.
+    pub fn of_events(events: u64) -> FileSummary {
+        FileSummary {
+            kind: FileKind::CloudTrailLog,
+            events,
+            skipped_records: 0,
+            skipped_examples: Vec::new(),
+            time_notes: TimeNotes::default(),
+            stored_bytes: 0,
+            text_bytes: 0,
+            error: None,
+            warnings: Vec::new(),
+            foreign: false,
+        }
+    }
+}
+
 impl From<&FileOutcome> for FileSummary {
     fn from(o: &FileOutcome) -> Self {
         FileSummary {

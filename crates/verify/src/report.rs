@@ -287,6 +287,22 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 
+    /// Not intact only because aws-cli's verdicts fail digests whose signature was not
+    /// supplied: nothing was found wrong, only metadata is missing. The page says so in amber,
+    /// not in the red of tampering (the verdicts stay aws-cli's).
+    pub fn only_signatures_missing(&self) -> bool {
+        let s = &self.summary;
+        let without_signature = s.digests_without_signature;
+        self.overall() == Overall::NotIntact
+            && without_signature > 0
+            && s.digests.invalid + s.backfill_digests.invalid <= without_signature
+            && s.logs.invalid == 0
+            && !self
+                .findings
+                .iter()
+                .any(|f| f.severity == IntegritySeverity::Error)
+    }
+
     /// The overall verdict: [`Overall::Intact`] only when every digest and log file in range
     /// verified and no finding is an error; otherwise the worst of what was found.
     pub fn overall(&self) -> Overall {
@@ -336,15 +352,7 @@ impl Report {
                 let without_signature = s.digests_without_signature;
                 let invalid_digests = (s.digests.invalid + s.backfill_digests.invalid)
                     .saturating_sub(without_signature);
-                let has_error_finding = self
-                    .findings
-                    .iter()
-                    .any(|f| f.severity == IntegritySeverity::Error);
-                if without_signature > 0
-                    && invalid_digests == 0
-                    && s.logs.invalid == 0
-                    && !has_error_finding
-                {
+                if self.only_signatures_missing() {
                     // aws-cli fails a digest whose signature is missing; saying "tampering"
                     // for what is only missing metadata would be read as evidence.
                     return format!(

@@ -279,6 +279,10 @@ fn without_a_sidecar_the_chain_vouches_and_the_newest_is_unverifiable() {
         "{headline}"
     );
     assert!(!headline.contains("Tampering"), "{headline}");
+    assert!(
+        r.only_signatures_missing(),
+        "shown as unproven, not as tampering"
+    );
     assert_eq!(
         r.findings
             .iter()
@@ -305,6 +309,10 @@ fn without_a_sidecar_the_chain_vouches_and_the_newest_is_unverifiable() {
         },
     );
     let headline = r.headline();
+    assert!(
+        !r.only_signatures_missing(),
+        "a tampered log file is tampering"
+    );
     assert_eq!(r.summary.digests_without_signature, 1, "{headline}");
     assert!(
         headline.starts_with("Tampering or damage found: "),

@@ -1,0 +1,150 @@
+// Keyboard and accessibility: the page used with the keyboard alone (load files, filter, open an
+// event, close it, export), and an axe-core scan of every view with zero serious or critical
+// violations.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { launch, openPage } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+import { DIST, ROOT, fixtures, filesUnder, signedTrail } from './lib/fixtures.mjs';
+import { TrailscopePage } from './lib/trailscope-page.mjs';
+
+const AXE = path.join(ROOT, 'tests/e2e/node_modules/axe-core/axe.min.js');
+
+let server;
+let browser;
+let trailFiles;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(DIST, 'index.html')), 'dist/ is missing: build the page first');
+  assert.ok(fs.existsSync(AXE), `${AXE} is missing: run scripts/ensure-tools.sh test`);
+  server = await startServer({ root: DIST });
+  browser = await launch();
+  trailFiles = filesUnder(path.join(fixtures().dir, 'trail'));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Presses Tab until the focused element matches `selector`; fails after `limit` presses. */
+async function tabTo(page, selector, limit = 60) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return i + 1;
+  }
+  const at = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120));
+  assert.fail(`${selector} was not reached with ${limit} presses of Tab (focus on ${at})`);
+}
+
+test('the page is usable with the keyboard alone: load, filter, open an event, close it, export', async () => {
+  const { page, problems } = await openPage(browser, server.url, { width: 1280, height: 720 });
+  const ts = new TrailscopePage(page);
+  await ts.ready();
+
+  // "Choose files" is reached with Tab and opened with Space, as a button is.
+  await tabTo(page, '[data-testid=file-input]');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  const loadsBefore = await ts.loadCount();
+  await chooser.setFiles(trailFiles);
+  await ts.waitForLoad(loadsBefore, 60_000);
+  const all = await ts.resultCount();
+  assert.ok(all > 10, `${all} events`);
+
+  // `/` goes to the filter from anywhere; Enter applies it.
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'filter-input');
+  const generation = await page.locator('[data-testid=query-time]').getAttribute('data-generation');
+  await page.keyboard.type('readOnly:false');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((g) => document.querySelector('[data-testid=query-time]')?.dataset.generation !== g, generation);
+  const writes = await ts.resultCount();
+  assert.ok(writes > 0 && writes < all, `${writes} of ${all}`);
+
+  // The table: the skip link passes the facets' many buttons; arrows move the row, Enter opens
+  // the event.
+  await tabTo(page, '[data-testid=skip-to-table]');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'event-table');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  const second = page.locator('[data-testid=result-row].cursor');
+  assert.equal(await second.getAttribute('data-index'), '1');
+  const eventId = await second.getAttribute('data-event-id');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((id) => document.querySelector('[data-testid=record-json]')?.textContent.includes(id), eventId);
+  // End goes to the last row, scrolling it into view.
+  await page.locator('[data-testid=event-table]').focus();
+  await page.keyboard.press('End');
+  await page.waitForFunction((n) => document.querySelector('[data-testid=result-row].cursor')?.dataset.index === String(n - 1), writes);
+
+  // Escape closes the detail.
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=record-json]'));
+
+  // The column chooser opens with Enter and closes with Escape, focus back on its button.
+  await tabTo(page, '[data-testid=column-chooser-toggle]');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=column-chooser]').waitFor();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=column-chooser]'));
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'column-chooser-toggle');
+
+  // Export by keyboard: the filtered events as CSV.
+  await tabTo(page, '[data-testid=export-csv]');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(csv.length, writes + 1, 'a header and one line per filtered event');
+  assert.deepEqual(problems, []);
+});
+
+/** axe-core's serious and critical violations on the page as it is now. */
+async function violations(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+  return result;
+}
+
+test('axe-core finds no serious or critical violation on any view', async () => {
+  // axe is injected as a script: the page's strict policy would refuse it, so this page
+  // bypasses its CSP (csp.test.mjs checks the policy itself).
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  await page.goto(server.url);
+  const ts = new TrailscopePage(page);
+  await ts.ready();
+  const found = {};
+  found['start'] = await violations(page);
+
+  const signed = signedTrail({ hours: 2, logsPerHour: 2, eventsPerLog: 10 });
+  await ts.trustKeys([path.join(signed, 'public-keys.json')]);
+  await ts.upload([...trailFiles, ...filesUnder(signed).filter((f) => !f.endsWith('public-keys.json'))]);
+  // Events with an event open.
+  await page.locator('[data-testid=result-row] [data-testid=cell-time]').first().click();
+  await page.locator('[data-testid=record-json]').waitFor();
+  found['events'] = await violations(page);
+  for (const tab of ['findings', 'anomalies', 'integrity']) {
+    await page.click(`[data-testid=tab-${tab}]`);
+    await page.waitForTimeout(300);
+    found[tab] = await violations(page);
+  }
+  await page.click('[data-testid=tab-sql]');
+  await page.waitForFunction(() => /ready to query/.test(document.querySelector('[data-testid=sql-status]')?.textContent ?? ''), null, { timeout: 120_000 });
+  await page.fill('[data-testid=sql-editor]', 'SELECT eventName, count(*) AS calls FROM events GROUP BY 1 ORDER BY 2 DESC');
+  await page.click('[data-testid=sql-run]');
+  await page.locator('[data-testid=sql-summary]').waitFor({ timeout: 60_000 });
+  found['sql'] = await violations(page);
+  const bad = Object.entries(found).filter(([, v]) => v.length > 0);
+  assert.deepEqual(bad, [], JSON.stringify(Object.fromEntries(bad), null, 2));
+  await page.close();
+});
