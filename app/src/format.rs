@@ -58,9 +58,87 @@ pub fn time_millis(ms: i64) -> String {
         .to_string()
 }
 
+/// `ms` in the browser's time zone, `YYYY-MM-DD HH:MM:SS` and the zone's offset (`UTC+01:00`).
+/// Only the page has a time zone; the core reads and writes UTC.
+pub fn local_time_millis(ms: i64) -> String {
+    let offset_minutes = -js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64))
+        .get_timezone_offset() as i64;
+    let shifted = time_millis(ms + offset_minutes * 60_000);
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let off = offset_minutes.abs();
+    format!("{shifted} UTC{sign}{:02}:{:02}", off / 60, off % 60)
+}
+
+/// Times for a time axis from `first` to `last` (unix ms): at most `most` of them, on round
+/// steps (a minute, five, an hour, six, a day, ...) from the first round time at or after
+/// `first`. Pure arithmetic in UTC; the labels may then be shown in local time.
+pub fn time_ticks(first: i64, last: i64, most: usize) -> Vec<i64> {
+    const S: i64 = 1000;
+    const M: i64 = 60 * S;
+    const H: i64 = 60 * M;
+    const D: i64 = 24 * H;
+    const STEPS: [i64; 22] = [
+        S,
+        2 * S,
+        5 * S,
+        10 * S,
+        15 * S,
+        30 * S,
+        M,
+        2 * M,
+        5 * M,
+        10 * M,
+        15 * M,
+        30 * M,
+        H,
+        2 * H,
+        3 * H,
+        6 * H,
+        12 * H,
+        D,
+        2 * D,
+        7 * D,
+        14 * D,
+        30 * D,
+    ];
+    if last <= first || most == 0 {
+        return vec![first];
+    }
+    let span = last - first;
+    let step = STEPS
+        .iter()
+        .copied()
+        .find(|s| span / s < most as i64)
+        .unwrap_or_else(|| (span / most as i64 / D + 1) * D);
+    let start = first.div_euclid(step) * step + if first.rem_euclid(step) == 0 { 0 } else { step };
+    (0..)
+        .map(|i| start + i * step)
+        .take_while(|t| *t <= last)
+        .take(most)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_ticks_are_round_and_few() {
+        // An hour: every 10 minutes.
+        let h = 3_600_000;
+        let t = time_ticks(1_700_000_000_000, 1_700_000_000_000 + h, 8);
+        assert!(t.len() <= 8 && t.len() >= 5, "{t:?}");
+        assert!(t.windows(2).all(|w| w[1] - w[0] == 600_000), "{t:?}");
+        assert!(t.iter().all(|x| x % 600_000 == 0));
+        // A month: whole days.
+        let t = time_ticks(1_700_000_000_000, 1_700_000_000_000 + 30 * 24 * h, 8);
+        assert!(t.len() <= 8 && t.len() >= 4, "{t:?}");
+        assert!(t.iter().all(|x| x % (24 * h) == 0), "{t:?}");
+        // One second of events: still ticks, never a division by zero.
+        assert_eq!(time_ticks(5_000, 5_000, 6), vec![5_000]);
+        let t = time_ticks(5_000, 6_000, 6);
+        assert_eq!(t, vec![5_000, 6_000]);
+    }
 
     #[test]
     fn formats() {

@@ -61,6 +61,14 @@ pub fn App() -> impl IntoView {
             "Escape" if state.record.with_untracked(Option::is_some) => {
                 state.record.set(None);
                 worker_client::save_view(state);
+                // Back to the table the event was opened from.
+                if let Some(table) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("events-table"))
+                    .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
+                {
+                    let _ = table.focus();
+                }
             }
             _ => {}
         }
@@ -118,6 +126,19 @@ pub fn App() -> impl IntoView {
                         {text}
                         " "
                         <button class="link" on:click=move |_| { state.tab.set(Tab::Integrity); worker_client::save_view(state); }>"See the report"</button>
+                        // Without keys nothing can be proven: the way to give them, one click
+                        // away (their section stays folded so the events show after a load).
+                        {(state.trusted_keys.with(Vec::is_empty) && overall != "nothing_to_verify").then(|| view! {
+                            <button class="link" data-testid="give-trusted-keys" on:click=move |_| {
+                                if let Some(keys) = web_sys::window()
+                                    .and_then(|w| w.document())
+                                    .and_then(|d| d.query_selector("[data-testid=trusted-keys]").ok().flatten())
+                                {
+                                    let _ = keys.set_attribute("open", "");
+                                    keys.scroll_into_view();
+                                }
+                            }>"Give the trusted keys"</button>
+                        })}
                     </p>
                 }
             }))}

@@ -30,10 +30,10 @@ after(async () => {
   await server?.close();
 });
 
-/** Presses Tab until the focused element matches `selector`; fails after `limit` presses. */
-async function tabTo(page, selector, limit = 60) {
+/** Presses Tab (Shift+Tab with `back`) until the focused element matches `selector`. */
+async function tabTo(page, selector, { limit = 60, back = false } = {}) {
   for (let i = 0; i < limit; i++) {
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
     if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return i + 1;
   }
   const at = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120));
@@ -82,12 +82,14 @@ test('the page is usable with the keyboard alone: load, filter, open an event, c
   await page.keyboard.press('End');
   await page.waitForFunction((n) => document.querySelector('[data-testid=result-row].cursor')?.dataset.index === String(n - 1), writes);
 
-  // Escape closes the detail.
+  // Escape closes the detail, and the keyboard is back on the table.
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('[data-testid=record-json]'));
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'event-table');
 
-  // The column chooser opens with Enter and closes with Escape, focus back on its button.
-  await tabTo(page, '[data-testid=column-chooser-toggle]');
+  // The column chooser (just before the table) opens with Enter and closes with Escape, focus
+  // back on its button.
+  await tabTo(page, '[data-testid=column-chooser-toggle]', { back: true });
   await page.keyboard.press('Enter');
   await page.locator('[data-testid=column-chooser]').waitFor();
   await page.keyboard.press('Tab');

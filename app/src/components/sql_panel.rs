@@ -312,7 +312,7 @@ fn clicked(e: &leptos::ev::MouseEvent) -> Option<Element> {
     let target: Element = e.target()?.dyn_into().ok()?;
     target
         .closest(
-            "[data-action],[data-insert],[data-sample],[data-download],[data-sort],[data-open]",
+            "[data-action],[data-insert],[data-sample],[data-download],[data-sort],[data-open],[data-open-all]",
         )
         .ok()
         .flatten()

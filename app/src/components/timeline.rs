@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use trailscope_query::Histogram;
 
-use crate::format::{count, plural, time_millis};
+use crate::format::{count, local_time_millis, plural, time_millis, time_ticks};
 use crate::state::AppState;
 use crate::worker_client;
 
@@ -25,7 +25,19 @@ pub fn Timeline(
     state: AppState,
 ) -> impl IntoView {
     let split = RwSignal::new(Split::ReadWrite);
+    let log_scale = RwSignal::new(false);
+    let local = RwSignal::new(false);
     let drag = RwSignal::new(None::<(f64, f64)>);
+    // The keyboard's range, in buckets: the arrows move its end, Shift+arrows stretch it,
+    // Enter filters on it, Escape drops it.
+    let keys = RwSignal::new(None::<(usize, usize)>);
+    let at = move |ms: i64| {
+        if local.get() {
+            local_time_millis(ms)
+        } else {
+            time_millis(ms)
+        }
+    };
     let source = crate::state::deferred(None, move || {
         state
             .query
@@ -60,15 +72,76 @@ pub fn Timeline(
                         {move || histogram().map(|h| {
                             let first = h.buckets.first().map_or(0, |b| b.start);
                             let last = h.buckets.last().map_or(0, |b| b.start + h.step);
-                            format!("{} to {} · one bar is {}", time_millis(first), time_millis(last), step_name(h.step))
+                            format!("{} to {} · one bar is {}", at(first), at(last), step_name(h.step))
                         })}
                     </span>
                     <div class="pager">
-                        <button class="button secondary" class:active=move || split.get() == Split::ReadWrite data-testid="split-read-write" on:click=move |_| split.set(Split::ReadWrite)>"Read / write"</button>
-                        <button class="button secondary" class:active=move || split.get() == Split::Errors data-testid="split-errors" on:click=move |_| split.set(Split::Errors)>"Errors"</button>
+                        <label class="toggle"><input type="checkbox" data-testid="timeline-log" prop:checked=move || log_scale.get() on:change=move |ev| log_scale.set(event_target_checked(&ev)) />" Log scale"</label>
+                        <label class="toggle"><input type="checkbox" data-testid="timeline-local" prop:checked=move || local.get() on:change=move |ev| local.set(event_target_checked(&ev)) />" Local time"</label>
+                        <button class="button secondary" class:active=move || split.get() == Split::ReadWrite aria-pressed=move || (split.get() == Split::ReadWrite).to_string() data-testid="split-read-write" on:click=move |_| split.set(Split::ReadWrite)>"Read / write"</button>
+                        <button class="button secondary" class:active=move || split.get() == Split::Errors aria-pressed=move || (split.get() == Split::Errors).to_string() data-testid="split-errors" on:click=move |_| split.set(Split::Errors)>"Errors"</button>
                     </div>
                 </div>
+                <div class="timeline-legend" data-testid="timeline-legend">
+                    {move || {
+                        let (a, b) = match split.get() {
+                            Split::ReadWrite => (("read", "Read"), ("write", "Write")),
+                            Split::Errors => (("ok", "No error"), ("error", "Error")),
+                        };
+                        view! {
+                            <span><i class=format!("swatch {}", a.0)></i>{a.1}</span>
+                            <span><i class=format!("swatch {}", b.0)></i>{b.1}</span>
+                        }
+                    }}
+                </div>
+                <div class="timeline-plot">
+                <div class="timeline-y" aria-hidden="true">
+                    <span data-testid="timeline-y-max">{move || histogram().map(|h| count(h.buckets.iter().map(|b| b.count).max().unwrap_or(0)))}</span>
+                    <span>"0"</span>
+                </div>
                 <svg
+                    tabindex="0"
+                    role="img"
+                    aria-label=move || histogram().map(|h| {
+                        let total: u64 = h.buckets.iter().map(|b| b.count).sum();
+                        let busiest = h.buckets.iter().max_by_key(|b| b.count);
+                        format!(
+                            "Timeline of {} in {} bars of {}{}. Arrows move, Shift+arrows select a range, Enter filters on it.",
+                            plural(total, "event", "events"),
+                            h.buckets.len(),
+                            step_name(h.step),
+                            busiest.map(|b| format!("; the busiest starts {} with {}", at(b.start), count(b.count))).unwrap_or_default()
+                        )
+                    })
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        let Some(h) = histogram() else { return };
+                        let n = h.buckets.len();
+                        if n == 0 { return; }
+                        let (anchor, end) = keys.get_untracked().unwrap_or((0, 0));
+                        let moved = match ev.key().as_str() {
+                            "ArrowRight" => Some((end + 1).min(n - 1)),
+                            "ArrowLeft" => Some(end.saturating_sub(1)),
+                            "Home" => Some(0),
+                            "End" => Some(n - 1),
+                            "Enter" => {
+                                ev.prevent_default();
+                                if keys.get_untracked().is_some() {
+                                    let bar = WIDTH / n as f64;
+                                    let (a, b) = (anchor.min(end), anchor.max(end));
+                                    finish(&h, a as f64 * bar + 0.01, (b + 1) as f64 * bar - 0.01);
+                                    keys.set(None);
+                                }
+                                None
+                            }
+                            "Escape" => { keys.set(None); None }
+                            _ => None,
+                        };
+                        if let Some(next) = moved {
+                            ev.prevent_default();
+                            let anchor = if ev.shift_key() && keys.get_untracked().is_some() { anchor } else { next };
+                            keys.set(Some((anchor, next)));
+                        }
+                    }
                     viewBox=format!("0 0 {WIDTH} {HEIGHT}")
                     preserveAspectRatio="none"
                     class="timeline-chart"
@@ -81,22 +154,68 @@ pub fn Timeline(
                     }
                     on:mouseleave=move |_| drag.set(None)
                 >
-                    {move || histogram().map(|h| bars(&h, split.get()))}
+                    {move || histogram().map(|h| ticks(&h).into_iter().map(|(x, _)| view! {
+                        <line class="tick" x1=x x2=x y1="0" y2=HEIGHT></line>
+                    }).collect_view())}
+                    {move || histogram().map(|h| bars(&h, split.get(), log_scale.get()))}
+                    {move || keys.get().zip(histogram()).map(|((a, b), h)| {
+                        let bar = WIDTH / h.buckets.len().max(1) as f64;
+                        let (a, b) = (a.min(b), a.max(b));
+                        view! { <rect class="selection" data-testid="timeline-key-range" x=a as f64 * bar y="0" width=(b - a + 1) as f64 * bar height=HEIGHT></rect> }
+                    })}
                     {move || drag.get().map(|(a, b)| view! {
                         <rect class="selection" x=a.min(b) y="0" width=(a - b).abs() height=HEIGHT></rect>
                     })}
                 </svg>
-                <p class="muted small">"Drag across the timeline to filter on a time range."</p>
+                </div>
+                <div class="timeline-axis" data-testid="timeline-axis" aria-hidden="true">
+                    {move || histogram().map(|h| {
+                        let ticks = ticks(&h);
+                        // Short labels: the date only when the ticks span days, seconds only
+                        // below a minute; the zone is in the range above.
+                        let labels: Vec<String> = ticks.iter().map(|(_, t)| at(*t)).collect();
+                        let one_day = labels.iter().all(|l| l.get(..10) == labels.first().and_then(|f| f.get(..10)));
+                        let seconds = ticks.windows(2).any(|w| matches!(w, [a, b] if (b.1 - a.1) % 60_000 != 0));
+                        ticks.into_iter().zip(labels).map(|((x, _), label)| {
+                            let end = if seconds { 19 } else { 16 };
+                            let start = if one_day { 11 } else { 0 };
+                            let text = label.get(start..end).unwrap_or(&label).to_string();
+                            view! {
+                                <span data-testid="timeline-tick" style=format!("left: {:.2}%", x / WIDTH * 100.0)>{text}</span>
+                            }
+                        }).collect_view()
+                    })}
+                </div>
+                <p class="muted small">"Drag across the timeline, or focus it and use Shift+arrows then Enter, to filter on a time range. Each bar's counts show on hover."</p>
             </section>
         </Show>
     }
 }
 
-fn bars(h: &Histogram, split: Split) -> impl IntoView {
+/// Round times within the histogram's span, each with its x in the chart.
+fn ticks(h: &Histogram) -> Vec<(f64, i64)> {
+    let first = h.buckets.first().map_or(0, |b| b.start);
+    let last = h.buckets.last().map_or(0, |b| b.start + h.step);
+    let span = (last - first).max(1) as f64;
+    time_ticks(first, last, 6)
+        .into_iter()
+        .map(|t| ((t - first) as f64 / span * WIDTH, t))
+        .collect()
+}
+
+fn bars(h: &Histogram, split: Split, log_scale: bool) -> impl IntoView {
     let n = h.buckets.len().max(1) as f64;
     let bar = WIDTH / n;
     let most = h.buckets.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
-    let scale = |c: u64| c as f64 / most * (HEIGHT - 4.0);
+    // On a log scale a bucket of 1 stays visible beside one of 100,000.
+    let scale = move |c: u64| {
+        let f = if log_scale {
+            (c as f64).ln_1p() / most.ln_1p()
+        } else {
+            c as f64 / most
+        };
+        f * (HEIGHT - 4.0)
+    };
     h.buckets
         .iter()
         .enumerate()

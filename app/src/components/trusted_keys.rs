@@ -81,119 +81,113 @@ pub fn TrustedKeys(
         1 => "Trusted public keys: 1 key".to_string(),
         n => format!("Trusted public keys: {n} keys"),
     };
-    let digests_loaded = move || {
-        state
-            .totals
-            .with(|t| t.as_ref().is_some_and(|t| t.integrity.digests > 0))
-    };
     view! {
-        <details
-            class="trusted-keys"
-            data-testid="trusted-keys"
-            data-keys=count
-            prop:open=move || count() == 0 && digests_loaded()
-        >
-            <summary data-testid="trusted-keys-summary">{summary}</summary>
-            <p class="hint">
-                "The trust anchor of integrity verification: the output of "
-                <code>"aws cloudtrail list-public-keys"</code>
-                ", fetched from AWS (not from the bucket being checked). Key lists found among the dropped files are never used: whoever could write the bucket could have put them there. The keys are kept for this browser session only."
-            </p>
-            <div class="trusted-keys-inputs">
-                <label class="button secondary">
-                    "Choose key file"
-                    <input
-                        type="file"
-                        multiple
-                        accept=".json,application/json,text/plain"
-                        data-testid="trusted-keys-file"
-                        aria-label="Trusted public keys: the output of aws cloudtrail list-public-keys"
-                        on:change=on_file
-                    />
-                </label>
-                <label>
-                    "Region these keys are for (optional) "
-                    <input
-                        type="text"
-                        placeholder="any region"
-                        size="14"
-                        data-testid="trusted-keys-region"
-                        prop:value=move || region.get()
-                        on:input=move |ev| region.set(event_target_value(&ev))
-                    />
-                </label>
-            </div>
-            <form class="trusted-keys-paste" on:submit=on_paste>
-                <label for="trusted-keys-text">"Or paste the command's output:"</label>
-                <textarea
-                    id="trusted-keys-text"
-                    rows="3"
-                    spellcheck="false"
-                    placeholder="{\"PublicKeyList\": [ ... ]}"
-                    data-testid="trusted-keys-paste"
-                    prop:value=move || paste.get()
-                    on:input=move |ev| paste.set(event_target_value(&ev))
-                ></textarea>
-                <div class="row">
-                    <button class="button" type="submit" data-testid="trusted-keys-apply">"Trust these keys"</button>
-                    <button
-                        class="button secondary"
-                        type="button"
-                        data-testid="trusted-keys-clear"
-                        disabled=move || state.trusted_lists.with(Vec::is_empty)
-                        on:click=move |_| worker_client::set_trusted_keys(state, Vec::new())
-                    >
-                        "Forget all trusted keys"
-                    </button>
+            <details
+                class="trusted-keys"
+                data-testid="trusted-keys"
+                data-keys=count
+    >
+                <summary data-testid="trusted-keys-summary">{summary}</summary>
+                <p class="hint">
+                    "The trust anchor of integrity verification: the output of "
+                    <code>"aws cloudtrail list-public-keys"</code>
+                    ", fetched from AWS (not from the bucket being checked). Key lists found among the dropped files are never used: whoever could write the bucket could have put them there. The keys are kept for this browser session only."
+                </p>
+                <div class="trusted-keys-inputs">
+                    <label class="button secondary">
+                        "Choose key file"
+                        <input
+                            type="file"
+                            multiple
+                            accept=".json,application/json,text/plain"
+                            data-testid="trusted-keys-file"
+                            aria-label="Trusted public keys: the output of aws cloudtrail list-public-keys"
+                            on:change=on_file
+                        />
+                    </label>
+                    <label>
+                        "Region these keys are for (optional) "
+                        <input
+                            type="text"
+                            placeholder="any region"
+                            size="14"
+                            data-testid="trusted-keys-region"
+                            prop:value=move || region.get()
+                            on:input=move |ev| region.set(event_target_value(&ev))
+                        />
+                    </label>
                 </div>
-            </form>
-            {move || read_error.get().map(|e| view! { <p class="failed-note" role="alert" data-testid="trusted-keys-error">{e}</p> })}
-            {move || {
-                let problems = state.trusted_key_problems.get();
-                (!problems.is_empty()).then(|| view! {
-                    <ul class="failed-note" role="alert" data-testid="trusted-keys-problems">
-                        {problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
-                    </ul>
-                })
-            }}
-            <Show when=move || count() != 0>
-                <table class="trusted-keys-table" data-testid="trusted-keys-table">
-                    <caption class="visually-hidden">"Trusted public keys"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Fingerprint"</th>
-                            <th scope="col">"Region"</th>
-                            <th scope="col">"Valid from"</th>
-                            <th scope="col">"Valid to"</th>
-                            <th scope="col">"Status"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || state.trusted_keys.get().into_iter().map(|k| {
-                            let status = match k.status.as_str() {
-                                "trusted" => "trusted",
-                                "fingerprint_mismatch" => "not trusted: its fingerprint is not the MD5 of its value",
-                                "ambiguous" => "not trusted: another key has the same fingerprint",
-                                _ => "not trusted: not an RSA public key",
-                            };
-                            let region = match (&k.region, k.regions_used.is_empty()) {
-                                (Some(r), _) => r.clone(),
-                                (None, false) => format!("any (used for {})", k.regions_used.join(", ")),
-                                (None, true) => "any".to_string(),
-                            };
-                            view! {
-                                <tr data-testid="trusted-key-row" data-fingerprint=k.fingerprint.clone() data-status=k.status.clone()>
-                                    <td class="mono">{k.fingerprint.clone()}</td>
-                                    <td>{region}</td>
-                                    <td class="mono">{k.valid_from.clone().unwrap_or_else(|| "not given".into())}</td>
-                                    <td class="mono">{k.valid_to.clone().unwrap_or_else(|| "not given".into())}</td>
-                                    <td class:bad=k.status != "trusted">{status}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </Show>
-        </details>
-    }
+                <form class="trusted-keys-paste" on:submit=on_paste>
+                    <label for="trusted-keys-text">"Or paste the command's output:"</label>
+                    <textarea
+                        id="trusted-keys-text"
+                        rows="3"
+                        spellcheck="false"
+                        placeholder="{\"PublicKeyList\": [ ... ]}"
+                        data-testid="trusted-keys-paste"
+                        prop:value=move || paste.get()
+                        on:input=move |ev| paste.set(event_target_value(&ev))
+                    ></textarea>
+                    <div class="row">
+                        <button class="button" type="submit" data-testid="trusted-keys-apply">"Trust these keys"</button>
+                        <button
+                            class="button secondary"
+                            type="button"
+                            data-testid="trusted-keys-clear"
+                            disabled=move || state.trusted_lists.with(Vec::is_empty)
+                            on:click=move |_| worker_client::set_trusted_keys(state, Vec::new())
+                        >
+                            "Forget all trusted keys"
+                        </button>
+                    </div>
+                </form>
+                {move || read_error.get().map(|e| view! { <p class="failed-note" role="alert" data-testid="trusted-keys-error">{e}</p> })}
+                {move || {
+                    let problems = state.trusted_key_problems.get();
+                    (!problems.is_empty()).then(|| view! {
+                        <ul class="failed-note" role="alert" data-testid="trusted-keys-problems">
+                            {problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                        </ul>
+                    })
+                }}
+                <Show when=move || count() != 0>
+                    <table class="trusted-keys-table" data-testid="trusted-keys-table">
+                        <caption class="visually-hidden">"Trusted public keys"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Fingerprint"</th>
+                                <th scope="col">"Region"</th>
+                                <th scope="col">"Valid from"</th>
+                                <th scope="col">"Valid to"</th>
+                                <th scope="col">"Status"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {move || state.trusted_keys.get().into_iter().map(|k| {
+                                let status = match k.status.as_str() {
+                                    "trusted" => "trusted",
+                                    "fingerprint_mismatch" => "not trusted: its fingerprint is not the MD5 of its value",
+                                    "ambiguous" => "not trusted: another key has the same fingerprint",
+                                    _ => "not trusted: not an RSA public key",
+                                };
+                                let region = match (&k.region, k.regions_used.is_empty()) {
+                                    (Some(r), _) => r.clone(),
+                                    (None, false) => format!("any (used for {})", k.regions_used.join(", ")),
+                                    (None, true) => "any".to_string(),
+                                };
+                                view! {
+                                    <tr data-testid="trusted-key-row" data-fingerprint=k.fingerprint.clone() data-status=k.status.clone()>
+                                        <td class="mono">{k.fingerprint.clone()}</td>
+                                        <td>{region}</td>
+                                        <td class="mono">{k.valid_from.clone().unwrap_or_else(|| "not given".into())}</td>
+                                        <td class="mono">{k.valid_to.clone().unwrap_or_else(|| "not given".into())}</td>
+                                        <td class:bad=k.status != "trusted">{status}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </Show>
+            </details>
+        }
 }

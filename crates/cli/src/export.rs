@@ -24,7 +24,14 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Only the events this filter selects (the filter language of `query`).
-    #[arg(long, short = 'f', value_name = "EXPR", default_value = "")]
+    // A filter often starts with a negation (`-readOnly:true`): it is the value, not a flag.
+    #[arg(
+        long,
+        short = 'f',
+        value_name = "EXPR",
+        default_value = "",
+        allow_hyphen_values = true
+    )]
     pub filter: String,
     /// One Parquet file instead of a partitioned folder.
     #[arg(long)]

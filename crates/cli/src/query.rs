@@ -18,7 +18,14 @@ pub struct QueryArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Filter expression, e.g. 'eventSource:iam.amazonaws.com -readOnly:true ip:10.0.0.0/8'.
-    #[arg(long, short = 'f', value_name = "EXPR", default_value = "")]
+    // A filter often starts with a negation (`-readOnly:true`): it is the value, not a flag.
+    #[arg(
+        long,
+        short = 'f',
+        value_name = "EXPR",
+        default_value = "",
+        allow_hyphen_values = true
+    )]
     pub filter: String,
     /// Only events at or after this time (`2024-02-28T20:00:00Z`, or a date for its start).
     #[arg(long, value_name = "TIME")]

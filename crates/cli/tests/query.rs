@@ -101,6 +101,20 @@ fn filters_and_orders_events() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(ids(&out), ["id-11", "id-13", "id-15", "id-17", "id-19"]);
+    // A filter starting with a negation is the filter, not an unknown flag; so are the
+    // connectives and lists.
+    for filter in [
+        "-user:alice readOnly:false ip:10.0.0.0/8",
+        "NOT user:alice AND readOnly:false AND ip:10.0.0.0/8",
+    ] {
+        let out = query(&["--format", "ndjson", "--filter", filter], &[dir.path()]);
+        assert_eq!(
+            ids(&out),
+            ["id-11", "id-13", "id-15", "id-17", "id-19"],
+            "{filter}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let out = query(
         &[
             "--format",

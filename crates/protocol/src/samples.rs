@@ -432,7 +432,17 @@ pub fn samples() -> Samples {
         },
         Response::FacetValues {
             id,
-            facet: result.facets[0].clone(),
+            facet: result
+                .facets
+                .first()
+                .cloned()
+                .unwrap_or_else(|| trailscope_query::Facet {
+                    field: "eventName".into(),
+                    values: Vec::new(),
+                    other: 0,
+                    absent: 0,
+                    filtered: false,
+                }),
         },
         Response::QueryFailed { id, error: bad },
         Response::Window {

@@ -88,7 +88,15 @@ pub(crate) struct RawTerm {
     quoted: bool,
     /// `key:(a OR b)` or `key:a,b`: the values, each with its byte range and whether it was
     /// quoted (`value` then holds the text as written).
-    list: Option<Vec<(String, (usize, usize), bool)>>,
+    list: Option<Vec<ListItem>>,
+}
+
+/// One value of `key:(a OR b)` or `key:a,b`.
+pub(crate) struct ListItem {
+    value: String,
+    /// Its byte range (including quotes).
+    span: (usize, usize),
+    quoted: bool,
 }
 
 /// A bare `AND`, `OR` or `NOT` (any case): Lucene's, KQL's and Splunk's connectives. To search
@@ -119,13 +127,13 @@ impl RawTerm {
             return vec![self];
         };
         list.into_iter()
-            .map(|(value, value_span, quoted)| RawTerm {
+            .map(|item| RawTerm {
                 negated: self.negated,
                 key: self.key.clone(),
-                value,
-                value_span,
+                value: item.value,
+                value_span: item.span,
                 span: self.span,
-                quoted,
+                quoted: item.quoted,
                 list: None,
             })
             .collect()
@@ -342,7 +350,7 @@ impl<'a> Lexer<'a> {
 
     /// Reads `(a OR "b c" OR d)` starting at the `(`: values separated by `OR`, commas or
     /// spaces, each possibly quoted.
-    fn parenthesised(&mut self) -> Result<Vec<(String, (usize, usize), bool)>, ParseError> {
+    fn parenthesised(&mut self) -> Result<Vec<ListItem>, ParseError> {
         let open = self.at;
         self.bump();
         let mut items = Vec::new();
@@ -366,7 +374,11 @@ impl<'a> Lexer<'a> {
                 Some('"') => {
                     let from = self.at;
                     let (value, end) = self.quoted_in_list()?;
-                    items.push((value, (from, end), true));
+                    items.push(ListItem {
+                        value,
+                        span: (from, end),
+                        quoted: true,
+                    });
                 }
                 Some(_) => {
                     let from = self.at;
@@ -387,7 +399,11 @@ impl<'a> Lexer<'a> {
                                 format!("a field has one value, so inside field:( ) only OR reads ({OR_HELP})"),
                             ))
                         }
-                        _ => items.push((word.to_string(), (from, self.at), false)),
+                        _ => items.push(ListItem {
+                            value: word.to_string(),
+                            span: (from, self.at),
+                            quoted: false,
+                        }),
                     }
                 }
             }
@@ -495,7 +511,7 @@ impl<'a> Lexer<'a> {
 }
 
 /// `a,b,c` (an unquoted value at byte `at`) as a list; an empty item is an error.
-fn comma_list(value: &str, at: usize) -> Result<Vec<(String, (usize, usize), bool)>, ParseError> {
+fn comma_list(value: &str, at: usize) -> Result<Vec<ListItem>, ParseError> {
     let mut items = Vec::new();
     let mut from = at;
     for part in value.split(',') {
@@ -508,7 +524,11 @@ fn comma_list(value: &str, at: usize) -> Result<Vec<(String, (usize, usize), boo
                 "an empty value between commas: remove the extra comma".into(),
             ));
         }
-        items.push((part.to_string(), span, false));
+        items.push(ListItem {
+            value: part.to_string(),
+            span,
+            quoted: false,
+        });
         from = span.1 + 1;
     }
     Ok(items)
