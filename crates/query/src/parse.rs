@@ -431,69 +431,34 @@ impl<'a> Lexer<'a> {
         Ok(items)
     }
 
-    /// A quoted value inside a list: like [`Lexer::quoted`], but a `,` or `)` may follow.
+    /// Reads `"..."` (with `\"` and `\\` escapes) starting at the opening quote; in a list a
+    /// `,` or `)` may follow it.
     fn quoted_in_list(&mut self) -> Result<(String, usize), ParseError> {
         let open = self.at;
         self.bump();
         let mut out = String::new();
         loop {
-            match self.bump() {
+            let c = match self.bump() {
                 Some('"') => break,
-                Some('\\') => match self.bump() {
-                    Some(c) => out.push(c),
-                    None => {
-                        return Err(ParseError::new(
-                            ParseErrorKind::UnclosedQuote,
-                            open,
-                            self.text.len(),
-                            "this quote is never closed".into(),
-                        ))
-                    }
-                },
-                Some(c) => out.push(c),
-                None => {
-                    return Err(ParseError::new(
-                        ParseErrorKind::UnclosedQuote,
-                        open,
-                        self.text.len(),
-                        "this quote is never closed".into(),
-                    ))
-                }
-            }
+                Some('\\') => self.bump(),
+                other => other,
+            };
+            let Some(c) = c else {
+                return Err(ParseError::new(
+                    ParseErrorKind::UnclosedQuote,
+                    open,
+                    self.text.len(),
+                    "this quote is never closed".into(),
+                ));
+            };
+            out.push(c);
         }
         Ok((out, self.at))
     }
 
-    /// Reads `"..."` (with `\"` and `\\` escapes) starting at the opening quote.
+    /// Reads `"..."` starting at the opening quote; a space or the end must follow.
     fn quoted(&mut self) -> Result<(String, usize), ParseError> {
-        let open = self.at;
-        self.bump();
-        let mut out = String::new();
-        loop {
-            match self.bump() {
-                None => {
-                    return Err(ParseError::new(
-                        ParseErrorKind::UnclosedQuote,
-                        open,
-                        self.text.len(),
-                        "this quote is never closed".into(),
-                    ))
-                }
-                Some('"') => break,
-                Some('\\') => match self.bump() {
-                    Some(c) => out.push(c),
-                    None => {
-                        return Err(ParseError::new(
-                            ParseErrorKind::UnclosedQuote,
-                            open,
-                            self.text.len(),
-                            "this quote is never closed".into(),
-                        ))
-                    }
-                },
-                Some(c) => out.push(c),
-            }
-        }
+        let (out, _) = self.quoted_in_list()?;
         if self.peek().is_some_and(|c| !c.is_whitespace()) {
             let from = self.at;
             while self.peek().is_some_and(|c| !c.is_whitespace()) {
