@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
+use trailscope_query::emit_sql::{filter_query, SqlDialect};
 use trailscope_query::{export, matches, ordered, ExportFormat, Filter, Order, ParseError};
 
 use crate::load::load_paths;
@@ -15,7 +16,7 @@ use crate::load::load_paths;
 #[derive(clap::Args, Debug)]
 pub struct QueryArgs {
     /// Files, folders (read recursively) and ZIP archives.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "emit_sql", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Filter expression, e.g. 'eventSource:iam.amazonaws.com -readOnly:true ip:10.0.0.0/8'.
     // A filter often starts with a negation (`-readOnly:true`): it is the value, not a flag.
@@ -39,6 +40,20 @@ pub struct QueryArgs {
     /// Oldest or newest events first.
     #[arg(long, value_enum, default_value_t = TimeOrder::Oldest)]
     pub order: TimeOrder,
+    /// Print the filter as SQL for a distributed engine instead of running it: Athena over
+    /// the CloudTrail table AWS documents, or Spark SQL over `export --format parquet` read as
+    /// the view `events`. No input is read.
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub emit_sql: Option<EmitSql>,
+}
+
+/// Engines `--emit-sql` writes for.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum EmitSql {
+    /// Amazon Athena (`cloudtrail_logs`, JSON SerDe).
+    Athena,
+    /// Spark SQL over the Parquet export (view `events`).
+    Spark,
 }
 
 /// Output formats.
@@ -72,6 +87,22 @@ pub fn run(args: &QueryArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if let Some(engine) = args.emit_sql {
+        let dialect = match engine {
+            EmitSql::Athena => SqlDialect::Athena,
+            EmitSql::Spark => SqlDialect::Spark,
+        };
+        return Ok(match filter_query(&filter, dialect) {
+            Ok(sql) => {
+                println!("{sql};");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("trailscope: cannot express the filter in SQL: {e}");
+                ExitCode::from(2)
+            }
+        });
+    }
     let (mut store, failed) = load_paths(&args.paths, true)?;
     let selection = matches(&store, &filter);
     let order = match args.order {

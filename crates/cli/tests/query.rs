@@ -139,6 +139,54 @@ fn filters_and_orders_events() {
 }
 
 #[test]
+fn emits_the_filter_as_sql_for_athena_and_spark_without_input() {
+    let out = query(
+        &[
+            "--filter",
+            "-readOnly:true eventSource:iam.amazonaws.com",
+            "--from",
+            "2024-03-01",
+            "--emit-sql",
+            "athena",
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sql = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        sql.starts_with("SELECT *\nFROM cloudtrail_logs\nWHERE "),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("NOT coalesce(lower(readonly) = 'true', false)"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(
+            "from_iso8601_timestamp(eventtime) >= from_iso8601_timestamp('2024-03-01T00:00:00Z')"
+        ),
+        "{sql}"
+    );
+    let out = query(
+        &["--filter", "eventName:GetObject", "--emit-sql", "spark"],
+        &[],
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "SELECT *\nFROM events\nWHERE lower(coalesce(nullif(eventName, ''), insightDetails.eventName)) = 'getobject';\n"
+    );
+    // A term SQL cannot answer the same way is refused by name (exit 2).
+    let out = query(&["--filter", "\"free text\"", "--emit-sql", "spark"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"free text\": free text searches"));
+}
+
+#[test]
 fn writes_console_csv_and_cloudtrail_json() {
     let dir = trail();
     let out = query(

@@ -68,6 +68,7 @@
 #![warn(missing_docs)]
 
 pub mod edit;
+pub mod emit_sql;
 mod eval;
 pub mod export;
 mod facets;
