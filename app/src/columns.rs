@@ -1,87 +1,65 @@
-//! The event table's columns: what each shows and which filter term a click on it adds.
+//! The event table's columns on screen. Which columns exist, their titles and filter fields
+//! live in the core (`trailscope_query::columns`, shared with the CSV that follows the table);
+//! here is only how a cell reads on screen.
 
+use trailscope_query::columns::ColumnKind;
 use trailscope_query::EventRow;
 
-/// A column of the event table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub use trailscope_query::columns::{default_ids, COLUMNS, PATH_PREFIX};
+
+/// A column of the table as shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Column {
-    /// Stable id (in links and `data-testid="cell-<id>"`).
-    pub id: &'static str,
+    /// Its id (`user`, `path:requestParameters.bucketName`).
+    pub id: String,
+    /// The CSS class suffix and `data-testid="cell-<key>"` (path columns share `path`).
+    pub key: &'static str,
     /// Header text.
-    pub title: &'static str,
-    /// The filter language's field for this column, if a click on a cell can filter by it.
-    pub field: Option<&'static str>,
-    /// Shown when the user has not chosen.
-    pub default: bool,
+    pub title: String,
+    /// The filter field a click on a value adds a term for.
+    pub field: Option<String>,
+    /// For a column read from the record: where its values sit in a row's `extra`.
+    pub extra: Option<usize>,
 }
 
-/// Every column, in display order.
-pub const COLUMNS: &[Column] = &[
-    col("time", "Time (UTC)", None, true),
-    col("event-name", "Event name", Some("eventName"), true),
-    col("event-source", "Event source", Some("eventSource"), true),
-    col("user", "User", Some("user"), true),
-    col(
-        "identity-type",
-        "Identity type",
-        Some("userIdentity.type"),
-        false,
-    ),
-    col(
-        "access-key",
-        "Access key",
-        Some("userIdentity.accessKeyId"),
-        false,
-    ),
-    col(
-        "principal",
-        "Principal ARN",
-        Some("userIdentity.arn"),
-        false,
-    ),
-    col("source-ip", "Source IP", Some("sourceIPAddress"), true),
-    col("region", "Region", Some("awsRegion"), true),
-    col("account", "Account", Some("recipientAccountId"), false),
-    col("read-write", "Read/write", Some("readOnly"), true),
-    col("error", "Error", Some("errorCode"), true),
-    col("user-agent", "User agent", Some("userAgent"), false),
-    col("event-type", "Event type", Some("eventType"), false),
-    col("category", "Category", Some("eventCategory"), false),
-    col("integrity", "Integrity", Some("integrity"), true),
-];
-
-const fn col(
-    id: &'static str,
-    title: &'static str,
-    field: Option<&'static str>,
-    default: bool,
-) -> Column {
-    Column {
-        id,
-        title,
-        field,
-        default,
-    }
+/// The columns `ids` name, in that order, with the positions of the record columns' values.
+/// An id that names no column (a link from a newer version, say) is left out of the table.
+pub fn visible(ids: &[String]) -> Vec<Column> {
+    let mut extra = 0;
+    ids.iter()
+        .filter_map(|id| {
+            let kind = ColumnKind::of(id).ok()?;
+            let at = kind.reads_record().then(|| {
+                extra += 1;
+                extra - 1
+            });
+            Some(Column {
+                id: id.clone(),
+                key: match &kind {
+                    ColumnKind::BuiltIn(c) => c.id,
+                    ColumnKind::Path(_) => "path",
+                },
+                title: kind.title(),
+                field: kind.filter_field().map(str::to_string),
+                extra: at,
+            })
+        })
+        .collect()
 }
 
-/// The column with this id.
-pub fn by_id(id: &str) -> Option<&'static Column> {
-    COLUMNS.iter().find(|c| c.id == id)
-}
-
-/// The default columns' ids.
-pub fn default_ids() -> Vec<String> {
-    COLUMNS
-        .iter()
-        .filter(|c| c.default)
-        .map(|c| c.id.to_string())
+/// The ids among `ids` whose values come from the record (asked for with each window of rows,
+/// in this order, which is the order of [`Column::extra`]).
+pub fn record_ids(ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .filter(|id| ColumnKind::of(id).is_ok_and(|k| k.reads_record()))
+        .cloned()
         .collect()
 }
 
 /// What a cell shows, and the value a click filters on (the raw value, not the display).
 pub fn cell(column: &Column, row: &EventRow) -> (String, Option<String>) {
     let text = |v: &Option<String>| (v.clone().unwrap_or_default(), v.clone());
-    match column.id {
+    match column.key {
         "time" => (
             row.time
                 .map(crate::format::time_millis)
@@ -103,6 +81,7 @@ pub fn cell(column: &Column, row: &EventRow) -> (String, Option<String>) {
             None => (String::new(), None),
         },
         "error" => text(&row.error),
+        "event-id" => text(&row.event_id),
         "user-agent" => text(&row.user_agent),
         "event-type" => text(&row.event_type),
         "category" => text(&row.event_category),

@@ -64,3 +64,35 @@ pub fn store(views: &[SavedView]) -> Result<(), String> {
         "the browser refused to store the saved views (storage full or turned off)".into()
     })
 }
+
+const HISTORY_KEY: &str = "trailscope.filter-history";
+
+/// Filters kept in the history (the oldest are forgotten first).
+pub const HISTORY_LENGTH: usize = 20;
+
+/// Filters applied before, most recent first (kept in this browser only).
+pub fn history() -> Vec<String> {
+    storage()
+        .and_then(|s| s.get_item(HISTORY_KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+/// Puts `filter` first in the history (once), forgetting past [`HISTORY_LENGTH`]; says why when
+/// the browser refuses to keep it.
+pub fn remember(filter: &str) -> Result<Vec<String>, String> {
+    let filter = filter.trim();
+    let mut list = history();
+    if filter.is_empty() {
+        return Ok(list);
+    }
+    list.retain(|f| f != filter);
+    list.insert(0, filter.to_string());
+    list.truncate(HISTORY_LENGTH);
+    let storage = storage().ok_or("this browser keeps no local storage for the page")?;
+    let json = serde_json::to_string(&list).map_err(|e| e.to_string())?;
+    storage.set_item(HISTORY_KEY, &json).map_err(|_| {
+        "the browser refused to keep the filter history (storage full or turned off)".to_string()
+    })?;
+    Ok(list)
+}

@@ -139,6 +139,8 @@ pub struct AppState {
     pub filter: RwSignal<String>,
     /// Oldest first instead of newest first.
     pub oldest_first: RwSignal<bool>,
+    /// The column the table is sorted by instead of time, if any.
+    pub sort: RwSignal<Option<trailscope_query::SortBy>>,
     /// The last query's answer.
     pub query: RwSignal<Option<QueryView>>,
     /// Why the filter does not read.
@@ -298,6 +300,7 @@ impl AppState {
             loads: RwSignal::new(0),
             filter: RwSignal::new(String::new()),
             oldest_first: RwSignal::new(false),
+            sort: RwSignal::new(None),
             query: RwSignal::new(None),
             query_error: RwSignal::new(None),
             facet_values: RwSignal::new(None),

@@ -10,6 +10,9 @@ pub struct ViewState {
     pub filter: String,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,
+    /// The field the table is sorted by instead of time, and whether largest first
+    /// (`sort=eventName`, `sort=-eventName`).
+    pub sort: Option<(String, bool)>,
     /// Visible table columns by id, in order (empty: the default set).
     pub columns: Vec<String>,
     /// The `eventID` of the event open in the detail view.
@@ -31,6 +34,10 @@ impl ViewState {
         }
         if self.oldest_first {
             parts.push("order=old".to_string());
+        }
+        if let Some((field, descending)) = &self.sort {
+            let sign = if *descending { "-" } else { "" };
+            parts.push(format!("sort={sign}{}", encode(field)));
         }
         if !self.columns.is_empty() {
             parts.push(format!("cols={}", encode(&self.columns.join(","))));
@@ -69,6 +76,13 @@ impl ViewState {
                 "q" => state.filter = value,
                 "order" => state.oldest_first = value == "old",
                 "cols" => state.columns = list(value),
+                "sort" => {
+                    state.sort = match value.strip_prefix('-') {
+                        Some(field) => Some((field.to_string(), true)),
+                        None => Some((value, false)),
+                    }
+                    .filter(|(field, _)| !field.is_empty());
+                }
                 "event" => state.event = Some(value).filter(|v| !v.is_empty()),
                 "cmp" => state.compare = list(value),
                 "tab" => state.tab = value,

@@ -57,14 +57,7 @@ pub fn EventTable(
             worker_client::request_window(state, want_start, want_end - want_start);
         }
     });
-    let columns = move || {
-        state.columns.with(|ids| {
-            ids.iter()
-                .filter_map(|id| columns::by_id(id))
-                .copied()
-                .collect::<Vec<Column>>()
-        })
-    };
+    let columns = move || state.columns.with(|ids| columns::visible(ids));
     let chooser_open = RwSignal::new(false);
     let chooser_toggle = NodeRef::<leptos::html::Button>::new();
     // A new result starts the keyboard at its first row again.
@@ -143,11 +136,20 @@ pub fn EventTable(
                         data-testid="order-toggle"
                         title="Sort by time"
                         on:click=move |_| {
-                            state.oldest_first.update(|v| *v = !*v);
+                            // From a column's sort, back to time as it was.
+                            if state.sort.get_untracked().is_some() {
+                                state.sort.set(None);
+                            } else {
+                                state.oldest_first.update(|v| *v = !*v);
+                            }
                             worker_client::run_query(state);
                         }
                     >
-                        {move || if state.oldest_first.get() { "Time ↑ oldest first" } else { "Time ↓ newest first" }}
+                        {move || match state.sort.get() {
+                            Some(_) => "Sort by time",
+                            None if state.oldest_first.get() => "Time ↑ oldest first",
+                            None => "Time ↓ newest first",
+                        }}
                     </button>
                     <button
                         class="button secondary"
@@ -177,9 +179,7 @@ pub fn EventTable(
             <div class="grid" role="grid" aria-label="Events" aria-rowcount=move || total() + 1
                 style=move || format!("--columns: {}", columns().len())>
             <div class="grid-head" role="row" aria-rowindex="1">
-                {move || columns().into_iter().map(|c| view! {
-                    <div class=format!("cell col-{}", c.id) role="columnheader">{c.title}</div>
-                }).collect_view()}
+                {move || columns().into_iter().map(|c| view! { <ColumnHeader column=c state=state /> }).collect_view()}
             </div>
             <div
                 class="grid-body"
@@ -249,6 +249,87 @@ pub fn EventTable(
     }
 }
 
+/// A column's header: a button that sorts by the column (time: flips newest/oldest first; a
+/// field: ascending, then descending), with `aria-sort` saying how the table is sorted.
+#[component]
+fn ColumnHeader(column: Column, state: AppState) -> impl IntoView {
+    let field: Option<String> = if column.key == "time" {
+        Some("eventTime".to_string())
+    } else {
+        column
+            .field
+            .clone()
+            .filter(|f| column.extra.is_none() && trailscope_query::Sorting::sortable(f))
+    };
+    let class = format!("cell col-{}", column.key);
+    let Some(field) = field else {
+        return view! { <div class=class role="columnheader" title=column.title.clone()>{column.title.clone()}</div> }.into_any();
+    };
+    let is_time = column.key == "time";
+    let sort_field = field.clone();
+    // `Some(descending)` when the table is sorted by this column.
+    let sorted = Signal::derive(move || {
+        if is_time {
+            state
+                .sort
+                .with(|s| s.is_none())
+                .then(|| !state.oldest_first.get())
+        } else {
+            state.sort.with(|s| {
+                s.as_ref()
+                    .filter(|s| s.field == sort_field)
+                    .map(|s| s.descending)
+            })
+        }
+    });
+    let on_click = move |_| {
+        if is_time {
+            if state.sort.get_untracked().is_some() {
+                state.sort.set(None);
+            } else {
+                state.oldest_first.update(|v| *v = !*v);
+            }
+        } else {
+            let descending = sorted.get() == Some(false);
+            state.sort.set(Some(trailscope_query::SortBy {
+                field: field.clone(),
+                descending,
+            }));
+        }
+        worker_client::run_query(state);
+    };
+    let sort_title = format!("Sort by {}", column.title);
+    view! {
+        <div
+            class=class
+            role="columnheader"
+            aria-sort=move || match sorted.get() {
+                Some(true) => "descending",
+                Some(false) => "ascending",
+                None => "none",
+            }
+        >
+            <button
+                class="sort-header"
+                class:sorted=move || sorted.get().is_some()
+                data-testid=format!("sort-{}", column.key)
+                title=sort_title
+                on:click=on_click
+            >
+                {column.title}
+                <span class="sort-mark" aria-hidden="true">
+                    {move || match sorted.get() {
+                        Some(true) => " ▼",
+                        Some(false) => " ▲",
+                        None => "",
+                    }}
+                </span>
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
 #[component]
 fn Row(
     row: EventRow,
@@ -267,27 +348,49 @@ fn Row(
     };
     let write = row.read_only == Some(false);
     let error = row.error.is_some();
+    let filter_on = move |field: Option<String>, value: Option<String>| {
+        move |ev: leptos::ev::MouseEvent| {
+            if let (Some(field), Some(value)) = (field.as_deref(), value.as_deref()) {
+                ev.stop_propagation();
+                let term =
+                    trailscope_query::edit::term(field, value, ev.shift_key() || ev.alt_key());
+                worker_client::add_filter_term(state, &term);
+            }
+        }
+    };
     let cells = columns
         .iter()
         .map(|c| {
+            let class = format!("cell col-{}", c.key);
+            let testid = format!("cell-{}", c.key);
+            // A column read from the record: each of its values filters on its own.
+            if let Some(at) = c.extra {
+                let values = row.extra.get(at).cloned().unwrap_or_default();
+                let title = values.join("\n");
+                let field = c.field.clone();
+                return view! {
+                    <div class=class data-testid=testid title=title role="gridcell">
+                        {if values.is_empty() {
+                            view! { <span class="muted">"—"</span> }.into_any()
+                        } else {
+                            values.into_iter().enumerate().map(|(i, value)| view! {
+                                {(i > 0).then_some(", ")}
+                                <span class="value filterable" on:click=filter_on(field.clone(), Some(value.clone()))>{value.clone()}</span>
+                            }).collect_view().into_any()
+                        }}
+                    </div>
+                }
+                .into_any();
+            }
             let (text, value) = columns::cell(c, &row);
-            let field = c.field;
-            let class = format!("cell col-{}", c.id);
-            let testid = format!("cell-{}", c.id);
-            let badge = match c.id {
+            let badge = match c.key {
                 "read-write" if !text.is_empty() => Some(if write { "badge write" } else { "badge read" }),
                 "error" if !text.is_empty() => Some("badge error"),
                 "integrity" if !text.is_empty() => Some(integrity_class(value.as_deref().unwrap_or_default())),
                 _ => None,
             };
-            let filterable = field.is_some() && value.is_some();
-            let on_click = move |ev: leptos::ev::MouseEvent| {
-                if let (Some(field), Some(value)) = (field, value.as_ref()) {
-                    ev.stop_propagation();
-                    let term = trailscope_query::edit::term(field, value, ev.shift_key() || ev.alt_key());
-                    worker_client::add_filter_term(state, &term);
-                }
-            };
+            let filterable = c.field.is_some() && value.is_some();
+            let on_click = filter_on(c.field.clone(), value);
             let title = if filterable {
                 format!("{text}\nClick to filter on this value, shift-click to exclude it")
             } else {
@@ -304,6 +407,7 @@ fn Row(
                     }}
                 </div>
             }
+            .into_any()
         })
         .collect_view();
     view! {
@@ -338,8 +442,59 @@ fn integrity_class(status: &str) -> &'static str {
     }
 }
 
+/// Applies a change of columns: saved in the link, and, when the record columns changed, the
+/// rows asked for again with their values.
+fn columns_changed(state: AppState, before: &[String]) {
+    let after = state.columns.get_untracked();
+    worker_client::save_view(state);
+    if columns::record_ids(before) != columns::record_ids(&after) {
+        worker_client::run_query(state);
+    }
+}
+
 #[component]
 fn ColumnChooser(state: AppState) -> impl IntoView {
+    // Built-in columns keep the table's order; path columns follow, in the order added.
+    let set_built_in = move |id: &'static str, on: bool| {
+        let before = state.columns.get_untracked();
+        state.columns.update(|cols| {
+            cols.retain(|x| x != id);
+            if on {
+                let order = |x: &String| {
+                    columns::COLUMNS
+                        .iter()
+                        .position(|c| c.id == x.as_str())
+                        .unwrap_or(columns::COLUMNS.len())
+                };
+                cols.push(id.to_string());
+                cols.sort_by_key(order);
+            }
+        });
+        columns_changed(state, &before);
+    };
+    let path = RwSignal::new(String::new());
+    let path_error = RwSignal::new(None::<String>);
+    let add_path = move || {
+        let typed = path.get_untracked().trim().to_string();
+        if typed.is_empty() {
+            return;
+        }
+        let id = format!("{}{typed}", columns::PATH_PREFIX);
+        match trailscope_query::columns::ColumnKind::of(&id) {
+            Ok(_) => {
+                let before = state.columns.get_untracked();
+                state.columns.update(|cols| {
+                    if !cols.contains(&id) {
+                        cols.push(id.clone());
+                    }
+                });
+                path.set(String::new());
+                path_error.set(None);
+                columns_changed(state, &before);
+            }
+            Err(e) => path_error.set(Some(e)),
+        }
+    };
     view! {
         <div class="column-chooser" data-testid="column-chooser">
             {columns::COLUMNS.iter().map(|c| {
@@ -351,28 +506,62 @@ fn ColumnChooser(state: AppState) -> impl IntoView {
                             type="checkbox"
                             data-testid=format!("column-{id}")
                             prop:checked=checked
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                state.columns.update(|cols| {
-                                    cols.retain(|x| x != id);
-                                    if on {
-                                        // Keep the table's order, not the order of clicks.
-                                        let order = |x: &String| columns::COLUMNS.iter().position(|c| c.id == x.as_str());
-                                        cols.push(id.to_string());
-                                        cols.sort_by_key(order);
-                                    }
-                                });
-                                worker_client::save_view(state);
-                            }
+                            on:change=move |ev| set_built_in(id, event_target_checked(&ev))
                         />
                         " "
                         {c.title}
                     </label>
                 }
             }).collect_view()}
+            {move || state.columns.get().into_iter().filter(|id| id.starts_with(columns::PATH_PREFIX)).map(|id| {
+                let title = id.trim_start_matches(columns::PATH_PREFIX).to_string();
+                let remove = id.clone();
+                view! {
+                    <label class="path-column">
+                        <input
+                            type="checkbox"
+                            checked
+                            data-testid="column-path"
+                            data-path=title.clone()
+                            on:change=move |_| {
+                                let before = state.columns.get_untracked();
+                                state.columns.update(|cols| cols.retain(|x| *x != remove));
+                                columns_changed(state, &before);
+                            }
+                        />
+                        " "
+                        <span class="mono">{title}</span>
+                    </label>
+                }
+            }).collect_view()}
+            <form
+                class="add-column"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    add_path();
+                }
+            >
+                <label>
+                    "Any field: "
+                    <input
+                        type="text"
+                        class="mono"
+                        data-testid="column-path-input"
+                        placeholder="requestParameters.bucketName"
+                        spellcheck="false"
+                        prop:value=move || path.get()
+                        on:input=move |ev| path.set(event_target_value(&ev))
+                    />
+                </label>
+                <button class="button secondary" type="submit" data-testid="column-path-add">"Add column"</button>
+                {move || path_error.get().map(|e| view! {
+                    <span class="filter-error" role="alert" data-testid="column-path-error">{e}</span>
+                })}
+            </form>
             <button class="button secondary" on:click=move |_| {
+                let before = state.columns.get_untracked();
                 state.columns.set(columns::default_ids());
-                worker_client::save_view(state);
+                columns_changed(state, &before);
             }>"Default columns"</button>
         </div>
     }

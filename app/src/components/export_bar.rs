@@ -1,4 +1,5 @@
-//! Export the filtered events: the console's CSV, CloudTrail JSON, or one record per line.
+//! Export the filtered events: the console's CSV or one with the table's columns, CloudTrail
+//! JSON, one record per line, or Parquet.
 
 use leptos::prelude::*;
 use trailscope_query::ExportFormat;
@@ -15,12 +16,24 @@ pub fn ExportBar(
 ) -> impl IntoView {
     let busy = move || state.export.with(|e| e.id.is_some());
     let button = move |format: ExportFormat, label: &'static str, testid: &'static str| {
+        let (table, title) = match testid {
+            "export-csv-columns" => (
+                true,
+                "CSV with the table's columns, in its order (path columns included)",
+            ),
+            "export-csv" => (
+                false,
+                "CSV in the columns of the CloudTrail console's Event history",
+            ),
+            _ => (false, ""),
+        };
         view! {
             <button
                 class="button secondary"
                 data-testid=testid
+                title=title
                 disabled=move || busy() || state.query.with(|q| q.as_ref().is_none_or(|q| q.total == 0))
-                on:click=move |_| worker_client::request_export(state, format)
+                on:click=move |_| worker_client::request_export(state, format, table)
             >
                 {label}
             </button>
@@ -30,6 +43,7 @@ pub fn ExportBar(
         <div class="export-bar" data-testid="export-bar">
             <span class="muted">"Export the filtered events: "</span>
             {button(ExportFormat::Csv, "CSV", "export-csv")}
+            {button(ExportFormat::Csv, "CSV (table columns)", "export-csv-columns")}
             {button(ExportFormat::Json, "JSON", "export-json")}
             {button(ExportFormat::Ndjson, "NDJSON", "export-ndjson")}
             <button

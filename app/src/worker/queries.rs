@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 use trailscope_protocol::{RequestId, Response};
 use trailscope_query::{
-    export, ordered, page, run_query_within, EventRow, ExportFormat, ExportProgress, Order,
-    QueryRequest, RowSet,
+    export, ordered, page, run_query_within, ExportFormat, ExportProgress, QueryRequest, RowSet,
+    Sorting,
 };
 use trailscope_store::Store;
 
@@ -23,7 +23,7 @@ const EXPORT_CHUNK: usize = 8 << 20;
 /// The current selection and what detection found, between messages.
 #[derive(Default)]
 pub(crate) struct QueryState {
-    selection: Option<(RowSet, Order)>,
+    selection: Option<(RowSet, Sorting)>,
     /// Rows each rule matched, by rule id and alias (for `finding:<id>` terms).
     pub(crate) findings: HashMap<String, RowSet>,
 }
@@ -50,9 +50,16 @@ impl QueryState {
             }
         };
         let typed = std::mem::replace(&mut query.filter, rest);
+        let sorting = match Sorting::of(&query) {
+            Ok(sorting) => sorting,
+            Err(error) => {
+                post_to_page(&Response::QueryFailed { id, error });
+                return;
+            }
+        };
         match run_query_within(store, &query, within) {
             Ok((mut result, selection)) => {
-                self.selection = Some((selection, query.order));
+                self.selection = Some((selection, sorting));
                 // The page shows what the user typed; the canonical form is for the record.
                 if typed != query.filter {
                     // A suggestion is a canonical filter, which has no `finding:` terms.
@@ -132,8 +139,16 @@ impl QueryState {
         Ok((rest, within.filter(|w| w.universe() == universe)))
     }
 
-    /// Posts rows `offset..offset + limit` of the current selection.
-    pub(crate) fn window(&self, store: &mut Store, id: RequestId, offset: u64, limit: u32) {
+    /// Posts rows `offset..offset + limit` of the current selection, with the values of the
+    /// record columns asked for.
+    pub(crate) fn window(
+        &self,
+        store: &mut Store,
+        id: RequestId,
+        offset: u64,
+        limit: u32,
+        columns: &[String],
+    ) {
         let rows = match &self.selection {
             Some((selection, order)) => page(
                 store,
@@ -144,12 +159,32 @@ impl QueryState {
             ),
             None => Vec::new(),
         };
-        let rows = rows.into_iter().map(|r| EventRow::new(store, r)).collect();
-        post_json_to_page(&Response::Window { id, offset, rows });
+        match trailscope_query::columns::rows_with(store, &rows, columns) {
+            Ok(rows) => post_json_to_page(&Response::Window { id, offset, rows }),
+            Err(message) => post_to_page(&Response::Failed { id, message }),
+        }
     }
 
-    /// Writes the current selection in `format`, posting it to the page in chunks.
-    pub(crate) fn export(&self, store: &mut Store, id: RequestId, format: ExportFormat) {
+    /// Writes the current selection in `format` (for CSV with `columns`, the table's columns
+    /// instead of the console's), posting it to the page in chunks.
+    pub(crate) fn export(
+        &self,
+        store: &mut Store,
+        id: RequestId,
+        format: ExportFormat,
+        columns: &[String],
+    ) {
+        let table_columns = match columns
+            .iter()
+            .map(|id| trailscope_query::columns::ColumnKind::of(id))
+            .collect::<Result<Vec<_>, String>>()
+        {
+            Ok(kinds) => kinds,
+            Err(message) => {
+                post_to_page(&Response::Failed { id, message });
+                return;
+            }
+        };
         let rows = match &self.selection {
             Some((selection, order)) => ordered(store, selection, *order),
             None => Vec::new(),
@@ -162,9 +197,18 @@ impl QueryState {
             done: done.clone(),
             total,
         };
-        let result = export(store, &rows, format, &mut out, |p: ExportProgress| {
-            done.set(p.done)
-        });
+        let progress = |p: ExportProgress| done.set(p.done);
+        let result = if format == ExportFormat::Csv && !table_columns.is_empty() {
+            trailscope_query::columns::write_table_csv(
+                store,
+                &rows,
+                &table_columns,
+                &mut out,
+                progress,
+            )
+        } else {
+            export(store, &rows, format, &mut out, progress)
+        };
         done.set(total);
         let flushed = out.flush();
         match result.and(flushed) {

@@ -191,13 +191,22 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             h.queries
                 .facet_values(&h.store, id, &filter, &field, &search, limit);
         }
-        Request::Window { id, offset, limit } => {
+        Request::Window {
+            id,
+            offset,
+            limit,
+            columns,
+        } => {
             let StoreHost { store, queries, .. } = &mut *h;
-            queries.window(store, id, offset, limit);
+            queries.window(store, id, offset, limit, &columns);
         }
-        Request::Export { id, format } => {
+        Request::Export {
+            id,
+            format,
+            columns,
+        } => {
             let StoreHost { store, queries, .. } = &mut *h;
-            queries.export(store, id, format);
+            queries.export(store, id, format, &columns);
         }
         Request::FindEvent { id, event_id } => {
             let filter = trailscope_query::Filter::parse(&format!(

@@ -24,6 +24,7 @@ pub fn run_query(state: AppState) {
         query: trailscope_query::QueryRequest {
             filter: state.filter.get_untracked(),
             order,
+            sort: state.sort.get_untracked(),
             offset: 0,
             limit: 0,
             facet_limit: FACET_VALUES,
@@ -55,6 +56,7 @@ pub fn request_window(state: AppState, offset: u64, limit: u64) {
         id,
         offset,
         limit: u32::try_from(limit).unwrap_or(u32::MAX),
+        columns: crate::columns::record_ids(&state.columns.get_untracked()),
     });
 }
 
@@ -88,8 +90,13 @@ pub fn request_facet_values(state: AppState, field: &str, search: &str, limit: u
     id
 }
 
-/// Exports the current selection.
-pub fn request_export(state: AppState, format: trailscope_query::ExportFormat) {
+/// Exports the current selection; a CSV with `table_columns` has the table's columns (in its
+/// order, record columns included) instead of the console's.
+pub fn request_export(
+    state: AppState,
+    format: trailscope_query::ExportFormat,
+    table_columns: bool,
+) {
     let id = next_id();
     EXPORT_CHUNKS.with(|c| c.borrow_mut().clear());
     state.export.set(crate::state::ExportState {
@@ -100,7 +107,16 @@ pub fn request_export(state: AppState, format: trailscope_query::ExportFormat) {
             .with_untracked(|q| q.as_ref().map_or(0, |q| q.total)),
         parquet: false,
     });
-    send(&Request::Export { id, format });
+    let columns = if table_columns {
+        state.columns.get_untracked()
+    } else {
+        Vec::new()
+    };
+    send(&Request::Export {
+        id,
+        format,
+        columns,
+    });
 }
 
 /// Runs the detection rules and the anomaly model.

@@ -20,6 +20,7 @@ pub fn save_view(state: AppState) {
     let view = crate::url_state::ViewState {
         filter: state.filter.get_untracked(),
         oldest_first: state.oldest_first.get_untracked(),
+        sort: state.sort.get_untracked().map(|s| (s.field, s.descending)),
         columns: if columns == crate::columns::default_ids() {
             Vec::new()
         } else {
@@ -53,6 +54,10 @@ pub fn restore_view(state: AppState) {
     let view = crate::url_state::current();
     state.filter.set(view.filter);
     state.oldest_first.set(view.oldest_first);
+    state.sort.set(
+        view.sort
+            .map(|(field, descending)| trailscope_query::SortBy { field, descending }),
+    );
     if !view.columns.is_empty() {
         state.columns.set(view.columns);
     }

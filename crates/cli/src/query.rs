@@ -7,8 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
+use trailscope_query::columns::{write_table_csv, ColumnKind};
 use trailscope_query::emit_sql::{filter_query, SqlDialect};
-use trailscope_query::{export, matches, ordered, ExportFormat, Filter, Order, ParseError};
+use trailscope_query::{
+    export, matches, ordered, ExportFormat, Filter, Order, ParseError, QueryRequest, SortBy,
+    Sorting,
+};
 
 use crate::load::load_paths;
 
@@ -40,6 +44,15 @@ pub struct QueryArgs {
     /// Oldest or newest events first.
     #[arg(long, value_enum, default_value_t = TimeOrder::Oldest)]
     pub order: TimeOrder,
+    /// Sort by a column's value instead of time (`eventName`, `user`, `ip`, ...; a leading `-`
+    /// for largest first). Rows without a value come last.
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    pub sort: Option<String>,
+    /// CSV with these columns instead of the console's, comma-separated: the page's column ids
+    /// (`time,event-name,user,source-ip,resources,...`) or `path:` and any path into the record
+    /// (`path:requestParameters.bucketName`).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub columns: Vec<String>,
     /// Print the filter as SQL for a distributed engine instead of running it: Athena over
     /// the CloudTrail table AWS documents, or Spark SQL over `export --format parquet` read as
     /// the view `events`. No input is read.
@@ -103,20 +116,65 @@ pub fn run(args: &QueryArgs) -> anyhow::Result<ExitCode> {
             }
         });
     }
-    let (mut store, failed) = load_paths(&args.paths, true)?;
-    let selection = matches(&store, &filter);
     let order = match args.order {
         TimeOrder::Oldest => Order::OldestFirst,
         TimeOrder::Newest => Order::NewestFirst,
     };
-    let rows = ordered(&mut store, &selection, order);
+    let sort = args
+        .sort
+        .as_deref()
+        .map(|field| match field.strip_prefix('-') {
+            Some(field) => SortBy {
+                field: field.to_string(),
+                descending: true,
+            },
+            None => SortBy {
+                field: field.to_string(),
+                descending: false,
+            },
+        });
+    let sorting = match Sorting::of(&QueryRequest {
+        order,
+        sort,
+        ..QueryRequest::default()
+    }) {
+        Ok(sorting) => sorting,
+        Err(e) => {
+            eprintln!("trailscope: bad --sort: {}", e.message);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let columns = match args
+        .columns
+        .iter()
+        .map(|id| ColumnKind::of(id.trim()))
+        .collect::<Result<Vec<_>, String>>()
+    {
+        Ok(columns) => columns,
+        Err(e) => {
+            eprintln!("trailscope: bad --columns: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if !columns.is_empty() && !matches!(args.format, Format::Csv) {
+        eprintln!("trailscope: --columns chooses CSV columns; it needs --format csv");
+        return Ok(ExitCode::from(2));
+    }
+    let (mut store, failed) = load_paths(&args.paths, true)?;
+    let selection = matches(&store, &filter);
+    let rows = ordered(&mut store, &selection, sorting);
     let format = match args.format {
         Format::Csv => ExportFormat::Csv,
         Format::Json => ExportFormat::Json,
         Format::Ndjson => ExportFormat::Ndjson,
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
-    match export(&store, &rows, format, &mut out, |_| {}) {
+    let written = if columns.is_empty() {
+        export(&store, &rows, format, &mut out, |_| {})
+    } else {
+        write_table_csv(&store, &rows, &columns, &mut out, |_| {})
+    };
+    match written {
         Ok(()) => {}
         // The reader went away (`| head`): nothing more to do.
         Err(e) if e.kind() == ErrorKind::BrokenPipe => {}

@@ -266,3 +266,64 @@ fn bad_filters_are_usage_errors_pointing_at_the_term() {
     let out = query(&[], &[Path::new("/definitely/not/here")]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn sorts_by_a_column_and_writes_the_chosen_columns() {
+    let dir = trail();
+    // "=bob" sorts before "alice" ('=' is below 'a'); descending puts alice first, and among
+    // equal values the newest first.
+    let out = query(
+        &[
+            "--format",
+            "ndjson",
+            "--sort",
+            "-user",
+            "--filter",
+            "eventName:CreateUser",
+        ],
+        &[dir.path()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        ids(&out),
+        ["id-9", "id-7", "id-5", "id-3", "id-1", "id-19", "id-17", "id-15", "id-13", "id-11"]
+    );
+    let out = query(
+        &[
+            "--columns",
+            "event-id,user,read-write,path:userIdentity.type,path:recipientAccountId",
+            "--filter",
+            "eventID:id-3,id-12",
+        ],
+        &[dir.path()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "Event ID,User,Read/write,userIdentity.type,recipientAccountId\n\
+         id-3,alice,false,IAMUser,123456789012\n\
+         id-12,'=bob,true,IAMUser,123456789012\n"
+    );
+    // Wrong names are usage errors that say what is wrong.
+    for (args, says) in [
+        (&["--sort", "requestParameters.x"][..], "cannot be sorted"),
+        (&["--columns", "nope"][..], "no column is called \"nope\""),
+        (
+            &["--columns", "user", "--format", "json"][..],
+            "needs --format csv",
+        ),
+    ] {
+        let out = query(args, &[dir.path()]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}

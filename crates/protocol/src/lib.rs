@@ -16,7 +16,7 @@
 //! ```
 //! use trailscope_protocol::{Request, RequestId};
 //!
-//! let request = Request::Window { id: RequestId(7), offset: 0, limit: 50 };
+//! let request = Request::Window { id: RequestId(7), offset: 0, limit: 50, columns: Vec::new() };
 //! assert_eq!(request.id(), RequestId(7));
 //! ```
 #![forbid(unsafe_code)]

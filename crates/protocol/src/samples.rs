@@ -354,6 +354,10 @@ pub fn samples() -> Samples {
             id,
             offset: 100,
             limit: 50,
+            columns: vec![
+                "resources".into(),
+                "path:requestParameters.bucketName".into(),
+            ],
         },
         Request::FindEvent {
             id,
@@ -362,6 +366,7 @@ pub fn samples() -> Samples {
         Request::Export {
             id,
             format: ExportFormat::Csv,
+            columns: vec!["time".into(), "path:requestParameters.bucketName".into()],
         },
         Request::Detect {
             id,
@@ -448,7 +453,16 @@ pub fn samples() -> Samples {
         Response::Window {
             id,
             offset: 0,
-            rows: result.rows.clone(),
+            // Rows with the values of record columns (one with two values, one with none).
+            rows: result
+                .rows
+                .iter()
+                .cloned()
+                .map(|mut row| {
+                    row.extra = vec![vec!["i-0abc".into(), "i-0def".into()], Vec::new()];
+                    row
+                })
+                .collect(),
         },
         Response::ExportChunk {
             id,

@@ -97,6 +97,10 @@ pub enum Request {
         offset: u64,
         /// Rows wanted.
         limit: u32,
+        /// Columns read from the record (`resources`, `path:...`) whose values each row
+        /// carries in `extra`, in this order.
+        #[serde(default)]
+        columns: Vec<String>,
     },
     /// The original record of the event with this `eventID` (to reopen a linked view).
     FindEvent {
@@ -111,6 +115,10 @@ pub enum Request {
         id: RequestId,
         /// The format.
         format: trailscope_query::ExportFormat,
+        /// For CSV: the table's columns (ids of `trailscope_query::columns`) instead of the
+        /// console's; empty for the console's.
+        #[serde(default)]
+        columns: Vec<String>,
     },
     /// Run the detection rules (built-in and the user's) and the anomaly model.
     Detect {

@@ -100,7 +100,7 @@ pub fn export<W: Write>(
 
 /// Calls `write` for each row's record in order, a chunk at a time, reporting progress after
 /// each chunk.
-fn each_record(
+pub(crate) fn each_record(
     store: &Store,
     rows: &[u32],
     mut progress: impl FnMut(ExportProgress),

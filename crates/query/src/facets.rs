@@ -119,6 +119,7 @@ pub fn field_facet(
     search: &str,
     limit: usize,
 ) -> Option<Facet> {
+    // Only the store's columns keep a list of their values (`Key::lists_values`).
     let Some(key @ Key::Column(column_field)) = Key::from_name(field) else {
         return None;
     };

@@ -163,6 +163,21 @@ impl Key {
         )
     }
 
+    /// The only values the key takes, when they are few and fixed (`readOnly:true|false`,
+    /// `integrity:verified|...`): what the filter box offers for them.
+    pub fn fixed_values(&self) -> Option<&'static [&'static str]> {
+        match self {
+            Key::ReadOnly | Key::Mfa | Key::Conflict => Some(&["true", "false"]),
+            Key::Integrity => Some(&["verified", "failed", "unverified", "not_covered", "unknown"]),
+            _ => None,
+        }
+    }
+
+    /// Whether the store lists the key's values with their counts (its facet's values).
+    pub fn lists_values(&self) -> bool {
+        matches!(self, Key::Column(_))
+    }
+
     /// Whether evaluating the key needs the original records (slow: they are compressed).
     pub fn reads_records(&self) -> bool {
         matches!(self, Key::Resource | Key::ResourceType | Key::Path(_))
@@ -173,6 +188,41 @@ fn valid_segment(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '@' | '$'))
+}
+
+/// Every name a term can start with (aliases, the columns' paths, the record's top-level
+/// keys), each once without regard to case, in that order.
+fn known_names() -> impl Iterator<Item = &'static str> {
+    let mut seen: Vec<String> = Vec::new();
+    ALIASES
+        .iter()
+        .map(|(a, _)| *a)
+        .chain(Field::ALL.iter().map(|f| f.path()))
+        .chain(RECORD_KEYS.iter().copied())
+        .filter(move |n| {
+            let lower = n.to_ascii_lowercase();
+            let new = !seen.contains(&lower);
+            seen.push(lower);
+            new
+        })
+}
+
+/// Field names for a name being typed (the filter box's autocomplete): names starting with
+/// `prefix` first, then names containing it, without regard to case; at most `limit`.
+pub fn field_name_completions(prefix: &str, limit: usize) -> Vec<&'static str> {
+    let prefix = prefix.to_ascii_lowercase();
+    let (mut starting, mut containing): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    for name in known_names() {
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with(&prefix) {
+            starting.push(name);
+        } else if lower.contains(&prefix) {
+            containing.push(name);
+        }
+    }
+    starting.append(&mut containing);
+    starting.truncate(limit);
+    starting
 }
 
 /// The known name closest to `name`, to suggest when it is not known.
@@ -211,6 +261,40 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn completions_start_with_the_prefix_then_contain_it() {
+        let names = super::field_name_completions("even", 50);
+        assert_eq!(names.first(), Some(&"eventID"));
+        assert!(names.contains(&"eventName") && names.contains(&"eventSource"));
+        assert!(names
+            .iter()
+            .all(|n| n.to_ascii_lowercase().contains("even")));
+        // `sessionIssuer` (an alias) contains "issuer" but does not start with it.
+        let issuer = super::field_name_completions("ISSUER", 10);
+        assert!(issuer.contains(&"sessionIssuer"), "{issuer:?}");
+        // Each name once, without regard to case (`eventTime` is an alias and a record key).
+        let all = super::field_name_completions("", 1000);
+        let mut lower: Vec<String> = all.iter().map(|n| n.to_ascii_lowercase()).collect();
+        lower.sort();
+        lower.dedup();
+        assert_eq!(lower.len(), all.len());
+        assert!(
+            all.iter().all(|n| super::Key::from_name(n).is_some()),
+            "every suggestion reads"
+        );
+        assert_eq!(super::field_name_completions("e", 3).len(), 3);
+        // Every fixed value reads as a filter, and no other key claims fixed values.
+        for name in all {
+            let key = super::Key::from_name(name).unwrap();
+            for value in key.fixed_values().unwrap_or_default() {
+                let term = format!("{name}:{value}");
+                assert!(crate::Filter::parse(&term).is_ok(), "{term}");
+            }
+        }
+        assert!(super::Key::Column(trailscope_store::Field::User).lists_values());
+        assert!(!super::Key::Path("requestParameters.bucketName".into()).lists_values());
+    }
+
     use super::*;
 
     #[test]

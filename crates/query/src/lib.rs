@@ -38,8 +38,10 @@
 //!   shows it), `type`, `arn`, `accessKey`, `sessionIssuer`, `account` (`recipientAccountId`,
 //!   else the caller's account), `error` (`errorCode` or `errorMessage`; `error:*` or `error:any`
 //!   for any error), `readOnly` and `mfa` (`true`/`false`), `integrity` (`verified`, `failed`,
-//!   `unverified`, `not_covered`, `unknown`), `resource`/`resourceName` (an ARN in
-//!   `resources[]` or the name it ends with), `resourceType`, and time: `from:T` (at or after
+//!   `unverified`, `not_covered`, `unknown`), `resource`/`resourceName` (what the event acted
+//!   on, whole or the name an ARN ends with: an ARN in `resources[]`, a target named in the
+//!   request such as `instancesSet.items[].instanceId` or `bucketName`, see [`targets`]),
+//!   `resourceType`, and time: `from:T` (at or after
 //!   the start of T), `to:T` (up to the end of T), `after:T`, `before:T`, `time:T` or
 //!   `time:T1..T2`, where T is a date (`2024-02-29`, the whole day, UTC) or an RFC 3339 time.
 //!   Field names ignore case.
@@ -67,6 +69,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod columns;
 pub mod edit;
 pub mod emit_sql;
 mod eval;
@@ -79,17 +82,19 @@ mod parse;
 mod query;
 mod records;
 pub mod related;
+mod targets;
 
 pub use eval::matches;
 pub use export::{export, ExportFormat, ExportProgress, CSV_HEADER};
 pub use facets::{field_facet, Facet, FacetValue};
 pub use filter::{Cidr, Filter, Pattern, Term, Test, TimeSpan, Value};
 pub use histogram::{histogram, Bucket, Histogram};
-pub use key::Key;
+pub use key::{field_name_completions, Key};
 pub use parse::{ParseError, ParseErrorKind};
 pub use query::{
     facets, ordered, page, run_query, run_query_within, wildcard_suggestion, EventRow, Order,
-    QueryRequest, QueryResponse, Suggestion,
+    QueryRequest, QueryResponse, SortBy, Sorting, Suggestion,
 };
 pub use records::{path_matches, resource_matches, resource_name};
+pub use targets::targets;
 pub use trailscope_store::RowSet;

@@ -49,6 +49,9 @@ pub enum ParseErrorKind {
     /// `AND`, `OR`, `NOT` or parentheses where they cannot be read (`OR` between two fields,
     /// `NOT` at the end, a parenthesised group of terms).
     Operator,
+    /// The request sorts by something the table cannot be sorted by (the span is empty: the
+    /// problem is not in the filter's text).
+    BadSort,
 }
 
 impl ParseError {
@@ -102,14 +105,14 @@ pub(crate) struct ListItem {
 /// A bare `AND`, `OR` or `NOT` (any case): Lucene's, KQL's and Splunk's connectives. To search
 /// for the word itself, quote it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Connective {
+pub(crate) enum Connective {
     And,
     Or,
     Not,
 }
 
 impl RawTerm {
-    fn connective(&self) -> Option<Connective> {
+    pub(crate) fn connective(&self) -> Option<Connective> {
         if self.quoted || self.negated || self.key.is_some() {
             return None;
         }

@@ -8,7 +8,7 @@ use crate::facets::{facets as facets_of, Facet};
 use crate::filter::{Filter, Pattern, Test, Value};
 use crate::histogram::{histogram, Histogram};
 use crate::key::Key;
-use crate::parse::ParseError;
+use crate::parse::{ParseError, ParseErrorKind};
 use trailscope_store::RowSet;
 
 /// Which end of time rows start from.
@@ -22,14 +22,83 @@ pub enum Order {
     OldestFirst,
 }
 
+/// A column the rows are sorted by, as the table's header asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SortBy {
+    /// The field, as the filter language names it (`eventName`, `user`, `ip`, ...).
+    pub field: String,
+    /// Largest value first (rows without a value stay last either way).
+    pub descending: bool,
+}
+
+/// How the rows of a result are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sorting {
+    /// By time.
+    Time(Order),
+    /// By a string column's value, then time; rows without a value last.
+    Column {
+        /// The column.
+        field: Field,
+        /// Largest value (and, among equals, newest) first.
+        descending: bool,
+    },
+}
+
+impl From<Order> for Sorting {
+    fn from(order: Order) -> Self {
+        Sorting::Time(order)
+    }
+}
+
+impl Sorting {
+    /// Whether the table can be sorted by `field` (the store's columns and time, by any of
+    /// their names).
+    pub fn sortable(field: &str) -> bool {
+        matches!(Key::from_name(field), Some(Key::Column(_)))
+            || Key::from_name(field).is_some_and(|k| k.is_time())
+    }
+
+    /// The sorting a request asks for: its column when it names one, else its time order.
+    /// A field that is not one of the store's columns (only those are held sorted) is refused
+    /// with its name, never quietly read as time.
+    pub fn of(request: &QueryRequest) -> Result<Sorting, ParseError> {
+        let Some(sort) = &request.sort else {
+            return Ok(Sorting::Time(request.order));
+        };
+        match Key::from_name(&sort.field) {
+            Some(Key::Column(field)) => Ok(Sorting::Column {
+                field,
+                descending: sort.descending,
+            }),
+            Some(key) if key.is_time() => Ok(Sorting::Time(if sort.descending {
+                Order::NewestFirst
+            } else {
+                Order::OldestFirst
+            })),
+            _ => Err(ParseError {
+                kind: ParseErrorKind::BadSort,
+                start: 0,
+                end: 0,
+                message: format!(
+                    "the table cannot be sorted by {:?}: sort by time or by one of its columns",
+                    sort.field
+                ),
+            }),
+        }
+    }
+}
+
 /// What the page asks for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QueryRequest {
     /// The filter expression (empty: every event).
     pub filter: String,
-    /// Row order.
+    /// Row order by time (when `sort` is not given).
     pub order: Order,
+    /// Sort by a column instead of time.
+    pub sort: Option<SortBy>,
     /// Rows to skip.
     pub offset: usize,
     /// Rows to return.
@@ -43,6 +112,7 @@ impl Default for QueryRequest {
         QueryRequest {
             filter: String::new(),
             order: Order::NewestFirst,
+            sort: None,
             offset: 0,
             limit: 100,
             facet_limit: 10,
@@ -92,6 +162,10 @@ pub struct EventRow {
     pub event_type: Option<String>,
     /// `eventCategory`.
     pub event_category: Option<String>,
+    /// The values of the columns read from the record that were asked for, in the order asked
+    /// ([`crate::columns::rows_with`]); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<Vec<String>>,
 }
 
 impl EventRow {
@@ -122,6 +196,7 @@ impl EventRow {
             user_agent: get(Field::UserAgent),
             event_type: get(Field::EventType),
             event_category: get(Field::EventCategory),
+            extra: Vec::new(),
         }
     }
 }
@@ -197,18 +272,13 @@ pub fn run_query_within(
     within: Option<RowSet>,
 ) -> Result<(QueryResponse, RowSet), ParseError> {
     let filter = Filter::parse(&request.filter)?;
+    let sorting = Sorting::of(request)?;
     let restricted = within.is_some();
     let groups = Groups::evaluate(store, &filter, true, within);
     let selection = groups.selection_without(None);
     let facets = facets_of(store, &groups, &selection, request.facet_limit);
     let histogram = histogram(store, &selection);
-    let page = page(
-        store,
-        &selection,
-        request.order,
-        request.offset,
-        request.limit,
-    );
+    let page = page(store, &selection, sorting, request.offset, request.limit);
     let suggestion = if selection.is_empty() && !restricted {
         wildcard_suggestion(store, &filter)
     } else {
@@ -233,36 +303,39 @@ pub fn facets(store: &Store, filter: &Filter, limit: usize) -> Vec<Facet> {
     facets_of(store, &groups, &selection, limit)
 }
 
-/// `limit` rows of `selection` after skipping `offset`, in time order.
+/// `limit` rows of `selection` after skipping `offset`, in the given order.
 pub fn page(
     store: &mut Store,
     selection: &RowSet,
-    order: Order,
+    sorting: impl Into<Sorting>,
     offset: usize,
     limit: usize,
 ) -> Vec<u32> {
-    let sorted = store.time_order();
     let selected = |r: &&u32| selection.contains(**r as usize);
-    match order {
-        Order::OldestFirst => sorted
-            .iter()
-            .filter(selected)
+    let take = |rows: &mut dyn Iterator<Item = &u32>| -> Vec<u32> {
+        rows.filter(selected)
             .skip(offset)
             .take(limit)
             .copied()
-            .collect(),
-        Order::NewestFirst => sorted
-            .iter()
-            .rev()
-            .filter(selected)
-            .skip(offset)
-            .take(limit)
-            .copied()
-            .collect(),
+            .collect()
+    };
+    match sorting.into() {
+        Sorting::Time(Order::OldestFirst) => take(&mut store.time_order().iter()),
+        Sorting::Time(Order::NewestFirst) => take(&mut store.time_order().iter().rev()),
+        Sorting::Column { field, descending } => {
+            let order = store.column_order(field);
+            let (with_value, without) = order.rows.split_at(order.with_value);
+            if descending {
+                // Rows without a value stay last, newest first like the rest.
+                take(&mut with_value.iter().rev().chain(without.iter().rev()))
+            } else {
+                take(&mut with_value.iter().chain(without))
+            }
+        }
     }
 }
 
-/// Every row of `selection`, in time order (for exports).
-pub fn ordered(store: &mut Store, selection: &RowSet, order: Order) -> Vec<u32> {
-    page(store, selection, order, 0, usize::MAX)
+/// Every row of `selection`, in the given order (for exports).
+pub fn ordered(store: &mut Store, selection: &RowSet, sorting: impl Into<Sorting>) -> Vec<u32> {
+    page(store, selection, sorting, 0, usize::MAX)
 }

@@ -150,22 +150,23 @@ fn leaf_matches(value: &Json, pattern: &Pattern) -> bool {
     }
 }
 
-/// `resources[]`: by type, or by ARN or the name the ARN ends with.
+/// `resources[]` by type; or what the event acted on ([`crate::targets::targets`]: the ARNs of
+/// `resources[]`, the request's targets, the identifiers the response created), each whole or
+/// by the name an ARN ends with.
 pub fn resource_matches(record: &Json, by_type: bool, pattern: &Pattern) -> bool {
-    let Some(Json::Array(resources)) = record.get("resources") else {
-        return false;
-    };
-    resources.iter().any(|r| {
-        if by_type {
-            return r
-                .get("type")
+    if by_type {
+        let Some(Json::Array(resources)) = record.get("resources") else {
+            return false;
+        };
+        return resources.iter().any(|r| {
+            r.get("type")
                 .and_then(Json::as_str)
-                .is_some_and(|t| pattern.matches(t));
-        }
-        r.get("ARN")
-            .and_then(Json::as_str)
-            .is_some_and(|arn| pattern.matches(arn) || pattern.matches(resource_name(arn)))
-    })
+                .is_some_and(|t| pattern.matches(t))
+        });
+    }
+    crate::targets::targets(record)
+        .iter()
+        .any(|t| pattern.matches(t) || pattern.matches(resource_name(t)))
 }
 
 /// The name an ARN ends with: after its last `/`, else after its last `:`

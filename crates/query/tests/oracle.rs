@@ -17,7 +17,8 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value as Json;
 use trailscope_model::{ingest_bytes, EventRecord, Limits};
 use trailscope_query::{
-    facets, field_facet, matches, run_query, Filter, Key, Order, Pattern, QueryRequest, Test, Value,
+    facets, field_facet, matches, ordered, page, run_query, run_query_within, Filter, Key, Order,
+    ParseErrorKind, Pattern, QueryRequest, SortBy, Sorting, Test, Value,
 };
 use trailscope_store::{Field, Integrity, Store};
 use trailscope_testgen::{log_file_json, EventGenerator, TrailSpec};
@@ -28,6 +29,7 @@ const ODD_RECORDS: &[&str] = &[
     // Escapes that hide text from a byte search.
     r#"{"eventID":"esc-1","eventTime":"2024-02-29T00:02:00Z","eventName":"Put\u004fbject","requestParameters":{"bucketName":"data\/x","durationSeconds":1e3}}"#,
     r#"{"eventID":"v6-1","eventTime":"2024-02-29T00:03:00Z","eventName":"GetObject","sourceIPAddress":"2001:db8::5","readOnly":true}"#,
+    r#"{"eventID":"ec2-1","eventTime":"2024-02-29T00:05:30Z","eventName":"TerminateInstances","eventSource":"ec2.amazonaws.com","requestParameters":{"instancesSet":{"items":[{"instanceId":"i-0abc"},{"instanceId":"i-0def"}]},"roleSessionName":"i-0abc-not-a-target"},"responseElements":{"instancesSet":{"items":[{"instanceId":"i-0abc","currentState":{"name":"shutting-down"}}]}}}"#,
     r#"{"eventID":"nt-1","eventName":"NoTime","errorMessage":"Failed authentication"}"#,
     r#"{"eventID":"e-2","eventTime":"2024-02-29T00:04:00Z","eventName":"ConsoleLogin","errorCode":"","errorMessage":"Failed authentication","additionalEventData":{"MFAUsed":"No"}}"#,
 ];
@@ -85,6 +87,76 @@ fn str_at<'a>(v: &'a Json, path: &str) -> Option<&'a str> {
         .try_fold(v, |v, k| v.get(k))
         .and_then(Json::as_str)
         .filter(|s| !s.is_empty())
+}
+
+/// What an event acted on, read independently of `targets.rs`: `resources[].ARN`, request
+/// parameters named like a target, and EC2's `...Set.items[]` identifiers in the request and
+/// the response.
+fn oracle_targets(json: &Json) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in json
+        .get("resources")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.extend(r.get("ARN").and_then(Json::as_str).map(str::to_string));
+    }
+    let skip = [
+        "roleSessionName",
+        "externalId",
+        "clientRequestId",
+        "requestId",
+        "clientToken",
+        "regionName",
+        "availabilityZoneId",
+        "serialNumber",
+        "tokenCode",
+        "sourceIdentity",
+        "userAgentName",
+    ];
+    let target = |k: &str| {
+        !skip.contains(&k)
+            && (["key", "queueUrl", "name", "trailName", "Bucket", "Key"].contains(&k)
+                || ["Arn", "ARN", "Id", "Ids", "Name", "Names", "Identifier"]
+                    .iter()
+                    .any(|s| k.ends_with(s)))
+    };
+    for (part, request) in [("requestParameters", true), ("responseElements", false)] {
+        for (k, v) in json
+            .get(part)
+            .and_then(Json::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if k.ends_with("Set") {
+                for item in v
+                    .get("items")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    for (ik, iv) in item.as_object().into_iter().flatten() {
+                        if !skip.contains(&ik.as_str())
+                            && (ik.ends_with("Id") || ik.ends_with("Arn"))
+                        {
+                            out.extend(iv.as_str().map(str::to_string));
+                        }
+                    }
+                }
+            } else if request && target(k) {
+                match v {
+                    Json::String(s) => out.push(s.clone()),
+                    Json::Array(a) => {
+                        out.extend(a.iter().filter_map(Json::as_str).map(str::to_string))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out.retain(|t| !t.is_empty());
+    out
 }
 
 /// A column's value, straight from the record.
@@ -173,24 +245,21 @@ fn holds(row: &Row, test: &Test) -> bool {
                 leaves(&row.json, &path.split('.').collect::<Vec<_>>(), &mut found);
                 found.iter().any(|v| leaf_matches(v, p))
             }
-            (Key::Resource | Key::ResourceType, Value::Pattern(p)) => {
+            (Key::ResourceType, Value::Pattern(p)) => {
                 let list = row.json.get("resources").and_then(Json::as_array);
                 list.into_iter().flatten().any(|r| {
-                    if *key == Key::ResourceType {
-                        return r
-                            .get("type")
-                            .and_then(Json::as_str)
-                            .is_some_and(|t| matches_pattern(p, t));
-                    }
-                    r.get("ARN").and_then(Json::as_str).is_some_and(|arn| {
-                        let name = match arn.rfind('/') {
-                            Some(i) => &arn[i + 1..],
-                            None => arn.rsplit(':').next().unwrap(),
-                        };
-                        matches_pattern(p, arn) || matches_pattern(p, name)
-                    })
+                    r.get("type")
+                        .and_then(Json::as_str)
+                        .is_some_and(|t| matches_pattern(p, t))
                 })
             }
+            (Key::Resource, Value::Pattern(p)) => oracle_targets(&row.json).iter().any(|t| {
+                let name = match t.rfind('/') {
+                    Some(i) => &t[i + 1..],
+                    None => t.rsplit(':').next().unwrap(),
+                };
+                matches_pattern(p, t) || matches_pattern(p, name)
+            }),
             (k, Value::Time(span)) => row.time.is_some_and(|t| match k {
                 Key::From => t >= span.start,
                 Key::To => t <= span.end,
@@ -298,6 +367,8 @@ fn term_pool(store: &Store) -> Vec<String> {
             "tlsDetails.tlsVersion:tlsv1.3",
             "resources.accountId:210987654321",
             "resource:my-bucket",
+            "resource:i-0abc",
+            "resourceName:*0def",
             "resource:*.parquet",
             "resourceName:data-111122223333-1*",
             "resourceType:AWS::S3::Object",
@@ -594,6 +665,7 @@ fn a_query_returns_everything_the_page_shows() {
         offset: 2,
         limit: 5,
         facet_limit: 3,
+        sort: None,
     };
     let answer = run_query(&mut store, &request).unwrap();
     let rows = rows(&store);
@@ -634,4 +706,131 @@ fn a_query_returns_everything_the_page_shows() {
         },
     );
     assert_eq!(bad.unwrap_err().start, 0);
+}
+
+/// Sorting by a column, checked against sorting the records themselves: values without regard
+/// to case (then byte-wise), equal values by time, rows without a value last in both
+/// directions; pages are slices of that order; the answer's rows and an export agree; a field
+/// that is not a column is refused by name; the order follows a later load.
+#[test]
+fn rows_sort_by_any_column_with_missing_values_last() {
+    let mut store = store();
+    let rows = rows(&store);
+    for field in Field::ALL {
+        for descending in [false, true] {
+            let filter = "-name:ListBuckets";
+            let selected = oracle(&rows, &Filter::parse(filter).unwrap(), None);
+            let mut with: Vec<(String, String, i64, u32)> = Vec::new();
+            let mut without: Vec<(i64, u32)> = Vec::new();
+            for &r in &selected {
+                let row = &rows[r as usize];
+                let time = row.time.unwrap_or(i64::MIN);
+                match column_value(row, field) {
+                    Some(v) => with.push((v.to_lowercase(), v, time, r)),
+                    None => without.push((time, r)),
+                }
+            }
+            with.sort();
+            without.sort();
+            if descending {
+                with.reverse();
+                without.reverse();
+            }
+            let expected: Vec<u32> = with
+                .iter()
+                .map(|w| w.3)
+                .chain(without.iter().map(|w| w.1))
+                .collect();
+            let request = QueryRequest {
+                filter: filter.into(),
+                sort: Some(SortBy {
+                    field: field.path().into(),
+                    descending,
+                }),
+                offset: 0,
+                limit: usize::MAX,
+                ..QueryRequest::default()
+            };
+            let (answer, selection) = run_query_within(&mut store, &request, None).unwrap();
+            let got: Vec<u32> = answer.rows.iter().map(|r| r.row).collect();
+            assert_eq!(got, expected, "{field:?} descending={descending}");
+            let sorting = Sorting::of(&request).unwrap();
+            assert_eq!(ordered(&mut store, &selection, sorting), expected);
+            let middle = page(&mut store, &selection, sorting, 7, 11);
+            assert_eq!(middle, expected[7..18].to_vec());
+        }
+    }
+    // Aliases name the same column; time is time.
+    let by_alias = QueryRequest {
+        sort: Some(SortBy {
+            field: "ip".into(),
+            descending: true,
+        }),
+        ..QueryRequest::default()
+    };
+    assert_eq!(
+        Sorting::of(&by_alias).unwrap(),
+        Sorting::Column {
+            field: Field::SourceIp,
+            descending: true
+        }
+    );
+    let by_time = QueryRequest {
+        sort: Some(SortBy {
+            field: "eventTime".into(),
+            descending: false,
+        }),
+        ..QueryRequest::default()
+    };
+    assert_eq!(
+        Sorting::of(&by_time).unwrap(),
+        Sorting::Time(Order::OldestFirst)
+    );
+    // A path into the record is not held sorted: refused by name, not read as time.
+    let refused = run_query(
+        &mut store,
+        &QueryRequest {
+            sort: Some(SortBy {
+                field: "requestParameters.bucketName".into(),
+                descending: false,
+            }),
+            ..QueryRequest::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(refused.kind, ParseErrorKind::BadSort);
+    assert!(refused.message.contains("requestParameters.bucketName"));
+    // A later load joins the order.
+    let by_name = QueryRequest {
+        sort: Some(SortBy {
+            field: "eventName".into(),
+            descending: false,
+        }),
+        limit: 1,
+        ..QueryRequest::default()
+    };
+    run_query(&mut store, &by_name).unwrap();
+    let first = r#"{"Records":[{"eventID":"aaa-1","eventTime":"2024-03-01T00:00:00Z","eventName":"AAAFirstByName"}]}"#;
+    store.load("late.json", |b| {
+        ingest_bytes(first.as_bytes(), Limits::default(), b)
+    });
+    let answer = run_query(&mut store, &by_name).unwrap();
+    assert_eq!(answer.rows[0].event_name.as_deref(), Some("AAAFirstByName"));
+}
+
+/// `resource:` finds what a request targeted though the record has no `resources[]`, and not
+/// what only names the caller's session.
+#[test]
+fn resource_finds_the_instance_an_event_targeted() {
+    let store = store();
+    let ids = |filter: &str| -> Vec<String> {
+        matches(&store, &Filter::parse(filter).unwrap())
+            .iter()
+            .map(|r| store.event_id(r).unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids("resource:i-0def"), ["ec2-1"]);
+    assert_eq!(ids("resourceName:I-0ABC"), ["ec2-1"]);
+    assert!(ids("resource:i-0abc-not-a-target").is_empty());
+    assert!(ids("resource:my-bucket").contains(&"csv-1".to_string()));
 }

@@ -47,7 +47,7 @@ pub use row::Tri;
 pub use rows::{RowView, TimeOrder};
 pub use rowset::RowSet;
 pub use store::{
-    FileEntry, FileId, FileLoader, FileRows, FileSummary, Integrity, MemoryUse, OpenFile, Store,
-    MAX_ROWS,
+    ColumnOrder, FileEntry, FileId, FileLoader, FileRows, FileSummary, Integrity, MemoryUse,
+    OpenFile, Store, MAX_ROWS,
 };
 pub use summary::Totals;
