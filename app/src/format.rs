@@ -32,6 +32,20 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// A time span from two RFC 3339 UTC times, short enough for one line: `2024-02-29 00:00:00 –
+/// 00:00:37` within a day, `2024-02-29 00:00:00 – 2024-03-02 21:23:48` across days (the
+/// caller says UTC).
+pub fn time_span(first: &str, last: &str) -> String {
+    let plain = |t: &str| t.trim_end_matches('Z').replacen('T', " ", 1);
+    let (first, last) = (plain(first), plain(last));
+    match (first.split_once(' '), last.split_once(' ')) {
+        (Some((day_a, _)), Some((day_b, time_b))) if day_a == day_b => {
+            format!("{first} – {time_b}")
+        }
+        _ => format!("{first} – {last}"),
+    }
+}
+
 /// `1 event`, `2 events`.
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
@@ -121,6 +135,18 @@ pub fn time_ticks(first: i64, last: i64, most: usize) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_span_names_the_day_once_when_it_is_one() {
+        assert_eq!(
+            time_span("2024-02-29T00:00:00Z", "2024-02-29T00:00:37.250Z"),
+            "2024-02-29 00:00:00 – 00:00:37.250"
+        );
+        assert_eq!(
+            time_span("2024-02-29T23:59:59Z", "2024-03-01T00:00:01Z"),
+            "2024-02-29 23:59:59 – 2024-03-01 00:00:01"
+        );
+    }
 
     #[test]
     fn time_ticks_are_round_and_few() {

@@ -18,8 +18,8 @@ use leptos::prelude::*;
 
 use crate::components::{
     AnomaliesPanel, ComparePanel, DetailPanel, DropZone, EventTable, ExportBar, FacetsPanel,
-    FileList, FilterBar, FindingsPanel, ProgressPanel, SqlPanel, Summary, Timeline, TrustedKeys,
-    VerifyPanel,
+    FileList, FilterBar, FindingsPanel, LoadNote, ProgressPanel, SqlPanel, Summary, Timeline,
+    TrustedKeys, VerifyPanel,
 };
 use crate::state::{AppState, Tab};
 
@@ -107,8 +107,12 @@ pub fn App() -> impl IntoView {
                 cancelling=state.cancelling
                 on_cancel=Callback::new(move |()| worker_client::cancel(state))
             />
-            <Summary totals=state.totals last_load=state.last_load />
-            <TrustedKeys state=state />
+            <Summary totals=state.totals />
+            // One line: the trusted keys (folded) and what the load read.
+            <div class="keys-and-note">
+                <TrustedKeys state=state />
+                <LoadNote totals=state.totals last_load=state.last_load />
+            </div>
             {move || state.verify.with(|v| v.as_ref().map(|v| {
                 let overall = v.overall.clone();
                 let invalid = overall == "not_intact" && !v.signatures_missing_only;

@@ -102,14 +102,14 @@ async fn summary_shows_the_totals() {
     }));
     let _handle = leptos::mount::mount_to(
         root.clone(),
-        move || view! { <Summary totals=state.totals last_load=state.last_load /> },
+        move || view! { <Summary totals=state.totals /> },
     );
     leptos::task::tick().await;
     assert_eq!(texts(&root, "[data-testid=event-count]"), ["1,234,567"]);
     assert_eq!(texts(&root, "[data-testid=duplicate-count]"), ["12"]);
     assert_eq!(
         texts(&root, "[data-testid=time-span]"),
-        ["2024-02-29T00:00:00Z to 2024-03-02T21:23:48Z"]
+        ["2024-02-29 00:00:00 – 2024-03-02 21:23:48"]
     );
     assert_eq!(texts(&root, "[data-testid=account-count]"), ["2 accounts"]);
     assert_eq!(texts(&root, "[data-testid=failed-count]"), [" · 1 failed"]);

@@ -177,7 +177,8 @@ test('the filtered events download as one Parquet file, and an answer opens its 
     page.waitForEvent('download', { timeout: 120_000 }),
     page.click('[data-testid=export-parquet]'),
   ]);
-  assert.equal(download.suggestedFilename(), 'trailscope-events.parquet');
+  // Named after the filter and the time it was made.
+  assert.match(download.suggestedFilename(), new RegExp(`^trailscope-eventName-${name}-\\d{8}T\\d{6}Z\\.parquet$`));
   const file = path.join(fs.mkdtempSync(path.join(ROOT, 'target/tmp-e2e-')), 'events.parquet');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.copyFileSync(await download.path(), file);

@@ -13,20 +13,15 @@ pub fn Summary(
     /// Totals after the last load (`None` until one ends).
     #[prop(into)]
     totals: Signal<Option<TotalsView>>,
-    /// How the last load ended.
-    #[prop(into)]
-    last_load: Signal<Option<LoadSummary>>,
 ) -> impl IntoView {
     view! {
         <Show when=move || totals.with(Option::is_some)>
             {move || {
                 let t = totals.get().unwrap_or_default();
                 let span = match (&t.first_event_time, &t.last_event_time) {
-                    (Some(a), Some(b)) => format!("{a} to {b}"),
+                    (Some(a), Some(b)) => crate::format::time_span(a, b),
                     _ => "no event has a time".to_string(),
                 };
-                let last = last_load.get();
-                let elapsed = last.as_ref().map(|l| l.elapsed_millis.round() as u64);
                 if t.events == 0 && t.hashed_only_files > 0 {
                     // A verify-only load reads no events: a page of zeros would read as an
                     // empty trail.
@@ -43,14 +38,6 @@ pub fn Summary(
                                         {format!(" {} failed.", plural(t.failed_files, "file", "files"))}
                                     </span>
                                 })}
-                            </p>
-                            <p
-                                class="footnote"
-                                data-testid="load-note"
-                                data-text-bytes=t.text_bytes
-                                data-elapsed-ms=elapsed
-                            >
-                                {last.map(|l| format!("Read {} in {}.", bytes(t.text_bytes), millis(l.elapsed_millis)))}
                             </p>
                         </section>
                     }.into_any();
@@ -93,42 +80,24 @@ pub fn Summary(
                             </span>
                         </div>
                         <div class="stat wide">
-                            <span class="value small" data-testid="time-span">{span}</span>
+                            <span class="value small" data-testid="time-span" title=span.clone()>{span.clone()}</span>
                             <span class="label">
                                 "time span (UTC)"
                                 {(t.events_without_time > 0).then(|| format!(" · {} without a time", plural(t.events_without_time, "event", "events")))}
                             </span>
                         </div>
                         <div class="stat wide">
-                            <span class="value small" data-testid="account-list" data-count=t.accounts.len()>
+                            <span class="value small" data-testid="account-list" data-count=t.accounts.len() title=t.accounts.join(", ")>
                                 {list(&t.accounts)}
                             </span>
                             <span class="label" data-testid="account-count">{plural(t.accounts.len() as u64, "account", "accounts")}</span>
                         </div>
                         <div class="stat wide">
-                            <span class="value small" data-testid="region-list" data-count=t.regions.len()>
+                            <span class="value small" data-testid="region-list" data-count=t.regions.len() title=t.regions.join(", ")>
                                 {list(&t.regions)}
                             </span>
                             <span class="label" data-testid="region-count">{plural(t.regions.len() as u64, "region", "regions")}</span>
                         </div>
-                        <p
-                            class="footnote"
-                            data-testid="load-note"
-                            data-text-bytes=t.text_bytes
-                            data-elapsed-ms=elapsed
-                        >
-                            {last.map(|l| {
-                                let how = if l.cancelled {
-                                    format!("Loading was cancelled; {} not read. ", plural(l.not_read.len() as u64, "file was", "files were"))
-                                } else {
-                                    String::new()
-                                };
-                                format!(
-                                    "{how}Read {} of JSON in {}. Memory: {} of columns, {} of compressed records.",
-                                    bytes(t.text_bytes), millis(l.elapsed_millis), bytes(t.store_bytes), bytes(t.records_bytes)
-                                )
-                            })}
-                        </p>
                     </section>
                 }.into_any()
             }}
@@ -151,4 +120,57 @@ fn list(values: &[String]) -> String {
         s.push_str(&format!(" and {} more", values.len() - SHOWN));
     }
     s
+}
+
+/// What the last load read, how long it took and the memory it holds, on one line beside the
+/// trusted keys (kept out of the summary cards so that the table's rows show above the fold).
+#[component]
+pub fn LoadNote(
+    /// Totals of the store.
+    #[prop(into)]
+    totals: Signal<Option<TotalsView>>,
+    /// The last load.
+    #[prop(into)]
+    last_load: Signal<Option<LoadSummary>>,
+) -> impl IntoView {
+    move || {
+        let t = totals.get()?;
+        let last = last_load.get();
+        let elapsed = last.as_ref().map(|l| l.elapsed_millis.round() as u64);
+        let verify_only = t.events == 0 && t.hashed_only_files > 0;
+        let text = last.map(|l| {
+            if verify_only {
+                return format!(
+                    "Read {} in {}.",
+                    bytes(t.text_bytes),
+                    millis(l.elapsed_millis)
+                );
+            }
+            let how = if l.cancelled {
+                format!(
+                    "Loading was cancelled; {} not read. ",
+                    plural(l.not_read.len() as u64, "file was", "files were")
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{how}Read {} of JSON in {}. Memory: {} of columns, {} of compressed records.",
+                bytes(t.text_bytes),
+                millis(l.elapsed_millis),
+                bytes(t.store_bytes),
+                bytes(t.records_bytes)
+            )
+        });
+        Some(view! {
+            <p
+                class="footnote load-note"
+                data-testid="load-note"
+                data-text-bytes=t.text_bytes
+                data-elapsed-ms=elapsed
+            >
+                {text}
+            </p>
+        })
+    }
 }

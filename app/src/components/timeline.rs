@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::worker_client;
 
 const WIDTH: f64 = 1000.0;
-const HEIGHT: f64 = 110.0;
+const HEIGHT: f64 = 64.0;
 
 /// What the bars' colours split.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -93,6 +93,8 @@ pub fn Timeline(
                             <span><i class=format!("swatch {}", b.0)></i>{b.1}</span>
                         }
                     }}
+                    // The hint shares the legend's line, so the chart costs the table no row.
+                    <span class="timeline-hint">"Drag across the bars (or focus the chart, Shift+arrows, Enter) to filter on a time range; hover a bar for its counts."</span>
                 </div>
                 <div class="timeline-plot">
                 <div class="timeline-y" aria-hidden="true">
@@ -186,7 +188,6 @@ pub fn Timeline(
                         }).collect_view()
                     })}
                 </div>
-                <p class="muted small">"Drag across the timeline, or focus it and use Shift+arrows then Enter, to filter on a time range. Each bar's counts show on hover."</p>
             </section>
         </Show>
     }

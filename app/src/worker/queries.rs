@@ -24,6 +24,8 @@ const EXPORT_CHUNK: usize = 8 << 20;
 #[derive(Default)]
 pub(crate) struct QueryState {
     selection: Option<(RowSet, Sorting)>,
+    /// The filter of the selection, as typed (exports are named after it).
+    filter: String,
     /// Rows each rule matched, by rule id and alias (for `finding:<id>` terms).
     pub(crate) findings: HashMap<String, RowSet>,
 }
@@ -60,6 +62,7 @@ impl QueryState {
         match run_query_within(store, &query, within) {
             Ok((mut result, selection)) => {
                 self.selection = Some((selection, sorting));
+                self.filter = typed.clone();
                 // The page shows what the user typed; the canonical form is for the record.
                 if typed != query.filter {
                     // A suggestion is a canonical filter, which has no `finding:` terms.
@@ -213,14 +216,15 @@ impl QueryState {
         let flushed = out.flush();
         match result.and(flushed) {
             Ok(()) => {
-                let (name, mime) = match format {
-                    ExportFormat::Csv => ("trailscope-events.csv", "text/csv"),
-                    ExportFormat::Json => ("trailscope-events.json", "application/json"),
-                    ExportFormat::Ndjson => ("trailscope-events.ndjson", "application/x-ndjson"),
+                let (extension, mime) = match format {
+                    ExportFormat::Csv => ("csv", "text/csv"),
+                    ExportFormat::Json => ("json", "application/json"),
+                    ExportFormat::Ndjson => ("ndjson", "application/x-ndjson"),
                 };
+                let at = trailscope_model::Timestamp::from_unix_millis(js_sys::Date::now() as i64);
                 post_to_page(&Response::ExportDone {
                     id,
-                    name: name.into(),
+                    name: trailscope_query::export_file_name(&self.filter, at, extension),
                     mime: mime.into(),
                 });
             }

@@ -225,8 +225,12 @@ fn apply_sql(state: AppState, reply: SqlReply, bytes: JsValue) {
         }),
         SqlReply::File { id, .. } if EVENTS_PARQUET.with(Cell::get) == Some(id) => {
             EVENTS_PARQUET.with(|p| p.set(None));
+            let filter = state
+                .query
+                .with_untracked(|q| q.as_ref().map(|q| q.filter.clone()).unwrap_or_default());
+            let at = trailscope_model::Timestamp::from_unix_millis(js_sys::Date::now() as i64);
             let saved = crate::download::save_parts(
-                "trailscope-events.parquet",
+                &trailscope_query::export_file_name(&filter, at, "parquet"),
                 SqlFileFormat::Parquet.mime(),
                 &Array::of1(&bytes),
             );

@@ -9,8 +9,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use trailscope_model::{ingest_bytes, Limits};
-use trailscope_query::{facets, histogram, matches, page, run_query, Filter, Order, QueryRequest};
-use trailscope_store::Store;
+use trailscope_query::{
+    facets, histogram, matches, page, run_query, Filter, Order, QueryRequest, Sorting,
+};
+use trailscope_store::{Field, Store};
 use trailscope_testgen::{log_file_json, EventGenerator, TrailSpec};
 
 const EVENTS: usize = 1_000_000;
@@ -52,6 +54,25 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("first_page", |b| {
         b.iter(|| page(&mut store, &selection, Order::NewestFirst, 0, 100).len())
+    });
+    // A column header's first press builds the column's order (once per load); later pages,
+    // filters and exports in that order only scan it.
+    for field in [Field::User, Field::UserAgent, Field::EventName] {
+        let started = std::time::Instant::now();
+        store.column_order(field);
+        eprintln!(
+            "column order of {} over {} events built in {:?}",
+            field.path(),
+            store.len(),
+            started.elapsed()
+        );
+    }
+    let by_user = Sorting::Column {
+        field: Field::User,
+        descending: true,
+    };
+    group.bench_function("first_page_sorted_by_user", |b| {
+        b.iter(|| page(&mut store, &selection, by_user, 0, 100).len())
     });
     for (name, text) in [
         ("run_query_3_terms", FILTER),

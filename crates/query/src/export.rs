@@ -44,6 +44,35 @@ pub enum ExportFormat {
     Ndjson,
 }
 
+/// The file name for an export of the events `filter` selects, made at `at`:
+/// `trailscope-<filter>-<UTC time>.<extension>`, so that a folder of exports reads as a log of
+/// the investigation (`trailscope-eventName-ConsoleLogin-mfa-false-20261129T171800Z.csv`).
+/// The filter is reduced to letters, digits, `.` and `_` with `-` between words, and cut at 60
+/// characters; the exact filter belongs in the export's manifest, not its name.
+pub fn file_name(filter: &str, at: Timestamp, extension: &str) -> String {
+    let mut slug = String::new();
+    for c in filter.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+        if slug.len() >= 60 {
+            break;
+        }
+    }
+    let slug = slug.trim_matches('-');
+    let slug = if slug.is_empty() { "all-events" } else { slug };
+    // `2026-11-29T17:18:00Z` or with `.mmm`: the seconds are enough in a name.
+    let time: String = at
+        .to_rfc3339()
+        .chars()
+        .take(19)
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect();
+    format!("trailscope-{slug}-{time}Z.{extension}")
+}
+
 /// How far an export is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportProgress {
@@ -205,4 +234,29 @@ fn csv_row(store: &Store, row: usize, record: &[u8]) -> Vec<String> {
         get(Field::EventCategory),
     ];
     cells.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_names_say_what_and_when() {
+        let at = Timestamp::parse_rfc3339("2026-11-29T17:18:05.250Z").unwrap();
+        assert_eq!(
+            file_name("eventName:ConsoleLogin -mfa:false", at, "csv"),
+            "trailscope-eventName-ConsoleLogin-mfa-false-20261129T171805Z.csv"
+        );
+        assert_eq!(
+            file_name("  ", at, "json"),
+            "trailscope-all-events-20261129T171805Z.json"
+        );
+        assert_eq!(
+            file_name("user:\"zoë / admin\" ip:10.0.0.0/8", at, "parquet"),
+            "trailscope-user-zo-admin-ip-10.0.0.0-8-20261129T171805Z.parquet"
+        );
+        let long = file_name(&"eventName:A ".repeat(40), at, "csv");
+        assert!(long.len() < 100, "{long}");
+        assert!(!long.contains("--"));
+    }
 }

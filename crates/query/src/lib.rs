@@ -85,7 +85,7 @@ pub mod related;
 mod targets;
 
 pub use eval::matches;
-pub use export::{export, ExportFormat, ExportProgress, CSV_HEADER};
+pub use export::{export, file_name as export_file_name, ExportFormat, ExportProgress, CSV_HEADER};
 pub use facets::{field_facet, Facet, FacetValue};
 pub use filter::{Cidr, Filter, Pattern, Term, Test, TimeSpan, Value};
 pub use histogram::{histogram, Bucket, Histogram};
