@@ -34,10 +34,13 @@ pub fn bytes(n: u64) -> String {
 
 /// A time span from two RFC 3339 UTC times, short enough for one line: `2024-02-29 00:00:00 –
 /// 00:00:37` within a day, `2024-02-29 00:00:00 – 2024-03-02 21:23:48` across days (the
-/// caller says UTC).
+/// caller says UTC); one time when both are the same.
 pub fn time_span(first: &str, last: &str) -> String {
     let plain = |t: &str| t.trim_end_matches('Z').replacen('T', " ", 1);
     let (first, last) = (plain(first), plain(last));
+    if first == last {
+        return first;
+    }
     match (first.split_once(' '), last.split_once(' ')) {
         (Some((day_a, _)), Some((day_b, time_b))) if day_a == day_b => {
             format!("{first} – {time_b}")
@@ -145,6 +148,10 @@ mod tests {
         assert_eq!(
             time_span("2024-02-29T23:59:59Z", "2024-03-01T00:00:01Z"),
             "2024-02-29 23:59:59 – 2024-03-01 00:00:01"
+        );
+        assert_eq!(
+            time_span("2024-02-29T10:00:00Z", "2024-02-29T10:00:00Z"),
+            "2024-02-29 10:00:00"
         );
     }
 

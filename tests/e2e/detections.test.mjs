@@ -102,6 +102,22 @@ test('rules can be turned off and run alone, and the counts are the CLI\'s', asy
   const rows = await page.locator('[data-testid=finding-row]').evaluateAll((r) => r.map((x) => ({ rule: x.dataset.rule, events: Number(x.dataset.events) })));
   const byRule = new Map(cli.findings.map((f) => [f.rule, f.events]));
   for (const r of rows) assert.equal(r.events, byRule.get(r.rule) ?? 0, r.rule);
+  // Each finding says when and who, as the CLI does: first and last seen, the top principals.
+  const spreads = await page.locator('[data-testid=finding-row]').evaluateAll((r) => r.map((x) => {
+    const s = x.querySelector('[data-testid=finding-spread]');
+    return { rule: x.dataset.rule, first: s?.dataset.firstSeen, last: s?.dataset.lastSeen,
+      principals: s?.querySelector('[data-testid=finding-principals]')?.textContent ?? '' };
+  }));
+  const matched = spreads.filter((s) => (byRule.get(s.rule) ?? 0) > 0);
+  assert.ok(matched.length > 0);
+  for (const s of matched) {
+    const f = cli.findings.find((x) => x.rule === s.rule);
+    assert.equal(s.first, f.first_seen, s.rule);
+    assert.equal(s.last, f.last_seen, s.rule);
+    if (f.top_principals.length > 0) {
+      assert.ok(s.principals.includes(`${f.top_principals[0].value} (${f.top_principals[0].events})`), `${s.rule}: ${s.principals}`);
+    }
+  }
   // Run only two rules (an alias works).
   await page.locator('[data-testid=rules-only]').fill('cis-v6-5.3 cis-4.8');
   await page.locator('[data-testid=rules-only]').press('Enter');

@@ -178,7 +178,10 @@ fn FindingRow(finding: FindingView, state: AppState) -> impl IntoView {
                 {finding.rule.clone()}
                 {(!aliases.is_empty()).then(|| view! { <div class="muted small">{aliases}</div> })}
             </td>
-            <td>{finding.title.clone()}</td>
+            <td>
+                {finding.title.clone()}
+                <Spread spread=finding.spread.clone() />
+            </td>
             <td class="small">{finding.tactics.join(", ")}</td>
             <td>
                 {if finding.events > 0 {
@@ -195,6 +198,37 @@ fn FindingRow(finding: FindingView, state: AppState) -> impl IntoView {
                 }>"Turn off"</button>
             </td>
         </tr>
+    }
+}
+
+/// When a finding's events happened and who made them from where, under its title.
+#[component]
+fn Spread(spread: trailscope_detect::Spread) -> impl IntoView {
+    let tops = |list: &[trailscope_detect::ValueCount]| {
+        list.iter()
+            .map(|v| format!("{} ({})", v.value, v.events))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let when = match (&spread.first_seen, &spread.last_seen) {
+        (Some(first), Some(last)) => Some(crate::format::time_span(first, last)),
+        _ => None,
+    };
+    view! {
+        <div
+            class="muted small finding-spread"
+            data-testid="finding-spread"
+            data-first-seen=spread.first_seen.clone().unwrap_or_default()
+            data-last-seen=spread.last_seen.clone().unwrap_or_default()
+        >
+            {when.map(|w| view! { <span>{format!("{w} UTC")}</span> })}
+            {(!spread.top_principals.is_empty()).then(|| view! {
+                <span data-testid="finding-principals">{format!(" · by {}", tops(&spread.top_principals))}</span>
+            })}
+            {(!spread.top_source_ips.is_empty()).then(|| view! {
+                <span data-testid="finding-ips">{format!(" · from {}", tops(&spread.top_source_ips))}</span>
+            })}
+        </div>
     }
 }
 

@@ -112,6 +112,7 @@ pub(crate) fn detect(
                 references: rule.references.clone(),
                 events: m.rows.len() as u64,
                 origin: origins.get(m.rule).cloned().unwrap_or_default(),
+                spread: trailscope_detect::spread(store, &m.rows),
             },
         ));
     }

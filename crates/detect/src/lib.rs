@@ -47,7 +47,7 @@ mod time;
 pub use builtin::{builtin_rules, BUILTIN_RULES_YAML};
 pub use condition::{Cmp, Condition, ConditionDoc, Match, OneOrMany, Operator, Scalar};
 pub use engine::{RuleMatch, RuleSet, ThresholdHit};
-pub use export::{findings, findings_csv, findings_json, Finding};
+pub use export::{findings, findings_csv, findings_json, spread, Finding, Spread, ValueCount};
 pub use insight::{insight_events, InsightEvent};
 pub use rule::{parse_rules, Implements, NewValue, Rule, RuleError, Severity, Tactic, Threshold};
 pub use time::{BusinessHours, ClockOffset, DayOfWeek};

@@ -687,11 +687,12 @@ fn findings_export_as_json_and_csv() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "rule,aliases,title,severity,tactics,events,event_ids"
+        "rule,aliases,title,severity,tactics,events,event_ids,first_seen,last_seen,top_principals,top_source_ips"
     );
     assert_eq!(
         lines[3],
-        "cis-4.1,cis-v6-5.1,Unauthorized API calls,medium,discovery;privilege-escalation,1,id-1"
+        "cis-4.1,cis-v6-5.1,Unauthorized API calls,medium,discovery;privilege-escalation,1,id-1,\
+         2024-02-28T12:00:00Z,2024-02-28T12:00:00Z,alice (1),203.0.113.7 (1)"
     );
     assert_eq!(lines.len(), 5);
 }

@@ -253,6 +253,15 @@ pub fn samples() -> Samples {
             references: vec!["https://www.cisecurity.org/".into()],
             events: 1,
             origin: "built-in".into(),
+            spread: trailscope_detect::Spread {
+                first_seen: Some("2024-02-28T12:00:00Z".into()),
+                last_seen: Some("2024-02-28T12:00:00Z".into()),
+                top_principals: vec![trailscope_detect::ValueCount {
+                    value: "alice".into(),
+                    events: 1,
+                }],
+                top_source_ips: Vec::new(),
+            },
         }],
         anomalies: vec![AnomalyView {
             anomaly: Anomaly {

@@ -384,6 +384,9 @@ pub struct FindingView {
     pub events: u64,
     /// Where the rule came from (`built-in` or a file name).
     pub origin: String,
+    /// When its events happened and who made them from where.
+    #[serde(default)]
+    pub spread: trailscope_detect::Spread,
 }
 
 /// A computed anomaly, with the series to chart it: the core's own types, so the page reads
