@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::report::{IntegrityFinding, IntegritySeverity, ObjectType, Report, Summary};
+use crate::report::{IntegrityFinding, IntegritySeverity, ObjectType, Overall, Report, Summary};
 
 /// Facts about a run that the report cannot know by itself: the caller's clock and inputs.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -96,9 +96,21 @@ impl Report {
         let s = &self.summary;
         let mut h = String::with_capacity(64 * 1024 + self.results.len() * 300);
         h.push_str("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>CloudTrail log file integrity report</title><style>");
-        h.push_str("body{font:13px/1.45 system-ui,sans-serif;color:#1c2330;margin:32px;}h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:24px 0 8px}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dfe3e8;padding:4px 6px;text-align:left;vertical-align:top}th{color:#5f6b7a;font-weight:600}code,.mono{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}.bad{color:#b42318;font-weight:600}.warn{color:#a15c00}.ok{color:#1e7d46}.muted{color:#5f6b7a}@media print{body{margin:0}}");
+        h.push_str("body{font:13px/1.45 system-ui,sans-serif;color:#1c2330;margin:32px;}h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:24px 0 8px}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dfe3e8;padding:4px 6px;text-align:left;vertical-align:top}th{color:#5f6b7a;font-weight:600}code,.mono{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}.bad{color:#b42318;font-weight:600}.warn{color:#a15c00}.ok{color:#1e7d46}.muted{color:#5f6b7a}.verdict{font-size:15px;margin:6px 0 10px}@media print{body{margin:0}}");
         h.push_str("</style></head><body>");
         h.push_str("<h1>CloudTrail log file integrity report</h1>");
+        // The verdict first, in one line: what a reader of a printed report cites.
+        let overall = self.overall();
+        let class = match overall {
+            Overall::Intact => "ok",
+            Overall::NotIntact if !self.only_signatures_missing() => "bad",
+            _ => "warn",
+        };
+        h.push_str(&format!(
+            "<p class=\"verdict {class}\" data-overall=\"{}\"><strong>{}</strong></p>",
+            overall.id(),
+            esc(&self.headline())
+        ));
         h.push_str(&format!(
             "<p class=\"muted\">Checked {} with {} ({} mode). Verified offline: SHA-256 of every log file against its digest, RSA signatures over the hourly digest chain.</p>",
             esc(&run.checked_at),
@@ -293,5 +305,27 @@ mod tests {
         report.notices.push("<script>".into());
         let html = report.to_html(&run);
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
+    }
+
+    #[test]
+    fn the_verdict_comes_first_in_one_line() {
+        let run = RunInfo {
+            tool: "t".into(),
+            checked_at: "now".into(),
+            mode: "strict".into(),
+            ..RunInfo::default()
+        };
+        let report = Report::default();
+        let html = report.to_html(&run);
+        let verdict = format!(
+            "<p class=\"verdict warn\" data-overall=\"nothing_to_verify\"><strong>{}</strong></p>",
+            esc(&report.headline())
+        );
+        let at = html.find(&verdict).expect("the verdict line");
+        assert!(
+            at < html.find("Checked now").unwrap(),
+            "before everything else"
+        );
+        assert!(at > html.find("</h1>").unwrap());
     }
 }
