@@ -45,9 +45,19 @@ test('the page is usable with the keyboard alone: load, filter, open an event, c
   const ts = new TrailscopePage(page);
   await ts.ready();
 
-  // "Choose files" is reached with Tab and opened with Space, as a button is.
+  // "Choose files" is reached with Tab and opened with Space, as a button is. The listener goes
+  // on before the first Tab: Playwright turns on Chromium's file chooser interception
+  // asynchronously when a listener is added, and a Space that overtakes it opens a native dialog
+  // that never becomes an event (a CI run timed out here once). The Tabs below give it time.
+  const choosers = [];
+  page.on('filechooser', (c) => choosers.push(c));
   await tabTo(page, '[data-testid=file-input]');
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  await page.keyboard.press('Space');
+  const deadline = Date.now() + 20_000;
+  while (choosers.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 160));
+  assert.equal(choosers.length, 1, `Space on "Choose files" opened ${choosers.length} file choosers (focus on ${focused})`);
+  const [chooser] = choosers;
   const loadsBefore = await ts.loadCount();
   await chooser.setFiles(trailFiles);
   await ts.waitForLoad(loadsBefore, 60_000);
