@@ -116,6 +116,15 @@ pub struct ExportState {
     pub parquet: bool,
 }
 
+/// The last export's manifest, offered beside the export buttons.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LastManifest {
+    /// The manifest's file name (the export's name with `.manifest.json`).
+    pub name: String,
+    /// Its JSON.
+    pub json: String,
+}
+
 /// All of the page's reactive state. `Copy`: every field is an arena-allocated signal.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -161,6 +170,8 @@ pub struct AppState {
     pub tab: RwSignal<Tab>,
     /// An export in progress.
     pub export: RwSignal<ExportState>,
+    /// The manifest of the last export, if any.
+    pub last_manifest: RwSignal<Option<LastManifest>>,
     /// Detection results.
     /// Shared, so reading it clones a pointer, not the report's texts.
     pub detect: RwSignal<Option<std::sync::Arc<trailscope_protocol::DetectView>>>,
@@ -311,6 +322,7 @@ impl AppState {
             compare: RwSignal::new(Vec::new()),
             tab: RwSignal::new(Tab::Events),
             export: RwSignal::new(ExportState::default()),
+            last_manifest: RwSignal::new(None),
             detect: RwSignal::new(None),
             detecting: RwSignal::new(None),
             rule_files: RwSignal::new(Vec::new()),

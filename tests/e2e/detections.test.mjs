@@ -118,6 +118,15 @@ test('rules can be turned off and run alone, and the counts are the CLI\'s', asy
       assert.ok(s.principals.includes(`${f.top_principals[0].value} (${f.top_principals[0].events})`), `${s.rule}: ${s.principals}`);
     }
   }
+  // What it finds and what to do: folded under the title, the CLI's texts, opened by a click.
+  const about = row('cis-4.8').locator('[data-testid=finding-about]');
+  assert.equal(await about.evaluate((d) => d.open), false, 'folded at first');
+  await about.locator('summary').click();
+  const f48 = cli.findings.find((x) => x.rule === 'cis-4.8');
+  assert.ok(f48.remediation.length > 40, 'detect --json carries the remediation');
+  assert.equal(await about.locator('[data-testid=finding-description]').textContent(), f48.description);
+  assert.equal(await about.locator('[data-testid=finding-remediation]').textContent(), `What to do: ${f48.remediation}`);
+  assert.ok(await about.locator('a[href^="https://"]').count() > 0, 'references are links');
   // Run only two rules (an alias works).
   await page.locator('[data-testid=rules-only]').fill('cis-v6-5.3 cis-4.8');
   await page.locator('[data-testid=rules-only]').press('Enter');

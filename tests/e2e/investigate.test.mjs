@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -322,8 +323,38 @@ test('the filtered events export as the console CSV, JSON and NDJSON', async () 
   const json = JSON.parse(await download('export-json'));
   assert.equal(json.Records.length, count);
   assert.ok(json.Records.every((r) => r.eventSource === 'iam.amazonaws.com'));
-  const ndjson = (await download('export-ndjson')).trimEnd().split('\n');
+  const [nd] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-ndjson]').click()]);
+  const ndBytes = fs.readFileSync(await nd.path());
+  const ndjson = ndBytes.toString('utf8').trimEnd().split('\n');
   assert.equal(ndjson.length, count);
+
+  // The manifest of the last export: the filter, the output's own hash, and every source file
+  // its events came from with that file's hash as stored.
+  const manifest = JSON.parse(await download('export-manifest'));
+  const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+  assert.equal(manifest.manifest, 'trailscope-export-manifest/1');
+  assert.equal(manifest.made_in, 'page');
+  assert.equal(manifest.filter, 'eventSource:iam.amazonaws.com');
+  assert.equal(manifest.order, 'newest first');
+  assert.equal(manifest.format, 'ndjson');
+  assert.equal(manifest.events, count);
+  assert.deepEqual(manifest.outputs, [{ name: nd.suggestedFilename(), bytes: ndBytes.length, sha256: sha256(ndBytes) }]);
+  assert.equal(manifest.files_loaded, trailFiles.length);
+  const onDisk = new Map(trailFiles.map((f) => [path.basename(f), f]));
+  assert.equal(onDisk.size, trailFiles.length, 'file names are unique');
+  assert.ok(manifest.sources.length > 0);
+  assert.equal(manifest.sources.reduce((n, s) => n + s.events, 0), count);
+  for (const source of manifest.sources) {
+    const file = onDisk.get(source.path);
+    assert.ok(file, source.path);
+    assert.equal(source.sha256, sha256(fs.readFileSync(file)), source.path);
+    assert.equal(source.bytes, fs.statSync(file).size, source.path);
+    // No trusted key was given, so nothing can read as verified.
+    assert.ok(['unverified', 'not_covered', 'not_checked'].includes(source.integrity), `${source.path}: ${source.integrity}`);
+  }
+  const byVerdict = manifest.integrity;
+  assert.equal(byVerdict.verified, 0);
+  assert.equal(byVerdict.failed + byVerdict.unverified + byVerdict.not_covered + byVerdict.not_checked, count);
   await page.close();
 });
 

@@ -87,6 +87,33 @@ test('a signed trail verifies in the page with the keys given as trusted, and ev
   assert.equal(report.results.length, rows.length);
   assert.ok(report.run.inputs.length > rows.length, 'the report records every input with its SHA-256');
   assert.match(report.run.inputs[0].sha256, /^[0-9a-f]{64}$/);
+
+  // A case and an analyst go on the printable report, right under its one-line verdict.
+  await page.locator('[data-testid=verify-case]').fill('IR-2024-017 <draft>');
+  await page.locator('[data-testid=verify-analyst]').fill('Dana Whit');
+  await page.locator('[data-testid=verify-summary]').evaluate((e) => { e.dataset.before = 'yes'; });
+  await page.locator('[data-testid=verify-run]').click();
+  await page.waitForFunction(() => { const s = document.querySelector('[data-testid=verify-summary]'); return s && !s.dataset.before; });
+  const [printable] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-testid=verify-download-html]').click(),
+  ]);
+  const html = fs.readFileSync(await printable.path(), 'utf8');
+  const verdictAt = html.indexOf('class="verdict ok" data-overall="intact"');
+  const caseAt = html.indexOf('<p class="case">Case <strong data-field="case">IR-2024-017 &lt;draft&gt;</strong> · Analyst <strong data-field="analyst">Dana Whit</strong></p>');
+  assert.ok(verdictAt > 0 && caseAt > verdictAt, `verdict at ${verdictAt}, case at ${caseAt}`);
+
+  // An export's manifest records each source file as verified, with its hash.
+  await page.locator('[data-testid=tab-events]').click();
+  const events = await ts.resultCount();
+  await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-csv]').click()]);
+  const [manifestFile] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-manifest]').click()]);
+  const manifest = JSON.parse(fs.readFileSync(await manifestFile.path(), 'utf8'));
+  assert.equal(manifest.events, events);
+  assert.equal(manifest.integrity.verified, events);
+  assert.ok(manifest.sources.length > 0 && manifest.sources.every((s) => s.integrity === 'verified' && /^[0-9a-f]{64}$/.test(s.sha256)), JSON.stringify(manifest.sources[0]));
+  assert.match(manifest.integrity_note, /trusted/);
+  await page.locator('[data-testid=tab-integrity]').click();
   await page.screenshot({ path: path.join(SHOTS, 'verify-intact.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();

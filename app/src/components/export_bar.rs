@@ -55,6 +55,23 @@ pub fn ExportBar(
             >
                 "Parquet"
             </button>
+            {move || state.last_manifest.get().map(|m| {
+                let title = format!("{}: the filter, the order, this export's SHA-256 and each source file with its SHA-256 and integrity", m.name);
+                view! {
+                    <button
+                        class="button secondary"
+                        data-testid="export-manifest"
+                        title=title
+                        on:click=move |_| {
+                            if let Err(e) = crate::download::save_text(&m.name, "application/json", &m.json) {
+                                state.error.set(Some(e));
+                            }
+                        }
+                    >
+                        "Manifest of the last export"
+                    </button>
+                }
+            })}
             <Show when=busy>
                 {move || state.export.with(|e| {
                     if e.parquet {

@@ -181,6 +181,7 @@ fn FindingRow(finding: FindingView, state: AppState) -> impl IntoView {
             <td>
                 {finding.title.clone()}
                 <Spread spread=finding.spread.clone() />
+                <About finding=finding.clone() />
             </td>
             <td class="small">{finding.tactics.join(", ")}</td>
             <td>
@@ -229,6 +230,31 @@ fn Spread(spread: trailscope_detect::Spread) -> impl IntoView {
                 <span data-testid="finding-ips">{format!(" · from {}", tops(&spread.top_source_ips))}</span>
             })}
         </div>
+    }
+}
+
+/// What the rule finds and what to do about a match, folded under the title so the table stays
+/// one line per rule; the references are links.
+#[component]
+fn About(finding: FindingView) -> impl IntoView {
+    let remediation = finding.remediation.clone();
+    view! {
+        <details class="finding-about small" data-testid="finding-about">
+            <summary>"What it finds, what to do"</summary>
+            <p data-testid="finding-description">{finding.description.clone()}</p>
+            {if remediation.is_empty() {
+                view! { <p class="muted" data-testid="finding-remediation" data-empty="true">"This rule gives no remediation."</p> }.into_any()
+            } else {
+                view! { <p data-testid="finding-remediation"><strong>"What to do: "</strong>{remediation}</p> }.into_any()
+            }}
+            {(!finding.references.is_empty()).then(|| view! {
+                <ul class="finding-references">
+                    {finding.references.iter().map(|r| view! {
+                        <li><a href=r.clone() target="_blank" rel="noopener noreferrer">{r.clone()}</a></li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </details>
     }
 }
 

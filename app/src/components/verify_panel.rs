@@ -21,6 +21,8 @@ pub fn VerifyPanel(
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
     let aws_cli = RwSignal::new(state.verify_choices.get_untracked().aws_cli_compat);
+    let case = RwSignal::new(state.verify_choices.get_untracked().case);
+    let analyst = RwSignal::new(state.verify_choices.get_untracked().analyst);
     let run = move || {
         worker_client::request_verify(
             state,
@@ -28,6 +30,8 @@ pub fn VerifyPanel(
                 start: start.get_untracked(),
                 end: end.get_untracked(),
                 aws_cli_compat: aws_cli.get_untracked(),
+                case: case.get_untracked(),
+                analyst: analyst.get_untracked(),
             },
         );
     };
@@ -110,6 +114,28 @@ pub fn VerifyPanel(
                             on:change=move |ev| aws_cli.set(event_target_checked(&ev))
                         />
                         " aws-cli verdicts"
+                    </label>
+                    <label title="Printed under the verdict of the reports (optional)">
+                        "Case "
+                        <input
+                            type="text"
+                            placeholder="optional"
+                            size="14"
+                            data-testid="verify-case"
+                            prop:value=move || case.get()
+                            on:input=move |ev| case.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <label title="Printed under the verdict of the reports (optional)">
+                        "Analyst "
+                        <input
+                            type="text"
+                            placeholder="optional"
+                            size="14"
+                            data-testid="verify-analyst"
+                            prop:value=move || analyst.get()
+                            on:input=move |ev| analyst.set(event_target_value(&ev))
+                        />
                     </label>
                     <button
                         class="button"

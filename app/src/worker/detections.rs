@@ -103,6 +103,7 @@ pub(crate) fn detect(
                 aliases: rule.aliases.clone(),
                 title: rule.title.clone(),
                 description: rule.description.clone(),
+                remediation: rule.remediation.clone(),
                 severity: rule.severity.as_str().to_string(),
                 tactics: rule
                     .tactics

@@ -56,6 +56,8 @@ pub(crate) struct VerifyAsk<'a> {
     pub(crate) end: Option<&'a str>,
     pub(crate) aws_cli_compat: bool,
     pub(crate) checked_at: String,
+    pub(crate) case: String,
+    pub(crate) analyst: String,
 }
 
 impl IntegrityBook {
@@ -190,6 +192,8 @@ impl IntegrityBook {
                 .iter()
                 .map(|k| (k.fingerprint.clone(), k.fingerprint_matches_value))
                 .collect(),
+            case: ask.case.clone(),
+            analyst: ask.analyst.clone(),
         };
         Ok((report, run, rows_changed))
     }

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::rc::Rc;
 
 use trailscope_protocol::{RequestId, Response};
+use trailscope_query::manifest::{ExportManifest, HashingWriter, ManifestSpec, OutputFile};
 use trailscope_query::{
     export, ordered, page, run_query_within, ExportFormat, ExportProgress, QueryRequest, RowSet,
     Sorting,
@@ -194,14 +195,16 @@ impl QueryState {
         };
         let total = rows.len() as u64;
         let done = Rc::new(Cell::new(0u64));
-        let mut out = ChunkPoster {
+        // The output's own hash, taken as it is written, goes into the manifest.
+        let mut out = HashingWriter::new(ChunkPoster {
             id,
             buffer: Vec::with_capacity(EXPORT_CHUNK),
             done: done.clone(),
             total,
-        };
+        });
         let progress = |p: ExportProgress| done.set(p.done);
-        let result = if format == ExportFormat::Csv && !table_columns.is_empty() {
+        let follows_table = format == ExportFormat::Csv && !table_columns.is_empty();
+        let result = if follows_table {
             trailscope_query::columns::write_table_csv(
                 store,
                 &rows,
@@ -214,6 +217,7 @@ impl QueryState {
         };
         done.set(total);
         let flushed = out.flush();
+        let (_, bytes, sha256) = out.finish();
         match result.and(flushed) {
             Ok(()) => {
                 let (extension, mime) = match format {
@@ -222,10 +226,31 @@ impl QueryState {
                     ExportFormat::Ndjson => ("ndjson", "application/x-ndjson"),
                 };
                 let at = trailscope_model::Timestamp::from_unix_millis(js_sys::Date::now() as i64);
+                let name = trailscope_query::export_file_name(&self.filter, at, extension);
+                let sorting = self.selection.as_ref().map(|(_, s)| *s);
+                let manifest = ExportManifest::new(
+                    store,
+                    rows.iter().map(|&r| r as usize),
+                    ManifestSpec {
+                        tool_version: env!("CARGO_PKG_VERSION"),
+                        made_in: "page",
+                        created: at,
+                        filter: &self.filter,
+                        sorting,
+                        columns: if follows_table { columns } else { &[] },
+                        format: extension,
+                        outputs: vec![OutputFile {
+                            name: name.clone(),
+                            bytes,
+                            sha256,
+                        }],
+                    },
+                );
                 post_to_page(&Response::ExportDone {
                     id,
-                    name: trailscope_query::export_file_name(&self.filter, at, extension),
+                    name,
                     mime: mime.into(),
+                    manifest: manifest.to_json(),
                 });
             }
             Err(e) => post_to_page(&Response::Failed {

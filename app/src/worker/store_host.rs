@@ -139,6 +139,8 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             end,
             aws_cli_compat,
             checked_at,
+            case,
+            analyst,
         } => {
             if h.load.is_some() {
                 post_to_page(&Response::Failed {
@@ -152,6 +154,8 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 end: end.as_deref().filter(|s| !s.trim().is_empty()),
                 aws_cli_compat,
                 checked_at,
+                case,
+                analyst,
             };
             let StoreHost {
                 integrity,

@@ -52,8 +52,17 @@ pub(super) fn apply(state: AppState, response: Response) {
             // A report from before this load no longer describes what is loaded.
             state.verify.set(None);
             if totals.integrity.digests > 0 {
-                // Digests were dropped: the user came to verify, so do it at once.
-                request_verify(state, &VerifyChoices::default());
+                // Digests were dropped: the user came to verify, so do it at once (over any
+                // time; the case and analyst stay for the report).
+                let given = state.verify_choices.get_untracked();
+                request_verify(
+                    state,
+                    &VerifyChoices {
+                        case: given.case,
+                        analyst: given.analyst,
+                        ..VerifyChoices::default()
+                    },
+                );
             }
             // A verify-only load reads no events: its verdict is what there is to see, not an
             // Events view of zeros.
@@ -151,8 +160,19 @@ pub(super) fn apply(state: AppState, response: Response) {
                 });
             }
         }
-        Response::ExportDone { id, name, mime } => {
+        Response::ExportDone {
+            id,
+            name,
+            mime,
+            manifest,
+        } => {
             if state.export.with_untracked(|e| e.id) == Some(id) {
+                state.last_manifest.set((!manifest.is_empty()).then(|| {
+                    crate::state::LastManifest {
+                        name: trailscope_query::manifest::manifest_name(&name),
+                        json: manifest,
+                    }
+                }));
                 let parts = js_sys::Array::new();
                 EXPORT_CHUNKS.with(|c| {
                     for chunk in c.borrow_mut().drain(..) {
@@ -226,6 +246,7 @@ pub(super) fn apply(state: AppState, response: Response) {
             state.detect.set(None);
             state.verify.set(None);
             state.verify_error.set(None);
+            state.last_manifest.set(None);
         }
         Response::Failed { id, message } => {
             if state.export.with_untracked(|e| e.id) == Some(id) {

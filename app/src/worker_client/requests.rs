@@ -148,6 +148,10 @@ pub struct VerifyChoices {
     pub end: String,
     /// aws-cli's exact verdicts.
     pub aws_cli_compat: bool,
+    /// The case reference printed on the report.
+    pub case: String,
+    /// The analyst printed on the report.
+    pub analyst: String,
 }
 
 /// Verifies the integrity of everything loaded.
@@ -167,6 +171,8 @@ pub fn request_verify(state: AppState, choices: &VerifyChoices) {
         end: given(&choices.end),
         aws_cli_compat: choices.aws_cli_compat,
         checked_at,
+        case: choices.case.trim().to_string(),
+        analyst: choices.analyst.trim().to_string(),
     });
 }
 

@@ -36,6 +36,10 @@ pub struct ExportArgs {
     /// One Parquet file instead of a partitioned folder.
     #[arg(long)]
     pub single_file: bool,
+    /// Also write a manifest here (JSON): the filter, each file written with its SHA-256, and
+    /// each source file the events came from with its SHA-256 as stored.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
 }
 
 /// Export formats.
@@ -70,11 +74,18 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     }
     let (store, failed) = load_paths(&args.paths, true)?;
     let rows: Vec<usize> = matches(&store, &filter).iter().collect();
+    // Written paths, relative to `--out` for a folder.
+    let mut written_files: Vec<(String, PathBuf)> = Vec::new();
     if args.single_file {
         let file = std::fs::File::create(&args.out)
             .with_context(|| format!("{}: cannot create", args.out.display()))?;
         let written = trailscope_sql::write_events(&store, &rows, std::io::BufWriter::new(file))
             .with_context(|| format!("{}: cannot write", args.out.display()))?;
+        let name = args.out.file_name().map_or_else(
+            || args.out.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        written_files.push((name, args.out.clone()));
         eprintln!(
             "trailscope: {written} events written to {}",
             args.out.display()
@@ -90,6 +101,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{}: cannot create", path.display()))?;
             trailscope_sql::write_events(&store, rows, std::io::BufWriter::new(file))
                 .with_context(|| format!("{}: cannot write", path.display()))?;
+            written_files.push((format!("{}/part-00000.parquet", partition.path()), path));
         }
         eprintln!(
             "trailscope: {} events written to {} in {} partitions (region=/date=)",
@@ -98,9 +110,58 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             partitions.len()
         );
     }
+    if let Some(manifest_path) = &args.manifest {
+        write_manifest(manifest_path, &store, &rows, &args.filter, &written_files)?;
+        eprintln!(
+            "trailscope: manifest written to {}",
+            manifest_path.display()
+        );
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes the export's manifest: the files just written are hashed from disk, so the manifest
+/// describes what is there, not what was meant to be.
+fn write_manifest(
+    path: &std::path::Path,
+    store: &trailscope_store::Store,
+    rows: &[usize],
+    filter: &str,
+    written: &[(String, PathBuf)],
+) -> anyhow::Result<()> {
+    use trailscope_query::manifest::{hash_file, ExportManifest, ManifestSpec, OutputFile};
+    let mut outputs = Vec::with_capacity(written.len());
+    for (name, file) in written {
+        let (bytes, sha256) =
+            hash_file(file).with_context(|| format!("{}: cannot read back", file.display()))?;
+        outputs.push(OutputFile {
+            name: name.clone(),
+            bytes,
+            sha256,
+        });
+    }
+    let created = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let manifest = ExportManifest::new(
+        store,
+        rows.iter().copied(),
+        ManifestSpec {
+            tool_version: env!("CARGO_PKG_VERSION"),
+            made_in: "cli",
+            created: trailscope_model::Timestamp::from_unix_millis(created),
+            filter,
+            // Parquet keeps the order the events were loaded in (grouped by partition).
+            sorting: None,
+            columns: &[],
+            format: "parquet",
+            outputs,
+        },
+    );
+    std::fs::write(path, manifest.to_json())
+        .with_context(|| format!("{}: cannot write", path.display()))
 }

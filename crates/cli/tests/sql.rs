@@ -242,6 +242,61 @@ fn export_writes_hive_partitions_by_region_and_day() {
         .unwrap();
     assert_eq!(status.status.code(), Some(0));
     assert_eq!(read_parquet(&single).0, 3);
+    // With a manifest: the filter, the files written and the source, each with its SHA-256.
+    let manifest_path = dir.path().join("export.manifest.json");
+    let folder = dir.path().join("with-manifest");
+    let status = Command::new(env!("CARGO_BIN_EXE_trailscope"))
+        .args(["export", "--filter", "region:eu-west-1", "--out"])
+        .arg(&folder)
+        .arg("--manifest")
+        .arg(&manifest_path)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    let sha256 = |bytes: &[u8]| {
+        use sha2::Digest;
+        sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_eq!(manifest["manifest"], "trailscope-export-manifest/1");
+    assert_eq!(manifest["made_in"], "cli");
+    assert_eq!(manifest["filter"], "region:eu-west-1");
+    assert_eq!(manifest["format"], "parquet");
+    assert_eq!(manifest["events"], 6);
+    let outputs = manifest["outputs"].as_array().unwrap();
+    assert_eq!(outputs.len(), 2, "{outputs:?}");
+    let mut parquet_rows = 0;
+    for output in outputs {
+        let file = folder.join(output["name"].as_str().unwrap());
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(output["sha256"], sha256(&bytes).as_str());
+        assert_eq!(output["bytes"], bytes.len());
+        parquet_rows += read_parquet(&file).0;
+    }
+    assert_eq!(parquet_rows, 6);
+    let input_bytes = std::fs::read(&input).unwrap();
+    assert_eq!(
+        manifest["sources"],
+        serde_json::json!([{
+            "path": input.display().to_string(),
+            "bytes": input_bytes.len(),
+            "sha256": sha256(&input_bytes),
+            "kind": "cloudtrail_log",
+            "events": 6,
+            "integrity": "not_checked",
+        }])
+    );
+    assert_eq!(manifest["integrity"]["not_checked"], 6);
 }
 
 fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -60,6 +60,14 @@ mod tests {
                 "{}",
                 rule.id
             );
+            // What it finds and what to do about it, in words an analyst can act on.
+            assert!(rule.description.len() > 40, "{}: description", rule.id);
+            assert!(rule.remediation.len() > 60, "{}: remediation", rule.id);
+            assert!(
+                !rule.remediation.contains('\n'),
+                "{}: remediation is folded text",
+                rule.id
+            );
         }
     }
 }

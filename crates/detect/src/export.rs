@@ -15,6 +15,10 @@ pub struct Finding {
     pub aliases: Vec<String>,
     /// Rule title.
     pub title: String,
+    /// What the rule finds and why it matters.
+    pub description: String,
+    /// What to do about a match (empty when the rule gives none, as Sigma rules do).
+    pub remediation: String,
     /// Rule severity.
     pub severity: Severity,
     /// ATT&CK tactics (kebab-case names).
@@ -113,6 +117,8 @@ pub fn findings(set: &RuleSet, matches: &[RuleMatch], store: &Store) -> Vec<Find
                 rule: rule.id.clone(),
                 aliases: rule.aliases.clone(),
                 title: rule.title.clone(),
+                description: rule.description.clone(),
+                remediation: rule.remediation.clone(),
                 severity: rule.severity,
                 tactics: rule.tactics.clone(),
                 events: m.rows.len(),
@@ -136,7 +142,8 @@ pub fn findings_json(findings: &[Finding]) -> String {
 }
 
 /// CSV, one line per finding: `rule,aliases,title,severity,tactics,events,event_ids,first_seen,
-/// last_seen,top_principals,top_source_ips` (lists are joined with `;`, a top value followed by
+/// last_seen,top_principals,top_source_ips,description,remediation` (the two texts last, so
+/// the columns of earlier versions keep their places; lists are joined with `;`, a top value followed by
 /// its count: `alice (12)`), through the project's one CSV writer (quoted, formulas
 /// neutralized).
 pub fn findings_csv(findings: &[Finding]) -> String {
@@ -153,6 +160,8 @@ pub fn findings_csv(findings: &[Finding]) -> String {
             "last_seen",
             "top_principals",
             "top_source_ips",
+            "description",
+            "remediation",
         ],
         findings.iter().map(|f| {
             let tactics: Vec<&str> = f.tactics.iter().map(|t| t.as_str()).collect();
@@ -174,6 +183,8 @@ pub fn findings_csv(findings: &[Finding]) -> String {
                 f.spread.last_seen.clone().unwrap_or_default(),
                 tops(&f.spread.top_principals),
                 tops(&f.spread.top_source_ips),
+                f.description.clone(),
+                f.remediation.clone(),
             ]
         }),
     )

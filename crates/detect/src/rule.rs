@@ -178,6 +178,9 @@ pub struct Rule {
     /// What the rule finds and why it matters.
     #[serde(default)]
     pub description: String,
+    /// What to do about a match: how to confirm it and how to respond.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remediation: String,
     /// How serious a match is.
     pub severity: Severity,
     /// Where the rule comes from (URLs).

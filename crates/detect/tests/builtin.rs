@@ -687,13 +687,29 @@ fn findings_export_as_json_and_csv() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "rule,aliases,title,severity,tactics,events,event_ids,first_seen,last_seen,top_principals,top_source_ips"
+        "rule,aliases,title,severity,tactics,events,event_ids,first_seen,last_seen,top_principals,top_source_ips,\
+         description,remediation"
     );
+    let rule = RuleSet::builtin().find("cis-4.1").cloned().unwrap();
     assert_eq!(
         lines[3],
-        "cis-4.1,cis-v6-5.1,Unauthorized API calls,medium,discovery;privilege-escalation,1,id-1,\
-         2024-02-28T12:00:00Z,2024-02-28T12:00:00Z,alice (1),203.0.113.7 (1)"
+        format!(
+            "cis-4.1,cis-v6-5.1,Unauthorized API calls,medium,discovery;privilege-escalation,1,id-1,\
+             2024-02-28T12:00:00Z,2024-02-28T12:00:00Z,alice (1),203.0.113.7 (1),\"{}\",\"{}\"",
+            rule.description, rule.remediation
+        )
     );
+    assert_eq!(
+        json["findings"][2]["description"],
+        rule.description.as_str()
+    );
+    assert_eq!(
+        json["findings"][2]["remediation"],
+        rule.remediation.as_str()
+    );
+    assert!(rule
+        .remediation
+        .starts_with("Find who made the refused calls"));
     assert_eq!(lines.len(), 5);
 }
 

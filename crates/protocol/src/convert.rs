@@ -225,7 +225,8 @@ pub fn summary_to_wire(s: &FileSummary) -> SummaryWire {
     }
 }
 
-/// A file summary from the wire (an unknown kind id reads as `Unknown`).
+/// A file summary from the wire (an unknown kind id reads as `Unknown`). The stored file's hash
+/// travels beside it ([`crate::ParsedFile::stored_sha256`]), so the caller sets it.
 pub fn summary_from_wire(w: SummaryWire) -> FileSummary {
     FileSummary {
         kind: FileKind::from_id(&w.kind).unwrap_or(FileKind::Unknown),
@@ -238,6 +239,7 @@ pub fn summary_from_wire(w: SummaryWire) -> FileSummary {
         error: w.error,
         warnings: w.warnings,
         foreign: w.foreign,
+        stored_sha256: None,
     }
 }
 
@@ -262,6 +264,7 @@ mod tests {
             error: None,
             warnings: vec!["w".into()],
             foreign: true,
+            stored_sha256: None,
         };
         assert_eq!(summary_from_wire(summary_to_wire(&summary)), summary);
     }

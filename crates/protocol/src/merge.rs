@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 
-use trailscope_store::{EventBatch, FileRows, OpenFile, Store};
+use trailscope_store::{EventBatch, FileRows, FileSummary, OpenFile, Store};
 
 use crate::{summary_from_wire, FileChunk, Parsed, ParsedFile};
 
@@ -134,6 +134,7 @@ impl<T> Merger<T> {
             return;
         }
         let mut summary = summary_from_wire(last.summary);
+        summary.stored_sha256 = last.stored_sha256;
         if open.rows() != last.rows {
             summary.error.get_or_insert_with(|| LOST_ROWS.into());
         }
@@ -153,7 +154,10 @@ fn continues(parsed: &Parsed, chunk: &FileChunk) -> bool {
 fn file_rows(file: ParsedFile) -> FileRows {
     FileRows {
         path: file.path,
-        summary: summary_from_wire(file.summary),
+        summary: FileSummary {
+            stored_sha256: file.stored_sha256,
+            ..summary_from_wire(file.summary)
+        },
         rows: file.rows,
         discard: file.discard,
     }

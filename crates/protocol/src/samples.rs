@@ -189,6 +189,8 @@ pub fn samples() -> Samples {
         mode: "strict".into(),
         inputs: Vec::new(),
         keys: vec![("0123abcd".into(), true)],
+        case: "IR-2024-017".into(),
+        analyst: "A. Analyst".into(),
     };
     let verified = crate::verify_view(&report, &run);
     let rules = trailscope_detect::RuleSet::builtin();
@@ -248,6 +250,7 @@ pub fn samples() -> Samples {
             aliases: vec!["cis-v6-5.5".into()],
             title: "CloudTrail configuration changes".into(),
             description: "Trails created, updated or deleted.".into(),
+            remediation: "Check that every trail is still logging.".into(),
             severity: "high".into(),
             tactics: vec!["defense-evasion".into()],
             references: vec!["https://www.cisecurity.org/".into()],
@@ -342,6 +345,8 @@ pub fn samples() -> Samples {
             end: None,
             aws_cli_compat: true,
             checked_at: "2024-03-02T00:00:00Z".into(),
+            case: "IR-2024-017".into(),
+            analyst: "A. Analyst".into(),
         },
         Request::SetTrustedKeys {
             id,
@@ -483,6 +488,7 @@ pub fn samples() -> Samples {
             id,
             name: "trailscope-events.csv".into(),
             mime: "text/csv".into(),
+            manifest: "{\"manifest\":\"trailscope-export-manifest/1\"}".into(),
         },
         Response::Detected {
             id,

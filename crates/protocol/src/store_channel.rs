@@ -59,6 +59,12 @@ pub enum Request {
         aws_cli_compat: bool,
         /// The page's clock, for the report.
         checked_at: String,
+        /// The case reference printed on the report (empty: none).
+        #[serde(default)]
+        case: String,
+        /// The analyst printed on the report (empty: none).
+        #[serde(default)]
+        analyst: String,
     },
     /// The trusted public keys (the trust anchor), replacing any given before. They come only
     /// from here, never from the dropped files.
@@ -273,6 +279,10 @@ pub enum Response {
         name: String,
         /// Its media type.
         mime: String,
+        /// Its manifest ([`trailscope_query::manifest::ExportManifest`] as JSON): the filter,
+        /// the order, the output's SHA-256 and each source file with its hash and integrity.
+        #[serde(default)]
+        manifest: String,
     },
     /// Detection results.
     Detected {

@@ -374,6 +374,9 @@ pub struct FindingView {
     pub title: String,
     /// What it finds.
     pub description: String,
+    /// What to do about a match (empty when the rule gives none).
+    #[serde(default)]
+    pub remediation: String,
     /// `info`, `low`, `medium`, `high`, `critical`.
     pub severity: String,
     /// ATT&CK tactics.

@@ -78,6 +78,7 @@ mod facets;
 mod filter;
 mod histogram;
 mod key;
+pub mod manifest;
 mod parse;
 mod query;
 mod records;

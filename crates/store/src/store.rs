@@ -38,6 +38,9 @@ pub struct FileSummary {
     /// The error is well-formed data that is not CloudTrail
     /// ([`trailscope_model::IngestError::is_foreign_data`]).
     pub foreign: bool,
+    /// SHA-256 of the file as stored, lowercase hex: what identifies the evidence in reports
+    /// and export manifests.
+    pub stored_sha256: Option<String>,
 }
 
 impl FileSummary {
@@ -55,6 +58,7 @@ impl FileSummary {
             error: None,
             warnings: Vec::new(),
             foreign: false,
+            stored_sha256: None,
         }
     }
 }
@@ -75,6 +79,7 @@ impl From<&FileOutcome> for FileSummary {
                 .error
                 .as_ref()
                 .is_some_and(trailscope_model::IngestError::is_foreign_data),
+            stored_sha256: o.stored_sha256.clone(),
         }
     }
 }
@@ -699,6 +704,11 @@ impl Store {
     /// Whether the event at `row` is a CloudTrail Insights event.
     pub fn is_insight(&self, row: usize) -> bool {
         self.flags.get(row).is_some_and(|f| f & INSIGHT_BIT != 0)
+    }
+
+    /// The id of the file the event at `row` came from (the first file that had it).
+    pub fn file_id_of(&self, row: usize) -> Option<FileId> {
+        self.file.get(row).copied()
     }
 
     /// The file the event at `row` came from (the first file that had it).

@@ -20,6 +20,12 @@ pub struct RunInfo {
     pub inputs: Vec<InputFile>,
     /// The keys given: fingerprint, and whether it is the MD5 of the key.
     pub keys: Vec<(String, bool)>,
+    /// The case the check belongs to, as the analyst wrote it (empty: none).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub case: String,
+    /// Who ran the check (empty: not given).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub analyst: String,
 }
 
 /// One input of a run.
@@ -111,6 +117,24 @@ impl Report {
             overall.id(),
             esc(&self.headline())
         ));
+        // The case and analyst, when given, right under the verdict: how a printed report is
+        // filed and who answers for it.
+        let mut case = Vec::new();
+        if !run.case.trim().is_empty() {
+            case.push(format!(
+                "Case <strong data-field=\"case\">{}</strong>",
+                esc(run.case.trim())
+            ));
+        }
+        if !run.analyst.trim().is_empty() {
+            case.push(format!(
+                "Analyst <strong data-field=\"analyst\">{}</strong>",
+                esc(run.analyst.trim())
+            ));
+        }
+        if !case.is_empty() {
+            h.push_str(&format!("<p class=\"case\">{}</p>", case.join(" · ")));
+        }
         h.push_str(&format!(
             "<p class=\"muted\">Checked {} with {} ({} mode). Verified offline: SHA-256 of every log file against its digest, RSA signatures over the hourly digest chain.</p>",
             esc(&run.checked_at),
@@ -327,5 +351,33 @@ mod tests {
             "before everything else"
         );
         assert!(at > html.find("</h1>").unwrap());
+    }
+
+    #[test]
+    fn case_and_analyst_follow_the_verdict_escaped_and_only_when_given() {
+        let mut run = RunInfo {
+            tool: "t".into(),
+            checked_at: "now".into(),
+            mode: "strict".into(),
+            ..RunInfo::default()
+        };
+        let report = Report::default();
+        assert!(!report.to_html(&run).contains("class=\"case\""));
+        run.case = " IR-7 <b> ".into();
+        let html = report.to_html(&run);
+        assert!(html.contains(
+            "<p class=\"case\">Case <strong data-field=\"case\">IR-7 &lt;b&gt;</strong></p>"
+        ));
+        run.analyst = "Dana".into();
+        let html = report.to_html(&run);
+        let case = html.find("<p class=\"case\">").unwrap();
+        assert!(html.contains("· Analyst <strong data-field=\"analyst\">Dana</strong>"));
+        assert!(
+            case > html.find("class=\"verdict").unwrap()
+                && case < html.find("Checked now").unwrap()
+        );
+        let json: serde_json::Value = serde_json::from_str(&report.to_json(Some(&run))).unwrap();
+        assert_eq!(json["run"]["case"], " IR-7 <b> ");
+        assert_eq!(json["run"]["analyst"], "Dana");
     }
 }

@@ -603,6 +603,7 @@ mod tests {
                 aliases: Vec::new(),
                 title: String::new(),
                 description: String::new(),
+                remediation: String::new(),
                 severity: crate::Severity::Low,
                 references: Vec::new(),
                 tactics: Vec::new(),

@@ -148,6 +148,8 @@ pub fn parse_sigma(text: &str) -> Result<Rule, SigmaError> {
         id,
         aliases: Vec::new(),
         description: text_of("description").unwrap_or_default(),
+        // Sigma has no remediation field (its `falsepositives` are about triage, not response).
+        remediation: String::new(),
         title,
         severity: match text_of("level").as_deref() {
             Some("informational") => Severity::Info,
