@@ -47,6 +47,32 @@ pub fn visible(ids: &[String]) -> Vec<Column> {
         .collect()
 }
 
+/// Narrowest a column can be dragged to, and the width one takes before it is given one.
+pub const MIN_WIDTH_PX: u32 = 60;
+/// The width a column is laid out at before the user sets one (for the table's total width).
+pub const DEFAULT_WIDTH_PX: u32 = 120;
+
+/// `ids` with `id` moved to `to` (an index into the list without it); unchanged when `id` is
+/// not there. Dragging a header onto another, or Alt+arrow on a header, reorders this way.
+pub fn moved(ids: &[String], id: &str, to: usize) -> Vec<String> {
+    let Some(from) = ids.iter().position(|i| i == id) else {
+        return ids.to_vec();
+    };
+    let mut out = ids.to_vec();
+    let taken = out.remove(from);
+    out.insert(to.min(out.len()), taken);
+    out
+}
+
+/// The inline style that holds a column at the width the user gave it (none: the stylesheet's).
+pub fn width_style(widths: &[(String, u32)], id: &str) -> String {
+    widths
+        .iter()
+        .find(|(i, _)| i == id)
+        .map(|(_, px)| format!("flex: 0 0 {px}px; min-width: {px}px; max-width: {px}px"))
+        .unwrap_or_default()
+}
+
 /// The ids among `ids` whose values come from the record (asked for with each window of rows,
 /// in this order, which is the order of [`Column::extra`]).
 pub fn record_ids(ids: &[String]) -> Vec<String> {
@@ -107,5 +133,44 @@ pub fn integrity_label(raw: &str) -> &'static str {
         "unverified" => "unverified",
         "not_covered" => "not covered",
         _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_column_moves_to_its_new_place_and_nothing_else_changes() {
+        let cols = ids(&["time", "event-name", "user", "source-ip"]);
+        assert_eq!(
+            moved(&cols, "source-ip", 0),
+            ids(&["source-ip", "time", "event-name", "user"])
+        );
+        assert_eq!(
+            moved(&cols, "time", 2),
+            ids(&["event-name", "user", "time", "source-ip"])
+        );
+        assert_eq!(
+            moved(&cols, "time", 99),
+            ids(&["event-name", "user", "source-ip", "time"])
+        );
+        assert_eq!(moved(&cols, "user", 2), cols, "to where it is");
+        assert_eq!(moved(&cols, "nope", 0), cols);
+    }
+
+    #[test]
+    fn only_a_column_given_a_width_is_held_at_it() {
+        let widths = vec![("user".to_string(), 240)];
+        assert_eq!(
+            width_style(&widths, "user"),
+            "flex: 0 0 240px; min-width: 240px; max-width: 240px"
+        );
+        assert_eq!(width_style(&widths, "time"), "");
     }
 }

@@ -3,6 +3,7 @@
 //! and renders what comes back.
 #![deny(unsafe_code)]
 
+pub mod case_store;
 pub mod columns;
 pub mod components;
 pub mod download;
@@ -17,9 +18,9 @@ pub mod worker_client;
 use leptos::prelude::*;
 
 use crate::components::{
-    AnomaliesPanel, ComparePanel, DetailPanel, DropZone, EventTable, ExportBar, FacetsPanel,
-    FileList, FilterBar, FindingsPanel, LoadNote, ProgressPanel, SqlPanel, Summary, Timeline,
-    TrustedKeys, VerifyPanel,
+    AnomaliesPanel, CasePanel, ComparePanel, DetailPanel, DropZone, EventTable, ExportBar,
+    FacetsPanel, FileList, FilterBar, FindingsPanel, LoadNote, ProgressPanel, SqlPanel, Summary,
+    Timeline, TrustedKeys, VerifyPanel,
 };
 use crate::state::{AppState, Tab};
 
@@ -146,13 +147,15 @@ pub fn App() -> impl IntoView {
                     </p>
                 }
             }))}
-            <Show when=move || state.totals.with(|t| t.is_some())>
+            // A case kept from an earlier visit can be read before any file is dropped again.
+            <Show when=move || state.totals.with(|t| t.is_some()) || state.case.with(|c| !c.items.is_empty())>
                 <nav class="tabs" data-testid="tabs" role="tablist" aria-label="Views">
                     <TabButton state=state tab=Tab::Events label="Events" />
                     <TabButton state=state tab=Tab::Findings label="Findings" />
                     <TabButton state=state tab=Tab::Anomalies label="Anomalies" />
                     <TabButton state=state tab=Tab::Integrity label="Integrity" />
                     <TabButton state=state tab=Tab::Sql label="SQL" />
+                    <TabButton state=state tab=Tab::Case label="Case" />
                 </nav>
             </Show>
             <div class="tab-body" class:hidden=move || state.tab.get() != Tab::Events role="tabpanel" aria-labelledby="tab-events">
@@ -207,6 +210,11 @@ pub fn App() -> impl IntoView {
                     <SqlPanel state=state />
                 </div>
             </Show>
+            <Show when=move || state.tab.get() == Tab::Case>
+                <div class="tab-body" role="tabpanel" aria-labelledby="tab-case">
+                    <CasePanel state=state />
+                </div>
+            </Show>
             <FileList files=state.files />
         </main>
     }
@@ -244,6 +252,9 @@ fn TabButton(state: AppState, tab: Tab, label: &'static str) -> impl IntoView {
                 .map(|q| crate::format::count(q.total))
         }),
         Tab::Sql => None,
+        Tab::Case => state
+            .case
+            .with(|c| (!c.items.is_empty()).then(|| c.items.len().to_string())),
     };
     view! {
         <button

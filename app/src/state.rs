@@ -14,6 +14,8 @@ pub struct OpenRecord {
     pub json: String,
     /// The file it came from.
     pub file: String,
+    /// That file's SHA-256 as stored.
+    pub file_sha256: Option<String>,
     /// That file's integrity, once verified.
     pub integrity: Option<String>,
     /// Every copy, when files disagree on the event (empty otherwise).
@@ -77,6 +79,8 @@ pub enum Tab {
     Integrity,
     /// SQL over the events.
     Sql,
+    /// The case: pinned events with tags and notes.
+    Case,
 }
 
 impl Tab {
@@ -88,6 +92,7 @@ impl Tab {
             Tab::Anomalies => "anomalies",
             Tab::Integrity => "integrity",
             Tab::Sql => "sql",
+            Tab::Case => "case",
         }
     }
 
@@ -98,6 +103,7 @@ impl Tab {
             "anomalies" => Tab::Anomalies,
             "integrity" => Tab::Integrity,
             "sql" => Tab::Sql,
+            "case" => Tab::Case,
             _ => Tab::Events,
         }
     }
@@ -164,6 +170,8 @@ pub struct AppState {
     pub window_request: RwSignal<Option<(RequestId, u64)>>,
     /// Visible columns by id.
     pub columns: RwSignal<Vec<String>>,
+    /// Widths the user gave columns by dragging their edge, in pixels, by column id.
+    pub column_widths: RwSignal<Vec<(String, u32)>>,
     /// Events pinned for comparison: (row, JSON).
     pub compare: RwSignal<Vec<(u32, String)>>,
     /// The open tab.
@@ -172,6 +180,10 @@ pub struct AppState {
     pub export: RwSignal<ExportState>,
     /// The manifest of the last export, if any.
     pub last_manifest: RwSignal<Option<LastManifest>>,
+    /// The case: pinned events, tags and notes (kept in local storage).
+    pub case: RwSignal<trailscope_query::case::Case>,
+    /// Why the case could not be kept or read, if so.
+    pub case_error: RwSignal<Option<String>>,
     /// Detection results.
     /// Shared, so reading it clones a pointer, not the report's texts.
     pub detect: RwSignal<Option<std::sync::Arc<trailscope_protocol::DetectView>>>,
@@ -300,6 +312,7 @@ impl SqlState {
 impl AppState {
     /// Fresh state.
     pub fn new() -> Self {
+        let kept_case = crate::case_store::load();
         AppState {
             ready: RwSignal::new(false),
             loading: RwSignal::new(None),
@@ -319,10 +332,13 @@ impl AppState {
             window: RwSignal::new(RowWindow::default()),
             window_request: RwSignal::new(None),
             columns: RwSignal::new(crate::columns::default_ids()),
+            column_widths: RwSignal::new(Vec::new()),
             compare: RwSignal::new(Vec::new()),
             tab: RwSignal::new(Tab::Events),
             export: RwSignal::new(ExportState::default()),
             last_manifest: RwSignal::new(None),
+            case: RwSignal::new(kept_case.0),
+            case_error: RwSignal::new(kept_case.1),
             detect: RwSignal::new(None),
             detecting: RwSignal::new(None),
             rule_files: RwSignal::new(Vec::new()),

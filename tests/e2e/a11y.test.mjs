@@ -145,7 +145,8 @@ test('axe-core finds no serious or critical violation on any view', async () => 
   await page.locator('[data-testid=result-row] [data-testid=cell-time]').first().click();
   await page.locator('[data-testid=record-json]').waitFor();
   found['events'] = await violations(page);
-  for (const tab of ['findings', 'anomalies', 'integrity']) {
+  await page.click('[data-testid=case-pin]');
+  for (const tab of ['findings', 'anomalies', 'integrity', 'case']) {
     await page.click(`[data-testid=tab-${tab}]`);
     await page.waitForTimeout(300);
     found[tab] = await violations(page);

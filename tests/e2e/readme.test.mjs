@@ -53,6 +53,10 @@ test("the README's CLI commands run as written", async () => {
   // The export is Hive-partitioned Parquet.
   const parts = fs.readdirSync('/tmp/trailscope-demo/parquet', { recursive: true }).filter((p) => p.endsWith('.parquet'));
   assert.ok(parts.length > 0 && parts.every((p) => /^region=[^/]+\/date=\d{4}-\d{2}-\d{2}\/part-00000\.parquet$/.test(p)), parts.join(', '));
+  // Its manifest names every part file with its hash.
+  const manifest = JSON.parse(fs.readFileSync('/tmp/trailscope-demo/parquet.manifest.json', 'utf8'));
+  assert.deepEqual(manifest.outputs.map((o) => o.name).sort(), [...parts].sort());
+  assert.ok(manifest.sources.length > 0 && manifest.sources.every((s) => /^[0-9a-f]{64}$/.test(s.sha256)));
 });
 
 test("the README's benchmark command runs (at smoke scale)", async () => {

@@ -142,6 +142,51 @@ test('any field becomes a column; the CSV can follow the table\'s columns', asyn
   await page.close();
 });
 
+test('columns resize by their edge and move by dragging or Alt+arrows; rows and the CSV follow', async () => {
+  const { page, problems } = await loaded();
+  const headers = () => page.evaluate(() => [...document.querySelectorAll('.grid-head [role=columnheader]')].map((h) => h.dataset.columnId));
+  const width = (selector) => page.locator(selector).first().evaluate((e) => Math.round(e.getBoundingClientRect().width));
+  const userHeader = '[role=columnheader][data-column-id=user]';
+  assert.deepEqual((await headers()).slice(0, 5), ['time', 'event-name', 'event-source', 'user', 'source-ip']);
+
+  // Dragging the edge widens the column by as much, in the header and in every row.
+  const before = await width(userHeader);
+  const handle = await page.locator('[data-testid=col-resize-user]').boundingBox();
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(handle.x + handle.width / 2 + 60, handle.y + handle.height / 2, { steps: 5 });
+  await page.mouse.move(handle.x + handle.width / 2 + 110, handle.y + handle.height / 2, { steps: 5 });
+  await page.mouse.up();
+  const after = await width(userHeader);
+  assert.ok(Math.abs(after - (before + 110)) <= 2, `${before} + 110 -> ${after}`);
+  assert.equal(await width('[data-testid=result-row] [data-testid=cell-user]'), after, 'rows keep the header\'s width');
+  assert.deepEqual((await headers()).slice(0, 5), ['time', 'event-name', 'event-source', 'user', 'source-ip'], 'a resize moves nothing');
+  // The keyboard: ← and → on the focused edge, 16 px a press.
+  await page.locator('[data-testid=col-resize-user]').focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.ok(Math.abs(await width(userHeader) - (after + 32)) <= 2);
+  assert.equal(await page.locator('[data-testid=col-resize-user]').getAttribute('aria-valuenow'), String(await width(userHeader)));
+
+  // Dragging a header onto another puts it in that one's place.
+  await page.locator('[role=columnheader][data-column-id=source-ip]').dragTo(page.locator('[role=columnheader][data-column-id=event-name]'));
+  assert.deepEqual((await headers()).slice(0, 5), ['time', 'source-ip', 'event-name', 'event-source', 'user']);
+  assert.deepEqual(await page.locator('[data-testid=result-row]').first().evaluate((r) => [...r.querySelectorAll('[role=gridcell]')].slice(0, 2).map((c) => c.dataset.testid)), ['cell-time', 'cell-source-ip']);
+  // Alt+← on a header moves it one place left; focus stays on it.
+  await page.locator('[data-testid=sort-user]').focus();
+  await page.keyboard.press('Alt+ArrowLeft');
+  await page.waitForFunction(() => [...document.querySelectorAll('.grid-head [role=columnheader]')].map((h) => h.dataset.columnId).indexOf('user') === 3);
+  assert.deepEqual((await headers()).slice(0, 5), ['time', 'source-ip', 'event-name', 'user', 'event-source']);
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'sort-user');
+  // The order is in the link, and the CSV with the table's columns follows it.
+  assert.match(decodeURIComponent(page.url()), /cols=time,source-ip,event-name,user,event-source/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv-columns]')]);
+  const header = fs.readFileSync(await download.path(), 'utf8').split('\n')[0];
+  assert.ok(header.startsWith('Time (UTC),Source IP,Event name,User,Event source'), header);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('the filter box completes names, values with counts and past filters; chips take conditions out', async () => {
   const { page, problems } = await loaded();
   const input = page.locator('[data-testid=filter-input]');

@@ -29,12 +29,14 @@ pub fn DetailPanel(
 
 #[component]
 fn Detail(open: crate::state::OpenRecord, state: AppState) -> impl IntoView {
+    let for_case = open.clone();
     let crate::state::OpenRecord {
         row,
         json,
         file,
         integrity,
         copies,
+        ..
     } = open;
     let integrity_text = integrity
         .as_deref()
@@ -51,6 +53,13 @@ fn Detail(open: crate::state::OpenRecord, state: AppState) -> impl IntoView {
     let pinned = move || state.compare.with(|c| c.iter().any(|(r, _)| *r == row));
     let json_for_pin = json.clone();
     let related = related_filters(&record, time.as_deref());
+    let event_id = text("eventID");
+    let id_for_case = event_id.clone();
+    let in_case = Signal::derive(move || {
+        id_for_case
+            .as_deref()
+            .is_some_and(|id| state.case.with(|c| c.contains(id)))
+    });
     view! {
         <aside class="record" data-testid="record-panel" data-row=row>
             <div class="record-head">
@@ -73,6 +82,20 @@ fn Detail(open: crate::state::OpenRecord, state: AppState) -> impl IntoView {
                         }
                     >
                         {move || if pinned() { "Unpin" } else { "Compare" }}
+                    </button>
+                    <button
+                        class="button secondary"
+                        data-testid="case-pin"
+                        aria-pressed=move || in_case.get().to_string()
+                        title="Pin this event to the case, with the filter that found it (see the Case view)"
+                        disabled=event_id.is_none()
+                        on:click=move |_| {
+                            if let Some(id) = &event_id {
+                                crate::components::toggle_pin(state, &for_case, id);
+                            }
+                        }
+                    >
+                        {move || if in_case.get() { "In the case ✓" } else { "Add to case" }}
                     </button>
                     <button class="button secondary" data-testid="record-close" on:click=move |_| {
                         state.record.set(None);

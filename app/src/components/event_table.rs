@@ -59,6 +59,8 @@ pub fn EventTable(
     });
     let columns = move || state.columns.with(|ids| columns::visible(ids));
     let chooser_open = RwSignal::new(false);
+    // The column whose header is being dragged to a new place.
+    let dragging = RwSignal::new(None::<String>);
     let chooser_toggle = NodeRef::<leptos::html::Button>::new();
     // A new result starts the keyboard at its first row again.
     Effect::new(move |_| {
@@ -177,9 +179,20 @@ pub fn EventTable(
                 </div>
             </Show>
             <div class="grid" role="grid" aria-label="Events" aria-rowcount=move || total() + 1
-                style=move || format!("--columns: {}", columns().len())>
+                style=move || {
+                    // Wide enough for every column at its width: past the panel it scrolls.
+                    let cols = columns();
+                    let px: u32 = state.column_widths.with(|w| cols.iter().map(|c| {
+                        w.iter().find(|(id, _)| *id == c.id).map_or(columns::DEFAULT_WIDTH_PX, |(_, px)| *px)
+                    }).sum());
+                    format!("--columns: {}; min-width: max(100%, {px}px)", cols.len())
+                }>
             <div class="grid-head" role="row" aria-rowindex="1">
-                {move || columns().into_iter().map(|c| view! { <ColumnHeader column=c state=state /> }).collect_view()}
+                {move || {
+                    let cols = columns();
+                    let count = cols.len();
+                    cols.into_iter().enumerate().map(|(at, c)| view! { <ColumnHeader column=c at=at count=count dragging=dragging state=state /> }).collect_view()
+                }}
             </div>
             <div
                 class="grid-body"
@@ -252,7 +265,86 @@ pub fn EventTable(
 /// A column's header: a button that sorts by the column (time: flips newest/oldest first; a
 /// field: ascending, then descending), with `aria-sort` saying how the table is sorted.
 #[component]
-fn ColumnHeader(column: Column, state: AppState) -> impl IntoView {
+fn ColumnHeader(
+    column: Column,
+    /// Its place among the columns, and how many there are.
+    at: usize,
+    count: usize,
+    /// The column being dragged, shared by the headers.
+    dragging: RwSignal<Option<String>>,
+    state: AppState,
+) -> impl IntoView {
+    let id = column.id.clone();
+    let style_id = id.clone();
+    let style = move || {
+        state
+            .column_widths
+            .with(|w| columns::width_style(w, &style_id))
+    };
+    let resizing = RwSignal::new(false);
+    let move_to = move |id: &str, to: usize| {
+        state
+            .columns
+            .update(|ids| *ids = columns::moved(ids, id, to));
+        worker_client::save_view(state);
+    };
+    let (drag_id, drop_id, key_id) = (id.clone(), id.clone(), id.clone());
+    let on_dragstart = move |ev: leptos::ev::DragEvent| {
+        // A drag that starts on the resize handle resizes; it does not move the column.
+        if resizing.get_untracked() {
+            ev.prevent_default();
+            return;
+        }
+        if let Some(dt) = ev.data_transfer() {
+            let _ = dt.set_data("text/plain", &drag_id);
+            dt.set_effect_allowed("move");
+        }
+        dragging.set(Some(drag_id.clone()));
+    };
+    let on_dragover = move |ev: leptos::ev::DragEvent| {
+        if dragging.get_untracked().is_some() {
+            ev.prevent_default();
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(moving) = dragging.get_untracked() {
+            if moving != drop_id {
+                move_to(&moving, at);
+            }
+        }
+        dragging.set(None);
+    };
+    // Alt+←/→ on a header moves its column: the keyboard's way to reorder.
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if !ev.alt_key() {
+            return;
+        }
+        let to = match ev.key().as_str() {
+            "ArrowLeft" if at > 0 => at - 1,
+            "ArrowRight" if at + 1 < count => at + 1,
+            _ => return,
+        };
+        ev.prevent_default();
+        move_to(&key_id, to);
+        // Focus follows the moved column's header.
+        let selector = format!(
+            "[data-column-id=\"{}\"] button, [data-column-id=\"{}\"] .col-resize",
+            css_escape(&key_id),
+            css_escape(&key_id)
+        );
+        gloo_timers::callback::Timeout::new(0, move || {
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(&selector).ok().flatten())
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = el.focus();
+            }
+        })
+        .forget();
+    };
+    let handle = view! { <ResizeHandle id=id.clone() title=column.title.clone() testkey=column.key resizing=resizing state=state /> };
     let field: Option<String> = if column.key == "time" {
         Some("eventTime".to_string())
     } else {
@@ -263,7 +355,25 @@ fn ColumnHeader(column: Column, state: AppState) -> impl IntoView {
     };
     let class = format!("cell col-{}", column.key);
     let Some(field) = field else {
-        return view! { <div class=class role="columnheader" title=column.title.clone()>{column.title.clone()}</div> }.into_any();
+        return view! {
+            <div
+                class=class
+                role="columnheader"
+                title=format!("{}: drag to move; Alt+←/→ moves it from its resize handle", column.title)
+                data-column-id=id.clone()
+                draggable="true"
+                style=style
+                on:dragstart=on_dragstart
+                on:dragover=on_dragover
+                on:drop=on_drop
+                on:dragend=move |_| dragging.set(None)
+                on:keydown=on_keydown
+            >
+                <span class="header-text">{column.title.clone()}</span>
+                {handle}
+            </div>
+        }
+        .into_any();
     };
     let is_time = column.key == "time";
     let sort_field = field.clone();
@@ -298,11 +408,22 @@ fn ColumnHeader(column: Column, state: AppState) -> impl IntoView {
         }
         worker_client::run_query(state);
     };
-    let sort_title = format!("Sort by {}", column.title);
+    let sort_title = format!(
+        "Sort by {}; drag to move the column, or Alt+←/→",
+        column.title
+    );
     view! {
         <div
             class=class
             role="columnheader"
+            data-column-id=id.clone()
+            draggable="true"
+            style=style
+            on:dragstart=on_dragstart
+            on:dragover=on_dragover
+            on:drop=on_drop
+            on:dragend=move |_| dragging.set(None)
+            on:keydown=on_keydown
             aria-sort=move || match sorted.get() {
                 Some(true) => "descending",
                 Some(false) => "ascending",
@@ -314,6 +435,7 @@ fn ColumnHeader(column: Column, state: AppState) -> impl IntoView {
                 class:sorted=move || sorted.get().is_some()
                 data-testid=format!("sort-{}", column.key)
                 title=sort_title
+                aria-keyshortcuts="Alt+ArrowLeft Alt+ArrowRight"
                 on:click=on_click
             >
                 {column.title}
@@ -325,9 +447,112 @@ fn ColumnHeader(column: Column, state: AppState) -> impl IntoView {
                     }}
                 </span>
             </button>
+            {handle}
         </div>
     }
     .into_any()
+}
+
+/// The edge of a column's header: dragged (or moved with ←/→ once focused) it sets the
+/// column's width, which every row then keeps.
+#[component]
+fn ResizeHandle(
+    id: String,
+    title: String,
+    testkey: &'static str,
+    /// Set while the pointer drags the handle (so the header does not start a move).
+    resizing: RwSignal<bool>,
+    state: AppState,
+) -> impl IntoView {
+    let handle = NodeRef::<leptos::html::Span>::new();
+    // Where the drag started: the pointer's x and the column's width then.
+    let start = RwSignal::new(None::<(i32, f64)>);
+    let (id_move, id_key, id_now) = (id.clone(), id.clone(), id.clone());
+    let current_width = move || -> f64 {
+        handle
+            .get_untracked()
+            .and_then(|h| h.parent_element())
+            .map_or(f64::from(columns::DEFAULT_WIDTH_PX), |cell| {
+                cell.get_bounding_client_rect().width()
+            })
+    };
+    let set_width = move |id: &str, px: f64| {
+        let px = px.round().clamp(f64::from(columns::MIN_WIDTH_PX), 2000.0) as u32;
+        state
+            .column_widths
+            .update(|w| match w.iter_mut().find(|(i, _)| i == id) {
+                Some(slot) => slot.1 = px,
+                None => w.push((id.to_string(), px)),
+            });
+    };
+    // The width as laid out, read once the handle is in the page (a separator that can be
+    // focused must say its value); a width the user set wins.
+    let measured = RwSignal::new(columns::DEFAULT_WIDTH_PX);
+    Effect::new(move |_| {
+        if handle.get().is_some() {
+            measured.set(current_width().round() as u32);
+        }
+    });
+    let width_now = move || {
+        state
+            .column_widths
+            .with(|w| w.iter().find(|(i, _)| *i == id_now).map(|(_, px)| *px))
+            .unwrap_or_else(|| measured.get())
+    };
+    view! {
+        <span
+            class="col-resize"
+            node_ref=handle
+            role="separator"
+            aria-orientation="vertical"
+            aria-label=format!("Width of the {title} column: ← and → change it, Alt+← and Alt+→ move the column")
+            aria-valuenow=move || width_now().to_string()
+            aria-valuemin=columns::MIN_WIDTH_PX.to_string()
+            aria-valuemax="2000"
+            tabindex="0"
+            data-testid=format!("col-resize-{testkey}")
+            on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+                ev.stop_propagation();
+                resizing.set(true);
+                start.set(Some((ev.client_x(), current_width())));
+                if let Some(h) = handle.get_untracked() {
+                    let _ = h.set_pointer_capture(ev.pointer_id());
+                }
+            }
+            on:pointermove=move |ev: leptos::ev::PointerEvent| {
+                if let Some((x0, w0)) = start.get_untracked() {
+                    set_width(&id_move, w0 + f64::from(ev.client_x() - x0));
+                }
+            }
+            on:pointerup=move |_| {
+                start.set(None);
+                resizing.set(false);
+            }
+            on:pointercancel=move |_| {
+                start.set(None);
+                resizing.set(false);
+            }
+            on:click=move |ev: leptos::ev::MouseEvent| ev.stop_propagation()
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.alt_key() {
+                    return;
+                }
+                let step = match ev.key().as_str() {
+                    "ArrowLeft" => -16.0,
+                    "ArrowRight" => 16.0,
+                    _ => return,
+                };
+                ev.prevent_default();
+                ev.stop_propagation();
+                set_width(&id_key, current_width() + step);
+            }
+        ></span>
+    }
+}
+
+/// `text` as a CSS string's content (column ids hold `.`, `:` and whatever a path holds).
+fn css_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 #[component]
@@ -363,13 +588,17 @@ fn Row(
         .map(|c| {
             let class = format!("cell col-{}", c.key);
             let testid = format!("cell-{}", c.key);
+            let style = {
+                let id = c.id.clone();
+                move || state.column_widths.with(|w| columns::width_style(w, &id))
+            };
             // A column read from the record: each of its values filters on its own.
             if let Some(at) = c.extra {
                 let values = row.extra.get(at).cloned().unwrap_or_default();
                 let title = values.join("\n");
                 let field = c.field.clone();
                 return view! {
-                    <div class=class data-testid=testid title=title role="gridcell">
+                    <div class=class data-testid=testid title=title role="gridcell" style=style>
                         {if values.is_empty() {
                             view! { <span class="muted">"—"</span> }.into_any()
                         } else {
@@ -397,7 +626,7 @@ fn Row(
                 text.clone()
             };
             view! {
-                <div class=class data-testid=testid title=title role="gridcell">
+                <div class=class data-testid=testid title=title role="gridcell" style=style>
                     {if text.is_empty() {
                         view! { <span class="muted">"—"</span> }.into_any()
                     } else if let Some(badge) = badge {

@@ -1,6 +1,7 @@
 //! The page's widgets, one per file.
 
 mod anomalies_panel;
+mod case_panel;
 mod compare_panel;
 mod detail_panel;
 mod drop_zone;
@@ -18,6 +19,7 @@ mod trusted_keys;
 mod verify_panel;
 
 pub use anomalies_panel::AnomaliesPanel;
+pub use case_panel::{toggle_pin, update_case, CasePanel};
 pub use compare_panel::ComparePanel;
 pub use detail_panel::{DetailPanel, MAX_COMPARE};
 pub use drop_zone::DropZone;

@@ -241,6 +241,14 @@ fn Report(view: std::sync::Arc<VerifyView>) -> impl IntoView {
             data-logs-not-covered=view.logs_not_covered
         >
             <p class="headline" data-testid="verify-headline">{headline}</p>
+            {(!view.case.is_empty() || !view.analyst.is_empty()).then(|| {
+                let parts: Vec<String> = [("Case", &view.case), ("Analyst", &view.analyst)]
+                    .iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect();
+                view! { <p class="muted" data-testid="verify-case-line">{parts.join(" · ")}</p> }
+            })}
             <div class="verify-stats">
                 <Stat label="Digests" valid=dv invalid=di third=du third_label="unverifiable" />
                 <Stat label="Log files" valid=lv invalid=li third=lu third_label="unverified" />

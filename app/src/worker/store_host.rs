@@ -381,6 +381,9 @@ fn record_response(store: &Store, id: RequestId, row: usize) -> Response {
                 .file_of(row)
                 .map(|f| f.path.clone())
                 .unwrap_or_default(),
+            file_sha256: store
+                .file_of(row)
+                .and_then(|f| f.summary.stored_sha256.clone()),
             integrity: store.integrity(row).map(|i| i.as_str().to_string()),
             copies: trailscope_protocol::event_copies(store, row),
         },

@@ -199,6 +199,7 @@ pub(super) fn apply(state: AppState, response: Response) {
             row,
             json,
             file,
+            file_sha256,
             integrity,
             copies,
             ..
@@ -216,6 +217,7 @@ pub(super) fn apply(state: AppState, response: Response) {
                     row,
                     json,
                     file,
+                    file_sha256,
                     integrity,
                     copies,
                 }));

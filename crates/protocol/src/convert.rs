@@ -165,6 +165,8 @@ pub fn verify_view(report: &Report, run: &RunInfo) -> VerifyView {
             .collect(),
         json: report.to_json(Some(run)),
         html: report.to_html(run),
+        case: run.case.clone(),
+        analyst: run.analyst.clone(),
         has_invalid: report.has_invalid(),
         rows_changed: 0,
         signatures_missing_only: report.only_signatures_missing(),

@@ -429,6 +429,7 @@ pub fn samples() -> Samples {
             row: 0,
             json: store.raw(0).unwrap_or_default(),
             file: file_row.path.clone(),
+            file_sha256: Some("ab".repeat(32)),
             integrity: Some("verified".into()),
             copies: vec![EventCopyView::default()],
         },

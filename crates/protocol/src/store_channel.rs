@@ -207,6 +207,9 @@ pub enum Response {
         json: String,
         /// The file the event (this copy of it) came from.
         file: String,
+        /// That file's SHA-256 as stored.
+        #[serde(default)]
+        file_sha256: Option<String>,
         /// That file's integrity, once verified (`verified`, `failed`, ...).
         integrity: Option<String>,
         /// When files disagree on the event: every copy, this one first.

@@ -72,6 +72,12 @@ pub struct VerifyView {
     pub json: String,
     /// The report as a printable HTML page (for download).
     pub html: String,
+    /// The case and analyst the reports carry (empty: none given).
+    #[serde(default)]
+    pub case: String,
+    /// The analyst.
+    #[serde(default)]
+    pub analyst: String,
     /// Whether anything is invalid.
     pub has_invalid: bool,
     /// Events that now show another copy (a verified file's): detections are stale.

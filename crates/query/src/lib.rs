@@ -69,6 +69,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod case;
 pub mod columns;
 pub mod edit;
 pub mod emit_sql;

@@ -2,10 +2,13 @@
 //!
 //! Records are decompressed block by block, and most records are ruled out before any JSON
 //! parsing by looking for the term's text in the record's bytes (ignoring ASCII case); only
-//! records that contain it are parsed with `serde_json`.
+//! records that contain it are parsed with `serde_json`. When every record term is free text,
+//! blocks whose trigram set lacks one of the needle's trigrams are not even decompressed
+//! (`trailscope_store::grams`: no false negatives).
 
 use memchr::memmem::Finder;
 use serde_json::Value as Json;
+use trailscope_store::grams::needle_slots;
 use trailscope_store::Store;
 
 use crate::filter::{Pattern, Term, Test, Value};
@@ -14,8 +17,8 @@ use trailscope_store::RowSet;
 
 /// One record test, prepared.
 enum Check {
-    /// Free text: the lowercased needle.
-    Text(Finder<'static>),
+    /// Free text: the lowercased needle, and its trigram slots (none under three bytes).
+    Text(Finder<'static>, Option<Vec<usize>>),
     /// A path (already split) and the value pattern; the lowercased literal for the pre-check.
     Path(Vec<String>, Pattern, Option<Finder<'static>>),
     /// `resource` (ARN or its name) or `resourceType`.
@@ -38,7 +41,7 @@ impl RecordTests {
         let checks = terms
             .iter()
             .map(|term| match &term.test {
-                Test::Text(text) => Check::Text(finder(text)),
+                Test::Text(text) => Check::Text(finder(text), needle_slots(text.as_bytes())),
                 Test::Field(Key::Path(path), Value::Pattern(p)) => Check::Path(
                     path.split('.').map(str::to_string).collect(),
                     p.clone(),
@@ -61,9 +64,42 @@ impl RecordTests {
     pub(crate) fn run(&self, store: &Store, candidates: &RowSet) -> Vec<RowSet> {
         let universe = store.len();
         let mut out = vec![RowSet::empty(universe); self.checks.len()];
-        let rows: Vec<usize> = candidates.iter().collect();
+        let raw = store.records();
+        // Free text alone: only rows in blocks that may hold one of the needles are read (a
+        // row left out matches none of them, which is also right for a negated term).
+        let text_slots: Option<Vec<&Vec<usize>>> = self
+            .checks
+            .iter()
+            .filter(|c| !matches!(c, Check::Never))
+            .map(|c| match c {
+                Check::Text(_, Some(slots)) => Some(slots),
+                _ => None,
+            })
+            .collect();
+        let rows: Vec<usize> = match text_slots {
+            Some(needles) => {
+                let mut last: Option<(u32, bool)> = None;
+                candidates
+                    .iter()
+                    .filter(|&row| {
+                        let Some(block) = raw.block_of(row) else {
+                            return false;
+                        };
+                        match last {
+                            Some((b, pass)) if b == block => pass,
+                            _ => {
+                                let pass = needles.iter().any(|s| raw.block_may_hold(block, s));
+                                last = Some((block, pass));
+                                pass
+                            }
+                        }
+                    })
+                    .collect()
+            }
+            None => candidates.iter().collect(),
+        };
         let mut lower = Vec::new();
-        store.records().with_records(&rows, |row, bytes| {
+        raw.with_records(&rows, |row, bytes| {
             lower.clear();
             lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
             // Escapes can hide text from the byte pre-check; such records are always parsed.
@@ -72,7 +108,7 @@ impl RecordTests {
             let mut parsed: Option<Option<Json>> = None;
             for (check, set) in self.checks.iter().zip(out.iter_mut()) {
                 let hit = match check {
-                    Check::Text(f) => f.find(&lower).is_some(),
+                    Check::Text(f, _) => f.find(&lower).is_some(),
                     Check::Path(path, pattern, pre) => {
                         might_hold(pre, &lower, escaped)
                             && json(&mut parsed, bytes)

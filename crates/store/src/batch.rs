@@ -25,6 +25,8 @@ pub struct EventBatch {
     /// projection of the event (a CSV row) rather than the event itself.
     pub(crate) content: Vec<u64>,
     pub(crate) blocks: Vec<Box<[u8]>>,
+    /// Each block's trigram set ([`crate::grams`]).
+    pub(crate) grams: Vec<crate::grams::GramSet>,
     pub(crate) raw: Vec<RawRef>,
 }
 
@@ -103,6 +105,7 @@ impl BatchBuilder {
         let mut columns = std::mem::take(&mut self.columns);
         self.columns = (0..FIELD_COUNT).map(|_| DictColumn::default()).collect();
         let (values, codes) = columns.iter_mut().map(DictColumn::take_parts).unzip();
+        let (blocks, grams) = self.blocks.finish();
         EventBatch {
             time: std::mem::take(&mut self.time),
             flags: std::mem::take(&mut self.flags),
@@ -111,7 +114,8 @@ impl BatchBuilder {
             event_ids: std::mem::take(&mut self.event_ids),
             keys: std::mem::take(&mut self.keys),
             content: std::mem::take(&mut self.content),
-            blocks: self.blocks.finish(),
+            blocks,
+            grams,
             raw: std::mem::take(&mut self.raw),
         }
     }
@@ -131,14 +135,19 @@ impl EventSink for BatchBuilder {
 #[error("damaged event batch: {0}")]
 pub struct BatchError(&'static str);
 
-const MAGIC: &[u8; 4] = b"TSB2";
+const MAGIC: &[u8; 4] = b"TSB3";
 
 impl EventBatch {
     /// The batch as bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let rows = self.len();
         let mut w = Writer(Vec::with_capacity(
-            rows * 120 + self.blocks.iter().map(|b| b.len()).sum::<usize>(),
+            rows * 120
+                + self
+                    .blocks
+                    .iter()
+                    .map(|b| b.len() + crate::grams::GRAM_WORDS * 8 + 4)
+                    .sum::<usize>(),
         ));
         w.0.extend_from_slice(MAGIC);
         w.u32(rows as u32);
@@ -168,6 +177,13 @@ impl EventBatch {
         w.u32(self.blocks.len() as u32);
         for b in &self.blocks {
             w.bytes(b);
+        }
+        // Each block's trigram set: empty, or exactly GRAM_WORDS words.
+        for g in &self.grams {
+            w.u32(g.len() as u32);
+            for &word in g.iter() {
+                w.0.extend_from_slice(&word.to_le_bytes());
+            }
         }
         for r in &self.raw {
             w.u32(r.block);
@@ -220,6 +236,17 @@ impl EventBatch {
         let blocks = (0..block_count)
             .map(|_| r.bytes().map(Box::from))
             .collect::<Result<Vec<Box<[u8]>>, _>>()?;
+        let grams = (0..block_count)
+            .map(|_| {
+                let words = r.u32()? as usize;
+                if words != 0 && words != crate::grams::GRAM_WORDS {
+                    return Err(BatchError("trigram set of the wrong size"));
+                }
+                (0..words)
+                    .map(|_| r.i64().map(|v| v as u64))
+                    .collect::<Result<Box<[u64]>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let raw = (0..rows)
             .map(|_| {
                 Ok(RawRef {
@@ -247,6 +274,7 @@ impl EventBatch {
             keys,
             content,
             blocks,
+            grams,
             raw,
         })
     }

@@ -73,6 +73,10 @@ impl Store {
             .keys()
             .map(|&block| self.raw.compressed_block(block).unwrap_or_default().into())
             .collect();
+        let grams = renumbered
+            .keys()
+            .map(|&block| self.raw.gram_set(block).into())
+            .collect();
         let raw = refs
             .iter()
             .map(|r| RawRef {
@@ -105,6 +109,7 @@ impl Store {
                 })
                 .collect(),
             blocks,
+            grams,
             raw,
         }
     }

@@ -30,6 +30,7 @@ mod copy_index;
 mod dict;
 mod export;
 mod field;
+pub mod grams;
 mod raw;
 mod row;
 mod rows;

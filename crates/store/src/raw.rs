@@ -2,6 +2,8 @@
 //! full. A million CloudTrail records (about 1.4 GB of JSON) take under 300 MB, and one record
 //! comes back in microseconds for the detail view.
 
+use crate::grams::{gram_set, may_hold, GramSet};
+
 /// Uncompressed size at which a block is sealed. Large enough for LZ4 to find the repetition
 /// between records (shared keys, ARNs, user agents), small enough to decompress in microseconds.
 const BLOCK_BYTES: usize = 128 * 1024;
@@ -19,6 +21,8 @@ pub(crate) struct RawRef {
 pub(crate) struct BlockWriter {
     open: Vec<u8>,
     sealed: Vec<Box<[u8]>>,
+    /// Each sealed block's trigram set (free text skips blocks without the needle's trigrams).
+    grams: Vec<GramSet>,
 }
 
 impl BlockWriter {
@@ -37,17 +41,22 @@ impl BlockWriter {
     }
 
     fn seal(&mut self) {
+        self.grams.push(gram_set(&self.open));
         let block = lz4_flex::block::compress_prepend_size(&self.open);
         self.sealed.push(block.into_boxed_slice());
         self.open.clear();
     }
 
-    /// Seals the open block and hands over all blocks; the writer starts over.
-    pub(crate) fn finish(&mut self) -> Vec<Box<[u8]>> {
+    /// Seals the open block and hands over all blocks with their trigram sets; the writer
+    /// starts over.
+    pub(crate) fn finish(&mut self) -> (Vec<Box<[u8]>>, Vec<GramSet>) {
         if !self.open.is_empty() {
             self.seal();
         }
-        std::mem::take(&mut self.sealed)
+        (
+            std::mem::take(&mut self.sealed),
+            std::mem::take(&mut self.grams),
+        )
     }
 }
 
@@ -55,6 +64,8 @@ impl BlockWriter {
 #[derive(Default)]
 pub struct RawStore {
     blocks: Vec<Box<[u8]>>,
+    /// Per block, its trigram set (empty for none: such a block is always read).
+    grams: Vec<GramSet>,
     refs: Vec<RawRef>,
     compressed_bytes: usize,
     raw_bytes: u64,
@@ -80,12 +91,31 @@ impl RawStore {
         self.refs.is_empty()
     }
 
-    /// Takes a batch's blocks; returns the number to add to its block indexes.
-    pub(crate) fn append_blocks(&mut self, blocks: Vec<Box<[u8]>>) -> u32 {
+    /// Takes a batch's blocks and their trigram sets; returns the number to add to its block
+    /// indexes.
+    pub(crate) fn append_blocks(&mut self, blocks: Vec<Box<[u8]>>, grams: Vec<GramSet>) -> u32 {
         let base = u32::try_from(self.blocks.len()).unwrap_or(u32::MAX);
         self.compressed_bytes += blocks.iter().map(|b| b.len()).sum::<usize>();
+        let count = blocks.len();
         self.blocks.extend(blocks);
+        // A block without its set (there is none, or too many) is read for every needle.
+        let mut grams = grams.into_iter();
+        self.grams
+            .extend((0..count).map(|_| grams.next().unwrap_or_default()));
         base
+    }
+
+    /// The block the record of `row` is in.
+    pub fn block_of(&self, row: usize) -> Option<u32> {
+        self.refs.get(row).map(|at| at.block)
+    }
+
+    /// Whether block `block` may hold a needle whose trigram slots are `slots`
+    /// ([`crate::grams::needle_slots`]); `false` is certain, `true` may be wrong.
+    pub fn block_may_hold(&self, block: u32, slots: &[usize]) -> bool {
+        self.grams
+            .get(block as usize)
+            .is_none_or(|set| may_hold(set, slots))
     }
 
     /// Adds the next row's record reference.
@@ -121,6 +151,11 @@ impl RawStore {
     /// A block as stored (LZ4, size prepended).
     pub(crate) fn compressed_block(&self, index: u32) -> Option<&[u8]> {
         self.blocks.get(index as usize).map(|b| &b[..])
+    }
+
+    /// A block's trigram set (empty when it has none).
+    pub(crate) fn gram_set(&self, index: u32) -> &[u64] {
+        self.grams.get(index as usize).map_or(&[], |g| &g[..])
     }
 
     /// A block's decompressed bytes.
@@ -185,9 +220,17 @@ impl RawStore {
         }
     }
 
-    /// Bytes held: compressed blocks and references.
+    /// Bytes held: compressed blocks, their trigram sets and references.
     pub fn heap_bytes(&self) -> usize {
-        self.compressed_bytes + self.refs.capacity() * 12 + self.blocks.capacity() * 16
+        self.compressed_bytes
+            + self.grams.iter().map(|g| g.len() * 8).sum::<usize>()
+            + self.refs.capacity() * 12
+            + (self.blocks.capacity() + self.grams.capacity()) * 16
+    }
+
+    /// Bytes of the trigram sets alone.
+    pub fn gram_bytes(&self) -> usize {
+        self.grams.iter().map(|g| g.len() * 8).sum()
     }
 
     /// Total size of the records as given.
@@ -212,7 +255,9 @@ mod tests {
             let refs: Vec<RawRef> = (0..1000)
                 .map(|i| writer.push(&record(batch * 1000 + i)))
                 .collect();
-            let base = store.append_blocks(writer.finish());
+            let (blocks, grams) = writer.finish();
+            assert_eq!(blocks.len(), grams.len());
+            let base = store.append_blocks(blocks, grams);
             for r in refs {
                 store.push(RawRef {
                     block: r.block + base,

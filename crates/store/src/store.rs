@@ -529,7 +529,10 @@ impl Store {
                     .collect()
             })
             .collect();
-        let base = self.raw.append_blocks(std::mem::take(&mut batch.blocks));
+        let base = self.raw.append_blocks(
+            std::mem::take(&mut batch.blocks),
+            std::mem::take(&mut batch.grams),
+        );
         PreparedBatch { batch, maps, base }
     }
 
