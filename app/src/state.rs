@@ -16,6 +16,8 @@ pub struct OpenRecord {
     pub file: String,
     /// That file's SHA-256 as stored.
     pub file_sha256: Option<String>,
+    /// The caller as the table shows it.
+    pub user: Option<String>,
     /// That file's integrity, once verified.
     pub integrity: Option<String>,
     /// Every copy, when files disagree on the event (empty otherwise).

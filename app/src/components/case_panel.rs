@@ -40,7 +40,13 @@ pub fn toggle_pin(state: AppState, open: &OpenRecord, event_id: &str) {
         .to_iso_string()
         .as_string()
         .unwrap_or_default();
-    let item = CaseItem::from_record(&open.json, source, &found_with, &now);
+    let item = CaseItem::from_record(
+        &open.json,
+        open.user.as_deref().unwrap_or_default(),
+        source,
+        &found_with,
+        &now,
+    );
     let mut refused = None;
     update_case(state, |c| refused = c.pin(item).err());
     if let Some(e) = refused {

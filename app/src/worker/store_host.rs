@@ -384,6 +384,9 @@ fn record_response(store: &Store, id: RequestId, row: usize) -> Response {
             file_sha256: store
                 .file_of(row)
                 .and_then(|f| f.summary.stored_sha256.clone()),
+            user: store
+                .value(trailscope_store::Field::User, row)
+                .map(str::to_string),
             integrity: store.integrity(row).map(|i| i.as_str().to_string()),
             copies: trailscope_protocol::event_copies(store, row),
         },

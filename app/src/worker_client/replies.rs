@@ -200,6 +200,7 @@ pub(super) fn apply(state: AppState, response: Response) {
             json,
             file,
             file_sha256,
+            user,
             integrity,
             copies,
             ..
@@ -218,6 +219,7 @@ pub(super) fn apply(state: AppState, response: Response) {
                     json,
                     file,
                     file_sha256,
+                    user,
                     integrity,
                     copies,
                 }));

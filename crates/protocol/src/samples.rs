@@ -430,6 +430,7 @@ pub fn samples() -> Samples {
             json: store.raw(0).unwrap_or_default(),
             file: file_row.path.clone(),
             file_sha256: Some("ab".repeat(32)),
+            user: Some("alice".into()),
             integrity: Some("verified".into()),
             copies: vec![EventCopyView::default()],
         },

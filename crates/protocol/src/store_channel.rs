@@ -210,6 +210,9 @@ pub enum Response {
         /// That file's SHA-256 as stored.
         #[serde(default)]
         file_sha256: Option<String>,
+        /// The caller as the store's `user` column reads it.
+        #[serde(default)]
+        user: Option<String>,
         /// That file's integrity, once verified (`verified`, `failed`, ...).
         integrity: Option<String>,
         /// When files disagree on the event: every copy, this one first.

@@ -86,25 +86,29 @@ pub enum PinError {
 }
 
 impl CaseItem {
-    /// The item for an event's original record: its id, time, name and caller are read from
-    /// the record by the same model ingest uses.
+    /// The item for an event's original record (its id, time and name read from it) and its
+    /// caller as the store's `user` column reads it (the page has it from the store worker, so
+    /// the page's module needs no copy of ingest's record model).
     pub fn from_record(
         record: &str,
+        principal: &str,
         source: CaseSource,
         found_with: &str,
         pinned_at: &str,
     ) -> Self {
-        let fields: Option<trailscope_model::EventRecord<'_>> = serde_json::from_str(record).ok();
-        let text = |t: Option<&str>| t.unwrap_or_default().to_string();
+        let fields: serde_json::Value = serde_json::from_str(record).unwrap_or_default();
+        let text = |key: &str| {
+            fields
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         CaseItem {
-            event_id: text(fields.as_ref().and_then(|f| f.event_id.non_empty())),
-            event_time: text(fields.as_ref().and_then(|f| f.event_time.non_empty())),
-            event_name: text(fields.as_ref().and_then(|f| f.event_name.non_empty())),
-            principal: fields
-                .as_ref()
-                .and_then(|f| f.user_display())
-                .map(|u| u.into_owned())
-                .unwrap_or_default(),
+            event_id: text("eventID"),
+            event_time: text("eventTime"),
+            event_name: text("eventName"),
+            principal: principal.to_string(),
             pinned_at: pinned_at.to_string(),
             found_with: found_with.to_string(),
             tags: Vec::new(),
@@ -388,6 +392,7 @@ mod tests {
         let record = r#"{"eventID":"e-1","eventTime":"2024-02-28T12:00:00Z","eventName":"StopLogging","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/admin/alice"}}"#;
         let item = CaseItem::from_record(
             record,
+            "admin/alice",
             CaseSource::default(),
             "eventName:StopLogging",
             "now",
@@ -403,7 +408,7 @@ mod tests {
         );
         assert_eq!(item.record, record, "the record is kept exactly as read");
         assert_eq!(item.found_with, "eventName:StopLogging");
-        let odd = CaseItem::from_record("not json", CaseSource::default(), "", "now");
+        let odd = CaseItem::from_record("not json", "", CaseSource::default(), "", "now");
         assert!(odd.event_id.is_empty());
         assert_eq!(Case::new().pin(odd), Err(PinError::NoEventId));
     }
