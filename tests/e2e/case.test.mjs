@@ -107,6 +107,8 @@ test('events pinned to a case keep their tags, notes and evidence, across a relo
   await page.setInputFiles('[data-testid=case-import]', jsonPath);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=case-item]').length === 2);
   assert.equal(await page.locator('[data-testid=case-title]').inputValue(), 'IR-2024-017');
+  // A verdict read from a file is a claim, not a proof: nothing opened from one reads as verified.
+  assert.deepEqual(await items.evaluateAll((r) => r.map((x) => x.dataset.integrity)), ['not_checked', 'not_checked']);
 
   // "Show" finds the event again once the files are loaded.
   await ts.upload(trailFiles);

@@ -114,7 +114,7 @@ pub fn CasePanel(
                 .ok()
                 .and_then(|t| t.as_string())
                 .ok_or_else(|| format!("{name}: the browser could not read the file"));
-            match read.and_then(|t| Case::from_json(&t).map_err(|e| format!("{name}: {e}"))) {
+            match read.and_then(|t| Case::from_file_json(&t).map_err(|e| format!("{name}: {e}"))) {
                 Ok(case) => update_case(state, move |c| *c = case),
                 Err(e) => state.case_error.set(Some(e)),
             }

@@ -14,6 +14,10 @@ pub const CASE_FORMAT: &str = "trailscope-case/1";
 /// it lives in the browser's local storage (a few MB), records included.
 pub const MAX_CASE_ITEMS: usize = 500;
 
+/// The integrity of a pinned event in a case opened from a file: the file's own verdict is a
+/// claim this browser has not checked.
+pub const NOT_RE_VERIFIED: &str = "not_checked";
+
 /// Most tags on one event, and most characters in one tag.
 const MAX_TAGS: usize = 20;
 const MAX_TAG_CHARS: usize = 64;
@@ -192,7 +196,19 @@ impl Case {
         text
     }
 
-    /// A case read back from [`Case::to_json`]; anything else is refused with why.
+    /// A case opened from a file. Its integrity verdicts are only what the file claims (anyone
+    /// can write `"verified"` into a JSON file), so each is read as [`NOT_RE_VERIFIED`]: a
+    /// verdict is only shown when this browser reached it with keys the user trusts.
+    pub fn from_file_json(text: &str) -> Result<Case, String> {
+        let mut case = Case::from_json(text)?;
+        for item in &mut case.items {
+            item.source.integrity = NOT_RE_VERIFIED.to_string();
+        }
+        Ok(case)
+    }
+
+    /// A case read back from [`Case::to_json`] as this browser kept it; anything else is
+    /// refused with why. (A file from elsewhere goes through [`Case::from_file_json`].)
     pub fn from_json(text: &str) -> Result<Case, String> {
         let case: Case =
             serde_json::from_str(text).map_err(|e| format!("not a Trailscope case: {e}"))?;
@@ -468,6 +484,12 @@ mod tests {
             .unwrap_err()
             .contains("format"));
         assert!(Case::from_json("not json").is_err());
+        // A case file's verdicts are claims: opened from a file, none reads as verified.
+        let opened = Case::from_file_json(&case.to_json()).unwrap();
+        assert_eq!(opened.items[0].source.integrity, NOT_RE_VERIFIED);
+        assert_eq!(opened.items[0].tags, ["exfil"]);
+        let html = opened.to_html("now", "t");
+        assert!(html.contains("0 from files verified") && !html.contains("class=\"verified\""));
     }
 
     #[test]
