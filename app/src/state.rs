@@ -203,6 +203,10 @@ pub struct AppState {
     pub record: RwSignal<Option<OpenRecord>>,
     /// A problem to show (the worker failed to start, a request failed).
     pub error: RwSignal<Option<String>>,
+    /// The workspace kept in this browser, as the store worker last described it.
+    pub workspace: RwSignal<Option<trailscope_protocol::WorkspaceStatus>>,
+    /// The restore in flight, if any.
+    pub restoring: RwSignal<Option<RequestId>>,
     /// Verify-only mode for the next load: log files are hashed, their events not read.
     pub verify_only: RwSignal<bool>,
     /// The verification request in flight, if any.
@@ -349,6 +353,8 @@ impl AppState {
             rules_excluded: RwSignal::new(Vec::new()),
             record: RwSignal::new(None),
             error: RwSignal::new(None),
+            workspace: RwSignal::new(None),
+            restoring: RwSignal::new(None),
             verify_only: RwSignal::new(false),
             verifying: RwSignal::new(None),
             verify: RwSignal::new(None),

@@ -17,6 +17,7 @@ mod summary;
 mod timeline;
 mod trusted_keys;
 mod verify_panel;
+mod workspace_bar;
 
 pub use anomalies_panel::AnomaliesPanel;
 pub use case_panel::{toggle_pin, update_case, CasePanel};
@@ -35,3 +36,4 @@ pub use summary::{LoadNote, Summary};
 pub use timeline::Timeline;
 pub use trusted_keys::TrustedKeys;
 pub use verify_panel::VerifyPanel;
+pub use workspace_bar::WorkspaceBar;

@@ -10,6 +10,7 @@ mod integrity;
 mod parser;
 mod queries;
 mod store_host;
+mod workspace;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -6,7 +6,10 @@ use std::rc::Rc;
 
 use js_sys::{Array, Reflect, Uint8Array};
 use trailscope_protocol::merge::Merger;
-use trailscope_protocol::{file_row, FileRow, Parsed, Request, RequestId, Response};
+use trailscope_protocol::workspace::LoadEnd;
+use trailscope_protocol::{
+    file_row, FileRow, Parsed, Request, RequestId, Response, WorkspaceStatus,
+};
 use trailscope_store::{EventBatch, Store};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -14,6 +17,7 @@ use web_sys::MessagePort;
 
 use super::integrity::{IntegrityBook, TrustAnchor, VerifyAsk};
 use super::queries::QueryState;
+use super::workspace::Journal;
 use super::{now_millis, post_json_to_page, post_to_page};
 
 /// How often progress goes to the page.
@@ -47,6 +51,63 @@ pub(crate) struct StoreHost {
     anchor: TrustAnchor,
     /// The investigation view's selection and detection results.
     queries: QueryState,
+    /// The kept workspace, while the user keeps one.
+    kept: Kept,
+}
+
+/// The kept workspace's state beside the store.
+#[derive(Default)]
+struct Kept {
+    journal: Option<Journal>,
+    /// The journal holds exactly the loads that built the store (it was empty when the store
+    /// was, or the store was restored from it). Until then the next load starts it over.
+    mirrors_store: bool,
+    /// Events loaded before keeping began (not in the journal).
+    not_kept_events: u64,
+    /// The store was rebuilt from the journal: its events cannot be verified.
+    restored: bool,
+    restore_millis: Option<f64>,
+    /// The last problem reading or writing it.
+    problem: Option<String>,
+}
+
+impl Kept {
+    /// Stops keeping after a failed write, leaving the loads committed before it.
+    fn fail(&mut self, problem: String) {
+        if let Some(mut journal) = self.journal.take() {
+            journal.roll_back();
+            journal.close();
+        }
+        self.problem = Some(format!(
+            "The workspace is no longer kept: {problem}. What was kept before this load is still there."
+        ));
+    }
+
+    fn status(&mut self) -> WorkspaceStatus {
+        let mut status = WorkspaceStatus {
+            keeping: self.journal.is_some(),
+            not_kept_events: self.not_kept_events,
+            restored: self.restored,
+            restore_millis: self.restore_millis,
+            problem: self.problem.clone(),
+            ..WorkspaceStatus::default()
+        };
+        if let Some(journal) = self.journal.as_mut() {
+            status.bytes = journal.bytes();
+            match journal.summary() {
+                Ok(summary) => {
+                    status.uncommitted_bytes = summary.uncommitted_bytes;
+                    if let Some(last) = summary.last {
+                        status.events = last.events;
+                        status.files = last.files;
+                        status.saved_at_millis = Some(last.saved_at_millis);
+                    }
+                }
+                Err(e) => status.problem = Some(e.to_string()),
+            }
+        }
+        status
+    }
 }
 
 /// Handles a request from the page.
@@ -77,6 +138,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 cancelled: false,
                 started: now_millis(),
             });
+            h.begin_kept_load();
             let early = std::mem::take(&mut h.early);
             drop(h);
             for data in &early {
@@ -146,6 +208,13 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 post_to_page(&Response::Failed {
                     id,
                     message: "cannot verify while loading; wait for the load to finish".into(),
+                });
+                return;
+            }
+            if h.kept.restored {
+                post_to_page(&Response::Failed {
+                    id,
+                    message: RESTORED_CANNOT_VERIFY.into(),
                 });
                 return;
             }
@@ -245,9 +314,155 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             h.integrity = IntegrityBook::default();
             h.queries.clear();
             h.reported_files = 0;
+            h.kept.restored = false;
+            h.kept.restore_millis = None;
+            h.kept.not_kept_events = 0;
+            if let Some(journal) = h.kept.journal.as_mut() {
+                // The workspace follows what is loaded: cleared with it.
+                match journal.start_over() {
+                    Ok(()) => h.kept.mirrors_store = true,
+                    Err(problem) => h.kept.fail(problem),
+                }
+            }
             post_to_page(&Response::ResetDone { id });
+            if h.kept.journal.is_some() || h.kept.problem.is_some() {
+                let status = h.kept.status();
+                post_to_page(&Response::WorkspaceStatus { id, status });
+            }
+        }
+        Request::Workspace { id, keep, delete } => {
+            drop(h);
+            let host = host.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                set_workspace(&host, keep, delete).await;
+                let status = host.borrow_mut().kept.status();
+                post_to_page(&Response::WorkspaceStatus { id, status });
+            });
+        }
+        Request::RestoreWorkspace { id } => restore_workspace(&mut h, id),
+    }
+}
+
+/// Why restored events cannot be verified.
+const RESTORED_CANNOT_VERIFY: &str = "These events were restored from the workspace kept in this browser, which holds the events but not the files' bytes their hashes were taken from, so their integrity cannot be proven from it. Clear, then drop the original log and digest files again to verify.";
+
+/// Starts or stops keeping the workspace (see [`Request::Workspace`]).
+async fn set_workspace(host: &Rc<RefCell<StoreHost>>, keep: bool, delete: bool) {
+    let needs_open = (keep || delete) && host.borrow().kept.journal.is_none();
+    let opened = if needs_open {
+        Some(Journal::open().await)
+    } else {
+        None
+    };
+    let mut h = host.borrow_mut();
+    let StoreHost { kept, store, .. } = &mut *h;
+    match opened {
+        Some(Ok(journal)) => {
+            kept.problem = None;
+            let mut journal = journal;
+            let holds_loads = journal.summary().map(|s| s.loads > 0).unwrap_or(true);
+            kept.mirrors_store = store.files().is_empty() && !holds_loads;
+            // Events already loaded are not in a journal that starts now (see
+            // `begin_kept_load`).
+            kept.not_kept_events = if store.files().is_empty() {
+                0
+            } else {
+                store.len() as u64
+            };
+            kept.journal = Some(journal);
+        }
+        Some(Err(problem)) => {
+            kept.problem = Some(problem);
+            return;
+        }
+        None => {}
+    }
+    if delete {
+        if let Some(journal) = kept.journal.as_mut() {
+            match journal.start_over() {
+                Ok(()) => {
+                    kept.mirrors_store = store.files().is_empty();
+                    kept.not_kept_events = if kept.mirrors_store {
+                        0
+                    } else {
+                        store.len() as u64
+                    };
+                    kept.problem = None;
+                }
+                Err(problem) => kept.problem = Some(problem),
+            }
         }
     }
+    if !keep {
+        if let Some(journal) = kept.journal.take() {
+            journal.close();
+        }
+        kept.not_kept_events = 0;
+    }
+}
+
+/// Rebuilds the store from the kept workspace, answered like a load.
+fn restore_workspace(h: &mut StoreHost, id: RequestId) {
+    let refuse = |message: &str| {
+        post_to_page(&Response::Failed {
+            id,
+            message: message.into(),
+        })
+    };
+    if h.load.is_some() || !h.store.files().is_empty() {
+        refuse("the workspace can be restored only into an empty page: clear what is loaded first");
+        return;
+    }
+    let started = now_millis();
+    let Some(journal) = h.kept.journal.as_mut() else {
+        refuse("no workspace is kept in this browser");
+        return;
+    };
+    let (store, restored) = match journal.restore() {
+        Ok(done) => done,
+        Err(e) => {
+            let message = e.to_string();
+            h.kept.problem = Some(message.clone());
+            refuse(&message);
+            return;
+        }
+    };
+    h.store = store;
+    h.merger.clear();
+    h.integrity = IntegrityBook::default();
+    h.queries.clear();
+    h.kept.restored = true;
+    h.kept.mirrors_store = true;
+    h.kept.not_kept_events = 0;
+    h.kept.problem = (restored.summary.uncommitted_bytes > 0).then(|| {
+        format!(
+            "A load that never finished ({} bytes) was left out of the restore.",
+            restored.summary.uncommitted_bytes
+        )
+    });
+    // Sorted now, as after a load.
+    h.store.time_order();
+    h.kept.restore_millis = Some(now_millis() - started);
+    let files: Vec<FileRow> = h
+        .store
+        .files()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| file_row(u32::try_from(i).unwrap_or(u32::MAX), f))
+        .collect();
+    h.reported_files = files.len();
+    post_to_page(&Response::FilesDone { id, files });
+    let totals =
+        trailscope_protocol::totals(&h.store.totals(), h.store.memory(), h.integrity.counts());
+    post_to_page(&Response::LoadDone {
+        id,
+        cancelled: false,
+        not_read: Vec::new(),
+        totals,
+        elapsed_millis: now_millis() - started,
+    });
+    let status = h.kept.status();
+    post_to_page(&Response::WorkspaceStatus { id, status });
 }
 
 /// Handles files (and inputs' ends) from a parser.
@@ -292,8 +507,15 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             merger,
             integrity,
             load,
+            kept,
             ..
         } = &mut *h;
+        if let Some(journal) = kept.journal.as_mut().filter(|_| kept.mirrors_store) {
+            if let Err(problem) = journal.record(&parsed.files, parsed.chunk_of.as_ref(), &buffers)
+            {
+                kept.fail(problem);
+            }
+        }
         for file in &parsed.files {
             integrity.add(file, kind_of(file));
         }
@@ -312,6 +534,22 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
 }
 
 impl StoreHost {
+    /// A load begins: a journal kept while the page was empty starts over with it, so it never
+    /// restores a mix of two sessions. Into a page that already holds events the journal does
+    /// not hold, nothing is recorded: a restore would differ from what is on screen.
+    fn begin_kept_load(&mut self) {
+        let Some(journal) = self.kept.journal.as_mut() else {
+            return;
+        };
+        if self.kept.mirrors_store || !self.store.files().is_empty() {
+            return;
+        }
+        match journal.start_over() {
+            Ok(()) => self.kept.mirrors_store = true,
+            Err(problem) => self.kept.fail(problem),
+        }
+    }
+
     fn report(&mut self, force: bool) {
         let now = now_millis();
         if !force && now - self.last_progress < PROGRESS_EVERY_MILLIS {
@@ -361,6 +599,25 @@ impl StoreHost {
             totals,
             elapsed_millis: now_millis() - load.started,
         });
+        if self.kept.journal.is_some() {
+            if self.kept.mirrors_store {
+                let end = LoadEnd {
+                    events: self.store.len() as u64,
+                    files: self.store.files().len() as u64,
+                    saved_at_millis: js_sys::Date::now(),
+                };
+                if let Some(Err(problem)) = self.kept.journal.as_mut().map(|j| j.commit(&end)) {
+                    self.kept.fail(problem);
+                }
+            } else {
+                self.kept.not_kept_events = self.store.len() as u64;
+            }
+            let status = self.kept.status();
+            post_to_page(&Response::WorkspaceStatus {
+                id: load.id,
+                status,
+            });
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod requests;
 mod spawn;
 mod sql;
 mod view_url;
+mod workspace;
 
 #[allow(unused_imports)]
 use loading::*;
@@ -26,6 +27,8 @@ use requests::*;
 use spawn::*;
 #[allow(unused_imports)]
 use view_url::*;
+#[allow(unused_imports)]
+use workspace::*;
 
 pub use loading::{cancel, load};
 pub use requests::{
@@ -36,3 +39,4 @@ pub use requests::{
 pub use spawn::{reset, start};
 pub use sql::{cancel_sql, download_events_parquet, download_sql, open_sql, run_sql};
 pub use view_url::{restore_view, save_view};
+pub use workspace::{keep_wanted, restore_workspace, set_keep};

@@ -42,6 +42,7 @@ pub(super) fn apply(state: AppState, response: Response) {
                 not_read.extend(outbox.withheld);
             }
             state.loading.set(None);
+            state.restoring.set(None);
             state.cancelling.set(false);
             state.last_load.set(Some(LoadSummary {
                 cancelled,
@@ -252,7 +253,12 @@ pub(super) fn apply(state: AppState, response: Response) {
             state.verify_error.set(None);
             state.last_manifest.set(None);
         }
+        Response::WorkspaceStatus { status, .. } => state.workspace.set(Some(status)),
         Response::Failed { id, message } => {
+            if state.restoring.get_untracked() == Some(id) {
+                state.restoring.set(None);
+                state.loading.set(None);
+            }
             if state.export.with_untracked(|e| e.id) == Some(id) {
                 state.export.set(crate::state::ExportState::default());
             }

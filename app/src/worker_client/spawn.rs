@@ -190,5 +190,6 @@ pub(super) fn worker_ready(state: AppState) {
     let expected = 1 + PARSERS.with(|p| p.borrow().len());
     if ready >= expected {
         state.ready.set(true);
+        open_if_wanted();
     }
 }

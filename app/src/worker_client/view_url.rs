@@ -39,6 +39,7 @@ pub fn save_view(state: AppState) {
         sql: state.sql.text.get_untracked(),
     };
     crate::url_state::replace(&view);
+    remember_view(state);
 }
 
 pub(super) fn event_id_of(json: &str) -> Option<String> {

@@ -30,6 +30,7 @@ pub mod samples;
 mod sql_channel;
 mod store_channel;
 mod views;
+pub mod workspace;
 
 use serde::{Deserialize, Serialize};
 

@@ -86,11 +86,13 @@ pub fn request_kind(r: &Request) -> &'static str {
         Request::Export { .. } => "Export",
         Request::Detect { .. } => "Detect",
         Request::Reset { .. } => "Reset",
+        Request::Workspace { .. } => "Workspace",
+        Request::RestoreWorkspace { .. } => "RestoreWorkspace",
     }
 }
 
 /// Every request variant's name.
-pub const REQUEST_KINDS: [&str; 14] = [
+pub const REQUEST_KINDS: [&str; 16] = [
     "BeginLoad",
     "Cancel",
     "Record",
@@ -105,6 +107,8 @@ pub const REQUEST_KINDS: [&str; 14] = [
     "Export",
     "Detect",
     "Reset",
+    "Workspace",
+    "RestoreWorkspace",
 ];
 
 /// The name of a response's variant.
@@ -125,12 +129,13 @@ pub fn response_kind(r: &Response) -> &'static str {
         Response::ExportDone { .. } => "ExportDone",
         Response::Detected { .. } => "Detected",
         Response::ResetDone { .. } => "ResetDone",
+        Response::WorkspaceStatus { .. } => "WorkspaceStatus",
         Response::Failed { .. } => "Failed",
     }
 }
 
 /// Every response variant's name.
-pub const RESPONSE_KINDS: [&str; 16] = [
+pub const RESPONSE_KINDS: [&str; 17] = [
     "Ready",
     "Progress",
     "FilesDone",
@@ -146,6 +151,7 @@ pub const RESPONSE_KINDS: [&str; 16] = [
     "ExportDone",
     "Detected",
     "ResetDone",
+    "WorkspaceStatus",
     "Failed",
 ];
 
@@ -401,6 +407,12 @@ pub fn samples() -> Samples {
             },
         },
         Request::Reset { id },
+        Request::Workspace {
+            id,
+            keep: true,
+            delete: false,
+        },
+        Request::RestoreWorkspace { id },
     ];
     let responses = vec![
         Response::Ready,
@@ -497,6 +509,21 @@ pub fn samples() -> Samples {
             view: Box::new(detected),
         },
         Response::ResetDone { id },
+        Response::WorkspaceStatus {
+            id,
+            status: crate::WorkspaceStatus {
+                keeping: true,
+                events: 3,
+                files: 1,
+                saved_at_millis: Some(1_709_287_200_000.0),
+                bytes: 4_096,
+                uncommitted_bytes: 12,
+                not_kept_events: 0,
+                restored: true,
+                restore_millis: Some(41.5),
+                problem: Some("another tab keeps this workspace".into()),
+            },
+        },
         Response::Failed {
             id,
             message: "cannot verify while loading".into(),

@@ -138,6 +138,22 @@ pub enum Request {
         /// Request id.
         id: RequestId,
     },
+    /// Keep the workspace in the browser's Origin Private File System from now on (`keep`), or
+    /// stop keeping it; `delete` also empties what was kept. Answered with `WorkspaceStatus`.
+    Workspace {
+        /// Request id.
+        id: RequestId,
+        /// Keep loads from now on.
+        keep: bool,
+        /// Empty the kept workspace.
+        delete: bool,
+    },
+    /// Rebuild the store from the kept workspace (the store must be empty). Answered like a
+    /// load (`FilesDone`, `LoadDone`), then with `WorkspaceStatus`.
+    RestoreWorkspace {
+        /// Request id.
+        id: RequestId,
+    },
 }
 
 impl Request {
@@ -157,7 +173,9 @@ impl Request {
             | Request::FindEvent { id, .. }
             | Request::Export { id, .. }
             | Request::Detect { id, .. }
-            | Request::Reset { id } => *id,
+            | Request::Reset { id }
+            | Request::Workspace { id, .. }
+            | Request::RestoreWorkspace { id } => *id,
         }
     }
 }
@@ -302,6 +320,14 @@ pub enum Response {
         /// The reset request.
         id: RequestId,
     },
+    /// What the kept workspace holds, after a `Workspace` or `RestoreWorkspace` request or a
+    /// load while it is kept.
+    WorkspaceStatus {
+        /// The request, or the load.
+        id: RequestId,
+        /// What is kept.
+        status: WorkspaceStatus,
+    },
     /// A request could not be served.
     Failed {
         /// The request.
@@ -309,4 +335,30 @@ pub enum Response {
         /// Why.
         message: String,
     },
+}
+
+/// The kept workspace as the page shows it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceStatus {
+    /// Loads are being kept.
+    pub keeping: bool,
+    /// Events kept (as of the last load kept).
+    pub events: u64,
+    /// Files kept.
+    pub files: u64,
+    /// When the last kept load ended, in milliseconds since the Unix epoch.
+    pub saved_at_millis: Option<f64>,
+    /// Bytes the workspace takes in the browser.
+    pub bytes: u64,
+    /// Bytes of a load that never finished (left out of a restore).
+    pub uncommitted_bytes: u64,
+    /// Events loaded before keeping began, which the workspace does not hold.
+    pub not_kept_events: u64,
+    /// The events on screen were restored from the workspace: they cannot be verified.
+    pub restored: bool,
+    /// How long the restore took, in milliseconds.
+    pub restore_millis: Option<f64>,
+    /// Why the workspace cannot be kept, read or written (no OPFS, another tab holds it, the
+    /// storage quota, damage).
+    pub problem: Option<String>,
 }

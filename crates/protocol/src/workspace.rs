@@ -1,0 +1,628 @@
+//! The workspace journal: what the store worker keeps in the browser's Origin Private File System
+//! when the user asks for the workspace to survive a reload.
+//!
+//! The journal records the parsers' messages exactly as the store merged them (the files' summaries
+//! and their event batches in their binary form), so restoring it is the same merge that built the
+//! store in the first place ([`Merger::merge`]): one code path, the same deduplication, the same
+//! conflicting copies, no second model of the store to keep in step. It needs no parsing of the
+//! original files, which is what makes a restore fast.
+//!
+//! A load is committed by a [`Frame::LoadEnd`] frame written when it finishes. A tab closed during
+//! a load leaves frames after the last commit: a restore replays only the committed loads and says
+//! how many bytes it left out.
+//!
+//! **Trust.** A journal is not evidence. The bytes the files' hashes were taken from are not in it,
+//! so nothing restored from it can be shown as verified: the integrity material (log hashes, kept
+//! digests, signatures) is stripped when a frame is written, and the page says that the original
+//! files must be dropped again to verify.
+//!
+//! Layout: [`MAGIC`], then frames, each a tag byte, a little-endian `u32` length and the payload.
+
+use serde::{Deserialize, Serialize};
+use trailscope_store::{EventBatch, Store};
+
+use crate::merge::Merger;
+use crate::{FileChunk, ParsedFile};
+
+/// The first bytes of a journal (format version 1).
+pub const MAGIC: [u8; 8] = *b"TSWSJ01\n";
+
+/// Bytes of a frame's header: its tag and its payload's length.
+pub const FRAME_HEADER: usize = 5;
+
+/// The largest payload a frame may claim. A parser's batch is a few megabytes; a length past this
+/// is damage, refused before anything is allocated for it.
+pub const MAX_FRAME: u32 = 256 << 20;
+
+const TAG_PARSED: u8 = 1;
+const TAG_BATCH: u8 = 2;
+const TAG_LOAD_END: u8 = 3;
+
+/// One parser message as merged: the files it listed and how many batch frames follow it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JournalParsed {
+    /// The files, without their integrity material.
+    pub files: Vec<ParsedFile>,
+    /// The large file these rows continue, as in [`crate::Parsed::chunk_of`].
+    pub chunk_of: Option<FileChunk>,
+    /// Batch frames that follow.
+    pub batches: u32,
+}
+
+/// The commit of a load.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadEnd {
+    /// Events in the store once this load was merged.
+    pub events: u64,
+    /// Files the store listed once this load was merged.
+    pub files: u64,
+    /// When the load ended, in milliseconds since the Unix epoch.
+    pub saved_at_millis: f64,
+}
+
+/// Why a journal cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum JournalError {
+    /// The file does not start with [`MAGIC`].
+    #[error("the saved workspace is not in a format this version reads")]
+    NotAJournal,
+    /// A frame is damaged.
+    #[error("the saved workspace is damaged at byte {at}: {problem}")]
+    Damaged {
+        /// Offset of the frame.
+        at: u64,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The storage refused a read.
+    #[error("the saved workspace could not be read: {0}")]
+    Read(String),
+}
+
+/// Where a journal is read from: the OPFS file in the page, a byte slice in tests.
+pub trait JournalSource {
+    /// Bytes in the journal.
+    fn len(&self) -> u64;
+    /// Whether it holds nothing.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Fills `buf` from offset `at`; an error when fewer bytes are there.
+    fn read_exact_at(&mut self, at: u64, buf: &mut [u8]) -> Result<(), String>;
+}
+
+impl JournalSource for &[u8] {
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
+    }
+    fn read_exact_at(&mut self, at: u64, buf: &mut [u8]) -> Result<(), String> {
+        let start = usize::try_from(at).map_err(|_| "offset past the end".to_string())?;
+        let end = start
+            .checked_add(buf.len())
+            .filter(|&end| end <= <[u8]>::len(self))
+            .ok_or_else(|| "fewer bytes than asked for".to_string())?;
+        buf.copy_from_slice(self.get(start..end).unwrap_or_default());
+        Ok(())
+    }
+}
+
+/// The journal's opening bytes.
+pub fn journal_start() -> Vec<u8> {
+    MAGIC.to_vec()
+}
+
+/// The frame of a parser message that `batches` batch frames will follow. Integrity material is
+/// left out (see the module documentation).
+pub fn parsed_frame(files: &[ParsedFile], chunk_of: Option<&FileChunk>, batches: u32) -> Vec<u8> {
+    let files = files
+        .iter()
+        .map(|f| ParsedFile {
+            log_hash: None,
+            kept: None,
+            ..f.clone()
+        })
+        .collect();
+    let entry = JournalParsed {
+        files,
+        chunk_of: chunk_of.cloned(),
+        batches,
+    };
+    frame(TAG_PARSED, &serde_json::to_vec(&entry).unwrap_or_default())
+}
+
+/// The header of a batch frame whose payload (the batch's bytes, [`EventBatch::to_bytes`]) the
+/// caller writes itself, straight from the buffer it holds; `None` past [`MAX_FRAME`].
+pub fn batch_frame_header(len: usize) -> Option<[u8; FRAME_HEADER]> {
+    let len = u32::try_from(len).ok().filter(|&l| l <= MAX_FRAME)?;
+    let mut header = [TAG_BATCH, 0, 0, 0, 0];
+    header[1..].copy_from_slice(&len.to_le_bytes());
+    Some(header)
+}
+
+/// The frame that commits a load.
+pub fn load_end_frame(end: &LoadEnd) -> Vec<u8> {
+    frame(TAG_LOAD_END, &serde_json::to_vec(end).unwrap_or_default())
+}
+
+fn frame(tag: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(FRAME_HEADER + payload.len());
+    out.push(tag);
+    out.extend_from_slice(
+        &u32::try_from(payload.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
+    out.extend_from_slice(payload);
+    out
+}
+
+/// What a journal holds, read from its frame headers and commits only.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JournalSummary {
+    /// Committed loads.
+    pub loads: u32,
+    /// The last commit, if any.
+    pub last: Option<LoadEnd>,
+    /// Where the committed part ends: a writer appends from here, a restore reads up to here.
+    pub committed_bytes: u64,
+    /// Bytes after the last commit (a load that never finished).
+    pub uncommitted_bytes: u64,
+}
+
+/// A frame's header as read.
+struct FrameAt {
+    at: u64,
+    tag: u8,
+    len: u32,
+}
+
+impl FrameAt {
+    fn payload_at(&self) -> u64 {
+        self.at + FRAME_HEADER as u64
+    }
+    fn end(&self) -> u64 {
+        self.payload_at() + u64::from(self.len)
+    }
+}
+
+/// Reads the header at `at`; `Ok(None)` when the journal ends there or a frame is cut short (the
+/// end of a load that never finished).
+fn frame_at<S: JournalSource>(src: &mut S, at: u64) -> Result<Option<FrameAt>, JournalError> {
+    let total = src.len();
+    if at + FRAME_HEADER as u64 > total {
+        return Ok(None);
+    }
+    let mut header = [0u8; FRAME_HEADER];
+    src.read_exact_at(at, &mut header)
+        .map_err(JournalError::Read)?;
+    let [tag, l0, l1, l2, l3] = header;
+    let len = u32::from_le_bytes([l0, l1, l2, l3]);
+    if !matches!(tag, TAG_PARSED | TAG_BATCH | TAG_LOAD_END) {
+        return Err(JournalError::Damaged {
+            at,
+            problem: format!("unknown frame tag {tag}"),
+        });
+    }
+    if len > MAX_FRAME {
+        return Err(JournalError::Damaged {
+            at,
+            problem: format!("a frame claims {len} bytes, more than {MAX_FRAME}"),
+        });
+    }
+    let frame = FrameAt { at, tag, len };
+    Ok((frame.end() <= total).then_some(frame))
+}
+
+fn payload<S: JournalSource>(src: &mut S, frame: &FrameAt) -> Result<Vec<u8>, JournalError> {
+    // The length was checked against the journal's size, so this allocation is bounded by it.
+    let mut bytes = vec![0u8; frame.len as usize];
+    src.read_exact_at(frame.payload_at(), &mut bytes)
+        .map_err(JournalError::Read)?;
+    Ok(bytes)
+}
+
+fn check_magic<S: JournalSource>(src: &mut S) -> Result<(), JournalError> {
+    let mut magic = [0u8; MAGIC.len()];
+    if src.len() < MAGIC.len() as u64 {
+        return Err(JournalError::NotAJournal);
+    }
+    src.read_exact_at(0, &mut magic)
+        .map_err(JournalError::Read)?;
+    if magic == MAGIC {
+        Ok(())
+    } else {
+        Err(JournalError::NotAJournal)
+    }
+}
+
+/// Reads the frame headers and the commits. An empty source is an empty journal.
+pub fn summarize<S: JournalSource>(src: &mut S) -> Result<JournalSummary, JournalError> {
+    let mut summary = JournalSummary::default();
+    if src.is_empty() {
+        return Ok(summary);
+    }
+    check_magic(src)?;
+    let mut at = MAGIC.len() as u64;
+    summary.committed_bytes = at;
+    while let Some(frame) = frame_at(src, at)? {
+        if frame.tag == TAG_LOAD_END {
+            let end: LoadEnd = serde_json::from_slice(&payload(src, &frame)?).map_err(|e| {
+                JournalError::Damaged {
+                    at,
+                    problem: format!("a load's commit is unreadable: {e}"),
+                }
+            })?;
+            summary.loads += 1;
+            summary.last = Some(end);
+            summary.committed_bytes = frame.end();
+        }
+        at = frame.end();
+    }
+    summary.uncommitted_bytes = src.len() - summary.committed_bytes;
+    Ok(summary)
+}
+
+/// What a restore did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Restored {
+    /// The journal's summary (loads, the last commit, bytes left out).
+    pub summary: JournalSummary,
+    /// Parser messages replayed.
+    pub messages: u64,
+}
+
+/// Rebuilds a store from the committed loads of a journal, through the same merge that built it.
+/// Any damage in the committed part fails the whole restore: a store that silently lacks some of
+/// the saved events would be worse than none.
+pub fn restore<S: JournalSource>(src: &mut S) -> Result<(Store, Restored), JournalError> {
+    let summary = summarize(src)?;
+    let mut store = Store::new();
+    let mut merger: Merger<()> = Merger::default();
+    let mut at = MAGIC.len() as u64;
+    let mut messages = 0;
+    while at < summary.committed_bytes {
+        let frame = frame_at(src, at)?.ok_or_else(|| JournalError::Damaged {
+            at,
+            problem: "a committed frame is cut short".into(),
+        })?;
+        at = frame.end();
+        match frame.tag {
+            TAG_LOAD_END => continue,
+            TAG_BATCH => {
+                return Err(JournalError::Damaged {
+                    at: frame.at,
+                    problem: "a batch without the message it belongs to".into(),
+                })
+            }
+            _ => {}
+        }
+        let parsed: JournalParsed =
+            serde_json::from_slice(&payload(src, &frame)?).map_err(|e| JournalError::Damaged {
+                at: frame.at,
+                problem: format!("a message is unreadable: {e}"),
+            })?;
+        // Batches are decoded one at a time as the merge reaches them, as in a load.
+        let mut problem: Option<JournalError> = None;
+        let mut read = 0u32;
+        let batches = (0..parsed.batches).map_while(|_| {
+            match next_batch(src, &mut at, summary.committed_bytes) {
+                Ok((frame_start, bytes)) => match EventBatch::from_bytes(&bytes) {
+                    Ok(batch) => {
+                        read += 1;
+                        Some(batch)
+                    }
+                    Err(e) => {
+                        problem = Some(JournalError::Damaged {
+                            at: frame_start,
+                            problem: e.to_string(),
+                        });
+                        None
+                    }
+                },
+                Err(e) => {
+                    problem = Some(e);
+                    None
+                }
+            }
+        });
+        merger.merge(&mut store, parsed.files, parsed.chunk_of, batches);
+        if let Some(e) = problem {
+            return Err(e);
+        }
+        // Batches the merge did not ask for (it stops early on a message it must not merge).
+        for _ in read..parsed.batches {
+            skip_batch(src, &mut at, summary.committed_bytes)?;
+        }
+        messages += 1;
+    }
+    Ok((store, Restored { summary, messages }))
+}
+
+/// The batch frame at `*at`, which must lie in the committed part; moves `*at` past it.
+fn batch_frame<S: JournalSource>(
+    src: &mut S,
+    at: &mut u64,
+    committed: u64,
+) -> Result<FrameAt, JournalError> {
+    let frame = frame_at(src, *at)?
+        .filter(|f| f.tag == TAG_BATCH && f.end() <= committed)
+        .ok_or_else(|| JournalError::Damaged {
+            at: *at,
+            problem: "a message's batch is missing".into(),
+        })?;
+    *at = frame.end();
+    Ok(frame)
+}
+
+/// The next batch frame's offset and payload.
+fn next_batch<S: JournalSource>(
+    src: &mut S,
+    at: &mut u64,
+    committed: u64,
+) -> Result<(u64, Vec<u8>), JournalError> {
+    let frame = batch_frame(src, at, committed)?;
+    Ok((frame.at, payload(src, &frame)?))
+}
+
+fn skip_batch<S: JournalSource>(
+    src: &mut S,
+    at: &mut u64,
+    committed: u64,
+) -> Result<(), JournalError> {
+    batch_frame(src, at, committed).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{summary_to_wire, LogHashWire};
+    use trailscope_model::{ingest_bytes, FileKind, FileOutcome, IngestError, Limits};
+    use trailscope_store::{BatchBuilder, Field, FileSummary};
+
+    /// A log of events `e{i}` for `ids`; `variant` changes their content (a conflicting copy).
+    fn batch(ids: std::ops::Range<u32>, variant: &str) -> EventBatch {
+        let records: Vec<String> = ids
+            .map(|i| {
+                format!(
+                    r#"{{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"e{i}","sourceIPAddress":"10.0.0.{}","userAgent":"{variant}"}}"#,
+                    i % 60,
+                    i % 7
+                )
+            })
+            .collect();
+        let log = format!(r#"{{"Records":[{}]}}"#, records.join(","));
+        let mut builder = BatchBuilder::new();
+        let outcome = ingest_bytes(log.as_bytes(), Limits::default(), &mut builder);
+        assert!(outcome.error.is_none());
+        builder.take()
+    }
+
+    fn file(input: u32, path: &str, rows: u64, streamed: bool, error: bool) -> ParsedFile {
+        let mut outcome =
+            FileOutcome::failed(FileKind::CloudTrailLog, IngestError::Read("broken".into()));
+        if !error {
+            outcome.error = None;
+            outcome.events = rows;
+        }
+        ParsedFile {
+            input,
+            path: path.into(),
+            summary: summary_to_wire(&FileSummary::from(&outcome)),
+            rows,
+            discard: false,
+            streamed,
+            log_hash: Some(LogHashWire {
+                sha256: "ab".repeat(32),
+                read: "complete".into(),
+                reason: None,
+                trailing: false,
+                bytes: 10,
+            }),
+            kept: Some(serde_bytes::ByteBuf::from(b"digest".to_vec())),
+            stored_sha256: Some("cd".repeat(32)),
+        }
+    }
+
+    /// One message as the worker sees it: files, the file its rows continue, batches.
+    type Message = (Vec<ParsedFile>, Option<FileChunk>, Vec<EventBatch>);
+
+    /// Merges `loads` into a store as the worker does, writing the journal beside it; with
+    /// `unfinished`, a last load is written without its commit.
+    fn build(loads: Vec<Vec<Message>>, unfinished: Option<Vec<Message>>) -> (Store, Vec<u8>) {
+        let mut store = Store::new();
+        let mut merger: Merger<()> = Merger::default();
+        let mut journal = journal_start();
+        fn write(
+            journal: &mut Vec<u8>,
+            store: &mut Store,
+            merger: &mut Merger<()>,
+            messages: Vec<Message>,
+        ) {
+            for (files, chunk_of, batches) in messages {
+                journal.extend(parsed_frame(
+                    &files,
+                    chunk_of.as_ref(),
+                    batches.len() as u32,
+                ));
+                for batch in &batches {
+                    let bytes = batch.to_bytes();
+                    journal.extend(batch_frame_header(bytes.len()).unwrap());
+                    journal.extend(bytes);
+                }
+                merger.merge(store, files, chunk_of, batches.into_iter());
+            }
+        }
+        for load in loads {
+            write(&mut journal, &mut store, &mut merger, load);
+            let end = load_end_frame(&LoadEnd {
+                events: store.len() as u64,
+                files: store.files().len() as u64,
+                saved_at_millis: 1.7e12,
+            });
+            journal.extend_from_slice(&end);
+        }
+        if let Some(load) = unfinished {
+            let mut scratch = Store::new();
+            let mut scratch_merger: Merger<()> = Merger::default();
+            let before = journal.len();
+            write(&mut journal, &mut scratch, &mut scratch_merger, load);
+            assert!(journal.len() > before);
+        }
+        (store, journal)
+    }
+
+    fn chunk(input: u32, path: &str) -> Option<FileChunk> {
+        Some(FileChunk {
+            input,
+            path: path.into(),
+        })
+    }
+
+    /// Two loads: whole files, a failed one, a large file in chunks, and in the second load
+    /// duplicates of the first and a conflicting copy.
+    fn two_loads() -> Vec<Vec<Message>> {
+        vec![
+            vec![
+                (
+                    vec![
+                        file(0, "a.json", 10, false, false),
+                        file(1, "bad.json", 0, false, true),
+                    ],
+                    None,
+                    vec![batch(0..10, "x")],
+                ),
+                (
+                    Vec::new(),
+                    chunk(2, "big.json.gz"),
+                    vec![batch(10..40, "x")],
+                ),
+                (
+                    Vec::new(),
+                    chunk(2, "big.json.gz"),
+                    vec![batch(40..60, "x"), batch(60..70, "x")],
+                ),
+                (
+                    vec![file(2, "big.json.gz", 65, true, false)],
+                    None,
+                    vec![batch(70..75, "x")],
+                ),
+            ],
+            vec![(
+                vec![file(0, "c.json", 8, false, false)],
+                None,
+                vec![batch(5..12, "x"), batch(100..101, "y")],
+            )],
+        ]
+    }
+
+    fn assert_same(a: &Store, b: &Store) {
+        assert_eq!(a.len(), b.len());
+        assert_eq!(a.files(), b.files());
+        assert_eq!(a.conflict_count(), b.conflict_count());
+        for row in 0..a.len() {
+            assert_eq!(a.event_id(row), b.event_id(row));
+            assert_eq!(a.raw(row), b.raw(row));
+            assert_eq!(a.time_at(row), b.time_at(row));
+            assert_eq!(a.file_id_of(row), b.file_id_of(row));
+            for field in Field::ALL {
+                assert_eq!(a.value(field, row), b.value(field, row));
+            }
+        }
+    }
+
+    #[test]
+    fn a_restore_rebuilds_the_store_the_loads_built() {
+        let (original, journal) = build(two_loads(), None);
+        assert_eq!(original.len(), 76);
+        assert_eq!(original.files().len(), 4);
+        let (restored, report) = restore(&mut journal.as_slice()).unwrap();
+        assert_same(&original, &restored);
+        assert_eq!(report.summary.loads, 2);
+        assert_eq!(report.summary.last.as_ref().unwrap().events, 76);
+        assert_eq!(report.summary.uncommitted_bytes, 0);
+        assert_eq!(report.messages, 5);
+    }
+
+    #[test]
+    fn an_unfinished_load_is_left_out_and_counted() {
+        let unfinished = vec![(
+            vec![file(0, "late.json", 3, false, false)],
+            None,
+            vec![batch(200..203, "x")],
+        )];
+        let (original, journal) = build(two_loads(), Some(unfinished));
+        let summary = summarize(&mut journal.as_slice()).unwrap();
+        assert!(summary.uncommitted_bytes > 0);
+        let (restored, report) = restore(&mut journal.as_slice()).unwrap();
+        assert_same(&original, &restored);
+        assert_eq!(report.summary, summary);
+    }
+
+    #[test]
+    fn integrity_material_is_not_written() {
+        let frame = parsed_frame(&[file(0, "a.json", 1, false, false)], None, 0);
+        let text = String::from_utf8_lossy(&frame);
+        assert!(!text.contains(&"ab".repeat(32)), "{text}");
+        assert!(!text.contains("digest"));
+    }
+
+    #[test]
+    fn anything_else_is_refused_by_name() {
+        assert_eq!(
+            restore(&mut b"{\"Records\":[]}".as_slice()).err(),
+            Some(JournalError::NotAJournal)
+        );
+        let (store, report) = restore(&mut [].as_slice()).unwrap();
+        assert!(store.is_empty());
+        assert_eq!(report.summary.loads, 0);
+        let mut journal = journal_start();
+        journal.extend([9, 0, 0, 0, 0]);
+        assert!(matches!(
+            summarize(&mut journal.as_slice()),
+            Err(JournalError::Damaged { at: 8, .. })
+        ));
+        let mut journal = journal_start();
+        journal.extend([TAG_BATCH, 0xff, 0xff, 0xff, 0xff]);
+        let error = summarize(&mut journal.as_slice()).unwrap_err();
+        assert!(error.to_string().contains("more than"), "{error}");
+    }
+
+    /// A journal cut anywhere (a tab closed mid-write, a quota reached) restores exactly the loads
+    /// committed before the cut, and never panics.
+    #[test]
+    fn a_journal_cut_anywhere_restores_its_committed_loads() {
+        let (_, journal) = build(two_loads(), None);
+        let first_commit = {
+            let (one, _) = build(two_loads().into_iter().take(1).collect(), None);
+            one.len()
+        };
+        for cut in 0..journal.len() {
+            let part = &journal[..cut];
+            match restore(&mut &part[..]) {
+                Ok((store, report)) => {
+                    let expected = match report.summary.loads {
+                        0 => 0,
+                        1 => first_commit,
+                        n => panic!("{n} loads in a cut journal"),
+                    };
+                    assert_eq!(store.len(), expected, "cut at {cut}");
+                }
+                Err(e) => assert_eq!(e, JournalError::NotAJournal, "cut at {cut}"),
+            }
+        }
+    }
+
+    /// Damage inside the committed part fails the restore or changes nothing it can detect, and
+    /// never panics.
+    #[test]
+    fn damaged_bytes_never_panic() {
+        let (_, journal) = build(two_loads(), None);
+        for at in (MAGIC.len()..journal.len()).step_by(7) {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut damaged = journal.clone();
+                damaged[at] ^= flip;
+                let _ = restore(&mut damaged.as_slice());
+            }
+        }
+    }
+}
