@@ -164,6 +164,8 @@ pub struct AppState {
     pub query_error: RwSignal<Option<trailscope_query::ParseError>>,
     /// The last facet values asked for ("show more", a facet's search), by request.
     pub facet_values: RwSignal<Option<(RequestId, trailscope_query::Facet)>>,
+    /// A facet request the worker refused, and why (the resources facet over too many events).
+    pub facet_refused: RwSignal<Option<(RequestId, String)>>,
     /// The query request whose reply is wanted.
     pub query_request: RwSignal<Option<RequestId>>,
     /// Rows held for the table.
@@ -334,6 +336,7 @@ impl AppState {
             query: RwSignal::new(None),
             query_error: RwSignal::new(None),
             facet_values: RwSignal::new(None),
+            facet_refused: RwSignal::new(None),
             query_request: RwSignal::new(None),
             window: RwSignal::new(RowWindow::default()),
             window_request: RwSignal::new(None),

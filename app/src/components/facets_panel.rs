@@ -54,7 +54,76 @@ pub fn FacetsPanel(
             <For each=facets key=|f| (f.field.clone(), f.values.iter().map(|v| (v.value.clone(), v.count)).collect::<Vec<_>>(), f.other, f.filtered) let:facet>
                 <FacetBox facet=facet state=state />
             </For>
+            <ResourcesFacet state=state />
         </aside>
+    }
+}
+
+/// Values the resources facet lists first.
+const RESOURCES_LISTED: u64 = 10;
+
+/// What the selected events acted on (instances, buckets and keys, ARNs). Nothing stores it as
+/// a column, so it is counted from the records on request, for the current filter only.
+#[component]
+fn ResourcesFacet(state: AppState) -> impl IntoView {
+    let asked = RwSignal::new(None::<trailscope_protocol::RequestId>);
+    let answer = RwSignal::new(None::<Result<Facet, String>>);
+    // A new result (another filter, another load) makes the last count stale.
+    Effect::new(move |_| {
+        state.query.with(|q| q.as_ref().map(|q| q.generation));
+        asked.set(None);
+        answer.set(None);
+    });
+    Effect::new(move |_| {
+        let reply = state.facet_values.with(|r| r.clone());
+        if let Some((id, facet)) = reply {
+            if asked.get_untracked() == Some(id) {
+                answer.set(Some(Ok(facet)));
+            }
+        }
+    });
+    Effect::new(move |_| {
+        let refused = state.facet_refused.with(|r| r.clone());
+        if let Some((id, reason)) = refused {
+            if asked.get_untracked() == Some(id) {
+                answer.set(Some(Err(reason)));
+            }
+        }
+    });
+    let count = move |_| {
+        answer.set(None);
+        asked.set(Some(worker_client::request_facet_values(
+            state,
+            "resource",
+            "",
+            RESOURCES_LISTED,
+        )));
+    };
+    let selected = move || state.query.with(|q| q.as_ref().map_or(0, |q| q.total));
+    view! {
+        <Show when=move || { selected() != 0 }>
+            <div class="facet resources-facet" data-testid="resources-facet">
+                {move || match answer.get() {
+                    Some(Ok(facet)) => view! { <FacetBox facet=facet state=state /> }.into_any(),
+                    Some(Err(reason)) => view! {
+                        <h3>"Resources"</h3>
+                        <p class="muted small" data-testid="resources-facet-error" role="status">{reason}</p>
+                    }.into_any(),
+                    None => view! {
+                        <h3>"Resources"</h3>
+                        <p class="muted small">"What these events acted on: instances, buckets and keys, ARNs."</p>
+                        <button
+                            class="link"
+                            data-testid="resources-facet-count"
+                            on:click=count
+                            disabled=move || asked.get().is_some()
+                        >
+                            {move || if asked.get().is_some() { "Counting…" } else { "Count them" }}
+                        </button>
+                    }.into_any(),
+                }}
+            </div>
+        </Show>
     }
 }
 
@@ -237,6 +306,7 @@ fn label(field: &str) -> String {
         "eventCategory" => "Event category".into(),
         "mfa" => "MFA used".into(),
         "integrity" => "Integrity".into(),
+        "resource" => "Resources".into(),
         other => other.to_string(),
     }
 }

@@ -100,11 +100,18 @@ impl QueryState {
             Ok(parsed) => parsed,
             Err(error) => return failed(error),
         };
+        if trailscope_query::Key::from_name(field) == Some(trailscope_query::Key::Resource) {
+            match trailscope_query::resource_facet(store, &parsed, within, search, limit) {
+                Ok(facet) => post_json_to_page(&Response::FacetValues { id, facet }),
+                Err(reason) => post_to_page(&Response::FacetRefused { id, reason }),
+            }
+            return;
+        }
         match trailscope_query::field_facet(store, &parsed, within, field, search, limit) {
             Some(facet) => post_json_to_page(&Response::FacetValues { id, facet }),
-            None => post_to_page(&Response::Failed {
+            None => post_to_page(&Response::FacetRefused {
                 id,
-                message: format!("{field} has no list of values"),
+                reason: format!("{field} has no list of values"),
             }),
         }
     }

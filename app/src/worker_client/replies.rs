@@ -120,6 +120,7 @@ pub(super) fn apply(state: AppState, response: Response) {
             }
         }
         Response::FacetValues { id, facet } => state.facet_values.set(Some((id, facet))),
+        Response::FacetRefused { id, reason } => state.facet_refused.set(Some((id, reason))),
         Response::QueryFailed { id, error } => {
             if state.query_request.get_untracked() == Some(id) {
                 state.query_error.set(Some(error));

@@ -123,6 +123,7 @@ pub fn response_kind(r: &Response) -> &'static str {
         Response::TrustedKeysSet { .. } => "TrustedKeysSet",
         Response::Queried { .. } => "Queried",
         Response::FacetValues { .. } => "FacetValues",
+        Response::FacetRefused { .. } => "FacetRefused",
         Response::QueryFailed { .. } => "QueryFailed",
         Response::Window { .. } => "Window",
         Response::ExportChunk { .. } => "ExportChunk",
@@ -135,7 +136,7 @@ pub fn response_kind(r: &Response) -> &'static str {
 }
 
 /// Every response variant's name.
-pub const RESPONSE_KINDS: [&str; 17] = [
+pub const RESPONSE_KINDS: [&str; 18] = [
     "Ready",
     "Progress",
     "FilesDone",
@@ -145,6 +146,7 @@ pub const RESPONSE_KINDS: [&str; 17] = [
     "TrustedKeysSet",
     "Queried",
     "FacetValues",
+    "FacetRefused",
     "QueryFailed",
     "Window",
     "ExportChunk",
@@ -476,6 +478,14 @@ pub fn samples() -> Samples {
                     absent: 0,
                     filtered: false,
                 }),
+        },
+        Response::FacetRefused {
+            id,
+            reason: format!(
+                "{} events are selected: narrow the filter to at most {} events to count what they acted on",
+                trailscope_query::RESOURCE_FACET_MAX_EVENTS + 1,
+                trailscope_query::RESOURCE_FACET_MAX_EVENTS
+            ),
         },
         Response::QueryFailed { id, error: bad },
         Response::Window {

@@ -268,6 +268,13 @@ pub enum Response {
         /// The facet.
         facet: trailscope_query::Facet,
     },
+    /// A facet's values could not be counted (the resources facet over too many events).
+    FacetRefused {
+        /// The request.
+        id: RequestId,
+        /// Why, for the facet's box.
+        reason: String,
+    },
     /// A filter that does not read.
     QueryFailed {
         /// The query request.

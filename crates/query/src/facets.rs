@@ -148,6 +148,111 @@ pub fn field_facet(
     ))
 }
 
+/// Most events whose records the resources facet reads. Nothing stores what an event acted on
+/// as a column (it is read from each record by naming convention, [`crate::targets`]), so the
+/// facet parses every selected record: at this many, about a second in the page. A larger
+/// selection is refused with the count, so the user narrows it rather than waiting.
+pub const RESOURCE_FACET_MAX_EVENTS: usize = 100_000;
+
+/// What the events selected by `filter` (without its own `resource` terms, as in the sidebar)
+/// acted on ([`crate::targets::targets`]): the `limit` most common targets whose text contains
+/// `search` (ignoring case), each counted once per event. `other` counts the events with a
+/// target, none of them listed; `absent` the events with none. An error naming the count when
+/// more than [`RESOURCE_FACET_MAX_EVENTS`] events are selected.
+pub fn resource_facet(
+    store: &Store,
+    filter: &crate::Filter,
+    within: Option<RowSet>,
+    search: &str,
+    limit: usize,
+) -> Result<Facet, String> {
+    let key = Key::Resource;
+    let groups = Groups::evaluate(store, filter, true, within);
+    let selection = groups.selection_without(Some(&key));
+    if selection.len() > RESOURCE_FACET_MAX_EVENTS {
+        return Err(format!(
+            "{} events are selected: what they acted on is read from each record, so narrow the filter to at most {} events to count it",
+            selection.len(),
+            RESOURCE_FACET_MAX_EVENTS
+        ));
+    }
+    let rows: Vec<usize> = selection.iter().collect();
+    let needle = search.trim().as_bytes().to_vec();
+    // Each event's targets as indexes into `names`.
+    let mut names: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut per_event: Vec<Vec<u32>> = Vec::with_capacity(rows.len());
+    let mut absent = 0u64;
+    store.records().with_records(&rows, |_, bytes| {
+        let targets = serde_json::from_slice::<serde_json::Value>(bytes)
+            .map(|record| crate::targets::targets(&record))
+            .unwrap_or_default();
+        if targets.is_empty() {
+            absent += 1;
+            return;
+        }
+        let kept: Vec<u32> = targets
+            .into_iter()
+            .filter(|t| {
+                needle.is_empty() || crate::filter::contains_ignore_case(t.as_bytes(), &needle)
+            })
+            .map(|t| {
+                let next = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                *index.entry(t.clone()).or_insert_with(|| {
+                    names.push(t);
+                    next
+                })
+            })
+            .collect();
+        per_event.push(kept);
+    });
+    let mut counts = vec![0u64; names.len()];
+    for code in per_event.iter().flatten() {
+        if let Some(c) = counts.get_mut(*code as usize) {
+            *c += 1;
+        }
+    }
+    let mut order: Vec<u32> = (0..u32::try_from(names.len()).unwrap_or(u32::MAX)).collect();
+    let name = |code: u32| names.get(code as usize).map_or("", String::as_str);
+    let count = |code: u32| counts.get(code as usize).copied().unwrap_or(0);
+    order.sort_by(|&a, &b| count(b).cmp(&count(a)).then_with(|| name(a).cmp(name(b))));
+    order.truncate(limit);
+    let mut listed = vec![false; names.len()];
+    for &code in &order {
+        if let Some(l) = listed.get_mut(code as usize) {
+            *l = true;
+        }
+    }
+    let other = per_event
+        .iter()
+        .filter(|codes| {
+            !codes.is_empty()
+                && !codes
+                    .iter()
+                    .any(|&c| listed.get(c as usize).copied().unwrap_or(false))
+        })
+        .count() as u64;
+    let values = order
+        .iter()
+        .map(|&code| FacetValue {
+            value: name(code).to_string(),
+            count: count(code),
+            term: term(
+                &key,
+                Value::Pattern(Pattern::Exact(name(code).to_string())),
+                false,
+            ),
+        })
+        .collect();
+    Ok(Facet {
+        field: key.name().to_string(),
+        values,
+        other,
+        absent,
+        filtered: groups.has(&key),
+    })
+}
+
 /// The top `limit` values of a column over `rows`; with `keep`, only the codes it marks count
 /// (as values and in `other`).
 fn column_facet(

@@ -88,7 +88,7 @@ mod targets;
 
 pub use eval::matches;
 pub use export::{export, file_name as export_file_name, ExportFormat, ExportProgress, CSV_HEADER};
-pub use facets::{field_facet, Facet, FacetValue};
+pub use facets::{field_facet, resource_facet, Facet, FacetValue, RESOURCE_FACET_MAX_EVENTS};
 pub use filter::{Cidr, Filter, Pattern, Term, Test, TimeSpan, Value};
 pub use histogram::{histogram, Bucket, Histogram};
 pub use key::{field_name_completions, Key};

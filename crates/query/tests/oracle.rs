@@ -17,8 +17,9 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value as Json;
 use trailscope_model::{ingest_bytes, EventRecord, Limits};
 use trailscope_query::{
-    facets, field_facet, matches, ordered, page, run_query, run_query_within, Filter, Key, Order,
-    ParseErrorKind, Pattern, QueryRequest, SortBy, Sorting, Test, Value,
+    facets, field_facet, matches, ordered, page, resource_facet, run_query, run_query_within,
+    Filter, Key, Order, ParseErrorKind, Pattern, QueryRequest, SortBy, Sorting, Test, Value,
+    RESOURCE_FACET_MAX_EVENTS,
 };
 use trailscope_store::{Field, Integrity, Store};
 use trailscope_testgen::{log_file_json, EventGenerator, TrailSpec};
@@ -833,4 +834,111 @@ fn resource_finds_the_instance_an_event_targeted() {
     assert_eq!(ids("resourceName:I-0ABC"), ["ec2-1"]);
     assert!(ids("resource:i-0abc-not-a-target").is_empty());
     assert!(ids("resource:my-bucket").contains(&"csv-1".to_string()));
+}
+
+/// The resources facet counts, for any filter and search, each target once per event, as a
+/// naive count over the parsed records does; and its values select what they count.
+#[test]
+fn the_resources_facet_counts_what_events_acted_on() {
+    let store = store();
+    let rows = rows(&store);
+    let pool = term_pool(&store);
+    let key = Key::Resource;
+    let mut runner = TestRunner::new(Config::with_cases(40));
+    runner
+        .run(
+            &(filter_strategy(pool.len()), "[a-z0-9-]{0,2}", 1usize..6),
+            |(picks, search, limit)| {
+                let text = text(&pool, &picks);
+                let filter = Filter::parse(&text).unwrap();
+                let facet = resource_facet(&store, &filter, None, &search, limit).unwrap();
+                let mut expected: Vec<(String, u64)> = Vec::new();
+                let mut absent = 0u64;
+                let mut with_kept: Vec<Vec<String>> = Vec::new();
+                for &r in &oracle(&rows, &filter, Some(&key)) {
+                    let targets = oracle_targets(&rows[r as usize].json);
+                    if targets.is_empty() {
+                        absent += 1;
+                        continue;
+                    }
+                    let kept: Vec<String> = targets
+                        .into_iter()
+                        .filter(|t| t.to_lowercase().contains(&search.to_lowercase()))
+                        .collect();
+                    for t in &kept {
+                        match expected.iter_mut().find(|(e, _)| e == t) {
+                            Some((_, n)) => *n += 1,
+                            None => expected.push((t.clone(), 1)),
+                        }
+                    }
+                    with_kept.push(kept);
+                }
+                expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let top: Vec<(String, u64)> = expected.into_iter().take(limit).collect();
+                let got: Vec<(String, u64)> = facet
+                    .values
+                    .iter()
+                    .map(|v| (v.value.clone(), v.count))
+                    .collect();
+                prop_assert_eq!(&got, &top, "{:?} under {}", search, text);
+                prop_assert_eq!(facet.absent, absent);
+                let other = with_kept
+                    .iter()
+                    .filter(|k| !k.is_empty() && !k.iter().any(|t| top.iter().any(|(v, _)| v == t)))
+                    .count() as u64;
+                prop_assert_eq!(facet.other, other);
+                Ok(())
+            },
+        )
+        .unwrap();
+    // An instance's value selects the TerminateInstances that targeted it.
+    let facet = resource_facet(
+        &store,
+        &Filter::parse("eventName:TerminateInstances").unwrap(),
+        None,
+        "",
+        10,
+    )
+    .unwrap();
+    let value = facet
+        .values
+        .iter()
+        .find(|v| v.value == "i-0def")
+        .expect("i-0def listed");
+    assert_eq!(value.count, 1);
+    let selected = matches(&store, &Filter::parse(&value.term).unwrap());
+    assert_eq!(
+        selected
+            .iter()
+            .map(|r| store.event_id(r).unwrap())
+            .collect::<Vec<_>>(),
+        ["ec2-1"]
+    );
+}
+
+#[test]
+fn the_resources_facet_refuses_a_selection_too_large_to_read() {
+    let mut store = Store::new();
+    let records: Vec<String> = (0..RESOURCE_FACET_MAX_EVENTS + 1)
+        .map(|i| {
+            format!(
+                r#"{{"eventID":"{i}","eventTime":"2024-01-01T00:00:00Z","eventName":"GetObject"}}"#
+            )
+        })
+        .collect();
+    let log = format!(r#"{{"Records":[{}]}}"#, records.join(","));
+    store.load("big.json", |b| {
+        ingest_bytes(log.as_bytes(), Limits::default(), b)
+    });
+    let error = resource_facet(&store, &Filter::default(), None, "", 5).unwrap_err();
+    assert!(
+        error.contains(&format!(
+            "{} events are selected",
+            RESOURCE_FACET_MAX_EVENTS + 1
+        )),
+        "{error}"
+    );
+    let narrowed =
+        resource_facet(&store, &Filter::parse("eventID:7").unwrap(), None, "", 5).unwrap();
+    assert_eq!(narrowed.absent, 1);
 }
