@@ -52,6 +52,44 @@ pub const MIN_WIDTH_PX: u32 = 60;
 /// The width a column is laid out at before the user sets one (for the table's total width).
 pub const DEFAULT_WIDTH_PX: u32 = 120;
 
+/// Local storage: the widths the user gave columns, so they survive a reload (a layout
+/// preference of this browser, not part of a view's link).
+const WIDTHS_KEY: &str = "trailscope.columns.widths";
+
+/// Widths as kept (`[["id", px], ...]`): unreadable text gives none, and each width is held
+/// between [`MIN_WIDTH_PX`] and [`MAX_WIDTH_PX`], as dragging would.
+pub fn widths_from_json(text: &str) -> Vec<(String, u32)> {
+    serde_json::from_str::<Vec<(String, u32)>>(text)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(id, _)| !id.is_empty())
+        .map(|(id, px)| (id, px.clamp(MIN_WIDTH_PX, MAX_WIDTH_PX)))
+        .collect()
+}
+
+/// The widths kept in this browser.
+pub fn kept_widths() -> Vec<(String, u32)> {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(WIDTHS_KEY).ok().flatten())
+        .map(|text| widths_from_json(&text))
+        .unwrap_or_default()
+}
+
+/// Keeps `widths` in this browser (silently not, where it keeps no local storage: the widths
+/// then last until the page closes, which is all they are for).
+pub fn keep_widths(widths: &[(String, u32)]) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(
+            WIDTHS_KEY,
+            &serde_json::to_string(widths).unwrap_or_default(),
+        );
+    }
+}
+
+/// Widest a column can be dragged to.
+pub const MAX_WIDTH_PX: u32 = 2000;
+
 /// `ids` with `id` moved to `to` (an index into the list without it); unchanged when `id` is
 /// not there. Dragging a header onto another, or Alt+arrow on a header, reorders this way.
 pub fn moved(ids: &[String], id: &str, to: usize) -> Vec<String> {
@@ -143,6 +181,22 @@ mod tests {
 
     fn ids(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn kept_widths_read_back_and_stay_in_bounds() {
+        let widths = vec![("time".to_string(), 180), ("path:a.b".to_string(), 75)];
+        let text = serde_json::to_string(&widths).unwrap();
+        assert_eq!(widths_from_json(&text), widths);
+        assert_eq!(
+            widths_from_json(r#"[["user", 5], ["ip", 99999], ["", 100]]"#),
+            vec![
+                ("user".to_string(), MIN_WIDTH_PX),
+                ("ip".to_string(), MAX_WIDTH_PX)
+            ]
+        );
+        assert!(widths_from_json("not json").is_empty());
+        assert!(widths_from_json(r#"{"time": 100}"#).is_empty());
     }
 
     #[test]

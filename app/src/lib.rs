@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use crate::components::{
     AnomaliesPanel, CasePanel, ComparePanel, DetailPanel, DropZone, EventTable, ExportBar,
     FacetsPanel, FileList, FilterBar, FindingsPanel, LoadNote, ProgressPanel, SqlPanel, Summary,
-    Timeline, TrustedKeys, VerifyPanel, WorkspaceBar,
+    Timeline, TrustedKeys, VerifyPanel,
 };
 use crate::state::{AppState, Tab};
 
@@ -102,7 +102,6 @@ pub fn App() -> impl IntoView {
                 </p>
             </Show>
             <DropZone state=state />
-            <WorkspaceBar state=state />
             <ProgressPanel
                 progress=state.progress
                 loading=Signal::derive(move || state.loading.with(Option::is_some))

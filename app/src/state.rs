@@ -33,6 +33,8 @@ pub struct LoadSummary {
     pub not_read: Vec<String>,
     /// How long it took in the worker.
     pub elapsed_millis: f64,
+    /// It rebuilt the events from the workspace kept in this browser (nothing was read).
+    pub restored: bool,
 }
 
 /// The last query's answer, without its rows (they come in windows).
@@ -341,7 +343,7 @@ impl AppState {
             window: RwSignal::new(RowWindow::default()),
             window_request: RwSignal::new(None),
             columns: RwSignal::new(crate::columns::default_ids()),
-            column_widths: RwSignal::new(Vec::new()),
+            column_widths: RwSignal::new(crate::columns::kept_widths()),
             compare: RwSignal::new(Vec::new()),
             tab: RwSignal::new(Tab::Events),
             export: RwSignal::new(ExportState::default()),

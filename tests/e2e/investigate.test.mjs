@@ -226,6 +226,31 @@ test("a facet's long tail: show more, and search its values under the filter", a
   await page.close();
 });
 
+test('the resources facet lists what the events acted on, and a value filters on it', async () => {
+  const { page, ts, problems } = await open();
+  await ts.upload(trailFiles);
+  const box = page.locator('[data-testid=resources-facet]');
+  await box.locator('[data-testid=resources-facet-count]').click();
+  const values = box.locator('[data-testid=facet][data-field=resource] [data-testid=facet-value]');
+  await values.first().waitFor();
+  const listed = await values.evaluateAll((els) => els.map((e) => [e.dataset.value, Number(e.dataset.count)]));
+  assert.ok(listed.length > 0 && listed.length <= 10, JSON.stringify(listed));
+  for (let i = 1; i < listed.length; i++) assert.ok(listed[i - 1][1] >= listed[i][1], 'most common first');
+  // Clicking the value filters on it, and the CLI counts the same events for that filter.
+  const [value, n] = listed[0];
+  await values.first().locator('button').click();
+  await ts.waitForCount(n);
+  const term = await page.locator('[data-testid=filter-input]').inputValue();
+  assert.match(term, /^resource:/);
+  assert.ok(term.includes(value), `${term} names ${value}`);
+  const byCli = cli(['query', '--filter', term, '--format', 'ndjson', trailDir]).split('\n').filter(Boolean).length;
+  assert.equal(byCli, n, `${term}: the CLI finds ${byCli}, the facet says ${n}`);
+  // A new filter makes the count stale: the box offers to count again.
+  await box.locator('[data-testid=resources-facet-count]').waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('nothing stale or unmarked on screen: empty results, excluded values, views, names', async () => {
   const { page, ts, problems } = await open();
   await ts.upload(trailFiles);

@@ -183,6 +183,14 @@ test('columns resize by their edge and move by dragging or Alt+arrows; rows and 
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv-columns]')]);
   const header = fs.readFileSync(await download.path(), 'utf8').split('\n')[0];
   assert.ok(header.startsWith('Time (UTC),Source IP,Event name,User,Event source'), header);
+  // Widths are this browser's layout preference: they survive a reload.
+  const kept = await width(userHeader);
+  await page.reload();
+  const again = new TrailscopePage(page);
+  await again.ready();
+  await again.upload(trailFiles);
+  await page.locator(userHeader).waitFor();
+  assert.ok(Math.abs(await width(userHeader) - kept) <= 2, `${kept} kept across a reload`);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -4,6 +4,7 @@ use leptos::ev::DragEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
 
+use super::WorkspaceBar;
 use crate::dropped::{entries_of, named_files, walk};
 use crate::state::AppState;
 use crate::worker_client;
@@ -79,6 +80,7 @@ pub fn DropZone(
                     <input type="file" multiple data-testid="folder-input" node_ref=folder_input on:change=on_pick disabled=busy />
                 </label>
             </div>
+            <WorkspaceBar state=state />
             <label class="verify-only" title="For trails too large to load: log files are hashed for integrity verification, their events are not read">
                 <input
                     type="checkbox"
@@ -87,7 +89,12 @@ pub fn DropZone(
                     on:change=move |ev| state.verify_only.set(event_target_checked(&ev))
                     disabled=busy
                 />
-                " Verify only: hash gzip log files without reading their events (much faster for large trails)"
+                // Once events are loaded the zone is one line: the title says the rest.
+                {move || if state.totals.with(|t| t.is_some()) {
+                    " Verify only (hash, do not read events)"
+                } else {
+                    " Verify only: hash gzip log files without reading their events (much faster for large trails)"
+                }}
             </label>
         </section>
     }

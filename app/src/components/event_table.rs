@@ -477,13 +477,19 @@ fn ResizeHandle(
             })
     };
     let set_width = move |id: &str, px: f64| {
-        let px = px.round().clamp(f64::from(columns::MIN_WIDTH_PX), 2000.0) as u32;
+        let px = px.round().clamp(
+            f64::from(columns::MIN_WIDTH_PX),
+            f64::from(columns::MAX_WIDTH_PX),
+        ) as u32;
         state
             .column_widths
             .update(|w| match w.iter_mut().find(|(i, _)| i == id) {
                 Some(slot) => slot.1 = px,
                 None => w.push((id.to_string(), px)),
             });
+        state
+            .column_widths
+            .with_untracked(|w| columns::keep_widths(w));
     };
     // The width as laid out, read once the handle is in the page (a separator that can be
     // focused must say its value); a width the user set wins.

@@ -102,14 +102,17 @@ fn ResourcesFacet(state: AppState) -> impl IntoView {
     let selected = move || state.query.with(|q| q.as_ref().map_or(0, |q| q.total));
     view! {
         <Show when=move || { selected() != 0 }>
-            <div class="facet resources-facet" data-testid="resources-facet">
+            <div class="resources-facet" data-testid="resources-facet">
                 {move || match answer.get() {
                     Some(Ok(facet)) => view! { <FacetBox facet=facet state=state /> }.into_any(),
                     Some(Err(reason)) => view! {
-                        <h3>"Resources"</h3>
-                        <p class="muted small" data-testid="resources-facet-error" role="status">{reason}</p>
+                        <div class="facet">
+                            <h3>"Resources"</h3>
+                            <p class="muted small" data-testid="resources-facet-error" role="status">{reason}</p>
+                        </div>
                     }.into_any(),
                     None => view! {
+                        <div class="facet">
                         <h3>"Resources"</h3>
                         <p class="muted small">"What these events acted on: instances, buckets and keys, ARNs."</p>
                         <button
@@ -120,6 +123,7 @@ fn ResourcesFacet(state: AppState) -> impl IntoView {
                         >
                             {move || if asked.get().is_some() { "Counting…" } else { "Count them" }}
                         </button>
+                        </div>
                     }.into_any(),
                 }}
             </div>

@@ -146,6 +146,15 @@ pub fn LoadNote(
                     millis(l.elapsed_millis)
                 );
             }
+            if l.restored {
+                return format!(
+                    "Restored from this browser in {} (the files held {} of JSON). Memory: {} of columns, {} of compressed records.",
+                    millis(l.elapsed_millis),
+                    bytes(t.text_bytes),
+                    bytes(t.store_bytes),
+                    bytes(t.records_bytes)
+                );
+            }
             let how = if l.cancelled {
                 format!(
                     "Loading was cancelled; {} not read. ",

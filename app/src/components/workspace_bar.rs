@@ -30,6 +30,8 @@ pub fn WorkspaceBar(
         })
     };
     let page_empty = move || state.files.with(Vec::is_empty) && state.loading.get().is_none();
+    // Once events are loaded the bar sits in the drop zone's single line: short texts.
+    let compact = move || state.totals.with(|t| t.is_some());
     let busy = move || state.loading.get().is_some() || !state.ready.get();
     let has_kept = |w: &WorkspaceStatus| w.keeping && (w.events > 0 || w.files > 0);
     let restorable = move || status().filter(|w| has_kept(w) && !w.restored && page_empty());
@@ -68,12 +70,20 @@ pub fn WorkspaceBar(
                     on:change=on_keep
                     disabled=busy
                 />
-                " Keep this workspace in this browser (events, view, case), so reopening the page can restore it"
+                {move || if compact() {
+                    " Keep in this browser"
+                } else {
+                    " Keep this workspace in this browser (events, view, case), so reopening the page can restore it"
+                }}
             </label>
             {move || restorable().map(|w| {
                 let saved = w
                     .saved_at_millis
-                    .map(|ms| format!(", saved {}", format::local_time_millis(ms as i64)))
+                    .map(|ms| {
+                        // To the second: when it was kept, not a timestamp to compare.
+                        let seconds = (ms / 1000.0).floor() as i64 * 1000;
+                        format!(", saved {}", format::local_time_millis(seconds))
+                    })
                     .unwrap_or_default();
                 view! {
                     <div class="workspace-restore" data-testid="workspace-restore-banner" role="region" aria-label="Restore the kept workspace">
@@ -106,7 +116,7 @@ pub fn WorkspaceBar(
             {move || status().filter(|w| has_kept(w) && restorable().is_none()).map(|w| view! {
                 <span class="workspace-status" data-testid="workspace-status">
                     {format!(
-                        "Kept in this browser: {} ({}).",
+                        "{} kept ({})",
                         format::plural(w.events, "event", "events"),
                         format::bytes(w.bytes),
                     )}
@@ -116,7 +126,7 @@ pub fn WorkspaceBar(
                         data-testid="workspace-clear"
                         on:click=move |_| confirming.set(Some(Deleting::AndKeep))
                     >
-                        "Delete the kept workspace…"
+                        "Delete…"
                     </button>
                 </span>
             })}

@@ -84,8 +84,13 @@ impl Journal {
             committed: 0,
         };
         let summary = journal.summary().map_err(|e| e.to_string())?;
-        journal.committed = summary.committed_bytes;
-        journal.end = summary.committed_bytes;
+        if summary.committed_bytes == 0 {
+            // A new (empty) file: it starts with the format's magic.
+            journal.start_over()?;
+        } else {
+            journal.committed = summary.committed_bytes;
+            journal.end = summary.committed_bytes;
+        }
         Ok(journal)
     }
 

@@ -41,6 +41,7 @@ pub(super) fn apply(state: AppState, response: Response) {
             if let Some(outbox) = OUTBOX.with(|o| o.borrow_mut().take()) {
                 not_read.extend(outbox.withheld);
             }
+            let restored = state.restoring.get_untracked().is_some();
             state.loading.set(None);
             state.restoring.set(None);
             state.cancelling.set(false);
@@ -48,6 +49,7 @@ pub(super) fn apply(state: AppState, response: Response) {
                 cancelled,
                 not_read,
                 elapsed_millis,
+                restored,
             }));
             state.loads.update(|n| *n += 1);
             // A report from before this load no longer describes what is loaded.
