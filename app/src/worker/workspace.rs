@@ -26,6 +26,8 @@ pub(crate) struct Journal {
     end: u64,
     /// Where the last committed load ends: a failed write is cut back to here.
     committed: u64,
+    /// Loads committed.
+    loads: u32,
 }
 
 fn describe(e: &JsValue) -> String {
@@ -82,6 +84,7 @@ impl Journal {
             handle,
             end: 0,
             committed: 0,
+            loads: 0,
         };
         let summary = journal.summary().map_err(|e| e.to_string())?;
         if summary.committed_bytes == 0 {
@@ -90,6 +93,7 @@ impl Journal {
         } else {
             journal.committed = summary.committed_bytes;
             journal.end = summary.committed_bytes;
+            journal.loads = summary.loads;
         }
         Ok(journal)
     }
@@ -116,6 +120,7 @@ impl Journal {
             .map_err(|e| describe(&e))?;
         self.end = 0;
         self.committed = 0;
+        self.loads = 0;
         self.write(&workspace::journal_start())?;
         self.committed = self.end;
         self.handle.flush().map_err(|e| describe(&e))
@@ -180,11 +185,19 @@ impl Journal {
         Ok(())
     }
 
-    /// Commits the load that just ended.
+    /// Commits the load that just ended: its frame, flushed, then the header that points at it.
     pub(crate) fn commit(&mut self, end: &LoadEnd) -> Result<(), String> {
-        self.write(&workspace::load_end_frame(end))?;
+        let commit = workspace::commit(end, self.end, self.loads);
+        self.write(&commit.frame)?;
         self.handle.flush().map_err(|e| describe(&e))?;
-        self.committed = self.end;
+        let options = FileSystemReadWriteOptions::new();
+        options.set_at(0.0);
+        self.handle
+            .write_with_u8_array_and_options(&commit.header, &options)
+            .map_err(|e| describe(&e))?;
+        self.handle.flush().map_err(|e| describe(&e))?;
+        self.committed = commit.committed;
+        self.loads += 1;
         Ok(())
     }
 

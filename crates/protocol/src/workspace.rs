@@ -16,7 +16,11 @@
 //! digests, signatures) is stripped when a frame is written, and the page says that the original
 //! files must be dropped again to verify.
 //!
-//! Layout: [`MAGIC`], then frames, each a tag byte, a little-endian `u32` length and the payload.
+//! Layout: a header of [`HEADER_LEN`] bytes ([`MAGIC`], then little-endian: the committed length
+//! `u64`, the offset of the last commit's frame `u64`, the number of loads committed `u32`),
+//! then frames, each a tag byte, a little-endian `u32` length and the payload. The header is
+//! rewritten after each commit's frame is written, so reading what a journal holds costs two
+//! reads, and a restore is one sequential pass, read in large chunks.
 
 use serde::{Deserialize, Serialize};
 use trailscope_store::{EventBatch, Store};
@@ -25,7 +29,10 @@ use crate::merge::Merger;
 use crate::{FileChunk, ParsedFile};
 
 /// The first bytes of a journal (format version 1).
-pub const MAGIC: [u8; 8] = *b"TSWSJ01\n";
+pub const MAGIC: [u8; 8] = *b"TSWSJ02\n";
+
+/// Bytes of the header.
+pub const HEADER_LEN: usize = 28;
 
 /// Bytes of a frame's header: its tag and its payload's length.
 pub const FRAME_HEADER: usize = 5;
@@ -106,9 +113,42 @@ impl JournalSource for &[u8] {
     }
 }
 
-/// The journal's opening bytes.
+/// The header of a journal whose committed part ends at `committed`, the last commit's frame
+/// at `last_end_at`, after `loads` commits.
+pub fn header(committed: u64, last_end_at: u64, loads: u32) -> [u8; HEADER_LEN] {
+    let mut out = [0u8; HEADER_LEN];
+    out[..8].copy_from_slice(&MAGIC);
+    out[8..16].copy_from_slice(&committed.to_le_bytes());
+    out[16..24].copy_from_slice(&last_end_at.to_le_bytes());
+    out[24..28].copy_from_slice(&loads.to_le_bytes());
+    out
+}
+
+/// The opening bytes of an empty journal.
 pub fn journal_start() -> Vec<u8> {
-    MAGIC.to_vec()
+    header(HEADER_LEN as u64, 0, 0).to_vec()
+}
+
+/// How a writer commits a load: append `frame` at `at` (the journal's end), then write `header`
+/// at offset 0.
+pub struct Commit {
+    /// The commit's frame.
+    pub frame: Vec<u8>,
+    /// The header to write once the frame is written.
+    pub header: [u8; HEADER_LEN],
+    /// The committed length after it.
+    pub committed: u64,
+}
+
+/// The commit of a load ending a journal that is `at` bytes long and has `loads` commits.
+pub fn commit(end: &LoadEnd, at: u64, loads: u32) -> Commit {
+    let frame = load_end_frame(end);
+    let committed = at + frame.len() as u64;
+    Commit {
+        header: header(committed, at, loads + 1),
+        frame,
+        committed,
+    }
 }
 
 /// The frame of a parser message that `batches` batch frames will follow. Integrity material is
@@ -221,45 +261,95 @@ fn payload<S: JournalSource>(src: &mut S, frame: &FrameAt) -> Result<Vec<u8>, Jo
     Ok(bytes)
 }
 
-fn check_magic<S: JournalSource>(src: &mut S) -> Result<(), JournalError> {
-    let mut magic = [0u8; MAGIC.len()];
-    if src.len() < MAGIC.len() as u64 {
+/// Reads what a journal holds from its header and its last commit. An empty source is an empty
+/// journal.
+pub fn summarize<S: JournalSource>(src: &mut S) -> Result<JournalSummary, JournalError> {
+    if src.is_empty() {
+        return Ok(JournalSummary::default());
+    }
+    if src.len() < HEADER_LEN as u64 {
         return Err(JournalError::NotAJournal);
     }
-    src.read_exact_at(0, &mut magic)
+    let mut bytes = [0u8; HEADER_LEN];
+    src.read_exact_at(0, &mut bytes)
         .map_err(JournalError::Read)?;
-    if magic == MAGIC {
-        Ok(())
-    } else {
-        Err(JournalError::NotAJournal)
+    if bytes.get(..8) != Some(&MAGIC[..]) {
+        return Err(JournalError::NotAJournal);
     }
+    let word = |range: std::ops::Range<usize>| {
+        let mut out = [0u8; 8];
+        if let Some(part) = bytes.get(range.clone()) {
+            out[..range.len()].copy_from_slice(part);
+        }
+        u64::from_le_bytes(out)
+    };
+    let committed = word(8..16);
+    let last_end_at = word(16..24);
+    let loads = u32::try_from(word(24..28)).unwrap_or(u32::MAX);
+    let damaged = |problem: &str| JournalError::Damaged {
+        at: 0,
+        problem: problem.into(),
+    };
+    if committed < HEADER_LEN as u64 || committed > src.len() {
+        return Err(damaged(
+            "its header names a committed length the file does not have",
+        ));
+    }
+    let mut summary = JournalSummary {
+        loads,
+        last: None,
+        committed_bytes: committed,
+        uncommitted_bytes: src.len() - committed,
+    };
+    if loads > 0 {
+        let frame = frame_at(src, last_end_at)?
+            .filter(|f| f.tag == TAG_LOAD_END && f.end() == committed)
+            .ok_or_else(|| damaged("its header does not point at its last commit"))?;
+        let end: LoadEnd =
+            serde_json::from_slice(&payload(src, &frame)?).map_err(|e| JournalError::Damaged {
+                at: last_end_at,
+                problem: format!("a load's commit is unreadable: {e}"),
+            })?;
+        summary.last = Some(end);
+    }
+    Ok(summary)
 }
 
-/// Reads the frame headers and the commits. An empty source is an empty journal.
-pub fn summarize<S: JournalSource>(src: &mut S) -> Result<JournalSummary, JournalError> {
-    let mut summary = JournalSummary::default();
-    if src.is_empty() {
-        return Ok(summary);
+/// Bytes a restore reads at once: sequential reads of this size keep the storage's per-call
+/// cost out of the way (a journal of a million events is about half a gigabyte in tens of
+/// thousands of frames).
+const CHUNK: usize = 16 << 20;
+
+/// A source read through a window of [`CHUNK`] bytes, for one pass from start to end.
+struct Chunked<'s, S> {
+    src: &'s mut S,
+    start: u64,
+    window: Vec<u8>,
+}
+
+impl<S: JournalSource> JournalSource for Chunked<'_, S> {
+    fn len(&self) -> u64 {
+        self.src.len()
     }
-    check_magic(src)?;
-    let mut at = MAGIC.len() as u64;
-    summary.committed_bytes = at;
-    while let Some(frame) = frame_at(src, at)? {
-        if frame.tag == TAG_LOAD_END {
-            let end: LoadEnd = serde_json::from_slice(&payload(src, &frame)?).map_err(|e| {
-                JournalError::Damaged {
-                    at,
-                    problem: format!("a load's commit is unreadable: {e}"),
-                }
-            })?;
-            summary.loads += 1;
-            summary.last = Some(end);
-            summary.committed_bytes = frame.end();
+    fn read_exact_at(&mut self, at: u64, buf: &mut [u8]) -> Result<(), String> {
+        let end = at + buf.len() as u64;
+        let inside = at >= self.start && end <= self.start + self.window.len() as u64;
+        if !inside {
+            if buf.len() >= CHUNK {
+                return self.src.read_exact_at(at, buf);
+            }
+            let size = (CHUNK as u64).min(self.src.len().saturating_sub(at));
+            if size < buf.len() as u64 {
+                return Err("fewer bytes than asked for".into());
+            }
+            self.window.resize(size as usize, 0);
+            self.src.read_exact_at(at, &mut self.window)?;
+            self.start = at;
         }
-        at = frame.end();
+        let from = (at - self.start) as usize;
+        buf.copy_from_slice(self.window.get(from..from + buf.len()).unwrap_or_default());
+        Ok(())
     }
-    summary.uncommitted_bytes = src.len() - summary.committed_bytes;
-    Ok(summary)
 }
 
 /// What a restore did.
@@ -276,9 +366,14 @@ pub struct Restored {
 /// the saved events would be worse than none.
 pub fn restore<S: JournalSource>(src: &mut S) -> Result<(Store, Restored), JournalError> {
     let summary = summarize(src)?;
+    let src = &mut Chunked {
+        src,
+        start: 0,
+        window: Vec::new(),
+    };
     let mut store = Store::new();
     let mut merger: Merger<()> = Merger::default();
-    let mut at = MAGIC.len() as u64;
+    let mut at = HEADER_LEN as u64;
     let mut messages = 0;
     while at < summary.committed_bytes {
         let frame = frame_at(src, at)?.ok_or_else(|| JournalError::Damaged {
@@ -452,14 +547,22 @@ mod tests {
                 merger.merge(store, files, chunk_of, batches.into_iter());
             }
         }
+        let mut commits = 0;
         for load in loads {
             write(&mut journal, &mut store, &mut merger, load);
-            let end = load_end_frame(&LoadEnd {
-                events: store.len() as u64,
-                files: store.files().len() as u64,
-                saved_at_millis: 1.7e12,
-            });
-            journal.extend_from_slice(&end);
+            let done = commit(
+                &LoadEnd {
+                    events: store.len() as u64,
+                    files: store.files().len() as u64,
+                    saved_at_millis: 1.7e12,
+                },
+                journal.len() as u64,
+                commits,
+            );
+            journal.extend_from_slice(&done.frame);
+            journal[..HEADER_LEN].copy_from_slice(&done.header);
+            assert_eq!(done.committed, journal.len() as u64);
+            commits += 1;
         }
         if let Some(load) = unfinished {
             let mut scratch = Store::new();
@@ -575,41 +678,70 @@ mod tests {
         let (store, report) = restore(&mut [].as_slice()).unwrap();
         assert!(store.is_empty());
         assert_eq!(report.summary.loads, 0);
-        let mut journal = journal_start();
-        journal.extend([9, 0, 0, 0, 0]);
+        // Frames inside the committed part that are not frames.
+        let committed = |frame: &[u8]| {
+            let mut journal = journal_start();
+            journal.extend_from_slice(frame);
+            let head = header(journal.len() as u64, 0, 0);
+            journal[..HEADER_LEN].copy_from_slice(&head);
+            journal
+        };
         assert!(matches!(
-            summarize(&mut journal.as_slice()),
-            Err(JournalError::Damaged { at: 8, .. })
+            restore(&mut committed(&[9, 0, 0, 0, 0]).as_slice()),
+            Err(JournalError::Damaged { at: 28, .. })
         ));
-        let mut journal = journal_start();
-        journal.extend([TAG_BATCH, 0xff, 0xff, 0xff, 0xff]);
-        let error = summarize(&mut journal.as_slice()).unwrap_err();
+        let error =
+            restore(&mut committed(&[TAG_BATCH, 0xff, 0xff, 0xff, 0xff]).as_slice()).unwrap_err();
         assert!(error.to_string().contains("more than"), "{error}");
+        // A header that claims more than the file holds.
+        let mut short = journal_start();
+        short[..HEADER_LEN].copy_from_slice(&header(4_096, 0, 1));
+        let error = summarize(&mut short.as_slice()).unwrap_err();
+        assert!(error.to_string().contains("committed length"), "{error}");
     }
 
-    /// A journal cut anywhere (a tab closed mid-write, a quota reached) restores exactly the loads
-    /// committed before the cut, and never panics.
+    /// A journal cut anywhere (damage from outside: a writer only ever cuts back to its last
+    /// commit) is refused by name or, cut after its last commit, restored whole; never a panic,
+    /// never part of a load.
     #[test]
-    fn a_journal_cut_anywhere_restores_its_committed_loads() {
-        let (_, journal) = build(two_loads(), None);
-        let first_commit = {
-            let (one, _) = build(two_loads().into_iter().take(1).collect(), None);
-            one.len()
-        };
+    fn a_journal_cut_anywhere_is_refused_or_restored_whole() {
+        let (original, journal) = build(two_loads(), None);
         for cut in 0..journal.len() {
             let part = &journal[..cut];
             match restore(&mut &part[..]) {
                 Ok((store, report)) => {
-                    let expected = match report.summary.loads {
-                        0 => 0,
-                        1 => first_commit,
-                        n => panic!("{n} loads in a cut journal"),
-                    };
-                    assert_eq!(store.len(), expected, "cut at {cut}");
+                    assert_eq!(cut, 0, "cut at {cut} restored {} events", store.len());
+                    assert_eq!(report.summary.loads, 0);
                 }
-                Err(e) => assert_eq!(e, JournalError::NotAJournal, "cut at {cut}"),
+                Err(e) => assert!(
+                    matches!(e, JournalError::NotAJournal | JournalError::Damaged { .. }),
+                    "cut at {cut}: {e}"
+                ),
             }
         }
+        let (restored, _) = restore(&mut journal.as_slice()).unwrap();
+        assert_same(&original, &restored);
+    }
+
+    /// Chunked reads give the same bytes as reads in place, across window edges.
+    #[test]
+    fn chunked_reads_match_the_source() {
+        let bytes: Vec<u8> = (0..(CHUNK + 1000)).map(|i| (i % 251) as u8).collect();
+        let mut source = bytes.as_slice();
+        let mut chunked = Chunked {
+            src: &mut source,
+            start: 0,
+            window: Vec::new(),
+        };
+        for (at, len) in [(0, 10), (CHUNK - 3, 10), (5, CHUNK), (CHUNK + 990, 10)] {
+            let mut buf = vec![0u8; len];
+            chunked.read_exact_at(at as u64, &mut buf).unwrap();
+            assert_eq!(buf, bytes[at..at + len], "at {at}, {len} bytes");
+        }
+        let mut buf = vec![0u8; 20];
+        assert!(chunked
+            .read_exact_at((CHUNK + 990) as u64, &mut buf)
+            .is_err());
     }
 
     /// Damage inside the committed part fails the restore or changes nothing it can detect, and
@@ -617,7 +749,7 @@ mod tests {
     #[test]
     fn damaged_bytes_never_panic() {
         let (_, journal) = build(two_loads(), None);
-        for at in (MAGIC.len()..journal.len()).step_by(7) {
+        for at in (0..journal.len()).step_by(7) {
             for flip in [0x01u8, 0x80, 0xff] {
                 let mut damaged = journal.clone();
                 damaged[at] ^= flip;

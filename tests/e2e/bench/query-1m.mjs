@@ -55,6 +55,34 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+
+// Free text (a substring of the original records): one event's id and one address taken from
+// the loaded events, and names found in many records, each timed in the worker and from the
+// press of Enter to the rows on screen.
+await ts.filter('');
+const first = page.locator('[data-testid=result-row]').first();
+await first.waitFor();
+const someId = await first.getAttribute('data-event-id');
+const someIp = (await first.locator('[data-testid=cell-source-ip]').textContent()).trim();
+const FREE_TEXT = [`"${someId}"`, `"${someIp}"`, 'deploy-bot', 'AccessDenied', 'terraform'];
+const freeText = {};
+for (let round = 0; round < ROUNDS; round++) {
+  for (const text of FREE_TEXT) {
+    const started = Date.now();
+    await ts.filter(text);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=result-row]').length > 0 || document.querySelector('[data-testid=no-results]'));
+    const trip = Date.now() - started;
+    const ms = Number((await page.locator('[data-testid=query-time]').textContent()).replace(/[^0-9.]/g, ''));
+    const matched = await ts.resultCount();
+    (freeText[text] ??= { matched, worker_ms: [], round_trip_ms: [] });
+    freeText[text].worker_ms.push(ms);
+    freeText[text].round_trip_ms.push(trip);
+  }
+}
+const freeTextSummary = Object.fromEntries(Object.entries(freeText).map(([t, r]) => [t, {
+  matched: r.matched, worker_ms_median: pct(r.worker_ms, 0.5), round_trip_ms_median: pct(r.round_trip_ms, 0.5),
+}]));
+await ts.filter('');
 await page.locator('[data-testid=tab-findings]').click();
 const detect = (await page.locator('[data-testid=detect-time]').textContent()).trim();
 const note = (await page.locator('[data-testid=load-note]').textContent()).trim();
@@ -64,6 +92,7 @@ const result = {
   worker_ms: { median: pct(worker, 0.5), p95: pct(worker, 0.95), max: Math.max(...worker) },
   page_round_trip_ms: { median: pct(roundTrip, 0.5), p95: pct(roundTrip, 0.95) },
   worker_ms_median_per_filter: Object.fromEntries(Object.entries(perFilter).map(([f, xs]) => [f, pct(xs, 0.5)])),
+  free_text: freeTextSummary,
   detection: detect,
   memory_note: note,
   console_problems: problems,
