@@ -99,6 +99,7 @@ async fn summary_shows_the_totals() {
         cancelled: false,
         not_read: vec![],
         elapsed_millis: 1500.0,
+        restored: false,
     }));
     let _handle = leptos::mount::mount_to(
         root.clone(),

@@ -7,9 +7,9 @@
 //! conflicting copies, no second model of the store to keep in step. It needs no parsing of the
 //! original files, which is what makes a restore fast.
 //!
-//! A load is committed by a [`Frame::LoadEnd`] frame written when it finishes. A tab closed during
-//! a load leaves frames after the last commit: a restore replays only the committed loads and says
-//! how many bytes it left out.
+//! A load is committed by a frame ([`load_end_frame`], [`commit`]) written when it finishes. A
+//! tab closed during a load leaves frames after the last commit: a restore replays only the
+//! committed loads and says how many bytes it left out.
 //!
 //! **Trust.** A journal is not evidence. The bytes the files' hashes were taken from are not in it,
 //! so nothing restored from it can be shown as verified: the integrity material (log hashes, kept
@@ -278,8 +278,8 @@ pub fn summarize<S: JournalSource>(src: &mut S) -> Result<JournalSummary, Journa
     }
     let word = |range: std::ops::Range<usize>| {
         let mut out = [0u8; 8];
-        if let Some(part) = bytes.get(range.clone()) {
-            out[..range.len()].copy_from_slice(part);
+        if let (Some(part), Some(slot)) = (bytes.get(range.clone()), out.get_mut(..range.len())) {
+            slot.copy_from_slice(part);
         }
         u64::from_le_bytes(out)
     };
@@ -547,8 +547,7 @@ mod tests {
                 merger.merge(store, files, chunk_of, batches.into_iter());
             }
         }
-        let mut commits = 0;
-        for load in loads {
+        for (commits, load) in (0u32..).zip(loads) {
             write(&mut journal, &mut store, &mut merger, load);
             let done = commit(
                 &LoadEnd {
@@ -562,7 +561,6 @@ mod tests {
             journal.extend_from_slice(&done.frame);
             journal[..HEADER_LEN].copy_from_slice(&done.header);
             assert_eq!(done.committed, journal.len() as u64);
-            commits += 1;
         }
         if let Some(load) = unfinished {
             let mut scratch = Store::new();
