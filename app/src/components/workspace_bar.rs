@@ -46,6 +46,18 @@ pub fn WorkspaceBar(
             confirming.set(Some(Deleting::AndStop));
         }
     };
+    // "Delete": asks first (the banner's and the status line's are the same button).
+    let delete_button = move |class: &'static str, text: &'static str| {
+        view! {
+            <button
+                class=class
+                data-testid="workspace-clear"
+                on:click=move |_| confirming.set(Some(Deleting::AndKeep))
+            >
+                {text}
+            </button>
+        }
+    };
     let confirm = move |_| {
         let Some(what) = confirming.get_untracked() else {
             return;
@@ -103,13 +115,7 @@ pub fn WorkspaceBar(
                         >
                             "Restore workspace"
                         </button>
-                        <button
-                            class="button secondary"
-                            data-testid="workspace-clear"
-                            on:click=move |_| confirming.set(Some(Deleting::AndKeep))
-                        >
-                            "Delete it…"
-                        </button>
+                        {delete_button("button secondary", "Delete it…")}
                     </div>
                 }
             })}
@@ -121,13 +127,7 @@ pub fn WorkspaceBar(
                         format::bytes(w.bytes),
                     )}
                     " "
-                    <button
-                        class="link"
-                        data-testid="workspace-clear"
-                        on:click=move |_| confirming.set(Some(Deleting::AndKeep))
-                    >
-                        "Delete…"
-                    </button>
+                    {delete_button("link", "Delete…")}
                 </span>
             })}
             {move || confirming.get().map(|what| view! {

@@ -29,6 +29,8 @@ mod parser_channel;
 pub mod samples;
 mod sql_channel;
 mod store_channel;
+#[cfg(test)]
+mod test_support;
 mod views;
 pub mod workspace;
 

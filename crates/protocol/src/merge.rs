@@ -167,42 +167,10 @@ fn file_rows(file: ParsedFile) -> FileRows {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::summary_to_wire;
-    use trailscope_model::{ingest_bytes, FileKind, FileOutcome, IngestError, Limits};
-    use trailscope_store::{BatchBuilder, FileSummary};
+    use crate::test_support::{chunk, log_batch, parsed_file as file};
 
     fn batch(ids: std::ops::Range<u32>) -> EventBatch {
-        let records: Vec<String> = ids
-            .map(|i| {
-                format!(
-                    r#"{{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"e{i}"}}"#
-                )
-            })
-            .collect();
-        let log = format!(r#"{{"Records":[{}]}}"#, records.join(","));
-        let mut builder = BatchBuilder::new();
-        let outcome = ingest_bytes(log.as_bytes(), Limits::default(), &mut builder);
-        assert!(outcome.error.is_none());
-        builder.take()
-    }
-
-    fn file(input: u32, path: &str, rows: u64, streamed: bool, error: bool) -> ParsedFile {
-        let mut outcome =
-            FileOutcome::failed(FileKind::CloudTrailLog, IngestError::Read("broken".into()));
-        if !error {
-            outcome.error = None;
-        }
-        ParsedFile {
-            input,
-            path: path.into(),
-            summary: summary_to_wire(&FileSummary::from(&outcome)),
-            rows,
-            discard: false,
-            streamed,
-            log_hash: None,
-            kept: None,
-            stored_sha256: None,
-        }
+        log_batch(ids, "x")
     }
 
     fn message(files: Vec<ParsedFile>, chunk_of: Option<FileChunk>) -> Parsed {
@@ -212,13 +180,6 @@ mod tests {
             inputs_done: Vec::new(),
             chunk_of,
         }
-    }
-
-    fn chunk(input: u32, path: &str) -> Option<FileChunk> {
-        Some(FileChunk {
-            input,
-            path: path.into(),
-        })
     }
 
     /// Releases and merges everything that can go now; the order of paths merged.

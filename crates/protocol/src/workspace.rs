@@ -470,53 +470,9 @@ fn skip_batch<S: JournalSource>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{summary_to_wire, LogHashWire};
-    use trailscope_model::{ingest_bytes, FileKind, FileOutcome, IngestError, Limits};
-    use trailscope_store::{BatchBuilder, Field, FileSummary};
-
-    /// A log of events `e{i}` for `ids`; `variant` changes their content (a conflicting copy).
-    fn batch(ids: std::ops::Range<u32>, variant: &str) -> EventBatch {
-        let records: Vec<String> = ids
-            .map(|i| {
-                format!(
-                    r#"{{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"e{i}","sourceIPAddress":"10.0.0.{}","userAgent":"{variant}"}}"#,
-                    i % 60,
-                    i % 7
-                )
-            })
-            .collect();
-        let log = format!(r#"{{"Records":[{}]}}"#, records.join(","));
-        let mut builder = BatchBuilder::new();
-        let outcome = ingest_bytes(log.as_bytes(), Limits::default(), &mut builder);
-        assert!(outcome.error.is_none());
-        builder.take()
-    }
-
-    fn file(input: u32, path: &str, rows: u64, streamed: bool, error: bool) -> ParsedFile {
-        let mut outcome =
-            FileOutcome::failed(FileKind::CloudTrailLog, IngestError::Read("broken".into()));
-        if !error {
-            outcome.error = None;
-            outcome.events = rows;
-        }
-        ParsedFile {
-            input,
-            path: path.into(),
-            summary: summary_to_wire(&FileSummary::from(&outcome)),
-            rows,
-            discard: false,
-            streamed,
-            log_hash: Some(LogHashWire {
-                sha256: "ab".repeat(32),
-                read: "complete".into(),
-                reason: None,
-                trailing: false,
-                bytes: 10,
-            }),
-            kept: Some(serde_bytes::ByteBuf::from(b"digest".to_vec())),
-            stored_sha256: Some("cd".repeat(32)),
-        }
-    }
+    use crate::test_support::{chunk, log_batch as batch, parsed_file as file};
+    use crate::LogHashWire;
+    use trailscope_store::Field;
 
     /// One message as the worker sees it: files, the file its rows continue, batches.
     type Message = (Vec<ParsedFile>, Option<FileChunk>, Vec<EventBatch>);
@@ -570,13 +526,6 @@ mod tests {
             assert!(journal.len() > before);
         }
         (store, journal)
-    }
-
-    fn chunk(input: u32, path: &str) -> Option<FileChunk> {
-        Some(FileChunk {
-            input,
-            path: path.into(),
-        })
     }
 
     /// Two loads: whole files, a failed one, a large file in chunks, and in the second load
@@ -661,7 +610,18 @@ mod tests {
 
     #[test]
     fn integrity_material_is_not_written() {
-        let frame = parsed_frame(&[file(0, "a.json", 1, false, false)], None, 0);
+        let listed = ParsedFile {
+            log_hash: Some(LogHashWire {
+                sha256: "ab".repeat(32),
+                read: "complete".into(),
+                reason: None,
+                trailing: false,
+                bytes: 10,
+            }),
+            kept: Some(serde_bytes::ByteBuf::from(b"digest".to_vec())),
+            ..file(0, "a.json", 1, false, false)
+        };
+        let frame = parsed_frame(&[listed], None, 0);
         let text = String::from_utf8_lossy(&frame);
         assert!(!text.contains(&"ab".repeat(32)), "{text}");
         assert!(!text.contains("digest"));
