@@ -19,13 +19,17 @@ use trailscope_detect::{
 use trailscope_model::{Limits, Timestamp};
 use trailscope_store::Store;
 
+use trailscope_detect::emit_sql::rule_query;
+use trailscope_query::emit_sql::SqlDialect;
+
 use crate::load::{collect_inputs, load_all};
+use crate::query::EmitSql;
 
 /// Arguments of `trailscope detect`.
 #[derive(clap::Args, Debug)]
 pub struct DetectArgs {
     /// Files, folders (read recursively) and ZIP archives.
-    #[arg(required_unless_present = "list_rules", value_name = "PATH")]
+    #[arg(required_unless_present_any = ["list_rules", "emit_sql"], value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// List the rules (built-in, --rules, --sigma, after --only/--exclude) and exit: id,
     /// aliases, severity, title and the published filter a rule implements. With --json, as JSON.
@@ -52,6 +56,12 @@ pub struct DetectArgs {
     /// Time zone of the business hours as a UTC offset (default +00:00).
     #[arg(long, value_name = "+HH:MM", allow_hyphen_values = true)]
     pub utc_offset: Option<String>,
+    /// Print each rule (after --only/--exclude) as SQL for a distributed engine instead of
+    /// running it: Athena over the CloudTrail table AWS documents, or Spark SQL over
+    /// `export --format parquet` read as the view `events`. No input is read. A rule SQL
+    /// cannot answer the same way is named with the reason (exit code 1).
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub emit_sql: Option<EmitSql>,
 }
 
 /// Reads the rule files and builds the rule set; any problem is a usage error naming the file.
@@ -87,6 +97,55 @@ fn rule_set(args: &DetectArgs) -> anyhow::Result<RuleSet> {
         set.set_business_hours(start, end, offset)?;
     }
     Ok(set.select(&args.only, &args.exclude)?)
+}
+
+/// `--emit-sql`: each rule's query, or why it has none; as SQL with comments, or as JSON.
+fn emit_sql(
+    out: &mut impl Write,
+    set: &RuleSet,
+    dialect: SqlDialect,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut refused = 0usize;
+    let mut items = Vec::new();
+    for rule in set.rules() {
+        let query = rule_query(rule, dialect);
+        if let Err(e) = &query {
+            refused += 1;
+            eprintln!("trailscope: cannot express in SQL: {e}");
+        }
+        if json {
+            items.push(match query {
+                Ok(sql) => serde_json::json!({"id": rule.id, "title": rule.title, "sql": sql}),
+                Err(e) => serde_json::json!({"id": rule.id, "title": rule.title, "not_expressible": e.reason}),
+            });
+        } else {
+            writeln!(
+                out,
+                "-- {}: {} ({})",
+                rule.id,
+                rule.title,
+                rule.severity.as_str()
+            )?;
+            match query {
+                Ok(sql) => writeln!(out, "{sql};\n")?,
+                Err(e) => writeln!(out, "-- cannot be expressed in SQL: {}\n", e.reason)?,
+            }
+        }
+    }
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "rules": items }))?;
+        writeln!(out)?;
+    }
+    Ok(if refused > 0 {
+        eprintln!(
+            "trailscope: {refused} of {} rules cannot be expressed in SQL",
+            set.rules().len()
+        );
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `--list-rules`: one line per rule, or the rules as JSON.
@@ -153,6 +212,14 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
     if args.list_rules {
         list_rules(&mut std::io::stdout().lock(), &set, args.json)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(engine) = args.emit_sql {
+        return emit_sql(
+            &mut std::io::stdout().lock(),
+            &set,
+            engine.dialect(),
+            args.json,
+        );
     }
     let (inputs, _) = collect_inputs(&args.paths)?;
     let mut store = Store::new();

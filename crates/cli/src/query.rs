@@ -69,6 +69,16 @@ pub enum EmitSql {
     Spark,
 }
 
+impl EmitSql {
+    /// The SQL dialect of the engine.
+    pub fn dialect(self) -> SqlDialect {
+        match self {
+            EmitSql::Athena => SqlDialect::Athena,
+            EmitSql::Spark => SqlDialect::Spark,
+        }
+    }
+}
+
 /// Output formats.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -101,11 +111,7 @@ pub fn run(args: &QueryArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if let Some(engine) = args.emit_sql {
-        let dialect = match engine {
-            EmitSql::Athena => SqlDialect::Athena,
-            EmitSql::Spark => SqlDialect::Spark,
-        };
-        return Ok(match filter_query(&filter, dialect) {
+        return Ok(match filter_query(&filter, engine.dialect()) {
             Ok(sql) => {
                 println!("{sql};");
                 ExitCode::SUCCESS

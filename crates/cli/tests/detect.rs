@@ -351,3 +351,73 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn emit_sql_prints_each_rule_as_sql_and_names_what_it_cannot_express() {
+    let out = trailscope(
+        &[
+            "--emit-sql",
+            "spark",
+            "--only",
+            "cis-4.3",
+            "--only",
+            "console-login-brute-force",
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("-- cis-4.3: Root account usage (high)\nSELECT *\nFROM events\nWHERE "),
+        "{text}"
+    );
+    assert!(text.contains("-- console-login-brute-force: "), "{text}");
+    assert!(
+        text.contains("RANGE BETWEEN CURRENT ROW AND 300000 FOLLOWING"),
+        "{text}"
+    );
+    assert_eq!(text.matches(";\n").count(), 2, "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "- id: by-user\n  title: T\n  severity: low\n  condition: {field: user, equals: alice}\n",
+    )
+    .unwrap();
+    let out = trailscope(
+        &[
+            "--emit-sql",
+            "athena",
+            "--json",
+            "--only",
+            "by-user",
+            "--only",
+            "cis-4.5",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("rule by-user: user is Trailscope's reading")
+    );
+    let report = json_of(&out);
+    let listed = report["rules"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let of = |id: &str| listed.iter().find(|r| r["id"] == id).unwrap();
+    assert!(of("cis-4.5")["sql"]
+        .as_str()
+        .unwrap()
+        .contains("FROM cloudtrail_logs"));
+    assert!(of("by-user")["not_expressible"]
+        .as_str()
+        .unwrap()
+        .contains("userIdentity.arn"));
+}

@@ -37,6 +37,7 @@
 pub mod anomaly;
 mod builtin;
 mod condition;
+pub mod emit_sql;
 mod engine;
 mod export;
 mod insight;

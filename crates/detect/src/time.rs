@@ -110,7 +110,7 @@ pub enum DayOfWeek {
 }
 
 impl DayOfWeek {
-    const ALL: [DayOfWeek; 7] = [
+    pub(crate) const ALL: [DayOfWeek; 7] = [
         DayOfWeek::Mon,
         DayOfWeek::Tue,
         DayOfWeek::Wed,

@@ -141,10 +141,13 @@ fn term_condition(term: &Term, dialect: SqlDialect) -> Result<String, NotExpress
                 ))
             }
         }
-        (Key::Column(field), Value::Pattern(p)) => Ok(pattern(&column(*field, dialect), p)),
+        (Key::Column(field), Value::Pattern(p)) => {
+            Ok(pattern(&column(*field, dialect), p, dialect))
+        }
         (Key::EventId, Value::Pattern(p)) => Ok(pattern(
             if athena { "eventid" } else { "eventID" },
             p,
+            dialect,
         )),
         (Key::Error, Value::Pattern(p)) => {
             let (code, message) = if athena {
@@ -154,8 +157,8 @@ fn term_condition(term: &Term, dialect: SqlDialect) -> Result<String, NotExpress
             };
             Ok(format!(
                 "({} OR {})",
-                pattern(code, p),
-                pattern(message, p)
+                pattern(code, p, dialect),
+                pattern(message, p, dialect)
             ))
         }
         (Key::ReadOnly, Value::Flag(b)) => Ok(if athena {
@@ -164,14 +167,16 @@ fn term_condition(term: &Term, dialect: SqlDialect) -> Result<String, NotExpress
             format!("readOnly = {b}")
         }),
         (Key::ResourceType, Value::Pattern(p)) => {
-            let test = pattern("r.type", p);
+            let test = pattern("r.type", p, dialect);
             Ok(if athena {
                 format!("any_match(resources, r -> {test})")
             } else {
                 format!("exists(resources, r -> {test})")
             })
         }
-        (Key::Path(path), Value::Pattern(p)) => Ok(pattern(&path_expression(path, dialect), p)),
+        (Key::Path(path), Value::Pattern(p)) => {
+            Ok(pattern(&path_expression(path, dialect), p, dialect))
+        }
         (k, Value::Time(span)) if k.is_time() => Ok(time_condition(k, *span, dialect)),
         (Key::Mfa, _) => Err(refused(
             term,
@@ -191,7 +196,7 @@ fn term_condition(term: &Term, dialect: SqlDialect) -> Result<String, NotExpress
 
 /// A store column as SQL: the same value the store keeps (an Insights event's name and source
 /// are in its details, which only the export has; the account falls back to the caller's).
-fn column(field: Field, dialect: SqlDialect) -> String {
+pub fn column(field: Field, dialect: SqlDialect) -> String {
     let athena = dialect == SqlDialect::Athena;
     match (field, athena) {
         (Field::EventName, false) => {
@@ -212,7 +217,7 @@ fn column(field: Field, dialect: SqlDialect) -> String {
 }
 
 /// The JSON-text columns of the tables, by their name in the record.
-const JSON_TEXT: [&str; 4] = [
+pub const JSON_TEXT: [&str; 4] = [
     "requestParameters",
     "responseElements",
     "additionalEventData",
@@ -221,23 +226,26 @@ const JSON_TEXT: [&str; 4] = [
 
 /// A record path as SQL: JSON text is read with the engine's JSON functions, structs with
 /// dots. (The store also searches array elements; SQL reads a path's scalar only.)
-fn path_expression(path: &str, dialect: SqlDialect) -> String {
+pub fn path_expression(path: &str, dialect: SqlDialect) -> String {
     let (head, rest) = path.split_once('.').unwrap_or((path, ""));
     let json = JSON_TEXT.iter().find(|c| c.eq_ignore_ascii_case(head));
     match (json, dialect) {
         (Some(column), SqlDialect::Athena) if !rest.is_empty() => format!(
-            "json_extract_scalar({}, '$.{}')",
+            "json_extract_scalar({}, {})",
             column.to_ascii_lowercase(),
-            escape(rest)
+            literal(&format!("$.{rest}"), dialect)
         ),
         (Some(column), SqlDialect::Spark) if !rest.is_empty() => {
             // The export keeps these as maps of JSON text: the first key, then JSON inside.
             let (key, deeper) = rest.split_once('.').unwrap_or((rest, ""));
-            let value = format!("element_at({column}, '{}')", escape(key));
+            let value = format!("element_at({column}, {})", literal(key, dialect));
             if deeper.is_empty() {
                 value
             } else {
-                format!("get_json_object({value}, '$.{}')", escape(deeper))
+                format!(
+                    "get_json_object({value}, {})",
+                    literal(&format!("$.{deeper}"), dialect)
+                )
             }
         }
         (_, SqlDialect::Athena) => path.to_ascii_lowercase(),
@@ -246,18 +254,19 @@ fn path_expression(path: &str, dialect: SqlDialect) -> String {
 }
 
 /// `expression` against a pattern: ASCII case ignored, an empty value the same as none.
-fn pattern(expression: &str, p: &Pattern) -> String {
+fn pattern(expression: &str, p: &Pattern, dialect: SqlDialect) -> String {
     let like = |value: String| {
-        format!(
-            "lower({expression}) LIKE '{}' ESCAPE '\\'",
-            escape(&value.to_ascii_lowercase())
+        like(
+            &format!("lower({expression})"),
+            &value.to_ascii_lowercase(),
+            dialect,
         )
     };
     match p {
         Pattern::Any => format!("coalesce({expression}, '') <> ''"),
         Pattern::Exact(v) => format!(
-            "lower({expression}) = '{}'",
-            escape(&v.to_ascii_lowercase())
+            "lower({expression}) = {}",
+            literal(&v.to_ascii_lowercase(), dialect)
         ),
         Pattern::Prefix(v) => like(format!("{}%", like_literal(v))),
         Pattern::Suffix(v) => like(format!("%{}", like_literal(v))),
@@ -265,8 +274,17 @@ fn pattern(expression: &str, p: &Pattern) -> String {
     }
 }
 
+/// `expression LIKE pattern`, a backslash escaping the wildcards [`like_literal`] escaped.
+pub fn like(expression: &str, pattern: &str, dialect: SqlDialect) -> String {
+    format!(
+        "{expression} LIKE {} ESCAPE {}",
+        literal(pattern, dialect),
+        literal("\\", dialect)
+    )
+}
+
 /// `v` with LIKE's wildcards and its escape character escaped.
-fn like_literal(v: &str) -> String {
+pub fn like_literal(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -277,9 +295,14 @@ fn like_literal(v: &str) -> String {
     out
 }
 
-/// A SQL string literal's content: quotes doubled.
-fn escape(v: &str) -> String {
-    v.replace('\'', "''")
+/// `v` as a string literal of the dialect. Trino doubles quotes and takes backslashes as
+/// they are; Spark's parser reads backslash escapes (and would join `'it''s'` into `its`),
+/// so there both are escaped with a backslash.
+pub fn literal(v: &str, dialect: SqlDialect) -> String {
+    match dialect {
+        SqlDialect::Athena => format!("'{}'", v.replace('\'', "''")),
+        SqlDialect::Spark => format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'")),
+    }
 }
 
 fn time_condition(key: &Key, span: TimeSpan, dialect: SqlDialect) -> String {
@@ -351,13 +374,18 @@ mod tests {
                 SqlDialect::Spark
             )
             .unwrap(),
-            "lower(userIdentity.type) = 'iamuser'\n  AND lower(element_at(requestParameters, 'bucketName')) LIKE '%logs%' ESCAPE '\\'\n  AND lower(get_json_object(element_at(responseElements, 'credentials'), '$.accessKeyId')) LIKE 'asia%' ESCAPE '\\'"
+            "lower(userIdentity.type) = 'iamuser'\n  AND lower(element_at(requestParameters, 'bucketName')) LIKE '%logs%' ESCAPE '\\\\'\n  AND lower(get_json_object(element_at(responseElements, 'credentials'), '$.accessKeyId')) LIKE 'asia%' ESCAPE '\\\\'"
         );
         assert_eq!(
             sql("readOnly:false after:2024-03-01 resourceType:AWS::S3::Object", SqlDialect::Spark).unwrap(),
             "readOnly = false\n  AND eventTime > timestamp_millis(1709337599999)\n  AND exists(resources, r -> lower(r.type) = 'aws::s3::object')"
         );
         assert_eq!(sql("", SqlDialect::Spark).unwrap(), "TRUE");
+        // Spark reads backslash escapes in literals and joins 'a''b' into "ab".
+        assert_eq!(
+            sql(r#"requestParameters.key:"it's\\a_b*""#, SqlDialect::Spark).unwrap(),
+            r"lower(element_at(requestParameters, 'key')) LIKE 'it\'s\\\\a\\_b%' ESCAPE '\\'"
+        );
         assert_eq!(
             filter_query(&Filter::parse("eventID:e1").unwrap(), SqlDialect::Spark).unwrap(),
             "SELECT *\nFROM events\nWHERE lower(eventID) = 'e1'"
