@@ -5,7 +5,8 @@
 # Not part of CI (it downloads Spark, about 320 MB, and takes a few minutes).
 #
 #   scripts/spark-test.sh [DATASET_DIR...]   # default: each folder of ../shared/datasets,
-#                                            # else a generated trail and fixtures
+#                                            # else a generated trail, the fixtures and a
+#                                            # real-shaped trail
 #
 # Installs pyspark in a virtualenv (target/spark-venv) and Java 17 from apt when no Java is on
 # the machine. If it cannot, it fails: it never skips.
@@ -46,7 +47,8 @@ if [ ${#DATASETS[@]} -eq 0 ]; then
     rm -rf "$GENERATED"
     target/release/trailscope-gen trail --events 20000 "$GENERATED/trail" > /dev/null
     target/release/trailscope-gen fixtures "$GENERATED/fixtures" > /dev/null
-    DATASETS=("$GENERATED/trail" "$GENERATED/fixtures")
+    target/release/trailscope-gen real-shaped --events 5000 "$GENERATED/real-shaped" > /dev/null
+    DATASETS=("$GENERATED/trail" "$GENERATED/fixtures" "$GENERATED/real-shaped")
   fi
 fi
 

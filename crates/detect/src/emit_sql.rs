@@ -161,7 +161,6 @@ const ATHENA_COLUMNS: &[&str] = &[
     "useridentity.sessioncontext.sessionissuer.username",
     "useridentity.sessioncontext.ec2roledelivery",
     "useridentity.sessioncontext.webidfederationdata.federatedprovider",
-    "useridentity.sessioncontext.sourceidentity",
     "eventtime",
     "requestparameters",
     "responseelements",
@@ -619,6 +618,59 @@ mod tests {
             athena.contains("contains('10.0.0.0/8', try_cast(sourceipaddress AS ipaddress))"),
             "{athena}"
         );
+    }
+
+    /// Every column path of `ddl` (`useridentity.sessioncontext.attributes.creationdate`).
+    fn ddl_paths(ddl: &str) -> Vec<String> {
+        let body = ddl
+            .split_once("(\n")
+            .unwrap()
+            .1
+            .split_once("\n)\n")
+            .unwrap()
+            .0;
+        let mut stack: Vec<(String, usize)> = Vec::new();
+        let mut paths = Vec::new();
+        for line in body.lines() {
+            let line = line.trim();
+            let name: String = line
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let mut path: Vec<&str> = stack.iter().map(|(n, _)| n.as_str()).collect();
+            path.push(&name);
+            paths.push(path.join("."));
+            let opens = line.matches('<').count();
+            let closes = line.matches('>').count();
+            if opens > closes {
+                stack.push((name, opens - closes));
+            }
+            let mut remaining = closes.saturating_sub(opens);
+            while remaining > 0 {
+                let (_, depth) = stack.last_mut().unwrap();
+                if *depth <= remaining {
+                    remaining -= *depth;
+                    stack.pop();
+                } else {
+                    *depth -= remaining;
+                    remaining = 0;
+                }
+            }
+        }
+        paths
+    }
+
+    #[test]
+    fn athenas_columns_are_those_of_the_documented_table() {
+        let paths = ddl_paths(trailscope_query::emit_sql::ATHENA_TABLE_DDL);
+        assert!(paths.contains(&"useridentity.sessioncontext.sessionissuer.arn".to_string()));
+        assert!(paths.contains(&"tlsdetails.clientprovidedhostheader".to_string()));
+        for column in ATHENA_COLUMNS.iter().chain(ATHENA_STRUCTS) {
+            assert!(
+                paths.iter().any(|p| p == column),
+                "{column} not in {paths:?}"
+            );
+        }
     }
 
     #[test]

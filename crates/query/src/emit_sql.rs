@@ -39,6 +39,10 @@ impl SqlDialect {
 
 /// The Athena table's name in AWS's documented DDL.
 pub const ATHENA_TABLE: &str = "cloudtrail_logs";
+
+/// The table Athena queries are written for: AWS's documented CloudTrail table (JSON SerDe,
+/// partition projection by day), with a placeholder bucket and account. The README shows it.
+pub const ATHENA_TABLE_DDL: &str = include_str!("../athena/cloudtrail_logs.sql");
 /// The view Spark reads the Parquet export as (`spark.read.parquet(DIR).createOrReplaceTempView("events")`).
 pub const SPARK_VIEW: &str = "events";
 
@@ -390,6 +394,12 @@ mod tests {
             filter_query(&Filter::parse("eventID:e1").unwrap(), SqlDialect::Spark).unwrap(),
             "SELECT *\nFROM events\nWHERE lower(eventID) = 'e1'"
         );
+    }
+
+    #[test]
+    fn the_readme_shows_the_athena_table_as_it_is_here() {
+        let readme = include_str!("../../../README.md");
+        assert!(readme.contains(ATHENA_TABLE_DDL.trim_end()));
     }
 
     #[test]

@@ -21,6 +21,7 @@
 mod events;
 mod fixtures;
 mod forgery;
+mod real_shaped;
 mod scenario;
 mod signed;
 mod test_keys;
@@ -29,6 +30,7 @@ mod trail;
 pub use events::{EventGenerator, TrailSpec};
 pub use fixtures::{write_fixtures, Expectation, Manifest};
 pub use forgery::{forgeries, genuine_public_keys, write_forgeries, Forgery, ForgeryExpectation};
+pub use real_shaped::write_real_shaped;
 pub use scenario::{attack_scenario, write_attack_scenario, Planted, Scenario, SCENARIO_ACCOUNT};
 pub use signed::{
     public_keys_json, signed_trail, SignedDigest, SignedTrail, SignedTrailSpec, TestKey,

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use trailscope_testgen::{
-    signed_trail, write_fixtures, write_forgeries, write_trail, SignedTrailSpec, TrailLayout,
-    TrailSpec,
+    signed_trail, write_fixtures, write_forgeries, write_real_shaped, write_trail, SignedTrailSpec,
+    TrailLayout, TrailSpec,
 };
 
 #[derive(Parser)]
@@ -30,6 +30,19 @@ enum Command {
         /// gzip level (1 is fastest; CloudTrail uses 6).
         #[arg(long, default_value_t = 6)]
         gzip_level: u32,
+        /// The bucket folder to write into.
+        out: PathBuf,
+    },
+    /// A trail shaped like a real S3 data-event trail: long object keys, many distinct values,
+    /// resources and additionalEventData, about 250 records per file, some events delivered
+    /// twice in two files.
+    RealShaped {
+        /// Number of distinct events.
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         /// The bucket folder to write into.
         out: PathBuf,
     },
@@ -98,6 +111,16 @@ fn main() -> anyhow::Result<()> {
             println!(
                 "{} events in {} files: {json} bytes of JSON, {gz} bytes gzip",
                 events,
+                files.len()
+            );
+        }
+        Command::RealShaped { events, seed, out } => {
+            let files = write_real_shaped(&out, events, seed)?;
+            let records: u64 = files.iter().map(|f| f.events).sum();
+            let json: u64 = files.iter().map(|f| f.json_bytes).sum();
+            let gz: u64 = files.iter().map(|f| f.gzip_bytes).sum();
+            println!(
+                "{events} events ({records} records with the copies) in {} files: {json} bytes of JSON, {gz} bytes gzip",
                 files.len()
             );
         }
