@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Out-of-core figures: SQL over a Parquet export of 10,000,000 events read in place (peak RSS
 # and time of each query), the export itself, and the CLI on 1,000,000 real-shaped events.
-# Writes bench-data/ (about 4 GB) and bench-results/out-of-core.txt. Takes about 20 minutes on
-# a 2-core machine. EVENTS=N changes the Parquet trail's size.
+# Writes bench-data/ (about 7 GB; the export needs about 8 GB of memory at 10M events) and
+# bench-results/out-of-core.txt. Takes about 40 minutes on a 2-core machine. EVENTS=N changes
+# the Parquet trail's size, REAL_EVENTS=N the real-shaped trail's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
