@@ -100,12 +100,12 @@ def shape(path):
     return None
 
 
-def events_view_from_raw(spark, files, schema):
+def events_view_from_raw(spark, shapes, schema):
     """The raw log files as the view the emitted SQL reads: each record's text as `eventJson`,
     its fields parsed into the export's schema (maps of JSON text for requestParameters and the
     like), copies of one event delivered twice kept once, as Trailscope keeps them: same
     eventID, time, name and source, or the same text when there is no eventID."""
-    shapes = {f: shape(f) for f in files}
+    files = list(shapes)
     records = []
     for kind in ("records", "array"):
         chosen = [f for f in files if shapes[f] == kind]
@@ -171,12 +171,13 @@ def main():
         name = os.path.basename(dataset.rstrip("/"))
         started = time.time()
         everything = [dataset]
-        raw_files = sorted(
-            os.path.join(root, f)
-            for root, _, names in os.walk(dataset)
-            for f in names
-            if shape(os.path.join(root, f))
-        )
+        # Each file's shape, read once: the raw view takes the files CloudTrail itself writes.
+        raw_shapes = {
+            path: kind
+            for path in sorted(os.path.join(root, f) for root, _, names in os.walk(dataset) for f in names)
+            if (kind := shape(path))
+        }
+        raw_files = list(raw_shapes)
         with tempfile.TemporaryDirectory() as tmp:
             export = os.path.join(tmp, "parquet")
             run([trailscope, "export", "--format", "parquet", "--out", export, dataset], ok=(0, 1))
@@ -187,7 +188,7 @@ def main():
             schema = parquet.select(*[c for c in parquet.columns if c in LAKE_COLUMNS]).schema
             views = [("parquet", everything, lambda: parquet)]
             if raw_files:
-                views.append(("raw", raw_files, lambda: events_view_from_raw(spark, raw_files, schema)))
+                views.append(("raw", raw_files, lambda: events_view_from_raw(spark, raw_shapes, schema)))
             for view_name, inputs, make_view in views:
                 expected_rules, expected_filters = trailscope_counts(trailscope, filters, inputs)
                 view = make_view()
