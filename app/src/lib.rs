@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use crate::components::{
     AnomaliesPanel, CasePanel, ComparePanel, DetailPanel, DropZone, EventTable, ExportBar,
     FacetsPanel, FileList, FilterBar, FindingsPanel, LoadNote, ProgressPanel, SqlPanel, Summary,
-    Timeline, TrustedKeys, VerifyPanel,
+    TabFullBanner, Timeline, TrustedKeys, VerifyPanel,
 };
 use crate::state::{AppState, Tab};
 
@@ -109,6 +109,7 @@ pub fn App() -> impl IntoView {
                 on_cancel=Callback::new(move |()| worker_client::cancel(state))
             />
             <Summary totals=state.totals />
+            <TabFullBanner last_load=state.last_load />
             // One line: the trusted keys (folded) and what the load read.
             <div class="keys-and-note">
                 <TrustedKeys state=state />

@@ -35,6 +35,8 @@ pub struct LoadSummary {
     pub elapsed_millis: f64,
     /// It rebuilt the events from the workspace kept in this browser (nothing was read).
     pub restored: bool,
+    /// The tab filled up and refused the files after that.
+    pub tab_full: Option<trailscope_protocol::TabFull>,
 }
 
 /// The last query's answer, without its rows (they come in windows).

@@ -217,6 +217,42 @@ test('a large file streams into the store whole, and a broken one leaves no even
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('a full tab says how many events it holds, lists the files it refused and points to the CLI', async () => {
+  const dir = fs.mkdtempSync(path.join(ROOT, 'tests/e2e/results/full-'));
+  const big = path.join(dir, 'big.json');
+  bigLog(big, 120_000, 'late');
+  const { page, ts, problems } = await open();
+  await ts.upload(filesUnder(path.join(fx.dir, 'trail')));
+  assert.equal(await ts.eventCount(), 150);
+  assert.equal(await page.locator('[data-testid=tab-full]').count(), 0);
+  // A ceiling below what the tab already holds (a host can set one in the address): the next
+  // load is refused whole, the streamed large file included, and the page says so.
+  await page.evaluate(() => history.replaceState(null, '', `?tab-memory-mib=1${location.hash}`));
+  const small = path.join(dir, 'small.json');
+  fs.writeFileSync(small, JSON.stringify({ Records: [{ eventVersion: '1.08', eventID: 'late-small', eventTime: '2024-05-01T00:00:00Z', eventName: 'GetObject', eventSource: 's3.amazonaws.com' }] }));
+  await ts.upload([big, small]);
+  const banner = page.locator('[data-testid=tab-full]');
+  await banner.waitFor();
+  const text = await banner.textContent();
+  assert.match(text, /This tab is full: it holds 150 events and did not load 2 more files/);
+  assert.match(text, /trailscope export --format parquet --out DIR FILES\.\.\. then trailscope sql DIR/);
+  assert.equal(await banner.getAttribute('role'), 'alert');
+  assert.equal(await ts.eventCount(), 150, 'no event of the refused files is counted');
+  const rows = await ts.fileRows();
+  for (const name of ['big.json', 'small.json']) {
+    const row = rows.find((r) => r.path === name);
+    assert.equal(row.status, 'failed', row.text);
+    assert.equal(row.events, 0);
+    assert.match(row.text, /not loaded: this tab is full\. It stopped taking events at 150 events/);
+  }
+  await ts.filter('eventID:late-1');
+  await ts.waitForCount(0);
+  await page.screenshot({ path: path.join(SHOTS, 'tab-full.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('the shared datasets load in the page', { skip: !hasShared && 'no ../shared/datasets' }, async () => {
   const { page, ts, problems } = await open();
   await ts.uploadFolder(path.join(SHARED, 'invictus-sigma-aws'));

@@ -32,7 +32,7 @@ pub use filter_bar::FilterBar;
 pub use findings_panel::FindingsPanel;
 pub use progress_panel::ProgressPanel;
 pub use sql_panel::SqlPanel;
-pub use summary::{LoadNote, Summary};
+pub use summary::{LoadNote, Summary, TabFullBanner};
 pub use timeline::Timeline;
 pub use trusted_keys::TrustedKeys;
 pub use verify_panel::VerifyPanel;

@@ -183,3 +183,36 @@ pub fn LoadNote(
         })
     }
 }
+
+/// Says, where nobody can miss it, that the tab filled up: how many events it holds, how many
+/// files it refused (each listed with the reason), and where a trail this large goes instead.
+/// The events on screen are then not the whole trail, and a screenshot must not suggest so.
+#[component]
+pub fn TabFullBanner(
+    /// The last load.
+    #[prop(into)]
+    last_load: Signal<Option<LoadSummary>>,
+) -> impl IntoView {
+    move || {
+        let full = last_load.get()?.tab_full?;
+        let text = format!(
+            "This tab is full: it holds {} and did not load {} more {} (marked in the file list). \
+             Its memory reached {} MiB, near what a browser gives one tab. The events shown are not \
+             the whole trail. Load fewer files at a time (a region or a day), or use the \
+             trailscope CLI, which reads trails of any size: ",
+            plural(full.events, "event", "events"),
+            count(full.files_refused),
+            if full.files_refused == 1 { "file" } else { "files" },
+            count(full.ceiling_mib),
+        );
+        Some(view! {
+            <p class="error-banner tab-full" role="alert" data-testid="tab-full" data-events=full.events data-files-refused=full.files_refused>
+                {text}
+                <code>"trailscope export --format parquet --out DIR FILES..."</code>
+                " then "
+                <code>"trailscope sql DIR"</code>
+                "."
+            </p>
+        })
+    }
+}

@@ -5,10 +5,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect, Uint8Array};
-use trailscope_protocol::merge::Merger;
+use trailscope_protocol::merge::{tab_full_reason, Merger, TAB_CEILING_MIB};
 use trailscope_protocol::workspace::LoadEnd;
 use trailscope_protocol::{
-    file_row, FileRow, Parsed, Request, RequestId, Response, WorkspaceStatus,
+    file_row, FileRow, Parsed, Request, RequestId, Response, TabFull, WorkspaceStatus,
 };
 use trailscope_store::{EventBatch, Store};
 use wasm_bindgen::prelude::*;
@@ -31,6 +31,10 @@ struct Load {
     not_read: Vec<String>,
     cancelled: bool,
     started: f64,
+    /// Past this many bytes of WebAssembly memory, files are refused (the tab is full).
+    ceiling_bytes: u64,
+    /// Files the merger had refused when this load began.
+    refused_before: u64,
 }
 
 /// Everything the store worker holds between messages.
@@ -122,7 +126,11 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
     };
     let mut h = host.borrow_mut();
     match request {
-        Request::BeginLoad { id, total_files } => {
+        Request::BeginLoad {
+            id,
+            total_files,
+            ceiling_mib,
+        } => {
             if h.load.is_some() {
                 post_to_page(&Response::Failed {
                     id,
@@ -137,6 +145,10 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 not_read: Vec::new(),
                 cancelled: false,
                 started: now_millis(),
+                ceiling_bytes: ceiling_mib
+                    .unwrap_or(TAB_CEILING_MIB)
+                    .saturating_mul(1 << 20),
+                refused_before: h.merger.refused(),
             });
             h.begin_kept_load();
             let early = std::mem::take(&mut h.early);
@@ -460,6 +472,7 @@ fn restore_workspace(h: &mut StoreHost, id: RequestId) {
         not_read: Vec::new(),
         totals,
         elapsed_millis: now_millis() - started,
+        tab_full: None,
     });
     let status = h.kept.status();
     post_to_page(&Response::WorkspaceStatus { id, status });
@@ -510,7 +523,22 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             kept,
             ..
         } = &mut *h;
-        if let Some(journal) = kept.journal.as_mut().filter(|_| kept.mirrors_store) {
+        if let Some(current) = load.as_ref() {
+            // Checked before each message: one message adds at most a few megabytes, far less
+            // than the room left above the ceiling.
+            if !merger.is_refusing() && wasm_memory_bytes() >= current.ceiling_bytes {
+                let ceiling_mib = current.ceiling_bytes >> 20;
+                let reason = tab_full_reason(store.len() as u64, ceiling_mib);
+                merger.refuse_from_now(store, reason);
+            }
+        }
+        // A refused file's events are not in the store, so the kept workspace does not take
+        // them either.
+        let journal = kept
+            .journal
+            .as_mut()
+            .filter(|_| kept.mirrors_store && !merger.is_refusing());
+        if let Some(journal) = journal {
             if let Err(problem) = journal.record(&parsed.files, parsed.chunk_of.as_ref(), &buffers)
             {
                 kept.fail(problem);
@@ -583,6 +611,12 @@ impl StoreHost {
         }
         self.report(true);
         let Some(load) = self.load.take() else { return };
+        let refused = self.merger.refused() - load.refused_before;
+        let tab_full = (refused > 0).then(|| TabFull {
+            events: self.store.len() as u64,
+            files_refused: refused,
+            ceiling_mib: load.ceiling_bytes >> 20,
+        });
         // Row numbers of earlier selections and findings no longer cover the store.
         self.queries.clear();
         // Sort now, while the page waits for the load anyway, rather than on the first page.
@@ -598,6 +632,7 @@ impl StoreHost {
             not_read: load.not_read,
             totals,
             elapsed_millis: now_millis() - load.started,
+            tab_full,
         });
         if self.kept.journal.is_some() {
             if self.kept.mirrors_store {
@@ -703,5 +738,18 @@ fn export_events(store: &Store, port: &MessagePort) {
     );
     if let Err(e) = port.post_message(&done) {
         web_sys::console::error_2(&"trailscope store: cannot send events to SQL".into(), &e);
+    }
+}
+
+/// The store worker's WebAssembly memory: what the 4 GiB of wasm32 is counted against. It
+/// never shrinks, so it is also the high-water mark.
+fn wasm_memory_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        (core::arch::wasm32::memory_size::<0>() as u64) << 16
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
     }
 }

@@ -55,6 +55,7 @@ pub fn load(state: AppState, files: Vec<(String, File)>) {
     send(&Request::BeginLoad {
         id,
         total_files: files.len() as u64,
+        ceiling_mib: ceiling_from_address(),
     });
     let files = files
         .into_iter()
@@ -185,4 +186,17 @@ pub(super) fn apply_parse_event(state: AppState, event: ParseEvent) {
             });
         }
     }
+}
+
+/// The tab's memory ceiling from the page's address (`?tab-memory-mib=N`): a host whose
+/// machines have little memory, or a test, lowers it; absent or unreadable, the store worker's
+/// default holds.
+fn ceiling_from_address() -> Option<u64> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params
+        .get("tab-memory-mib")?
+        .parse()
+        .ok()
+        .filter(|&mib: &u64| mib > 0)
 }

@@ -36,6 +36,7 @@ pub(super) fn apply(state: AppState, response: Response) {
             mut not_read,
             totals,
             elapsed_millis,
+            tab_full,
             ..
         } => {
             if let Some(outbox) = OUTBOX.with(|o| o.borrow_mut().take()) {
@@ -50,6 +51,7 @@ pub(super) fn apply(state: AppState, response: Response) {
                 not_read,
                 elapsed_millis,
                 restored,
+                tab_full,
             }));
             state.loads.update(|n| *n += 1);
             // A report from before this load no longer describes what is loaded.

@@ -22,7 +22,7 @@ use trailscope_store::Store;
 use trailscope_detect::emit_sql::rule_query;
 use trailscope_query::emit_sql::SqlDialect;
 
-use crate::load::{collect_inputs, load_all};
+use crate::load::{collect_inputs, load_all, MemoryBudget};
 use crate::query::EmitSql;
 
 /// Arguments of `trailscope detect`.
@@ -207,7 +207,7 @@ fn list_rules(out: &mut impl Write, set: &RuleSet, json: bool) -> anyhow::Result
     Ok(())
 }
 
-pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &DetectArgs, budget: MemoryBudget) -> anyhow::Result<ExitCode> {
     let set = rule_set(args)?;
     if args.list_rules {
         list_rules(&mut std::io::stdout().lock(), &set, args.json)?;
@@ -228,7 +228,8 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         &inputs,
         Limits::default(),
         !args.json && std::io::stderr().is_terminal(),
-    );
+        budget,
+    )?;
     let matches = set.evaluate(&store);
     let found = findings(&set, &matches, &store);
     let anomalies = detect_anomalies(&store, &AnomalyOptions::default());

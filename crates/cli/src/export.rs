@@ -1,15 +1,26 @@
 //! `trailscope export`: the events (or those a filter selects) as Parquet with the SQL table's
 //! schema, Hive-partitioned by region and day (`region=.../date=.../part-00000.parquet`), or as
 //! one file. Spark, Athena, DuckDB and pandas read the folder as it is.
+//!
+//! The input is read a part at a time (a million events, or a few hundred megabytes of store),
+//! each part written and dropped before the next is read, so a trail larger than memory still
+//! goes through: this is the way into `trailscope sql`'s out-of-core queries. An event met in an
+//! earlier part is not written again, as one store would have kept it once.
 
+use std::collections::BTreeSet;
+use std::io::{BufWriter, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
+use trailscope_model::Limits;
+use trailscope_query::manifest::ManifestSources;
 use trailscope_query::{matches, Filter};
+use trailscope_sql::EventWriter;
+use trailscope_store::{EventsSeen, Store};
 
-use crate::load::load_paths;
+use crate::load::{collect_inputs, report_failed, InputReader, MemoryBudget};
 
 /// Arguments of `trailscope export`.
 #[derive(clap::Args, Debug)]
@@ -40,6 +51,11 @@ pub struct ExportArgs {
     /// each source file the events came from with its SHA-256 as stored.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// Events read into memory at a time: each part is written before the next is read, so
+    /// memory stays near one part's (about 250 MB per million events) whatever the trail's
+    /// size. Lower it on a machine with little memory.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub part_events: u64,
 }
 
 /// Export formats.
@@ -49,7 +65,7 @@ pub enum ExportTo {
     Parquet,
 }
 
-pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ExportArgs, budget: MemoryBudget) -> anyhow::Result<ExitCode> {
     let filter = match Filter::parse(&args.filter) {
         Ok(f) => f,
         Err(e) => {
@@ -72,14 +88,80 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     }
-    let (store, failed) = load_paths(&args.paths, true)?;
-    let rows: Vec<usize> = matches(&store, &filter).iter().collect();
+    let (inputs, _) = collect_inputs(&args.paths)?;
+    let mut reader = InputReader::new(
+        &inputs,
+        Limits::default(),
+        std::io::stderr().is_terminal(),
+        budget,
+    );
+    let mut seen = EventsSeen::new();
+    let mut gathered = ManifestSources::new();
+    let mut failed = false;
     // Written paths, relative to `--out` for a folder.
     let mut written_files: Vec<(String, PathBuf)> = Vec::new();
-    if args.single_file {
+    let mut single = if args.single_file {
         let file = std::fs::File::create(&args.out)
             .with_context(|| format!("{}: cannot create", args.out.display()))?;
-        let written = trailscope_sql::write_events(&store, &rows, std::io::BufWriter::new(file))
+        Some(EventWriter::new(BufWriter::new(file))?)
+    } else {
+        None
+    };
+    let mut partitions_written = BTreeSet::new();
+    let part_events = usize::try_from(args.part_events).unwrap_or(usize::MAX);
+    for part in 0usize.. {
+        let mut store = Store::new();
+        let mut more = true;
+        while store.len() < part_events && memory_of(&store) < PART_BYTES {
+            match reader.read_next(&mut store) {
+                Ok(true) => {}
+                Ok(false) => {
+                    more = false;
+                    break;
+                }
+                Err(too_large) => {
+                    return Err(anyhow::Error::new(too_large).context(format!(
+                        "{}: incomplete, do not use it: the export stopped part-way",
+                        args.out.display()
+                    )))
+                }
+            }
+        }
+        failed |= report_failed(&store);
+        let new = seen.first_sightings(&store);
+        let rows: Vec<usize> = matches(&store, &filter)
+            .iter()
+            .filter(|&row| new.get(row).copied().unwrap_or(false))
+            .collect();
+        if let Some(writer) = single.as_mut() {
+            writer
+                .write(&store, &rows)
+                .with_context(|| format!("{}: cannot write", args.out.display()))?;
+        } else {
+            for (partition, rows) in &trailscope_sql::partitions(&store, &rows) {
+                let dir = args.out.join(partition.path());
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("{}: cannot create", dir.display()))?;
+                let name = format!("part-{part:05}.parquet");
+                let path = dir.join(&name);
+                let file = std::fs::File::create(&path)
+                    .with_context(|| format!("{}: cannot create", path.display()))?;
+                trailscope_sql::write_events(&store, rows, BufWriter::new(file))
+                    .with_context(|| format!("{}: cannot write", path.display()))?;
+                written_files.push((format!("{}/{name}", partition.path()), path));
+                partitions_written.insert(partition.clone());
+            }
+        }
+        gathered.add(&store, rows.iter().copied());
+        if !more {
+            break;
+        }
+    }
+    reader.finish();
+    let events = gathered.events();
+    if let Some(writer) = single {
+        writer
+            .finish()
             .with_context(|| format!("{}: cannot write", args.out.display()))?;
         let name = args.out.file_name().map_or_else(
             || args.out.display().to_string(),
@@ -87,31 +169,18 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         );
         written_files.push((name, args.out.clone()));
         eprintln!(
-            "trailscope: {written} events written to {}",
+            "trailscope: {events} events written to {}",
             args.out.display()
         );
     } else {
-        let partitions = trailscope_sql::partitions(&store, &rows);
-        for (partition, rows) in &partitions {
-            let dir = args.out.join(partition.path());
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("{}: cannot create", dir.display()))?;
-            let path = dir.join("part-00000.parquet");
-            let file = std::fs::File::create(&path)
-                .with_context(|| format!("{}: cannot create", path.display()))?;
-            trailscope_sql::write_events(&store, rows, std::io::BufWriter::new(file))
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            written_files.push((format!("{}/part-00000.parquet", partition.path()), path));
-        }
         eprintln!(
-            "trailscope: {} events written to {} in {} partitions (region=/date=)",
-            rows.len(),
+            "trailscope: {events} events written to {} in {} partitions (region=/date=)",
             args.out.display(),
-            partitions.len()
+            partitions_written.len()
         );
     }
     if let Some(manifest_path) = &args.manifest {
-        write_manifest(manifest_path, &store, &rows, &args.filter, &written_files)?;
+        write_manifest(manifest_path, gathered, &args.filter, &written_files)?;
         eprintln!(
             "trailscope: manifest written to {}",
             manifest_path.display()
@@ -124,12 +193,21 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// A part ends at `--part-events` events or at this much store memory, whichever comes first
+/// (real records are larger than generated ones). An export holds one part and every event's
+/// dedupe key (about 30 bytes each), so a trail of any size goes through in bounded memory.
+const PART_BYTES: usize = 384 << 20;
+
+fn memory_of(store: &Store) -> usize {
+    let memory = store.memory();
+    memory.columns_bytes + memory.records_bytes
+}
+
 /// Writes the export's manifest: the files just written are hashed from disk, so the manifest
 /// describes what is there, not what was meant to be.
 fn write_manifest(
     path: &std::path::Path,
-    store: &trailscope_store::Store,
-    rows: &[usize],
+    gathered: ManifestSources,
     filter: &str,
     written: &[(String, PathBuf)],
 ) -> anyhow::Result<()> {
@@ -147,9 +225,8 @@ fn write_manifest(
     let created = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    let manifest = ExportManifest::new(
-        store,
-        rows.iter().copied(),
+    let manifest = ExportManifest::of_sources(
+        gathered,
         ManifestSpec {
             tool_version: env!("CARGO_PKG_VERSION"),
             made_in: "cli",

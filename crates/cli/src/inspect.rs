@@ -8,7 +8,7 @@ use serde::Serialize;
 use trailscope_model::Limits;
 use trailscope_store::{FileEntry, Store, Totals};
 
-use crate::load::{collect_inputs, load_all};
+use crate::load::{collect_inputs, load_all, MemoryBudget};
 
 /// The `--json` report. Field names are part of the CLI's contract.
 #[derive(Serialize)]
@@ -68,7 +68,7 @@ impl<'a> FileReport<'a> {
     }
 }
 
-pub fn run(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
+pub fn run(paths: &[PathBuf], json: bool, budget: MemoryBudget) -> anyhow::Result<ExitCode> {
     let (inputs, skipped_system_files) = collect_inputs(paths)?;
     let mut store = Store::new();
     load_all(
@@ -76,7 +76,8 @@ pub fn run(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
         &inputs,
         Limits::default(),
         !json && std::io::stderr().is_terminal(),
-    );
+        budget,
+    )?;
     let totals = store.totals();
     let report = Report {
         files: store.files().iter().map(FileReport::new).collect(),

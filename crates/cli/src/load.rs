@@ -147,7 +147,11 @@ pub fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<(Vec<Input>, u64)> {
 /// The events of `paths` in a new store, with a progress bar on a terminal, and each file that
 /// failed named on stderr (helper files that are not CloudTrail are not failures); the flag
 /// says whether any failed.
-pub fn load_paths(paths: &[PathBuf], progress: bool) -> anyhow::Result<(Store, bool)> {
+pub fn load_paths(
+    paths: &[PathBuf],
+    progress: bool,
+    budget: MemoryBudget,
+) -> anyhow::Result<(Store, bool)> {
     let (inputs, _) = collect_inputs(paths)?;
     let mut store = Store::new();
     load_all(
@@ -155,7 +159,14 @@ pub fn load_paths(paths: &[PathBuf], progress: bool) -> anyhow::Result<(Store, b
         &inputs,
         Limits::default(),
         progress && std::io::stderr().is_terminal(),
-    );
+        budget,
+    )?;
+    let failed = report_failed(&store);
+    Ok((store, failed))
+}
+
+/// Prints every CloudTrail file of `store` that failed; returns whether one did.
+pub fn report_failed(store: &Store) -> bool {
     let mut failed = false;
     for file in store.files() {
         if let (Some(error), false) = (&file.summary.error, file.is_not_cloudtrail()) {
@@ -163,23 +174,75 @@ pub fn load_paths(paths: &[PathBuf], progress: bool) -> anyhow::Result<(Store, b
             failed = true;
         }
     }
-    Ok((store, failed))
+    failed
 }
 
-/// Reads every input into `store`, one file (or archive entry) at a time.
-pub fn load_all(store: &mut Store, inputs: &[Input], limits: Limits, progress: bool) {
-    let total: u64 = inputs.iter().map(|i| i.size).sum();
-    let bar = if progress {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    for input in inputs {
+/// Reads every input into `store`, one file (or archive entry) at a time; stops with
+/// [`TooLarge`] once the process holds more than `budget` allows.
+pub fn load_all(
+    store: &mut Store,
+    inputs: &[Input],
+    limits: Limits,
+    progress: bool,
+    budget: MemoryBudget,
+) -> Result<(), TooLarge> {
+    let mut reader = InputReader::new(inputs, limits, progress, budget);
+    while reader.read_next(store)? {}
+    reader.finish();
+    Ok(())
+}
+
+/// Reads inputs one at a time, with a progress bar and a memory budget: `load_all` reads them
+/// all into one store, `export` a part at a time into a store per part.
+pub struct InputReader<'a> {
+    inputs: &'a [Input],
+    next: usize,
+    limits: Limits,
+    bar: ProgressBar,
+    budget: MemoryBudget,
+    read_since_check: u64,
+    files_since_check: u32,
+}
+
+/// Bytes read between two looks at the process's memory: reading `/proc` costs about 20 µs,
+/// a file of a few kilobytes about as much, so looking after every file would slow a trail of
+/// small files down; a few megabytes is nothing next to the margin the budget leaves.
+const CHECK_EVERY_BYTES: u64 = 4 << 20;
+/// Files between two looks, whatever their size.
+const CHECK_EVERY_FILES: u32 = 256;
+
+impl<'a> InputReader<'a> {
+    /// A reader of `inputs`; the bar shows on stderr when `progress`.
+    pub fn new(inputs: &'a [Input], limits: Limits, progress: bool, budget: MemoryBudget) -> Self {
+        let total: u64 = inputs.iter().map(|i| i.size).sum();
+        let bar = if progress {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        InputReader {
+            inputs,
+            next: 0,
+            limits,
+            bar,
+            budget,
+            read_since_check: 0,
+            files_since_check: 0,
+        }
+    }
+
+    /// Reads the next input into `store`; `Ok(false)` when none is left. Stops with
+    /// [`TooLarge`] when the process has outgrown the budget, before the system runs out.
+    pub fn read_next(&mut self, store: &mut Store) -> Result<bool, TooLarge> {
+        let Some(input) = self.inputs.get(self.next) else {
+            return Ok(false);
+        };
+        self.next += 1;
         if let Some(problem) = &input.problem {
             failed(
                 store,
@@ -187,23 +250,176 @@ pub fn load_all(store: &mut Store, inputs: &[Input], limits: Limits, progress: b
                 FileKind::Unknown,
                 IngestError::Read(problem.clone()),
             );
-            continue;
-        }
-        match File::open(&input.path) {
-            Ok(file) => load_reader(store, &input.display, BufReader::new(file), limits, 0),
-            Err(e) => {
-                failed(
+        } else {
+            match File::open(&input.path) {
+                Ok(file) => {
+                    load_reader(store, &input.display, BufReader::new(file), self.limits, 0)
+                }
+                Err(e) => failed(
                     store,
                     &input.display,
                     FileKind::Unknown,
                     IngestError::Read(e.to_string()),
-                );
+                ),
             }
         }
-        bar.inc(input.size);
-        bar.set_message(format!("{} events", store.len()));
+        self.bar.inc(input.size);
+        self.bar.set_message(format!("{} events", store.len()));
+        self.read_since_check += input.size;
+        self.files_since_check += 1;
+        if self.read_since_check >= CHECK_EVERY_BYTES || self.files_since_check >= CHECK_EVERY_FILES
+        {
+            self.read_since_check = 0;
+            self.files_since_check = 0;
+            if let Some(resident) = self.budget.exceeded() {
+                self.bar.finish_and_clear();
+                return Err(TooLarge {
+                    files_read: self.next,
+                    files: self.inputs.len(),
+                    events: store.len() as u64,
+                    resident,
+                    budget: self.budget,
+                });
+            }
+        }
+        Ok(true)
     }
-    bar.finish_and_clear();
+
+    /// Clears the progress bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// How much memory a command may hold while it loads events: it stops with [`TooLarge`] past
+/// it, instead of being killed by the system with nothing said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryBudget {
+    /// Resident bytes allowed; `None` when there is no limit (none given, and the system's
+    /// free memory could not be read).
+    limit: Option<u64>,
+    /// Whether the limit was given (`--memory-limit`) rather than taken from the system.
+    given: bool,
+}
+
+/// The share of the memory available at the start that loading may take by default: the
+/// rest is the margin for the file being read when the limit is found passed, and for the
+/// work after the load (sorting, detections, SQL).
+const DEFAULT_SHARE_PERCENT: u64 = 80;
+
+/// The default limit is never below this: a misread of the system's memory must not stop a
+/// small trail, and below it the system is short of memory whatever this command does.
+const DEFAULT_FLOOR: u64 = 512 << 20;
+
+impl MemoryBudget {
+    /// `--memory-limit MIB` when given; else 80% of the memory available now (the kernel's
+    /// `MemAvailable`, or the cgroup's limit if lower) on top of what the process holds.
+    pub fn new(limit_mib: Option<u64>) -> Self {
+        match limit_mib {
+            Some(mib) => MemoryBudget {
+                limit: Some(mib.saturating_mul(1 << 20)),
+                given: true,
+            },
+            None => MemoryBudget {
+                limit: available_bytes().map(|available| {
+                    (resident_bytes().unwrap_or(0) + available / 100 * DEFAULT_SHARE_PERCENT)
+                        .max(DEFAULT_FLOOR)
+                }),
+                given: false,
+            },
+        }
+    }
+
+    /// The process's resident bytes, when they are past the limit.
+    fn exceeded(&self) -> Option<u64> {
+        let limit = self.limit?;
+        resident_bytes().filter(|&resident| resident > limit)
+    }
+}
+
+/// Loading stopped because the events would not fit in memory.
+#[derive(Debug)]
+pub struct TooLarge {
+    /// Inputs read before it stopped.
+    pub files_read: usize,
+    /// Inputs given.
+    pub files: usize,
+    /// Events held when it stopped.
+    pub events: u64,
+    /// The process's resident bytes then.
+    pub resident: u64,
+    /// The budget it passed.
+    pub budget: MemoryBudget,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mib = |b: u64| b >> 20;
+        let limit = self.budget.limit.unwrap_or(0);
+        let whence = if self.budget.given {
+            "the limit given with --memory-limit".to_string()
+        } else {
+            format!(
+                "{DEFAULT_SHARE_PERCENT}% of the memory this system had available;                  --memory-limit MIB sets another limit"
+            )
+        };
+        write!(
+            f,
+            "stopped after reading {} of {} files ({} events): this command holds every event              in memory, and it reached {} MiB, past {} MiB ({whence}). Nothing was printed, so              no partial answer passes for a whole one.\n\
+             A trail this large goes through Parquet, which streams: \
+             `trailscope export --format parquet --out DIR PATH...` reads it a part at a time, \
+             then `trailscope sql DIR -q '...'` queries the folder in place, and \
+             `trailscope query --emit-sql spark` / `trailscope detect --emit-sql spark` give the \
+             filter and the rules as SQL for Spark or Athena.",
+            self.files_read,
+            self.files,
+            self.events,
+            mib(self.resident),
+            mib(limit),
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// The process's resident memory (Linux: `VmRSS` of `/proc/self/status`); `None` elsewhere.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    kib_field(&status, "VmRSS:")
+}
+
+/// Memory the system can still give (Linux: `MemAvailable`, or what is left under the
+/// cgroup's `memory.max` if that is less); `None` when it cannot be read.
+fn available_bytes() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let system = kib_field(&meminfo, "MemAvailable:")?;
+    let cgroup = (|| {
+        let read = |name: &str| std::fs::read_to_string(format!("/sys/fs/cgroup/{name}")).ok();
+        let max: u64 = read("memory.max")?.trim().parse().ok()?; // "max" (no limit) does not parse
+        let current: u64 = read("memory.current")?.trim().parse().ok()?;
+        // The cgroup's count includes the page cache, which the kernel gives back under
+        // pressure: after a build it can fill the cgroup without anything being short.
+        let cache = read("memory.stat")
+            .and_then(|stat| {
+                let line = stat.lines().find(|l| l.starts_with("file "))?;
+                line.get(5..)?.trim().parse::<u64>().ok()
+            })
+            .unwrap_or(0);
+        Some(max.saturating_sub(current.saturating_sub(cache)))
+    })();
+    Some(cgroup.map_or(system, |c| c.min(system)))
+}
+
+/// A `Name:   123 kB` line's value in bytes.
+fn kib_field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    let kib: u64 = line
+        .get(name.len()..)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 /// Reads one file, which may be a ZIP archive, into the store.

@@ -1,7 +1,8 @@
 //! `trailscope`: offline CloudTrail inspection and verification from the command line.
 //!
 //! Exit codes follow one rule for every command: 0 when everything read (or verified) is fine,
-//! 1 when some input failed or was found invalid (the rest is still reported), 2 on usage errors.
+//! 1 when some input failed or was found invalid (the rest is still reported), 2 on usage errors,
+//! 3 when the events would not fit in memory (see `--memory-limit`).
 #![forbid(unsafe_code)]
 
 mod conflicts;
@@ -24,6 +25,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Stop loading (exit 3, with a message) once the process holds this many MiB, instead of
+    /// being killed by the system. Default: 80% of the memory available at the start.
+    #[arg(long, global = true, value_name = "MIB")]
+    memory_limit: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,12 +81,13 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let budget = load::MemoryBudget::new(cli.memory_limit);
     let result = match cli.command {
-        Command::Query(args) => query::run(&args),
-        Command::Detect(args) => detect::run(&args),
-        Command::Sql(args) => sql::run(&args),
-        Command::Export(args) => export::run(&args),
-        Command::Inspect { json, paths } => inspect::run(&paths, json),
+        Command::Query(args) => query::run(&args, budget),
+        Command::Detect(args) => detect::run(&args, budget),
+        Command::Sql(args) => sql::run(&args, budget),
+        Command::Export(args) => export::run(&args, budget),
+        Command::Inspect { json, paths } => inspect::run(&paths, json, budget),
         Command::Verify {
             paths,
             public_keys,
@@ -105,6 +111,10 @@ fn main() -> ExitCode {
         // The reader of the output went away (`| head`): what it read is all it wanted, as
         // with any Unix filter; nothing to report.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<load::TooLarge>().is_some() => {
+            eprintln!("trailscope: {e:#}");
+            ExitCode::from(3)
+        }
         Err(e) => {
             eprintln!("trailscope: {e:#}");
             ExitCode::from(2)

@@ -14,7 +14,7 @@ use trailscope_query::{
     Sorting,
 };
 
-use crate::load::load_paths;
+use crate::load::{load_paths, MemoryBudget};
 
 /// Arguments of `trailscope query`.
 #[derive(clap::Args, Debug)]
@@ -99,7 +99,7 @@ pub enum TimeOrder {
     Newest,
 }
 
-pub fn run(args: &QueryArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &QueryArgs, budget: MemoryBudget) -> anyhow::Result<ExitCode> {
     let filter = match build_filter(args) {
         Ok(filter) => filter,
         Err((what, text, e)) => {
@@ -166,7 +166,7 @@ pub fn run(args: &QueryArgs) -> anyhow::Result<ExitCode> {
         eprintln!("trailscope: --columns chooses CSV columns; it needs --format csv");
         return Ok(ExitCode::from(2));
     }
-    let (mut store, failed) = load_paths(&args.paths, true)?;
+    let (mut store, failed) = load_paths(&args.paths, true, budget)?;
     let selection = matches(&store, &filter);
     let rows = ordered(&mut store, &selection, sorting);
     let format = match args.format {

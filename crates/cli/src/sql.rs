@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 use trailscope_sql::{EngineOptions, SqlEngine, SqlError};
 
-use crate::load::load_paths;
+use crate::load::{load_paths, MemoryBudget};
 
 /// Arguments of `trailscope sql`.
 #[derive(clap::Args, Debug)]
@@ -61,7 +61,7 @@ pub enum SqlFormat {
     Parquet,
 }
 
-pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &SqlArgs, budget: MemoryBudget) -> anyhow::Result<ExitCode> {
     let query = match (&args.query, &args.query_file) {
         (Some(q), _) => q.clone(),
         (None, Some(file)) => std::fs::read_to_string(file)
@@ -98,7 +98,7 @@ pub fn run(args: &SqlArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default()
         );
     } else {
-        let (store, failed) = load_paths(&args.paths, true)?;
+        let (store, failed) = load_paths(&args.paths, true, budget)?;
         let events = store.len();
         let engine =
             SqlEngine::over_store(Arc::new(store), options).map_err(|e| anyhow::anyhow!(e))?;

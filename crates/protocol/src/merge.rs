@@ -23,6 +23,10 @@ const LOST_ROWS: &str = "its events were lost on the way to the store";
 pub struct Merger<T> {
     open: Option<(FileChunk, OpenFile)>,
     waiting: VecDeque<(Parsed, T)>,
+    /// Why files holding events are no longer merged (the tab is full), once they are not.
+    refusing: Option<String>,
+    /// Files refused so far.
+    refused: u64,
 }
 
 impl<T> Default for Merger<T> {
@@ -30,8 +34,25 @@ impl<T> Default for Merger<T> {
         Merger {
             open: None,
             waiting: VecDeque::new(),
+            refusing: None,
+            refused: 0,
         }
     }
+}
+
+/// Memory a tab may fill before it stops taking events: wasm32 addresses 4 GiB at most, and
+/// the rest is room for what queries, sorts and detections build after the load.
+pub const TAB_CEILING_MIB: u64 = 3 * 1024;
+
+/// Why a file was not loaded once the tab was full: how many events fit, and the way on.
+pub fn tab_full_reason(events: u64, ceiling_mib: u64) -> String {
+    format!(
+        "not loaded: this tab is full. It stopped taking events at {events} events, when its \
+         memory reached {ceiling_mib} MiB (a browser tab's WebAssembly holds at most 4 GiB). \
+         Load fewer files at a time (a region or a day), or use the trailscope CLI, which \
+         reads any size: `trailscope export --format parquet --out DIR FILES...` then \
+         `trailscope sql DIR`"
+    )
 }
 
 impl<T> Merger<T> {
@@ -67,6 +88,28 @@ impl<T> Merger<T> {
     pub fn clear(&mut self) {
         self.open = None;
         self.waiting.clear();
+        self.refusing = None;
+        self.refused = 0;
+    }
+
+    /// From now on, files holding events are listed as failed with `reason` instead of merged,
+    /// and a large file half merged is taken out again: the tab is full. Files without events
+    /// (helper files, files that failed) are still listed as they are, since they cost nothing.
+    pub fn refuse_from_now(&mut self, store: &mut Store, reason: String) {
+        if let Some((_, open)) = self.open.take() {
+            store.discard_file(open);
+        }
+        self.refusing = Some(reason);
+    }
+
+    /// Whether files are being refused.
+    pub fn is_refusing(&self) -> bool {
+        self.refusing.is_some()
+    }
+
+    /// Files refused since [`Merger::refuse_from_now`].
+    pub fn refused(&self) -> u64 {
+        self.refused
     }
 
     /// Merges one message released by [`Merger::next_ready`]; `batches` are its batches, decoded
@@ -78,6 +121,10 @@ impl<T> Merger<T> {
         chunk_of: Option<FileChunk>,
         batches: B,
     ) {
+        if let Some(reason) = self.refusing.clone() {
+            self.refuse(store, files, chunk_of, &reason);
+            return;
+        }
         if let Some(chunk) = chunk_of {
             let (_, open) = match &mut self.open {
                 Some(open) if open.0 == chunk => open,
@@ -100,6 +147,39 @@ impl<T> Merger<T> {
         let rest: Vec<FileRows> = files.map(file_rows).collect();
         if !rest.is_empty() {
             store.add_files(rest, batches);
+        }
+    }
+
+    /// Lists a message's files without merging their events (see [`Merger::refuse_from_now`]).
+    /// Its batches are never decoded. A large file's chunks are dropped; its last message
+    /// lists it.
+    fn refuse(
+        &mut self,
+        store: &mut Store,
+        files: Vec<ParsedFile>,
+        chunk_of: Option<FileChunk>,
+        reason: &str,
+    ) {
+        if chunk_of.is_some() {
+            return;
+        }
+        let mut listed = Vec::new();
+        for file in files {
+            if file.discard {
+                continue;
+            }
+            let mut rows = file_rows(file);
+            if rows.rows > 0 && rows.summary.error.is_none() {
+                rows.summary.error = Some(reason.to_string());
+                self.refused += 1;
+            }
+            if rows.summary.error.is_some() {
+                rows.rows = 0;
+            }
+            listed.push(rows);
+        }
+        if !listed.is_empty() {
+            store.add_files(listed, std::iter::empty());
         }
     }
 
@@ -241,6 +321,62 @@ mod tests {
         assert_eq!(store.len(), 5, "only the small file's events stay");
         assert!(store.files()[1].summary.error.is_some());
         assert_eq!(store.files()[1].added, 0);
+    }
+
+    #[test]
+    fn a_full_tab_lists_the_files_it_refuses_and_keeps_no_half_file() {
+        let mut store = Store::new();
+        let mut merger = Merger::default();
+        merger.push(
+            message(vec![file(2, "first", 5, false, false)], None),
+            vec![batch(100..105)],
+        );
+        merger.push(message(vec![], chunk(1, "big")), vec![batch(0..10)]);
+        drain(&mut merger, &mut store);
+        assert_eq!(store.len(), 15);
+        let reason = tab_full_reason(store.len() as u64, 3072);
+        merger.refuse_from_now(&mut store, reason.clone());
+        assert_eq!(store.len(), 5, "the half-merged large file is taken out");
+        assert!(!merger.is_open());
+        merger.push(message(vec![], chunk(1, "big")), vec![batch(10..20)]);
+        let mut helper = file(3, "describe-trails.json", 0, false, false);
+        helper.summary.kind = "not_cloudtrail".into();
+        merger.push(
+            message(
+                vec![
+                    file(3, "later", 5, false, false),
+                    helper,
+                    file(3, "broken", 0, false, true),
+                ],
+                None,
+            ),
+            vec![batch(200..205)],
+        );
+        merger.push(
+            message(vec![file(1, "big", 25, true, false)], None),
+            vec![batch(20..25)],
+        );
+        drain(&mut merger, &mut store);
+        assert_eq!(store.len(), 5, "nothing more is merged");
+        let listed: Vec<(&str, u64, Option<&str>)> = store
+            .files()
+            .iter()
+            .map(|f| (f.path.as_str(), f.added, f.summary.error.as_deref()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("first", 5, None),
+                ("later", 0, Some(reason.as_str())),
+                ("describe-trails.json", 0, None),
+                ("broken", 0, Some("cannot read the file: broken")),
+                ("big", 0, Some(reason.as_str())),
+            ]
+        );
+        assert_eq!(merger.refused(), 2);
+        assert!(reason.contains("at 15 events") && reason.contains("trailscope export"));
+        merger.clear();
+        assert!(!merger.is_refusing());
     }
 
     #[test]

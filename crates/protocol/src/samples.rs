@@ -342,7 +342,11 @@ pub fn samples() -> Samples {
         events: store.len() as u64,
     };
     let requests = vec![
-        Request::BeginLoad { id, total_files: 3 },
+        Request::BeginLoad {
+            id,
+            total_files: 3,
+            ceiling_mib: Some(512),
+        },
         Request::Cancel { id, withheld: 1 },
         Request::Record { id, row: 2 },
         Request::ExportEvents { id },
@@ -437,6 +441,11 @@ pub fn samples() -> Samples {
                 ..TotalsView::default()
             },
             elapsed_millis: 12.75,
+            tab_full: Some(TabFull {
+                events: 3,
+                files_refused: 1,
+                ceiling_mib: 512,
+            }),
         },
         Response::Record {
             id,

@@ -15,6 +15,11 @@ pub enum Request {
         id: RequestId,
         /// Inputs (files as given) in the load.
         total_files: u64,
+        /// The memory (MiB of the store worker's WebAssembly) past which the tab stops taking
+        /// events; `None` for [`crate::merge::TAB_CEILING_MIB`]. A host with little memory, or a
+        /// test, sets a lower one.
+        #[serde(default)]
+        ceiling_mib: Option<u64>,
     },
     /// The load was cancelled. The parsers report the inputs they skip; `withheld` inputs were
     /// never handed to a parser and will not be reported.
@@ -214,6 +219,9 @@ pub enum Response {
         totals: TotalsView,
         /// Milliseconds from the load's start to its end, in the store worker.
         elapsed_millis: f64,
+        /// Set when the tab filled up during the load and refused the files after that.
+        #[serde(default)]
+        tab_full: Option<TabFull>,
     },
     /// One event's original JSON, where it came from, and its other copies.
     Record {
@@ -368,4 +376,15 @@ pub struct WorkspaceStatus {
     /// Why the workspace cannot be kept, read or written (no OPFS, another tab holds it, the
     /// storage quota, damage).
     pub problem: Option<String>,
+}
+
+/// The tab stopped taking events: its memory reached the ceiling.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TabFull {
+    /// Events held when it stopped (how many fit).
+    pub events: u64,
+    /// Files with events that were refused (each listed as failed, with the reason).
+    pub files_refused: u64,
+    /// The ceiling, in MiB.
+    pub ceiling_mib: u64,
 }

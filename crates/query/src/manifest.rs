@@ -122,46 +122,50 @@ pub struct ManifestSpec<'a> {
     pub outputs: Vec<OutputFile>,
 }
 
-impl ExportManifest {
-    /// The manifest of an export of the events at `rows`.
-    pub fn new(
-        store: &Store,
-        rows: impl IntoIterator<Item = usize>,
-        spec: ManifestSpec<'_>,
-    ) -> Self {
+/// The evidence side of a manifest, gathered from one store or from several in turn: an export
+/// that reads its input a part at a time adds each part's store before dropping it.
+#[derive(Clone, Debug, Default)]
+pub struct ManifestSources {
+    events: u64,
+    sources: Vec<SourceFile>,
+    files_loaded: u64,
+    integrity: IntegrityCounts,
+}
+
+impl ManifestSources {
+    /// Nothing gathered yet.
+    pub fn new() -> Self {
+        ManifestSources::default()
+    }
+
+    /// Adds the exported events at `rows` of `store`, and every file `store` loaded.
+    pub fn add(&mut self, store: &Store, rows: impl IntoIterator<Item = usize>) {
         let files = store.files();
         let mut per_file = vec![0u64; files.len()];
-        let mut events = 0u64;
-        let mut unattributed = 0u64;
         for row in rows {
-            events += 1;
+            self.events += 1;
             match store
                 .file_id_of(row)
                 .and_then(|f| per_file.get_mut(f as usize))
             {
                 Some(count) => *count += 1,
-                None => unattributed += 1,
+                None => self.integrity.not_checked += 1,
             }
         }
-        let mut integrity = IntegrityCounts {
-            not_checked: unattributed,
-            ..IntegrityCounts::default()
-        };
-        let mut sources = Vec::new();
         for (id, (entry, &count)) in files.iter().zip(&per_file).enumerate() {
             if count == 0 {
                 continue;
             }
             let verdict = store.file_integrity(id as FileId);
             let slot = match verdict {
-                Some(Integrity::Verified) => &mut integrity.verified,
-                Some(Integrity::Failed) => &mut integrity.failed,
-                Some(Integrity::Unverified) => &mut integrity.unverified,
-                Some(Integrity::NotCovered) => &mut integrity.not_covered,
-                None => &mut integrity.not_checked,
+                Some(Integrity::Verified) => &mut self.integrity.verified,
+                Some(Integrity::Failed) => &mut self.integrity.failed,
+                Some(Integrity::Unverified) => &mut self.integrity.unverified,
+                Some(Integrity::NotCovered) => &mut self.integrity.not_covered,
+                None => &mut self.integrity.not_checked,
             };
             *slot += count;
-            sources.push(SourceFile {
+            self.sources.push(SourceFile {
                 path: entry.path.clone(),
                 bytes: entry.summary.stored_bytes,
                 sha256: entry.summary.stored_sha256.clone(),
@@ -170,6 +174,35 @@ impl ExportManifest {
                 integrity: verdict.map_or(NOT_CHECKED, Integrity::as_str).to_string(),
             });
         }
+        self.files_loaded += files.len() as u64;
+    }
+
+    /// Events added so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+}
+
+impl ExportManifest {
+    /// The manifest of an export of the events at `rows`.
+    pub fn new(
+        store: &Store,
+        rows: impl IntoIterator<Item = usize>,
+        spec: ManifestSpec<'_>,
+    ) -> Self {
+        let mut gathered = ManifestSources::new();
+        gathered.add(store, rows);
+        ExportManifest::of_sources(gathered, spec)
+    }
+
+    /// The manifest of an export whose evidence was gathered store by store.
+    pub fn of_sources(gathered: ManifestSources, spec: ManifestSpec<'_>) -> Self {
+        let ManifestSources {
+            events,
+            sources,
+            files_loaded,
+            integrity,
+        } = gathered;
         let integrity_note = if integrity.not_checked == events {
             "Integrity was not verified before this export: the verdicts read not_checked. \
              Verify the source files (trailscope verify, or the page's Verify view with trusted \
@@ -194,7 +227,7 @@ impl ExportManifest {
             events,
             outputs: spec.outputs,
             sources,
-            files_loaded: files.len() as u64,
+            files_loaded,
             integrity,
             integrity_note: integrity_note.to_string(),
         }

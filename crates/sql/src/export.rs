@@ -73,6 +73,12 @@ pub fn partitions(store: &Store, rows: &[usize]) -> BTreeMap<Partition, Vec<usiz
     out
 }
 
+/// Rows built into Arrow at a time. Building a batch shapes each row's record as JSON values
+/// first, several kilobytes a row: at the query engine's 64 Ki rows that was about 450 MB on top
+/// of the store (measured: 528 MB peak exporting 35,654 events, which `inspect` holds in 42 MB).
+/// The row groups stay large (the writer gathers batches up to [`properties`]' size).
+const WRITE_ROWS: usize = 8 * 1024;
+
 fn properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
@@ -83,19 +89,60 @@ fn properties() -> WriterProperties {
 /// Writes `rows` (ascending) of `store` as one Parquet file with the table's schema; returns
 /// the rows written.
 pub fn write_events<W: Write + Send>(store: &Store, rows: &[usize], out: W) -> Result<u64> {
-    let schema = lake_schema();
-    let all: Vec<usize> = (0..schema.fields().len()).collect();
-    let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties()))
-        .map_err(|e| DataFusionError::External(Box::new(e)))?;
-    for chunk in rows.chunks(BATCH_ROWS) {
-        let columns = build_columns(store, &all, chunk)?;
-        let batch = RecordBatch::try_new(schema.clone(), columns)?;
-        writer
-            .write(&batch)
-            .map_err(|e| DataFusionError::External(Box::new(e)))?;
-    }
-    writer
-        .close()
-        .map_err(|e| DataFusionError::External(Box::new(e)))?;
+    let mut writer = EventWriter::new(out)?;
+    writer.write(store, rows)?;
+    writer.finish()?;
     Ok(rows.len() as u64)
+}
+
+/// One Parquet file with the table's schema, written from several stores in turn: an export
+/// that reads its input a part at a time (so its memory is one part's, not the trail's) still
+/// writes one file. Each [`EventWriter::write`] ends its own row groups, so nothing of an
+/// earlier store stays buffered.
+pub struct EventWriter<W: Write + Send> {
+    writer: ArrowWriter<W>,
+    rows: u64,
+}
+
+impl<W: Write + Send> EventWriter<W> {
+    /// Starts the file.
+    pub fn new(out: W) -> Result<Self> {
+        let writer = ArrowWriter::try_new(out, lake_schema(), Some(properties()))
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        Ok(EventWriter { writer, rows: 0 })
+    }
+
+    /// Appends `rows` (ascending) of `store`.
+    pub fn write(&mut self, store: &Store, rows: &[usize]) -> Result<()> {
+        let schema = lake_schema();
+        let all: Vec<usize> = (0..schema.fields().len()).collect();
+        for chunk in rows.chunks(WRITE_ROWS) {
+            let columns = build_columns(store, &all, chunk)?;
+            let batch = RecordBatch::try_new(schema.clone(), columns)?;
+            self.writer
+                .write(&batch)
+                .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        }
+        // The store goes away after this call: its rows leave the writer's buffer now.
+        self.writer
+            .flush()
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        self.rows += rows.len() as u64;
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Writes the footer and flushes; returns the rows written.
+    pub fn finish(self) -> Result<u64> {
+        let mut out = self
+            .writer
+            .into_inner()
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        out.flush()?;
+        Ok(self.rows)
+    }
 }

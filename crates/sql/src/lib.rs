@@ -42,7 +42,7 @@ mod table;
 pub use dialect::sorted_by;
 pub use engine::{EngineOptions, SqlAnswer, SqlEngine};
 pub use error::SqlError;
-pub use export::{partitions, write_events, Partition, HIVE_DEFAULT_PARTITION};
+pub use export::{partitions, write_events, EventWriter, Partition, HIVE_DEFAULT_PARTITION};
 pub use output::{to_cells, to_csv, to_json, to_ndjson, to_table, write_parquet, Cells};
 #[cfg(feature = "parquet-folders")]
 pub use parquet_folder::is_parquet_input;

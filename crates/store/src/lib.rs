@@ -35,6 +35,7 @@ mod raw;
 mod row;
 mod rows;
 mod rowset;
+mod seen;
 mod store;
 mod summary;
 
@@ -47,6 +48,7 @@ pub use raw::RawStore;
 pub use row::Tri;
 pub use rows::{RowView, TimeOrder};
 pub use rowset::RowSet;
+pub use seen::EventsSeen;
 pub use store::{
     ColumnOrder, FileEntry, FileId, FileLoader, FileRows, FileSummary, Integrity, MemoryUse,
     OpenFile, Store, MAX_ROWS,

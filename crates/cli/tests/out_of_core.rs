@@ -1,0 +1,227 @@
+//! Trails larger than memory: `export` reads its input a part at a time and writes what one
+//! store would have written; the commands that hold every event stop with a message (exit 3)
+//! at the memory limit instead of being killed by the system.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn trailscope(args: &[&str], paths: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trailscope"))
+        .args(args)
+        .args(paths)
+        .output()
+        .unwrap()
+}
+
+fn record(id: &str, minute: u32, region: &str, ip: &str) -> String {
+    format!(
+        r#"{{"eventVersion":"1.08","eventID":"{id}","eventTime":"2024-02-{:02}T10:{:02}:00Z","eventName":"GetObject","eventSource":"s3.amazonaws.com","awsRegion":"{region}","sourceIPAddress":"{ip}","userIdentity":{{"type":"IAMUser","userName":"u{}"}}}}"#,
+        28 + minute % 2,
+        minute % 60,
+        minute % 3
+    )
+}
+
+/// Six log files of eight events in two regions and two days; each file repeats two events of
+/// the file before it, and the last file holds a copy of the first file's first event that
+/// differs from it (another source address), as a conflicting delivery would.
+fn trail(dir: &Path) -> PathBuf {
+    let root = dir.join("trail");
+    std::fs::create_dir_all(&root).unwrap();
+    for file in 0..6u32 {
+        let mut records: Vec<String> = (0..8u32)
+            .map(|i| {
+                let n = file * 8 + i;
+                let region = if n % 2 == 0 { "eu-west-1" } else { "us-east-1" };
+                record(&format!("e-{n}"), n, region, "192.0.2.1")
+            })
+            .collect();
+        if file > 0 {
+            for i in 6..8u32 {
+                let n = (file - 1) * 8 + i;
+                let region = if n % 2 == 0 { "eu-west-1" } else { "us-east-1" };
+                records.push(record(&format!("e-{n}"), n, region, "192.0.2.1"));
+            }
+        }
+        if file == 5 {
+            records.push(record("e-0", 0, "eu-west-1", "203.0.113.66"));
+        }
+        std::fs::write(
+            root.join(format!("f{file}.json")),
+            format!(r#"{{"Records":[{}]}}"#, records.join(",")),
+        )
+        .unwrap();
+    }
+    root
+}
+
+fn export(trail: &Path, out: &Path, extra: &[&str]) -> Value {
+    let manifest = out.with_extension("manifest.json");
+    let mut args = vec!["export", "--out", out.to_str().unwrap()];
+    args.extend(["--manifest", manifest.to_str().unwrap()]);
+    args.extend(extra);
+    let run = trailscope(&args, &[trail]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap()
+}
+
+fn rows_of(parquet: &Path) -> String {
+    let run = trailscope(
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "-q",
+            "SELECT eventID, eventTime, awsRegion, sourceIPAddress, userIdentity.userName FROM events ORDER BY eventID",
+        ],
+        &[parquet],
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout).unwrap()
+}
+
+#[test]
+fn an_export_read_a_part_at_a_time_writes_what_one_store_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(dir.path());
+    let whole = dir.path().join("whole");
+    let parts = dir.path().join("parts");
+    let whole_manifest = export(&trail, &whole, &[]);
+    // Parts of 5 events end after each file: every copy across files meets an earlier part.
+    let parts_manifest = export(&trail, &parts, &["--part-events", "5"]);
+    let expected = rows_of(&whole);
+    assert_eq!(expected.lines().count(), 1 + 48, "{expected}");
+    assert!(
+        !expected.contains("203.0.113.66"),
+        "the first copy of e-0 is the one kept"
+    );
+    assert_eq!(rows_of(&parts), expected);
+    for key in ["events", "sources", "files_loaded", "integrity"] {
+        assert_eq!(parts_manifest[key], whole_manifest[key], "{key}");
+    }
+    assert_eq!(parts_manifest["events"], 48);
+    // Each part wrote its own file into the partitions it had events for.
+    let outputs: Vec<&str> = parts_manifest["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        outputs.contains(&"region=eu-west-1/date=2024-02-28/part-00000.parquet")
+            && outputs.contains(&"region=eu-west-1/date=2024-02-28/part-00005.parquet"),
+        "{outputs:?}"
+    );
+    // One file, written across parts, holds the same rows.
+    let single = dir.path().join("single.parquet");
+    export(
+        &trail,
+        &single,
+        &[
+            "--single-file",
+            "--part-events",
+            "5",
+            "--filter",
+            "region:eu-west-1",
+        ],
+    );
+    let eu: Vec<&str> = expected
+        .lines()
+        .filter(|l| l.starts_with("eventID") || l.contains("eu-west-1"))
+        .collect();
+    assert_eq!(rows_of(&single).lines().collect::<Vec<_>>(), eu);
+}
+
+/// A trail of one large file and a small one: the check after the large file finds the limit
+/// passed.
+fn large_trail(dir: &Path) -> PathBuf {
+    let root = dir.join("large");
+    std::fs::create_dir_all(&root).unwrap();
+    let records: Vec<String> = (0..24_000u32)
+        .map(|n| record(&format!("big-{n}"), n, "eu-west-1", "192.0.2.7"))
+        .collect();
+    std::fs::write(
+        root.join("a.json"),
+        format!(r#"{{"Records":[{}]}}"#, records.join(",")),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("b.json"),
+        format!(
+            r#"{{"Records":[{}]}}"#,
+            record("small", 1, "eu-west-1", "192.0.2.8")
+        ),
+    )
+    .unwrap();
+    root
+}
+
+#[test]
+fn past_the_memory_limit_a_command_stops_with_a_way_forward_and_prints_no_partial_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = large_trail(dir.path());
+    for command in [
+        &["inspect"][..],
+        &["query", "--format", "ndjson"],
+        &["detect"],
+        &["sql", "-q", "SELECT count(*) FROM events"],
+    ] {
+        let mut args = command.to_vec();
+        args.extend(["--memory-limit", "1"]);
+        let run = trailscope(&args, &[&trail]);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(3), "{command:?}: {stderr}");
+        assert!(
+            run.stdout.is_empty(),
+            "{command:?} printed a partial answer"
+        );
+        assert!(
+            stderr.contains("stopped after reading 1 of 2 files (24000 events)")
+                && stderr.contains("past 1 MiB (the limit given with --memory-limit)")
+                && stderr.contains("trailscope export --format parquet"),
+            "{command:?}: {stderr}"
+        );
+    }
+    // The export says its folder is incomplete.
+    let out = dir.path().join("out");
+    let run = trailscope(
+        &[
+            "export",
+            "--memory-limit",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[&trail],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("incomplete, do not use it"), "{stderr}");
+    // With room, the same trail loads.
+    let run = trailscope(
+        &["inspect", "--json", "--memory-limit", "100000"],
+        &[&trail],
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(report["events"], 24_001);
+}
