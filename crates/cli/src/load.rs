@@ -215,16 +215,7 @@ impl<'a> InputReader<'a> {
     /// A reader of `inputs`; the bar shows on stderr when `progress`.
     pub fn new(inputs: &'a [Input], limits: Limits, progress: bool, budget: MemoryBudget) -> Self {
         let total: u64 = inputs.iter().map(|i| i.size).sum();
-        let bar = if progress {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
+        let bar = bytes_bar(total, progress, "{msg}");
         InputReader {
             inputs,
             next: 0,
@@ -289,6 +280,20 @@ impl<'a> InputReader<'a> {
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// A progress bar over `total` bytes on stderr (hidden unless `progress`), `what` after the
+/// counts (an indicatif template piece: `{msg}` for a message set as it goes).
+pub fn bytes_bar(total: u64, progress: bool, what: &str) -> ProgressBar {
+    if !progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{{bar:30}} {{bytes}}/{{total_bytes}} {what}"))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 /// How much memory a command may hold while it loads events: it stops with [`TooLarge`] past

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use trailscope_model::{Event, EventSink, FileIngestor, Limits, LogHash, LogRead, Timestamp};
 use trailscope_store::{CopyCollector, CopyIndex, FileConflict};
 use trailscope_verify::{
@@ -111,16 +110,7 @@ fn read_all(
     progress: bool,
 ) -> TrailRead {
     let total: u64 = files.iter().map(|f| f.size).sum();
-    let bar = if progress {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} hashing")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = crate::load::bytes_bar(total, progress, "hashing");
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Evidence>>> =
         Mutex::new((0..files.len()).map(|_| None).collect());
