@@ -100,6 +100,7 @@ async fn summary_shows_the_totals() {
         not_read: vec![],
         elapsed_millis: 1500.0,
         restored: false,
+        tab_full: None,
     }));
     let _handle = leptos::mount::mount_to(
         root.clone(),
