@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Out-of-core figures: SQL over a Parquet export of 10,000,000 events read in place (peak RSS
 # and time of each query), the export itself, and the CLI on 1,000,000 real-shaped events.
-# Writes bench-data/ (about 7 GB; the export reads a part at a time, 1.3 GB peak at 10M events)
+# Writes bench-data/ (about 7 GB; the export reads a part at a time, 1.1 GB peak at 10M events)
 # and bench-results/out-of-core.txt. Takes about 40 minutes on a 2-core machine. EVENTS=N changes
 # the Parquet trail's size, REAL_EVENTS=N the real-shaped trail's.
 set -euo pipefail
