@@ -195,9 +195,10 @@ pub fn TabFullBanner(
 ) -> impl IntoView {
     move || {
         let full = last_load.get()?.tab_full?;
-        let text = format!(
+        let text =
+            format!(
             "This tab is full: it holds {} and did not load {} more {} (marked in the file list). \
-             Its memory reached {} MiB, near what a browser gives one tab. The events shown are not \
+             Its store reached {} MiB, near what a browser gives one tab. The events shown are not \
              the whole trail. Load fewer files at a time (a region or a day), or use the \
              trailscope CLI, which reads trails of any size: ",
             plural(full.events, "event", "events"),

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect, Uint8Array};
-use trailscope_protocol::merge::{tab_full_reason, Merger, TAB_CEILING_MIB};
+use trailscope_protocol::merge::{Merger, TAB_CEILING_MIB};
 use trailscope_protocol::workspace::LoadEnd;
 use trailscope_protocol::{
     file_row, FileRow, Parsed, Request, RequestId, Response, TabFull, WorkspaceStatus,
@@ -31,7 +31,8 @@ struct Load {
     not_read: Vec<String>,
     cancelled: bool,
     started: f64,
-    /// Past this many bytes of WebAssembly memory, files are refused (the tab is full).
+    /// Past this many bytes of store (columns, indexes, compressed records), files are refused:
+    /// the tab is full.
     ceiling_bytes: u64,
     /// Files the merger had refused when this load began.
     refused_before: u64,
@@ -525,19 +526,21 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
         } = &mut *h;
         if let Some(current) = load.as_ref() {
             // Checked before each message: one message adds at most a few megabytes, far less
-            // than the room left above the ceiling.
-            if !merger.is_refusing() && wasm_memory_bytes() >= current.ceiling_bytes {
-                let ceiling_mib = current.ceiling_bytes >> 20;
-                let reason = tab_full_reason(store.len() as u64, ceiling_mib);
-                merger.refuse_from_now(store, reason);
+            // than the room left above the ceiling. The store's own count is the live measure
+            // (the WebAssembly memory never shrinks, so after Clear it would still read full);
+            // the memory itself is the backstop, near wasm32's 4 GiB.
+            let memory = store.memory();
+            let store_bytes = (memory.columns_bytes + memory.records_bytes) as u64;
+            let full = store_bytes >= current.ceiling_bytes
+                || wasm_memory_bytes() >= WASM_BACKSTOP_MIB << 20;
+            if !merger.is_refusing() && full {
+                merger.refuse_from_now(store, current.ceiling_bytes >> 20);
+                // The journal may hold the chunks of a large file the store just took out
+                // again: this load is not kept, so a restore never brings back half a file.
+                kept.mirrors_store = false;
             }
         }
-        // A refused file's events are not in the store, so the kept workspace does not take
-        // them either.
-        let journal = kept
-            .journal
-            .as_mut()
-            .filter(|_| kept.mirrors_store && !merger.is_refusing());
+        let journal = kept.journal.as_mut().filter(|_| kept.mirrors_store);
         if let Some(journal) = journal {
             if let Err(problem) = journal.record(&parsed.files, parsed.chunk_of.as_ref(), &buffers)
             {
@@ -740,6 +743,10 @@ fn export_events(store: &Store, port: &MessagePort) {
         web_sys::console::error_2(&"trailscope store: cannot send events to SQL".into(), &e);
     }
 }
+
+/// WebAssembly memory past which files are refused whatever the store counts: the store's
+/// count leaves out the allocator's slack and what queries built, and wasm32 stops at 4 GiB.
+const WASM_BACKSTOP_MIB: u64 = 3584;
 
 /// The store worker's WebAssembly memory: what the 4 GiB of wasm32 is counted against. It
 /// never shrinks, so it is also the high-water mark.

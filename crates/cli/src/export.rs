@@ -95,11 +95,6 @@ pub fn run(args: &ExportArgs, budget: MemoryBudget) -> anyhow::Result<ExitCode> 
         std::io::stderr().is_terminal(),
         budget,
     );
-    let mut seen = EventsSeen::new();
-    let mut gathered = ManifestSources::new();
-    let mut failed = false;
-    // Written paths, relative to `--out` for a folder.
-    let mut written_files: Vec<(String, PathBuf)> = Vec::new();
     let mut single = if args.single_file {
         let file = std::fs::File::create(&args.out)
             .with_context(|| format!("{}: cannot create", args.out.display()))?;
@@ -107,6 +102,73 @@ pub fn run(args: &ExportArgs, budget: MemoryBudget) -> anyhow::Result<ExitCode> 
     } else {
         None
     };
+    let Parts {
+        gathered,
+        failed,
+        mut written_files,
+        partitions,
+    } = write_parts(args, &filter, &mut reader, single.as_mut()).with_context(|| {
+        format!(
+            "{}: incomplete, do not use it: the export stopped part-way",
+            args.out.display()
+        )
+    })?;
+    reader.finish();
+    let events = gathered.events();
+    if let Some(writer) = single {
+        writer
+            .finish()
+            .with_context(|| format!("{}: cannot write", args.out.display()))?;
+        let name = args.out.file_name().map_or_else(
+            || args.out.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        written_files.push((name, args.out.clone()));
+        eprintln!(
+            "trailscope: {events} events written to {}",
+            args.out.display()
+        );
+    } else {
+        eprintln!(
+            "trailscope: {events} events written to {} in {partitions} partitions (region=/date=)",
+            args.out.display(),
+        );
+    }
+    if let Some(manifest_path) = &args.manifest {
+        write_manifest(manifest_path, gathered, &args.filter, &written_files)?;
+        eprintln!(
+            "trailscope: manifest written to {}",
+            manifest_path.display()
+        );
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What the parts wrote.
+struct Parts {
+    gathered: ManifestSources,
+    failed: bool,
+    /// Written paths, relative to `--out` for a folder.
+    written_files: Vec<(String, PathBuf)>,
+    partitions: usize,
+}
+
+/// Reads the input a part at a time and writes each part's events (see the module
+/// documentation). On an error, what was written so far stays: the caller says it is incomplete.
+fn write_parts(
+    args: &ExportArgs,
+    filter: &Filter,
+    reader: &mut InputReader<'_>,
+    mut single: Option<&mut EventWriter<BufWriter<std::fs::File>>>,
+) -> anyhow::Result<Parts> {
+    let mut seen = EventsSeen::new();
+    let mut gathered = ManifestSources::new();
+    let mut failed = false;
+    let mut written_files = Vec::new();
     let mut partitions_written = BTreeSet::new();
     let part_events = usize::try_from(args.part_events).unwrap_or(usize::MAX);
     for part in 0usize.. {
@@ -119,21 +181,19 @@ pub fn run(args: &ExportArgs, budget: MemoryBudget) -> anyhow::Result<ExitCode> 
                     more = false;
                     break;
                 }
-                Err(too_large) => {
-                    return Err(anyhow::Error::new(too_large).context(format!(
-                        "{}: incomplete, do not use it: the export stopped part-way",
-                        args.out.display()
-                    )))
+                Err(mut too_large) => {
+                    too_large.export_part_events = Some(args.part_events);
+                    return Err(too_large.into());
                 }
             }
         }
         failed |= report_failed(&store);
         let new = seen.first_sightings(&store);
-        let rows: Vec<usize> = matches(&store, &filter)
+        let rows: Vec<usize> = matches(&store, filter)
             .iter()
             .filter(|&row| new.get(row).copied().unwrap_or(false))
             .collect();
-        if let Some(writer) = single.as_mut() {
+        if let Some(writer) = single.as_deref_mut() {
             writer
                 .write(&store, &rows)
                 .with_context(|| format!("{}: cannot write", args.out.display()))?;
@@ -157,45 +217,17 @@ pub fn run(args: &ExportArgs, budget: MemoryBudget) -> anyhow::Result<ExitCode> 
             break;
         }
     }
-    reader.finish();
-    let events = gathered.events();
-    if let Some(writer) = single {
-        writer
-            .finish()
-            .with_context(|| format!("{}: cannot write", args.out.display()))?;
-        let name = args.out.file_name().map_or_else(
-            || args.out.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        written_files.push((name, args.out.clone()));
-        eprintln!(
-            "trailscope: {events} events written to {}",
-            args.out.display()
-        );
-    } else {
-        eprintln!(
-            "trailscope: {events} events written to {} in {} partitions (region=/date=)",
-            args.out.display(),
-            partitions_written.len()
-        );
-    }
-    if let Some(manifest_path) = &args.manifest {
-        write_manifest(manifest_path, gathered, &args.filter, &written_files)?;
-        eprintln!(
-            "trailscope: manifest written to {}",
-            manifest_path.display()
-        );
-    }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(Parts {
+        gathered,
+        failed,
+        written_files,
+        partitions: partitions_written.len(),
     })
 }
 
 /// A part ends at `--part-events` events or at this much store memory, whichever comes first
 /// (real records are larger than generated ones). An export holds one part and every event's
-/// dedupe key (about 30 bytes each), so a trail of any size goes through in bounded memory.
+/// dedupe key (about 30 bytes each): memory grows with the trail by the keys alone.
 const PART_BYTES: usize = 384 << 20;
 
 fn memory_of(store: &Store) -> usize {

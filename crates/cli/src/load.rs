@@ -270,6 +270,7 @@ impl<'a> InputReader<'a> {
                     events: store.len() as u64,
                     resident,
                     budget: self.budget,
+                    export_part_events: None,
                 });
             }
         }
@@ -355,6 +356,8 @@ pub struct TooLarge {
     pub resident: u64,
     /// The budget it passed.
     pub budget: MemoryBudget,
+    /// Set by `export`, which holds one part, not every event: the part's size in events.
+    pub export_part_events: Option<u64>,
 }
 
 impl std::fmt::Display for TooLarge {
@@ -365,23 +368,36 @@ impl std::fmt::Display for TooLarge {
             "the limit given with --memory-limit".to_string()
         } else {
             format!(
-                "{DEFAULT_SHARE_PERCENT}% of the memory this system had available;                  --memory-limit MIB sets another limit"
+                "{DEFAULT_SHARE_PERCENT}% of the memory this system had available; \
+                 --memory-limit MIB sets another limit"
             )
         };
         write!(
             f,
-            "stopped after reading {} of {} files ({} events): this command holds every event              in memory, and it reached {} MiB, past {} MiB ({whence}). Nothing was printed, so              no partial answer passes for a whole one.\n\
-             A trail this large goes through Parquet, which streams: \
-             `trailscope export --format parquet --out DIR PATH...` reads it a part at a time, \
-             then `trailscope sql DIR -q '...'` queries the folder in place, and \
-             `trailscope query --emit-sql spark` / `trailscope detect --emit-sql spark` give the \
-             filter and the rules as SQL for Spark or Athena.",
+            "stopped after reading {} of {} files ({} events in memory): the process reached \
+             {} MiB, past {} MiB ({whence}).",
             self.files_read,
             self.files,
             self.events,
             mib(self.resident),
             mib(limit),
-        )
+        )?;
+        match self.export_part_events {
+            Some(part) => write!(
+                f,
+                "\nThe export holds one part of the trail at a time ({part} events here) and \
+                 every event's 16-byte key: give a smaller --part-events, or more memory."
+            ),
+            None => write!(
+                f,
+                "\nThis command holds every event in memory, and printed nothing, so no partial \
+                 answer passes for a whole one. A trail this large goes through Parquet, which \
+                 streams: `trailscope export --format parquet --out DIR PATH...` reads it a \
+                 part at a time, then `trailscope sql DIR -q '...'` queries the folder in \
+                 place; `trailscope query --emit-sql spark` and `trailscope detect --emit-sql \
+                 spark` give the filter and the rules as SQL for Spark or Athena."
+            ),
+        }
     }
 }
 

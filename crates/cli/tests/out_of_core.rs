@@ -195,11 +195,13 @@ fn past_the_memory_limit_a_command_stops_with_a_way_forward_and_prints_no_partia
             "{command:?} printed a partial answer"
         );
         assert!(
-            stderr.contains("stopped after reading 1 of 2 files (24000 events)")
+            stderr.contains("stopped after reading 1 of 2 files (24000 events in memory)")
                 && stderr.contains("past 1 MiB (the limit given with --memory-limit)")
+                && stderr.contains("printed nothing")
                 && stderr.contains("trailscope export --format parquet"),
             "{command:?}: {stderr}"
         );
+        assert!(!stderr.contains("  "), "{command:?}: a gap in {stderr}");
     }
     // The export says its folder is incomplete.
     let out = dir.path().join("out");
@@ -215,7 +217,12 @@ fn past_the_memory_limit_a_command_stops_with_a_way_forward_and_prints_no_partia
     );
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("incomplete, do not use it"), "{stderr}");
+    assert!(
+        stderr.contains("incomplete, do not use it")
+            && stderr.contains("holds one part of the trail at a time (1000000 events here)")
+            && stderr.contains("give a smaller --part-events"),
+        "{stderr}"
+    );
     // With room, the same trail loads.
     let run = trailscope(
         &["inspect", "--json", "--memory-limit", "100000"],

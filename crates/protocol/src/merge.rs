@@ -40,15 +40,16 @@ impl<T> Default for Merger<T> {
     }
 }
 
-/// Memory a tab may fill before it stops taking events: wasm32 addresses 4 GiB at most, and
-/// the rest is room for what queries, sorts and detections build after the load.
-pub const TAB_CEILING_MIB: u64 = 3 * 1024;
+/// Store memory (columns, indexes, compressed records) a tab may fill before it stops taking
+/// events: wasm32 addresses 4 GiB at most, and the rest is room for the allocator's slack and
+/// what queries, sorts and detections build after the load.
+pub const TAB_CEILING_MIB: u64 = 2560;
 
 /// Why a file was not loaded once the tab was full: how many events fit, and the way on.
 pub fn tab_full_reason(events: u64, ceiling_mib: u64) -> String {
     format!(
         "not loaded: this tab is full. It stopped taking events at {events} events, when its \
-         memory reached {ceiling_mib} MiB (a browser tab's WebAssembly holds at most 4 GiB). \
+         store reached {ceiling_mib} MiB (a browser tab's WebAssembly holds at most 4 GiB). \
          Load fewer files at a time (a region or a day), or use the trailscope CLI, which \
          reads any size: `trailscope export --format parquet --out DIR FILES...` then \
          `trailscope sql DIR`"
@@ -95,11 +96,12 @@ impl<T> Merger<T> {
     /// From now on, files holding events are listed as failed with `reason` instead of merged,
     /// and a large file half merged is taken out again: the tab is full. Files without events
     /// (helper files, files that failed) are still listed as they are, since they cost nothing.
-    pub fn refuse_from_now(&mut self, store: &mut Store, reason: String) {
+    /// The reason names the events the store holds once that file is out, and `ceiling_mib`.
+    pub fn refuse_from_now(&mut self, store: &mut Store, ceiling_mib: u64) {
         if let Some((_, open)) = self.open.take() {
             store.discard_file(open);
         }
-        self.refusing = Some(reason);
+        self.refusing = Some(tab_full_reason(store.len() as u64, ceiling_mib));
     }
 
     /// Whether files are being refused.
@@ -334,9 +336,9 @@ mod tests {
         merger.push(message(vec![], chunk(1, "big")), vec![batch(0..10)]);
         drain(&mut merger, &mut store);
         assert_eq!(store.len(), 15);
-        let reason = tab_full_reason(store.len() as u64, 3072);
-        merger.refuse_from_now(&mut store, reason.clone());
+        merger.refuse_from_now(&mut store, 3072);
         assert_eq!(store.len(), 5, "the half-merged large file is taken out");
+        let reason = tab_full_reason(5, 3072);
         assert!(!merger.is_open());
         merger.push(message(vec![], chunk(1, "big")), vec![batch(10..20)]);
         let mut helper = file(3, "describe-trails.json", 0, false, false);
@@ -374,7 +376,7 @@ mod tests {
             ]
         );
         assert_eq!(merger.refused(), 2);
-        assert!(reason.contains("at 15 events") && reason.contains("trailscope export"));
+        assert!(reason.contains("at 5 events") && reason.contains("trailscope export"));
         merger.clear();
         assert!(!merger.is_refusing());
     }

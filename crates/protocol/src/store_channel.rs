@@ -15,9 +15,9 @@ pub enum Request {
         id: RequestId,
         /// Inputs (files as given) in the load.
         total_files: u64,
-        /// The memory (MiB of the store worker's WebAssembly) past which the tab stops taking
-        /// events; `None` for [`crate::merge::TAB_CEILING_MIB`]. A host with little memory, or a
-        /// test, sets a lower one.
+        /// The store memory (MiB of columns, indexes and compressed records) past which the tab
+        /// stops taking events; `None` for [`crate::merge::TAB_CEILING_MIB`]. A host with little
+        /// memory, or a test, sets a lower one.
         #[serde(default)]
         ceiling_mib: Option<u64>,
     },
