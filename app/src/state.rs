@@ -37,6 +37,8 @@ pub struct LoadSummary {
     pub restored: bool,
     /// The tab filled up and refused the files after that.
     pub tab_full: Option<trailscope_protocol::TabFull>,
+    /// Where the workers' time went.
+    pub stages: trailscope_protocol::LoadStages,
 }
 
 /// The last query's answer, without its rows (they come in windows).

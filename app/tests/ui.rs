@@ -101,6 +101,7 @@ async fn summary_shows_the_totals() {
         elapsed_millis: 1500.0,
         restored: false,
         tab_full: None,
+        stages: Default::default(),
     }));
     let _handle = leptos::mount::mount_to(
         root.clone(),

@@ -165,6 +165,10 @@ test('a long load shows progress, keeps the page responsive, and can be cancelle
   await ts.waitForLoad(before, 60_000);
   const note = await page.locator('[data-testid=load-note]').textContent();
   assert.match(note, /Loading was cancelled/);
+  // Where the workers' time went, stage by stage (the benchmarks read the same attributes).
+  assert.match(note, /Where the time went \(on each worker's clock, parsers summed\): parsers [\d.]+ m?s parsing, [^;]+; store [\d.]+ m?s merging/);
+  const stages = await page.locator('[data-testid=load-stages]').evaluate((e) => ({ ...e.dataset }));
+  assert.ok(Number(stages.parsingMs) > 0 && Number(stages.mergingMs) > 0, JSON.stringify(stages));
   const events = await ts.eventCount();
   assert.ok(events > 0 && events < 150_000, `${events} events kept`);
   // Frames also include the browser's own work (building the FileList of a big selection,

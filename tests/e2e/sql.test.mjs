@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -190,6 +191,28 @@ test('the filtered events download as one Parquet file, and an answer opens its 
   const idsFromTrail = cli(['sql', '--format', 'csv', '--query',
     `SELECT eventID FROM events WHERE eventName = '${name}' ORDER BY 1`, trailDir]).trim().split('\n').slice(1);
   assert.deepEqual(idsFromFile, idsFromTrail);
+
+  // Its manifest: the file's own size and hash, the filter, and the source files its events came
+  // from with theirs (drafted by the store worker, completed with what the SQL worker wrote).
+  const [manifestDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid=export-manifest]'),
+  ]);
+  assert.equal(manifestDownload.suggestedFilename(), `${download.suggestedFilename()}.manifest.json`);
+  const manifest = JSON.parse(fs.readFileSync(await manifestDownload.path(), 'utf8'));
+  const parquetBytes = fs.readFileSync(file);
+  const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+  assert.equal(manifest.manifest, 'trailscope-export-manifest/1');
+  assert.equal(manifest.format, 'parquet');
+  assert.equal(manifest.filter, `eventName:${name}`);
+  assert.equal(manifest.order, 'as loaded');
+  assert.equal(manifest.events, selected);
+  assert.deepEqual(manifest.outputs, [{ name: download.suggestedFilename(), bytes: parquetBytes.length, sha256: sha256(parquetBytes) }]);
+  assert.equal(manifest.sources.reduce((n, s) => n + s.events, 0), selected);
+  const onDisk = new Map(trailFiles.map((f) => [path.basename(f), f]));
+  for (const source of manifest.sources) {
+    assert.equal(source.sha256, sha256(fs.readFileSync(onDisk.get(source.path))), source.path);
+  }
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 
   // An answer with eventIDs opens exactly those events in the Events view.

@@ -14,6 +14,7 @@ use trailscope_protocol::{
     RequestId, SqlColumn, SqlFileFormat, SqlReply, SqlRequest, SqlSample, SqlTable, SQL_EVENT_IDS,
     SQL_ROWS_SHOWN,
 };
+use trailscope_query::manifest::HashingWriter;
 use trailscope_sql::{EngineOptions, SqlAnswer, SqlEngine, SqlError};
 use trailscope_store::{EventBatch, FileSummary, Store};
 use wasm_bindgen::prelude::*;
@@ -176,6 +177,7 @@ fn handle_request(data: &JsValue) {
                         id,
                         format,
                         size: bytes.len() as u64,
+                        sha256: None,
                     },
                     Some(&bytes),
                 ),
@@ -233,11 +235,12 @@ fn file_bytes(answer: &SqlAnswer, format: SqlFileFormat) -> Result<Vec<u8>, SqlE
 fn await_selection(id: RequestId, port: &MessagePort) {
     let on_rows = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         match selected_events_parquet(&event.data()) {
-            Ok(bytes) => post_with(
+            Ok((bytes, sha256)) => post_with(
                 &SqlReply::File {
                     id,
                     format: SqlFileFormat::Parquet,
                     size: bytes.len() as u64,
+                    sha256: Some(sha256),
                 },
                 Some(&bytes),
             ),
@@ -249,8 +252,9 @@ fn await_selection(id: RequestId, port: &MessagePort) {
     WORKER.with(|w| w.borrow_mut().selection_port = Some(on_rows));
 }
 
-/// One Parquet file of the rows in `{rows, events}` (or the store worker's `{error}`).
-fn selected_events_parquet(data: &JsValue) -> Result<Vec<u8>, SqlError> {
+/// One Parquet file of the rows in `{rows, events}` (or the store worker's `{error}`), with its
+/// SHA-256 for the export's manifest.
+fn selected_events_parquet(data: &JsValue) -> Result<(Vec<u8>, String), SqlError> {
     if let Some(error) = Reflect::get(data, &"error".into())
         .ok()
         .and_then(|e| e.as_string())
@@ -282,10 +286,12 @@ fn selected_events_parquet(data: &JsValue) -> Result<Vec<u8>, SqlError> {
             "the selection names rows that are not loaded",
         ));
     }
-    let mut bytes = Vec::new();
-    trailscope_sql::write_events(&store, &rows, &mut bytes)
+    // Hashed as it is written, so the file is never read twice.
+    let mut out = HashingWriter::new(Vec::new());
+    trailscope_sql::write_events(&store, &rows, &mut out)
         .map_err(|e| SqlError::plain(format!("cannot write Parquet: {e}")))?;
-    Ok(bytes)
+    let (bytes, _, sha256) = out.finish();
+    Ok((bytes, sha256))
 }
 
 /// Starts receiving snapshot `snapshot` over `port`; the engine answers over the old events

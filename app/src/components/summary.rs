@@ -137,6 +137,10 @@ pub fn LoadNote(
         let t = totals.get()?;
         let last = last_load.get();
         let elapsed = last.as_ref().map(|l| l.elapsed_millis.round() as u64);
+        let stages = last
+            .as_ref()
+            .filter(|l| !l.restored && l.stages.parsing > 0.0)
+            .map(|l| stages_view(&l.stages));
         let verify_only = t.events == 0 && t.hashed_only_files > 0;
         let text = last.map(|l| {
             if verify_only {
@@ -179,8 +183,46 @@ pub fn LoadNote(
                 data-elapsed-ms=elapsed
             >
                 {text}
+                {stages}
             </p>
         })
+    }
+}
+
+/// Where the workers' time went during the load: what a slow load spent its time on. The figures
+/// are also attributes, in whole milliseconds, for benchmarks and users' own tests.
+fn stages_view(stages: &trailscope_protocol::LoadStages) -> impl IntoView {
+    let ms = |v: f64| v.round() as u64;
+    // Keeping is only done when the user asked to keep the workspace.
+    let keeping = if stages.keeping >= 1.0 {
+        format!(", {} keeping the workspace", millis(stages.keeping))
+    } else {
+        String::new()
+    };
+    let text = format!(
+        " Where the time went (on each worker's clock, parsers summed): parsers {} parsing, {} \
+         waiting for file reads, {} waiting for the browser's SHA-256, {} sending to the store; \
+         store {} merging{keeping}, {} ordering by time.",
+        millis(stages.parsing),
+        millis(stages.reading),
+        millis(stages.hashing),
+        millis(stages.sending),
+        millis(stages.merging),
+        millis(stages.ordering)
+    );
+    view! {
+        <span
+            data-testid="load-stages"
+            data-parsing-ms=ms(stages.parsing)
+            data-reading-ms=ms(stages.reading)
+            data-hashing-ms=ms(stages.hashing)
+            data-sending-ms=ms(stages.sending)
+            data-merging-ms=ms(stages.merging)
+            data-keeping-ms=ms(stages.keeping)
+            data-ordering-ms=ms(stages.ordering)
+        >
+            {text}
+        </span>
     }
 }
 

@@ -42,6 +42,28 @@ impl QueryState {
         self.selection.as_ref().map(|(rows, _)| rows.to_vec())
     }
 
+    /// The manifest of the current selection as the SQL worker writes it for the Events view's
+    /// Parquet (the rows in storage order), without its output: the page adds the file's size and
+    /// hash when it arrives ([`ExportManifest::completed`]). `None` before the first query.
+    pub(crate) fn selection_manifest(&self, store: &Store) -> Option<ExportManifest> {
+        let (rows, _) = self.selection.as_ref()?;
+        let created = trailscope_model::Timestamp::from_unix_millis(js_sys::Date::now() as i64);
+        Some(ExportManifest::new(
+            store,
+            rows.iter(),
+            ManifestSpec {
+                tool_version: env!("CARGO_PKG_VERSION"),
+                made_in: "page",
+                created,
+                filter: &self.filter,
+                sorting: None,
+                columns: &[],
+                format: "parquet",
+                outputs: Vec::new(),
+            },
+        ))
+    }
+
     /// Runs a query and posts its result (or where its filter is wrong).
     pub(crate) fn query(&mut self, store: &mut Store, id: RequestId, mut query: QueryRequest) {
         let started = now_millis();

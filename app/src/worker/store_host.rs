@@ -8,7 +8,7 @@ use js_sys::{Array, Reflect, Uint8Array};
 use trailscope_protocol::merge::{Merger, TAB_CEILING_MIB};
 use trailscope_protocol::workspace::LoadEnd;
 use trailscope_protocol::{
-    file_row, FileRow, Parsed, Request, RequestId, Response, TabFull, WorkspaceStatus,
+    file_row, FileRow, LoadStages, Parsed, Request, RequestId, Response, TabFull, WorkspaceStatus,
 };
 use trailscope_store::{EventBatch, Store};
 use wasm_bindgen::prelude::*;
@@ -36,6 +36,8 @@ struct Load {
     ceiling_bytes: u64,
     /// Files the merger had refused when this load began.
     refused_before: u64,
+    /// Where the workers' time went so far.
+    stages: LoadStages,
 }
 
 /// Everything the store worker holds between messages.
@@ -150,6 +152,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                     .unwrap_or(TAB_CEILING_MIB)
                     .saturating_mul(1 << 20),
                 refused_before: h.merger.refused(),
+                stages: LoadStages::default(),
             });
             h.begin_kept_load();
             let early = std::mem::take(&mut h.early);
@@ -206,6 +209,16 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                     .selected_rows()
                     .ok_or("no filter has run yet; show the events first")
             };
+            // The manifest goes to the page before the rows go to the SQL worker, so it is
+            // there before the file (the page also waits for either order).
+            if selection.is_ok() {
+                if let Some(manifest) = h.queries.selection_manifest(&h.store) {
+                    post_to_page(&Response::SelectionManifest {
+                        id,
+                        manifest: manifest.to_json(),
+                    });
+                }
+            }
             send_selection(&port, selection, h.store.len());
         }
         Request::Verify {
@@ -474,6 +487,7 @@ fn restore_workspace(h: &mut StoreHost, id: RequestId) {
         totals,
         elapsed_millis: now_millis() - started,
         tab_full: None,
+        stages: LoadStages::default(),
     });
     let status = h.kept.status();
     post_to_page(&Response::WorkspaceStatus { id, status });
@@ -498,6 +512,9 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
     };
     if parsed.load != load {
         return; // a straggler of an earlier load
+    }
+    if let Some(current) = h.load.as_mut() {
+        current.stages.add(&parsed.stages);
     }
     h.merger.push(parsed, data.clone());
     while let Some((parsed, data)) = h.merger.next_ready() {
@@ -541,17 +558,25 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             }
         }
         let journal = kept.journal.as_mut().filter(|_| kept.mirrors_store);
+        let keeping = journal.is_some();
+        let keeping_started = now_millis();
         if let Some(journal) = journal {
             if let Err(problem) = journal.record(&parsed.files, parsed.chunk_of.as_ref(), &buffers)
             {
                 kept.fail(problem);
             }
         }
+        let merging_started = now_millis();
         for file in &parsed.files {
             integrity.add(file, kind_of(file));
         }
         merger.merge(store, parsed.files, parsed.chunk_of, batches);
+        let merged = now_millis();
         if let Some(current) = load.as_mut() {
+            if keeping {
+                current.stages.keeping += merging_started - keeping_started;
+            }
+            current.stages.merging += merged - merging_started;
             for done in parsed.inputs_done {
                 current.done += 1;
                 if !done.read {
@@ -623,7 +648,10 @@ impl StoreHost {
         // Row numbers of earlier selections and findings no longer cover the store.
         self.queries.clear();
         // Sort now, while the page waits for the load anyway, rather than on the first page.
+        let ordering_started = now_millis();
         self.store.time_order();
+        let mut stages = load.stages;
+        stages.ordering += now_millis() - ordering_started;
         let totals = trailscope_protocol::totals(
             &self.store.totals(),
             self.store.memory(),
@@ -636,6 +664,7 @@ impl StoreHost {
             totals,
             elapsed_millis: now_millis() - load.started,
             tab_full,
+            stages,
         });
         if self.kept.journal.is_some() {
             if self.kept.mirrors_store {

@@ -37,6 +37,7 @@ pub(super) fn apply(state: AppState, response: Response) {
             totals,
             elapsed_millis,
             tab_full,
+            stages,
             ..
         } => {
             if let Some(outbox) = OUTBOX.with(|o| o.borrow_mut().take()) {
@@ -52,6 +53,7 @@ pub(super) fn apply(state: AppState, response: Response) {
                 elapsed_millis,
                 restored,
                 tab_full,
+                stages,
             }));
             state.loads.update(|n| *n += 1);
             // A report from before this load no longer describes what is loaded.
@@ -257,6 +259,9 @@ pub(super) fn apply(state: AppState, response: Response) {
             state.verify.set(None);
             state.verify_error.set(None);
             state.last_manifest.set(None);
+        }
+        Response::SelectionManifest { id, manifest } => {
+            sql::selection_manifest_arrived(state, id, manifest)
         }
         Response::WorkspaceStatus { status, .. } => state.workspace.set(Some(status)),
         Response::Failed { id, message } => {

@@ -7,6 +7,7 @@ use js_sys::{Array, Object, Reflect};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use trailscope_protocol::{Request, RequestId, SqlFileFormat, SqlReply, SqlRequest, SqlSort};
+use trailscope_query::manifest::OutputFile;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageChannel, MessageEvent, Url, Worker};
 
@@ -26,6 +27,42 @@ thread_local! {
     static WAITING: RefCell<Option<(SqlRequest, Option<JsValue>)>> = const { RefCell::new(None) };
     /// The Events view's Parquet download in flight.
     static EVENTS_PARQUET: Cell<Option<RequestId>> = const { Cell::new(None) };
+    /// That download's manifest as the store worker drafted it, and its file as the SQL worker
+    /// wrote it: they come from two workers, in either order.
+    static PARQUET_MANIFEST: RefCell<ParquetManifestHalves> = const { RefCell::new((None, None)) };
+}
+
+/// The Parquet download's drafted manifest and its written file, each with its request.
+type ParquetManifestHalves = (Option<(RequestId, String)>, Option<(RequestId, OutputFile)>);
+
+/// The store worker's manifest of the selection it sent for the Events view's Parquet.
+pub(super) fn selection_manifest_arrived(state: AppState, id: RequestId, manifest: String) {
+    PARQUET_MANIFEST.with(|m| m.borrow_mut().0 = Some((id, manifest)));
+    offer_parquet_manifest(state);
+}
+
+/// Offers the Parquet download's manifest beside the export buttons once both halves are in.
+fn offer_parquet_manifest(state: AppState) {
+    let halves = PARQUET_MANIFEST.with(|m| {
+        let mut m = m.borrow_mut();
+        match &*m {
+            (Some((a, _)), Some((b, _))) if a == b => Some((m.0.take(), m.1.take())),
+            _ => None,
+        }
+    });
+    let Some((Some((_, draft)), Some((_, output)))) = halves else {
+        return;
+    };
+    let name = output.name.clone();
+    match trailscope_query::manifest::ExportManifest::completed(&draft, output) {
+        Ok(manifest) => state.last_manifest.set(Some(crate::state::LastManifest {
+            name: trailscope_query::manifest::manifest_name(&name),
+            json: manifest.to_json(),
+        })),
+        Err(e) => state
+            .error
+            .set(Some(format!("{name} has no manifest: {e}"))),
+    }
 }
 
 /// The store's state a snapshot reflects: a load or a reset changes it.
@@ -223,14 +260,31 @@ fn apply_sql(state: AppState, reply: SqlReply, bytes: JsValue) {
                 });
             }
         }),
-        SqlReply::File { id, .. } if EVENTS_PARQUET.with(Cell::get) == Some(id) => {
+        SqlReply::File {
+            id, size, sha256, ..
+        } if EVENTS_PARQUET.with(Cell::get) == Some(id) => {
             EVENTS_PARQUET.with(|p| p.set(None));
             let filter = state
                 .query
                 .with_untracked(|q| q.as_ref().map(|q| q.filter.clone()).unwrap_or_default());
             let at = trailscope_model::Timestamp::from_unix_millis(js_sys::Date::now() as i64);
+            let name = trailscope_query::export_file_name(&filter, at, "parquet");
+            match sha256 {
+                Some(sha256) => {
+                    let output = OutputFile {
+                        name: name.clone(),
+                        bytes: size,
+                        sha256,
+                    };
+                    PARQUET_MANIFEST.with(|m| m.borrow_mut().1 = Some((id, output)));
+                    offer_parquet_manifest(state);
+                }
+                None => state.error.set(Some(format!(
+                    "{name} has no manifest: the SQL worker sent it without its hash"
+                ))),
+            }
             let saved = crate::download::save_parts(
-                &trailscope_query::export_file_name(&filter, at, "parquet"),
+                &name,
                 SqlFileFormat::Parquet.mime(),
                 &Array::of1(&bytes),
             );
@@ -315,6 +369,9 @@ pub fn download_events_parquet(state: AppState) {
         parquet: true,
     });
     EVENTS_PARQUET.with(|p| p.set(Some(id)));
+    // A manifest beside the buttons names the file it came with: never an earlier one.
+    PARQUET_MANIFEST.with(|m| *m.borrow_mut() = (None, None));
+    state.last_manifest.set(None);
     post_store_with_port(&Request::ExportSelection { id }, channel.port1().into());
     send_when_ready(
         state,

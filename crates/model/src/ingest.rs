@@ -11,7 +11,7 @@ use crate::event::Event;
 use crate::gzip::{starts_gzip, FeedError, Gunzip, GzipError};
 use crate::kind::{FileKind, KindTracker};
 use crate::limits::Limits;
-use crate::loghash::{hex_lower, HashTap, LogHash, LogRead};
+use crate::loghash::{hex_lower, HashTap, KeptLog, LogHash, LogRead};
 use crate::outcome::{FileOutcome, IngestError, TimeNotes};
 use crate::sniff::{is_timestamped_json, looks_binary};
 use crate::split::{Piece, SplitFeedError, SplitLimits, Splitter};
@@ -78,6 +78,13 @@ struct Progress {
     /// A parse error met while the hash still needs the rest of the file; reported at the end.
     deferred: Option<Stop>,
     log_hash: Option<LogHash>,
+    /// Set by [`FileIngestor::deferring_hash`]: the first member's bytes up to this many are
+    /// left for the caller to hash.
+    defer_hash: Option<usize>,
+    /// The hash left for the caller, once the first member ended.
+    pending_hash: Option<KeptLog>,
+    /// The pending hash went to the caller, who sets the outcome's `log_hash`.
+    hash_handed_over: bool,
     digest_bytes: Option<Vec<u8>>,
     /// The text so far while it is small (`None` once it is not).
     kept_text: Option<Vec<u8>>,
@@ -120,6 +127,9 @@ impl FileIngestor {
                 whitespace_run: 0,
                 deferred: None,
                 log_hash: None,
+                defer_hash: None,
+                pending_hash: None,
+                hash_handed_over: false,
                 digest_bytes: None,
                 kept_text: Some(Vec::new()),
                 stored_sha: Sha256::new(),
@@ -175,7 +185,10 @@ impl FileIngestor {
                 }
                 let head = std::mem::take(head);
                 *decoder = if starts_gzip(&head) {
-                    state.tap = Some(HashTap::new());
+                    state.tap = Some(match state.defer_hash {
+                        Some(max) => HashTap::deferring(max),
+                        None => HashTap::new(),
+                    });
                     Decoder::Gzip(Box::default())
                 } else {
                     Decoder::Plain
@@ -201,6 +214,33 @@ impl FileIngestor {
                 parser_feed(parser, state, chunk, sink)
             }
         }
+    }
+
+    /// Leaves the SHA-256 of a gzip file's first member to the caller while that member is at
+    /// most `max` bytes: [`FileIngestor::finish_deferring_hash`] then hands the bytes over
+    /// instead of hashing them. The page hashes them with the browser's native SHA-256, several
+    /// times faster than `sha2` in wasm (which has no SHA-extension backend); a larger member
+    /// is hashed here as usual. `finish` and `fail` still hash everything themselves.
+    pub fn deferring_hash(mut self, max: usize) -> Self {
+        self.state.defer_hash = Some(max);
+        self
+    }
+
+    /// Like [`FileIngestor::finish`], but a gzip file's first member may come back unhashed
+    /// (see [`FileIngestor::deferring_hash`]): the outcome's `log_hash` is then `None` until the
+    /// caller sets it to [`KeptLog::into_hash`] of the returned bytes' SHA-256.
+    pub fn finish_deferring_hash<S: EventSink>(
+        mut self,
+        sink: &mut S,
+    ) -> (FileOutcome, Option<KeptLog>) {
+        let result = self.finish_inner(sink);
+        let pending = self.state.pending_hash.take();
+        self.state.hash_handed_over = pending.is_some();
+        let error = result.err().map(|stop| match stop {
+            Stop::Input(e) => e,
+            Stop::Sink(msg) => IngestError::Sink(msg),
+        });
+        (self.outcome(error), pending)
     }
 
     /// Ends the file and reports what it held.
@@ -300,6 +340,28 @@ impl FileIngestor {
             }
             (_, kind) => kind,
         };
+        let sealed = state
+            .log_hash
+            .take()
+            .or_else(|| state.pending_hash.take().map(|p| p.into_hash(None)));
+        let log_hash = if state.hash_handed_over {
+            None // the caller hashes the first member and sets it
+        } else if sealed.is_some() {
+            sealed
+        } else {
+            // A gzip file stopped by a cap (a bomb) was never hashed to its end; anything
+            // else read as plain text is not gzip, which a log file must be.
+            let why = match (&state.tap, &error_text) {
+                (Some(_), Some(e)) => format!("not hashed: {e}"),
+                _ => "not a gzip stream".to_string(),
+            };
+            (!failed || state.stored_bytes > 0).then(|| LogHash {
+                sha256_hex: String::new(),
+                read: LogRead::Invalid(why),
+                trailing_data: false,
+                decompressed_bytes: 0,
+            })
+        };
         FileOutcome {
             kind,
             events: state.events,
@@ -310,20 +372,7 @@ impl FileIngestor {
             text_bytes: state.text_bytes,
             error,
             warnings: state.warnings,
-            log_hash: state.log_hash.or_else(|| {
-                // A gzip file stopped by a cap (a bomb) was never hashed to its end; anything
-                // else read as plain text is not gzip, which a log file must be.
-                let why = match (&state.tap, &error_text) {
-                    (Some(_), Some(e)) => format!("not hashed: {e}"),
-                    _ => "not a gzip stream".to_string(),
-                };
-                (!failed || state.stored_bytes > 0).then(|| LogHash {
-                    sha256_hex: String::new(),
-                    read: LogRead::Invalid(why),
-                    trailing_data: false,
-                    decompressed_bytes: 0,
-                })
-            }),
+            log_hash,
             stored_sha256: Some(hex_lower(&state.stored_sha.finalize())),
             // A gzip file without events keeps its first member (a digest, even one whose
             // JSON the event parser refuses: verification judges it by its path and bytes).
@@ -393,9 +442,15 @@ impl Progress {
     /// Ends the first member's hash (once), keeping a digest's bytes.
     fn seal_hash(&mut self, error: Option<&GzipError>, gunzip: &Gunzip) {
         if let Some(tap) = self.tap.take() {
-            let (hash, kept) = tap.finish(error, gunzip);
-            self.log_hash = Some(hash);
-            self.digest_bytes = kept;
+            if tap.defers() {
+                let (pending, kept) = tap.finish_deferred(error, gunzip);
+                self.pending_hash = Some(pending);
+                self.digest_bytes = kept;
+            } else {
+                let (hash, kept) = tap.finish(error, gunzip);
+                self.log_hash = Some(hash);
+                self.digest_bytes = kept;
+            }
         }
     }
 

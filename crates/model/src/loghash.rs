@@ -230,6 +230,10 @@ pub(crate) struct HashTap {
     /// The first member's bytes while they are small (a digest file needs them whole).
     kept: Vec<u8>,
     kept_all: bool,
+    /// The first member's bytes left for the caller to hash, while under `defer_max`
+    /// ([`HashTap::deferring`]); `None` once they are hashed here.
+    deferred: Option<Vec<u8>>,
+    defer_max: usize,
 }
 
 /// First-member bytes kept for a possible digest file (as long as the file may be one).
@@ -241,6 +245,21 @@ impl HashTap {
             kept_all: true,
             ..HashTap::default()
         }
+    }
+
+    /// A tap that leaves the first member's hashing to the caller while it is under `max` bytes
+    /// (see [`crate::FileIngestor::deferring_hash`]); past that it hashes them itself.
+    pub(crate) fn deferring(max: usize) -> Self {
+        HashTap {
+            deferred: Some(Vec::new()),
+            defer_max: max,
+            ..HashTap::new()
+        }
+    }
+
+    /// Whether the caller is to finish the hash ([`HashTap::finish_deferred`]).
+    pub(crate) fn defers(&self) -> bool {
+        self.deferred.is_some()
     }
 
     /// The file cannot be a digest (it holds events): its bytes need not be kept.
@@ -256,7 +275,18 @@ impl HashTap {
             self.later_members = true;
             return;
         }
-        self.sha.update(bytes);
+        match &mut self.deferred {
+            Some(deferred) if deferred.len() + bytes.len() <= self.defer_max => {
+                deferred.extend_from_slice(bytes);
+            }
+            Some(deferred) => {
+                // Too large to hand over: hashed here from now on, what was kept first.
+                self.sha.update(&deferred[..]);
+                self.deferred = None;
+                self.sha.update(bytes);
+            }
+            None => self.sha.update(bytes),
+        }
         self.member0_bytes += bytes.len() as u64;
         if self.kept_all && self.kept.len() + bytes.len() <= KEEP_BYTES {
             self.kept.extend_from_slice(bytes);
@@ -266,23 +296,35 @@ impl HashTap {
         }
     }
 
-    /// The hash, judged as aws-cli would, and the first member's bytes if all were kept.
-    pub(crate) fn finish(
-        self,
+    /// Like [`HashTap::finish`], with the hash left for the caller: [`KeptLog::into_hash`] ends
+    /// it, over the first member's bytes if the tap still holds them.
+    pub(crate) fn finish_deferred(
+        mut self,
         error: Option<&GzipError>,
         gunzip: &Gunzip,
-    ) -> (LogHash, Option<Vec<u8>>) {
+    ) -> (KeptLog, Option<Vec<u8>>) {
         let (read, trailing_data) = classify(error, gunzip, self.later_members);
-        let kept = self.kept_all.then_some(self.kept);
+        let kept = self.kept_all.then(|| std::mem::take(&mut self.kept));
         (
-            LogHash {
-                sha256_hex: hex_lower(&self.sha.finalize()),
+            KeptLog {
+                first_member: self.deferred,
+                sha: self.sha,
                 read,
                 trailing_data,
                 decompressed_bytes: self.member0_bytes,
             },
             kept,
         )
+    }
+
+    /// The hash, judged as aws-cli would, and the first member's bytes if all were kept.
+    pub(crate) fn finish(
+        self,
+        error: Option<&GzipError>,
+        gunzip: &Gunzip,
+    ) -> (LogHash, Option<Vec<u8>>) {
+        let (kept_log, kept) = self.finish_deferred(error, gunzip);
+        (kept_log.into_hash(None), kept)
     }
 }
 

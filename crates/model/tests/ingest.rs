@@ -530,3 +530,84 @@ fn gzip_files_are_hashed_while_read() {
         trailscope_model::LogRead::TrailerMissing
     );
 }
+
+/// Reads `bytes` with the first member's hash left to the caller (at most `max` bytes of it),
+/// then finishes the hash outside with `sha2`, as the page does with WebCrypto.
+fn read_deferring(bytes: &[u8], sizes: &[usize], max: usize) -> (FileOutcome, Vec<Seen>) {
+    use sha2::{Digest, Sha256};
+    let mut sink = Collect::default();
+    let mut ingestor = FileIngestor::new(Limits::default()).deferring_hash(max);
+    let mut rest = bytes;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = sizes[i % sizes.len()].clamp(1, rest.len());
+        i += 1;
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        if let Err(e) = ingestor.feed(chunk, &mut sink) {
+            // A failed feed ends with `fail`, which hashes whatever is pending itself.
+            return (ingestor.fail(e), sink.0);
+        }
+    }
+    let (mut outcome, pending) = ingestor.finish_deferring_hash(&mut sink);
+    if let Some(pending) = pending {
+        assert_eq!(outcome.log_hash, None, "the caller sets the hash");
+        let outside = pending
+            .first_member
+            .as_deref()
+            .map(|b| trailscope_model::hex_lower(&Sha256::digest(b)));
+        outcome.log_hash = Some(pending.into_hash(outside));
+    }
+    (outcome, sink.0)
+}
+
+proptest! {
+    /// A hash finished outside is the hash `finish` takes: for whole, damaged, truncated and
+    /// multi-member gzip files, plain text, in any chunking, and whether the first member fits
+    /// under the cap or is hashed here past it.
+    #[test]
+    fn a_hash_finished_by_the_caller_is_the_hash_finish_takes(
+        n in 0usize..6,
+        cut in 0usize..64,
+        flip in proptest::option::of((0usize..2000, any::<u8>())),
+        members in 1usize..3,
+        gzip: bool,
+        max in prop_oneof![Just(0usize), Just(64), Just(1 << 20)],
+        sizes in prop::collection::vec(1usize..300, 1..4),
+    ) {
+        let text = s3_log(n);
+        let mut bytes = if gzip { gz(text.as_bytes()) } else { text.clone().into_bytes() };
+        if gzip && members > 1 {
+            bytes.extend_from_slice(&gz(text.as_bytes()));
+        }
+        if let Some((at, value)) = flip {
+            let len = bytes.len();
+            bytes[at % len] = value;
+        }
+        bytes.truncate(bytes.len().saturating_sub(cut));
+        let deferred = read_deferring(&bytes, &sizes, max);
+        let whole = feed_in_chunks(&bytes, &sizes);
+        prop_assert_eq!(deferred, whole);
+    }
+}
+
+#[test]
+fn a_deferred_hash_hands_over_the_first_member_only_while_it_is_under_the_cap() {
+    let text = s3_log(3);
+    let bytes = gz(text.as_bytes());
+    let mut sink = Collect::default();
+    let mut ingestor = FileIngestor::new(Limits::default()).deferring_hash(1 << 20);
+    ingestor.feed(&bytes, &mut sink).unwrap();
+    let (outcome, pending) = ingestor.finish_deferring_hash(&mut sink);
+    let pending = pending.expect("a gzip log's hash is left to the caller");
+    assert_eq!(pending.first_member.as_deref(), Some(text.as_bytes()));
+    assert_eq!((outcome.log_hash, outcome.events), (None, 3));
+
+    // Over the cap, the bytes are hashed here and nothing is handed over.
+    let mut ingestor = FileIngestor::new(Limits::default()).deferring_hash(16);
+    ingestor.feed(&bytes, &mut sink).unwrap();
+    let (outcome, pending) = ingestor.finish_deferring_hash(&mut sink);
+    assert!(pending.is_none());
+    assert_eq!(outcome.log_hash, read(&bytes).0.log_hash);
+    assert!(outcome.log_hash.is_some());
+}

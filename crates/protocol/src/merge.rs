@@ -261,6 +261,7 @@ mod tests {
             files,
             inputs_done: Vec::new(),
             chunk_of,
+            stages: crate::LoadStages::default(),
         }
     }
 

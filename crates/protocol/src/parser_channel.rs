@@ -79,6 +79,46 @@ pub struct Parsed {
     /// ([`ParsedFile::streamed`]): the store merges them as they come.
     #[serde(default)]
     pub chunk_of: Option<FileChunk>,
+    /// Where the parser's time went since its previous message (the store worker adds them up).
+    #[serde(default)]
+    pub stages: LoadStages,
+}
+
+/// Where the workers' time went during a load, in milliseconds on each worker's own clock
+/// (parsers' figures are summed over the parsers, so they can exceed the load's wall time; on a
+/// machine with fewer cores than busy threads a stage's time includes waiting for a core). The
+/// load's per-stage accounting: shown under the load note and read by the benchmarks, to find
+/// what a faster load has to make faster.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadStages {
+    /// Parsers waiting for the browser to hand over files' bytes.
+    pub reading: f64,
+    /// Parsers reading files into events: gunzip, SHA-256, JSON, building event batches.
+    pub parsing: f64,
+    /// Parsers waiting for the browser's SHA-256 of log files (WebCrypto, off their thread).
+    #[serde(default)]
+    pub hashing: f64,
+    /// Parsers encoding batches and posting them to the store worker.
+    pub sending: f64,
+    /// The store worker merging batches: decoding, interning values, dedupe, compressing records.
+    pub merging: f64,
+    /// The store worker writing the kept workspace's journal.
+    pub keeping: f64,
+    /// The store worker ordering events by time after the last file.
+    pub ordering: f64,
+}
+
+impl LoadStages {
+    /// Adds `other`'s time to this.
+    pub fn add(&mut self, other: &LoadStages) {
+        self.reading += other.reading;
+        self.parsing += other.parsing;
+        self.hashing += other.hashing;
+        self.sending += other.sending;
+        self.merging += other.merging;
+        self.keeping += other.keeping;
+        self.ordering += other.ordering;
+    }
 }
 
 /// Which file a chunk of rows belongs to.

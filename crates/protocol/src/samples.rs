@@ -128,6 +128,7 @@ pub fn response_kind(r: &Response) -> &'static str {
         Response::Window { .. } => "Window",
         Response::ExportChunk { .. } => "ExportChunk",
         Response::ExportDone { .. } => "ExportDone",
+        Response::SelectionManifest { .. } => "SelectionManifest",
         Response::Detected { .. } => "Detected",
         Response::ResetDone { .. } => "ResetDone",
         Response::WorkspaceStatus { .. } => "WorkspaceStatus",
@@ -136,7 +137,7 @@ pub fn response_kind(r: &Response) -> &'static str {
 }
 
 /// Every response variant's name.
-pub const RESPONSE_KINDS: [&str; 18] = [
+pub const RESPONSE_KINDS: [&str; 19] = [
     "Ready",
     "Progress",
     "FilesDone",
@@ -151,6 +152,7 @@ pub const RESPONSE_KINDS: [&str; 18] = [
     "Window",
     "ExportChunk",
     "ExportDone",
+    "SelectionManifest",
     "Detected",
     "ResetDone",
     "WorkspaceStatus",
@@ -446,6 +448,15 @@ pub fn samples() -> Samples {
                 files_refused: 1,
                 ceiling_mib: 512,
             }),
+            stages: LoadStages {
+                reading: 3.0,
+                parsing: 80.5,
+                hashing: 6.0,
+                sending: 4.0,
+                merging: 20.25,
+                keeping: 0.0,
+                ordering: 1.5,
+            },
         },
         Response::Record {
             id,
@@ -523,6 +534,10 @@ pub fn samples() -> Samples {
             mime: "text/csv".into(),
             manifest: "{\"manifest\":\"trailscope-export-manifest/1\"}".into(),
         },
+        Response::SelectionManifest {
+            id,
+            manifest: "{\"manifest\":\"trailscope-export-manifest/1\",\"outputs\":[]}".into(),
+        },
         Response::Detected {
             id,
             view: Box::new(detected),
@@ -576,6 +591,12 @@ pub fn samples() -> Samples {
             input: 1,
             path: "big.json.gz".into(),
         }),
+        stages: LoadStages {
+            reading: 1.5,
+            parsing: 40.25,
+            sending: 2.0,
+            ..LoadStages::default()
+        },
     }];
     Samples {
         requests,
@@ -670,8 +691,11 @@ pub fn samples() -> Samples {
             },
             SqlReply::File {
                 id,
-                format: SqlFileFormat::Csv,
-                size: 21,
+                format: SqlFileFormat::Parquet,
+                size: 4096,
+                sha256: Some(
+                    "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9".into(),
+                ),
             },
         ],
     }

@@ -159,6 +159,9 @@ pub enum SqlReply {
         format: SqlFileFormat,
         /// Its size in bytes.
         size: u64,
+        /// Its SHA-256 (lowercase hex), taken as it was written, for an export's manifest.
+        #[serde(default)]
+        sha256: Option<String>,
     },
 }
 

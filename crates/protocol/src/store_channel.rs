@@ -222,6 +222,9 @@ pub enum Response {
         /// Set when the tab filled up during the load and refused the files after that.
         #[serde(default)]
         tab_full: Option<TabFull>,
+        /// Where the workers' time went during this load.
+        #[serde(default)]
+        stages: crate::LoadStages,
     },
     /// One event's original JSON, where it came from, and its other copies.
     Record {
@@ -321,6 +324,17 @@ pub enum Response {
         /// Its manifest ([`trailscope_query::manifest::ExportManifest`] as JSON): the filter,
         /// the order, the output's SHA-256 and each source file with its hash and integrity.
         #[serde(default)]
+        manifest: String,
+    },
+    /// The manifest of the selection just sent to the SQL worker for a Parquet file
+    /// ([`Request::ExportSelection`]): the filter, the order and every source file with its
+    /// hash and integrity, but no output yet. The page completes it with the file the SQL
+    /// worker writes ([`crate::SqlReply::File`]'s `sha256`), so the evidence never leaves this
+    /// worker and the output's hash is taken where the file is written.
+    SelectionManifest {
+        /// The export request.
+        id: RequestId,
+        /// [`trailscope_query::manifest::ExportManifest`] as JSON, with no output.
         manifest: String,
     },
     /// Detection results.

@@ -233,6 +233,23 @@ impl ExportManifest {
         }
     }
 
+    /// A manifest drafted before its output existed (the page's Parquet file is written by
+    /// another worker than the one holding the evidence), completed with that output. `draft` is
+    /// [`ExportManifest::to_json`]'s text; an unreadable draft is an error, never a manifest
+    /// without its sources.
+    pub fn completed(draft: &str, output: OutputFile) -> Result<Self, String> {
+        let mut manifest: ExportManifest = serde_json::from_str(draft)
+            .map_err(|e| format!("the export's manifest could not be read: {e}"))?;
+        if manifest.manifest != MANIFEST_FORMAT {
+            return Err(format!(
+                "the export's manifest is {:?}, not {MANIFEST_FORMAT}",
+                manifest.manifest
+            ));
+        }
+        manifest.outputs.push(output);
+        Ok(manifest)
+    }
+
     /// The manifest as indented JSON, ending with a newline.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
@@ -446,6 +463,34 @@ mod tests {
             }
         );
         assert!(m.integrity_note.contains("trusted"));
+    }
+
+    #[test]
+    fn a_draft_completed_with_its_output_keeps_every_source_and_a_foreign_draft_is_refused() {
+        let (store, _) = store();
+        let draft = ExportManifest::new(&store, 0..store.len(), spec(Vec::new()));
+        let output = OutputFile {
+            name: "x.parquet".into(),
+            bytes: 42,
+            sha256: "ab".repeat(32),
+        };
+        let done = ExportManifest::completed(&draft.to_json(), output.clone()).unwrap();
+        assert_eq!(done.outputs, vec![output.clone()]);
+        assert_eq!(
+            ExportManifest {
+                outputs: Vec::new(),
+                ..done
+            },
+            draft,
+            "nothing but the output changes"
+        );
+        let other = draft.to_json().replace(MANIFEST_FORMAT, "someone-else/1");
+        assert!(ExportManifest::completed(&other, output.clone())
+            .unwrap_err()
+            .contains("someone-else/1"));
+        assert!(ExportManifest::completed("{", output)
+            .unwrap_err()
+            .contains("could not be read"));
     }
 
     #[test]

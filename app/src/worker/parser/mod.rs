@@ -67,6 +67,11 @@ pub(super) const KEEP_FOR_WEBCRYPTO: usize = 256 << 20;
 /// Bytes read from an archive entry at a time (the first read also tells nested archives).
 pub(super) const ENTRY_READ_BYTES: usize = 1 << 20;
 
+/// Largest first gzip member whose SHA-256 WebCrypto takes (the browser's native hash, several
+/// times faster than `sha2` in wasm); the parser holds it until hashed. Larger ones are hashed
+/// with `sha2` while they are read.
+pub(super) const WEBCRYPTO_MEMBER_BYTES: usize = 32 << 20;
+
 /// The first bytes of every gzip file.
 pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -227,10 +232,14 @@ async fn run(state: Rc<RefCell<ParserState>>, load: RequestId) {
             });
             offset += input.size;
             state.borrow_mut().bytes_done = before + input.size;
+            if out.send_due() {
+                out.settle().await;
+            }
             out.send(false);
             report(&state, load, false);
         }
     }
+    out.settle().await;
     out.send(true);
     state.borrow_mut().running = false;
     report(&state, load, true);
@@ -299,13 +308,21 @@ async fn read_input(
     if hash_only && head.starts_with(&GZIP_MAGIC) && !is_digest_path(path) {
         return hash_input(state, out, reader, input, head, remaining).await;
     }
+    if size > STREAM_FILES_OVER {
+        // A large file sends what was gathered before it: with its hashes.
+        out.settle().await;
+    }
     out.begin_file(number, path, size);
-    let mut ingestor = FileIngestor::new(limits);
-    let mut fed = ingestor.feed(&head, out);
+    let streamed = size > STREAM_FILES_OVER;
+    let mut ingestor = FileIngestor::new(limits).deferring_hash(WEBCRYPTO_MEMBER_BYTES);
+    let mut fed = out.parsing(|out| ingestor.feed(&head, out));
     let mut bytes = InputBytes::new(reader, state, size, remaining);
     while fed.is_ok() {
-        match bytes.next(state, out.load).await {
-            Next::Piece(piece) => fed = ingestor.feed(piece, out),
+        let asked = now_millis();
+        let next = bytes.next(state, out.load).await;
+        out.stages.reading += now_millis() - asked;
+        match next {
+            Next::Piece(piece) => fed = out.parsing(|out| ingestor.feed(piece, out)),
             Next::End => break,
             Next::Failed(e) => fed = Err(IngestError::Read(e)),
             Next::Cancelled => {
@@ -316,7 +333,32 @@ async fn read_input(
         }
     }
     let outcome = match fed {
-        Ok(()) => ingestor.finish(out),
+        Ok(()) => {
+            let (mut outcome, pending) = out.parsing(|out| ingestor.finish_deferring_hash(out));
+            if let Some(pending) = pending {
+                let digest = pending
+                    .first_member
+                    .as_deref()
+                    .and_then(crate::worker::fast_hash::start_sha256);
+                match digest {
+                    // The browser hashes it while the next files are read; a large file (sent
+                    // at once) waits for its own hash.
+                    Some(digest) if !streamed => {
+                        out.file_hashing(number, path, &outcome, rows_before, pending, digest);
+                        return Ok(());
+                    }
+                    Some(digest) => {
+                        let asked = now_millis();
+                        let webcrypto = crate::worker::fast_hash::sha256_hex_of(digest).await;
+                        out.stages.hashing += now_millis() - asked;
+                        outcome.log_hash = Some(out.parsing(|_| pending.into_hash(webcrypto)));
+                    }
+                    // Without WebCrypto (an insecure context) `sha2` hashes the bytes here.
+                    None => outcome.log_hash = Some(out.parsing(|_| pending.into_hash(None))),
+                }
+            }
+            outcome
+        }
         Err(e) => {
             bytes.skip_rest().await;
             ingestor.fail(e)
@@ -354,14 +396,17 @@ async fn read_zip<R: Read + Seek>(
             ArchiveStep::Nested => continue,
         };
         let rows_before = out.rows;
+        if entry.size > STREAM_FILES_OVER {
+            out.settle().await;
+        }
         out.begin_file(number, &entry_path, entry.size);
         let mut ingestor = FileIngestor::for_archive_entry(limits, entry.compressed_size);
         let mut piece: &[u8] = &head;
         let outcome = loop {
             if piece.is_empty() {
-                break ingestor.finish(out);
+                break out.parsing(|out| ingestor.finish(out));
             }
-            if let Err(e) = ingestor.feed(piece, out) {
+            if let Err(e) = out.parsing(|out| ingestor.feed(piece, out)) {
                 break ingestor.fail(e);
             }
             maybe_yield(state).await;
@@ -375,7 +420,8 @@ async fn read_zip<R: Read + Seek>(
                 );
                 return Err(Cancelled);
             }
-            piece = match entry.reader.read(&mut buf) {
+            // Reading an entry inflates it: parsing, like a gzip file's.
+            piece = match out.parsing(|_| entry.reader.read(&mut buf)) {
                 Ok(n) => buf.get(..n).unwrap_or_default(),
                 Err(e) => {
                     break ingestor.fail(IngestError::Archive(format!(

@@ -2,9 +2,10 @@
 //! of milliseconds, large files in chunks as they are read.
 
 use js_sys::{Array, Reflect};
-use trailscope_model::{Event, EventSink, FileKind, FileOutcome, IngestError};
+use trailscope_model::{Event, EventSink, FileKind, FileOutcome, IngestError, KeptLog};
 use trailscope_protocol::{
-    log_hash_to_wire, summary_to_wire, FileChunk, InputDone, Parsed, ParsedFile, RequestId,
+    log_hash_to_wire, summary_to_wire, FileChunk, InputDone, LoadStages, Parsed, ParsedFile,
+    RequestId,
 };
 use trailscope_store::{BatchBuilder, FileSummary};
 use web_sys::MessagePort;
@@ -29,6 +30,15 @@ pub(super) struct Outgoing {
     /// The large file being read, whose rows go to the store in chunks, and whether a chunk has
     /// gone yet.
     pub(super) streaming: Option<(FileChunk, bool)>,
+    /// Where this parser's time went since its last message (sent with the next one).
+    pub(super) stages: LoadStages,
+    /// All the time spent sending, so parsing that sent on the way can leave it out.
+    sending_total: f64,
+    /// Files whose log hash the browser is still computing: their index in `files`, the hash's
+    /// state (with the bytes, in case WebCrypto fails) and the digest under way. Settled before
+    /// their files are sent ([`Outgoing::settle`]), so a parser waits for them once per message,
+    /// not once per file.
+    hashing: Vec<(usize, KeptLog, js_sys::Promise)>,
 }
 
 impl Outgoing {
@@ -43,7 +53,64 @@ impl Outgoing {
             inputs_done: Vec::new(),
             last_send: now_millis(),
             streaming: None,
+            stages: LoadStages::default(),
+            sending_total: 0.0,
+            hashing: Vec::new(),
         }
+    }
+
+    /// Records a read file whose log hash WebCrypto computes (`digest`, of `pending`'s bytes).
+    pub(super) fn file_hashing(
+        &mut self,
+        input: u32,
+        path: &str,
+        outcome: &FileOutcome,
+        rows_before: u64,
+        pending: KeptLog,
+        digest: js_sys::Promise,
+    ) {
+        self.file(input, path, outcome, rows_before, false);
+        self.hashing.push((self.files.len() - 1, pending, digest));
+    }
+
+    /// Waits for the hashes under way and writes them into their files.
+    pub(super) async fn settle(&mut self) {
+        if self.hashing.is_empty() {
+            return;
+        }
+        let started = now_millis();
+        for (index, pending, digest) in std::mem::take(&mut self.hashing) {
+            let webcrypto = crate::worker::fast_hash::sha256_hex_of(digest).await;
+            // If WebCrypto failed, `sha2` hashes the kept bytes here.
+            let hash = pending.into_hash(webcrypto);
+            if let Some(file) = self.files.get_mut(index) {
+                file.log_hash = Some(log_hash_to_wire(&hash));
+            }
+        }
+        self.stages.hashing += now_millis() - started;
+    }
+
+    /// Whether [`Outgoing::send`] would send now (the caller settles the hashes first).
+    pub(super) fn send_due(&self) -> bool {
+        now_millis() - self.last_send >= SEND_EVERY_MILLIS || self.builder.len() >= EVENTS_PER_BATCH
+    }
+
+    /// Runs `work` (reading a file's bytes into events) and counts its time as parsing, less the
+    /// sending it did on the way.
+    pub(super) fn parsing<R>(&mut self, work: impl FnOnce(&mut Self) -> R) -> R {
+        let started = now_millis();
+        let sending_before = self.sending_total;
+        let result = work(self);
+        let spent = now_millis() - started - (self.sending_total - sending_before);
+        self.stages.parsing += spent.max(0.0);
+        result
+    }
+
+    /// Counts the time since `started` as sending.
+    fn sent_since(&mut self, started: f64) {
+        let spent = now_millis() - started;
+        self.stages.sending += spent;
+        self.sending_total += spent;
     }
 
     /// Starts a file of `size` bytes: a large one is sent in chunks as it is read. What was
@@ -123,11 +190,21 @@ impl Outgoing {
         if !self.builder.is_empty() {
             self.seal_batch();
         }
+        // Never reached with hashes under way (every send settles first); if it were, the files
+        // must still go with their hashes, taken here.
+        for (index, pending, _) in std::mem::take(&mut self.hashing) {
+            if let Some(file) = self.files.get_mut(index) {
+                file.log_hash = Some(log_hash_to_wire(&pending.into_hash(None)));
+            }
+        }
+        let started = now_millis();
         let parsed = Parsed {
             load: self.load,
             files: std::mem::take(&mut self.files),
             inputs_done: std::mem::take(&mut self.inputs_done),
             chunk_of,
+            // This message's own sending counts in the next one.
+            stages: std::mem::take(&mut self.stages),
         };
         let batches = std::mem::take(&mut self.batches);
         self.last_send = now_millis();
@@ -153,13 +230,16 @@ impl Outgoing {
         if let Err(e) = self.port.post_message_with_transferable(&message, &buffers) {
             web_sys::console::error_2(&"trailscope parser: cannot reach the store".into(), &e);
         }
+        self.sent_since(started);
     }
 
     /// Moves the builder's events into a finished batch, in its binary form, out of wasm memory.
     pub(super) fn seal_batch(&mut self) {
+        let started = now_millis();
         let bytes = self.builder.take().to_bytes();
         self.batches
             .push(js_sys::Uint8Array::from(bytes.as_slice()).buffer());
+        self.sent_since(started);
     }
 }
 
