@@ -57,6 +57,24 @@ pub struct FileIngestor {
     state: Progress,
 }
 
+/// The hashes [`FileIngestor::finish_deferring_hash`] leaves to the caller, who sets the
+/// outcome's fields from them.
+pub struct DeferredHashes {
+    /// A gzip file's log hash: `log_hash` is `None` until set to [`KeptLog::into_hash`].
+    pub log: Option<KeptLog>,
+    /// The file's bytes as stored: `stored_sha256` is `None` until set to their SHA-256
+    /// ([`DeferredHashes::stored_sha256`]).
+    pub stored: Option<Vec<u8>>,
+}
+
+impl DeferredHashes {
+    /// The SHA-256 of the stored bytes as lowercase hex: `computed` when the caller hashed them,
+    /// otherwise hashed here.
+    pub fn stored_sha256(stored: &[u8], computed: Option<String>) -> String {
+        computed.unwrap_or_else(|| hex_lower(&Sha256::digest(stored)))
+    }
+}
+
 /// Everything the parser learns, kept apart from the parser so both can be borrowed at once.
 struct Progress {
     limits: Limits,
@@ -85,6 +103,11 @@ struct Progress {
     pending_hash: Option<KeptLog>,
     /// The pending hash went to the caller, who sets the outcome's `log_hash`.
     hash_handed_over: bool,
+    /// The file's bytes as stored, kept for the caller to hash while under `defer_hash` bytes
+    /// (`None` once they are hashed into `stored_sha`, or when not deferring).
+    stored_kept: Option<Vec<u8>>,
+    /// The stored bytes went to the caller, who sets the outcome's `stored_sha256`.
+    stored_handed_over: bool,
     digest_bytes: Option<Vec<u8>>,
     /// The text so far while it is small (`None` once it is not).
     kept_text: Option<Vec<u8>>,
@@ -130,6 +153,8 @@ impl FileIngestor {
                 defer_hash: None,
                 pending_hash: None,
                 hash_handed_over: false,
+                stored_kept: None,
+                stored_handed_over: false,
                 digest_bytes: None,
                 kept_text: Some(Vec::new()),
                 stored_sha: Sha256::new(),
@@ -168,7 +193,7 @@ impl FileIngestor {
         self.state.stored_bytes += chunk.len() as u64;
         if !matches!(self.decoder, Decoder::Start(_)) {
             // Bytes held back for sniffing are hashed when they are replayed.
-            self.state.stored_sha.update(chunk);
+            self.state.hash_stored(chunk);
         }
         let ratio_base = self.ratio_base;
         let FileIngestor {
@@ -223,6 +248,7 @@ impl FileIngestor {
     /// is hashed here as usual. `finish` and `fail` still hash everything themselves.
     pub fn deferring_hash(mut self, max: usize) -> Self {
         self.state.defer_hash = Some(max);
+        self.state.stored_kept = Some(Vec::new());
         self
     }
 
@@ -232,15 +258,23 @@ impl FileIngestor {
     pub fn finish_deferring_hash<S: EventSink>(
         mut self,
         sink: &mut S,
-    ) -> (FileOutcome, Option<KeptLog>) {
+    ) -> (FileOutcome, DeferredHashes) {
         let result = self.finish_inner(sink);
         let pending = self.state.pending_hash.take();
         self.state.hash_handed_over = pending.is_some();
+        let stored = self.state.stored_kept.take();
+        self.state.stored_handed_over = stored.is_some();
         let error = result.err().map(|stop| match stop {
             Stop::Input(e) => e,
             Stop::Sink(msg) => IngestError::Sink(msg),
         });
-        (self.outcome(error), pending)
+        (
+            self.outcome(error),
+            DeferredHashes {
+                log: pending,
+                stored,
+            },
+        )
     }
 
     /// Ends the file and reports what it held.
@@ -373,7 +407,15 @@ impl FileIngestor {
             error,
             warnings: state.warnings,
             log_hash,
-            stored_sha256: Some(hex_lower(&state.stored_sha.finalize())),
+            stored_sha256: if state.stored_handed_over {
+                None // the caller hashes the stored bytes and sets it
+            } else {
+                let mut sha = state.stored_sha;
+                if let Some(kept) = state.stored_kept.take() {
+                    sha.update(&kept);
+                }
+                Some(hex_lower(&sha.finalize()))
+            },
             // A gzip file without events keeps its first member (a digest, even one whose
             // JSON the event parser refuses: verification judges it by its path and bytes).
             kept_bytes: match kind {
@@ -451,6 +493,21 @@ impl Progress {
                 self.log_hash = Some(hash);
                 self.digest_bytes = kept;
             }
+        }
+    }
+
+    /// Hashes stored bytes, or keeps them for the caller while they fit under the deferral cap
+    /// (then hashes what was kept and everything after it here).
+    fn hash_stored(&mut self, chunk: &[u8]) {
+        let max = self.defer_hash.unwrap_or(0);
+        match &mut self.stored_kept {
+            Some(kept) if kept.len() + chunk.len() <= max => kept.extend_from_slice(chunk),
+            Some(kept) => {
+                self.stored_sha.update(&kept[..]);
+                self.stored_kept = None;
+                self.stored_sha.update(chunk);
+            }
+            None => self.stored_sha.update(chunk),
         }
     }
 

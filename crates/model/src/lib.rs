@@ -57,7 +57,7 @@ pub use compare::{compare_records, Comparison, Difference};
 pub use csv_out::{csv_document, CsvWriter};
 pub use event::{Envelope, Event, EventRecord, EventTime, TimeSource, UserIdentity};
 pub use html_out::html_escape;
-pub use ingest::{ingest_bytes, ingest_reader, EventSink, FileIngestor};
+pub use ingest::{ingest_bytes, ingest_reader, DeferredHashes, EventSink, FileIngestor};
 pub use kind::{has_cloudtrail_file_name, FileKind};
 pub use limits::{Limits, MAX_DIGEST_BYTES};
 pub use loghash::{hex_lower, KeptLog, LogHash, LogHasher, LogRead};

@@ -13,8 +13,8 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use proptest::prelude::*;
 use trailscope_model::{
-    ingest_bytes, Envelope, Event, EventSink, FileIngestor, FileKind, FileOutcome, IngestError,
-    Limits, TimeSource,
+    ingest_bytes, DeferredHashes, Envelope, Event, EventSink, FileIngestor, FileKind, FileOutcome,
+    IngestError, Limits, TimeSource,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -549,14 +549,22 @@ fn read_deferring(bytes: &[u8], sizes: &[usize], max: usize) -> (FileOutcome, Ve
             return (ingestor.fail(e), sink.0);
         }
     }
-    let (mut outcome, pending) = ingestor.finish_deferring_hash(&mut sink);
-    if let Some(pending) = pending {
+    let (mut outcome, deferred) = ingestor.finish_deferring_hash(&mut sink);
+    let outside = |b: &[u8]| trailscope_model::hex_lower(&Sha256::digest(b));
+    if let Some(pending) = deferred.log {
         assert_eq!(outcome.log_hash, None, "the caller sets the hash");
-        let outside = pending
-            .first_member
-            .as_deref()
-            .map(|b| trailscope_model::hex_lower(&Sha256::digest(b)));
-        outcome.log_hash = Some(pending.into_hash(outside));
+        let hex = pending.first_member.as_deref().map(outside);
+        outcome.log_hash = Some(pending.into_hash(hex));
+    }
+    if let Some(stored) = deferred.stored {
+        assert_eq!(
+            outcome.stored_sha256, None,
+            "the caller sets the stored hash"
+        );
+        outcome.stored_sha256 = Some(DeferredHashes::stored_sha256(
+            &stored,
+            Some(outside(&stored)),
+        ));
     }
     (outcome, sink.0)
 }
@@ -598,16 +606,22 @@ fn a_deferred_hash_hands_over_the_first_member_only_while_it_is_under_the_cap() 
     let mut sink = Collect::default();
     let mut ingestor = FileIngestor::new(Limits::default()).deferring_hash(1 << 20);
     ingestor.feed(&bytes, &mut sink).unwrap();
-    let (outcome, pending) = ingestor.finish_deferring_hash(&mut sink);
-    let pending = pending.expect("a gzip log's hash is left to the caller");
+    let (outcome, deferred) = ingestor.finish_deferring_hash(&mut sink);
+    let pending = deferred
+        .log
+        .expect("a gzip log's hash is left to the caller");
     assert_eq!(pending.first_member.as_deref(), Some(text.as_bytes()));
+    assert_eq!(deferred.stored.as_deref(), Some(&bytes[..]));
     assert_eq!((outcome.log_hash, outcome.events), (None, 3));
+    assert_eq!(outcome.stored_sha256, None);
 
     // Over the cap, the bytes are hashed here and nothing is handed over.
     let mut ingestor = FileIngestor::new(Limits::default()).deferring_hash(16);
     ingestor.feed(&bytes, &mut sink).unwrap();
-    let (outcome, pending) = ingestor.finish_deferring_hash(&mut sink);
-    assert!(pending.is_none());
-    assert_eq!(outcome.log_hash, read(&bytes).0.log_hash);
+    let (outcome, deferred) = ingestor.finish_deferring_hash(&mut sink);
+    assert!(deferred.log.is_none() && deferred.stored.is_none());
+    let whole = read(&bytes).0;
+    assert_eq!(outcome.log_hash, whole.log_hash);
+    assert_eq!(outcome.stored_sha256, whole.stored_sha256);
     assert!(outcome.log_hash.is_some());
 }

@@ -334,29 +334,17 @@ async fn read_input(
     }
     let outcome = match fed {
         Ok(()) => {
-            let (mut outcome, pending) = out.parsing(|out| ingestor.finish_deferring_hash(out));
-            if let Some(pending) = pending {
-                let digest = pending
-                    .first_member
-                    .as_deref()
-                    .and_then(crate::worker::fast_hash::start_sha256);
-                match digest {
-                    // The browser hashes it while the next files are read; a large file (sent
-                    // at once) waits for its own hash.
-                    Some(digest) if !streamed => {
-                        out.file_hashing(number, path, &outcome, rows_before, pending, digest);
-                        return Ok(());
-                    }
-                    Some(digest) => {
-                        let asked = now_millis();
-                        let webcrypto = crate::worker::fast_hash::sha256_hex_of(digest).await;
-                        out.stages.hashing += now_millis() - asked;
-                        outcome.log_hash = Some(out.parsing(|_| pending.into_hash(webcrypto)));
-                    }
-                    // Without WebCrypto (an insecure context) `sha2` hashes the bytes here.
-                    None => outcome.log_hash = Some(out.parsing(|_| pending.into_hash(None))),
-                }
+            let (mut outcome, deferred) = out.parsing(|out| ingestor.finish_deferring_hash(out));
+            let hashes = HashesUnderWay::start(deferred);
+            if !streamed {
+                // The browser hashes it while the next files are read.
+                out.file_hashing(number, path, &outcome, rows_before, hashes);
+                return Ok(());
             }
+            // A large file is sent at once: it waits for its own hashes.
+            let asked = now_millis();
+            hashes.finish().await.set_on_outcome(&mut outcome);
+            out.stages.hashing += now_millis() - asked;
             outcome
         }
         Err(e) => {

@@ -2,7 +2,9 @@
 //! of milliseconds, large files in chunks as they are read.
 
 use js_sys::{Array, Reflect};
-use trailscope_model::{Event, EventSink, FileKind, FileOutcome, IngestError, KeptLog};
+use trailscope_model::{
+    DeferredHashes, Event, EventSink, FileKind, FileOutcome, IngestError, KeptLog, LogHash,
+};
 use trailscope_protocol::{
     log_hash_to_wire, summary_to_wire, FileChunk, InputDone, LoadStages, Parsed, ParsedFile,
     RequestId,
@@ -34,11 +36,10 @@ pub(super) struct Outgoing {
     pub(super) stages: LoadStages,
     /// All the time spent sending, so parsing that sent on the way can leave it out.
     sending_total: f64,
-    /// Files whose log hash the browser is still computing: their index in `files`, the hash's
-    /// state (with the bytes, in case WebCrypto fails) and the digest under way. Settled before
-    /// their files are sent ([`Outgoing::settle`]), so a parser waits for them once per message,
-    /// not once per file.
-    hashing: Vec<(usize, KeptLog, js_sys::Promise)>,
+    /// Files whose hashes the browser is still computing, by their index in `files`. Settled
+    /// before their files are sent ([`Outgoing::settle`]), so a parser waits for them once per
+    /// message, not once per file.
+    hashing: Vec<(usize, HashesUnderWay)>,
 }
 
 impl Outgoing {
@@ -59,18 +60,17 @@ impl Outgoing {
         }
     }
 
-    /// Records a read file whose log hash WebCrypto computes (`digest`, of `pending`'s bytes).
+    /// Records a read file whose hashes the browser computes.
     pub(super) fn file_hashing(
         &mut self,
         input: u32,
         path: &str,
         outcome: &FileOutcome,
         rows_before: u64,
-        pending: KeptLog,
-        digest: js_sys::Promise,
+        hashes: HashesUnderWay,
     ) {
         self.file(input, path, outcome, rows_before, false);
-        self.hashing.push((self.files.len() - 1, pending, digest));
+        self.hashing.push((self.files.len() - 1, hashes));
     }
 
     /// Waits for the hashes under way and writes them into their files.
@@ -79,12 +79,10 @@ impl Outgoing {
             return;
         }
         let started = now_millis();
-        for (index, pending, digest) in std::mem::take(&mut self.hashing) {
-            let webcrypto = crate::worker::fast_hash::sha256_hex_of(digest).await;
-            // If WebCrypto failed, `sha2` hashes the kept bytes here.
-            let hash = pending.into_hash(webcrypto);
+        for (index, hashes) in std::mem::take(&mut self.hashing) {
+            let done = hashes.finish().await;
             if let Some(file) = self.files.get_mut(index) {
-                file.log_hash = Some(log_hash_to_wire(&hash));
+                done.set_on(file);
             }
         }
         self.stages.hashing += now_millis() - started;
@@ -192,9 +190,9 @@ impl Outgoing {
         }
         // Never reached with hashes under way (every send settles first); if it were, the files
         // must still go with their hashes, taken here.
-        for (index, pending, _) in std::mem::take(&mut self.hashing) {
+        for (index, hashes) in std::mem::take(&mut self.hashing) {
             if let Some(file) = self.files.get_mut(index) {
-                file.log_hash = Some(log_hash_to_wire(&pending.into_hash(None)));
+                hashes.finish_here().set_on(file);
             }
         }
         let started = now_millis();
@@ -255,5 +253,87 @@ impl EventSink for Outgoing {
             }
         }
         Ok(())
+    }
+}
+
+/// A file's hashes the browser computes with WebCrypto while the parser goes on (the ones
+/// [`trailscope_model::FileIngestor::finish_deferring_hash`] left to it), with the bytes kept
+/// so `sha2` can take over if a digest fails.
+pub(super) struct HashesUnderWay {
+    log: Option<(KeptLog, Option<js_sys::Promise>)>,
+    stored: Option<(Vec<u8>, Option<js_sys::Promise>)>,
+}
+
+/// A file's hashes, finished.
+pub(super) struct FinishedHashes {
+    log: Option<LogHash>,
+    stored: Option<String>,
+}
+
+impl HashesUnderWay {
+    /// Starts the digests of what `deferred` left to the caller.
+    pub(super) fn start(deferred: DeferredHashes) -> Self {
+        let start = crate::worker::fast_hash::start_sha256;
+        HashesUnderWay {
+            log: deferred.log.map(|log| {
+                let digest = log.first_member.as_deref().and_then(start);
+                (log, digest)
+            }),
+            stored: deferred.stored.map(|bytes| {
+                let digest = start(&bytes);
+                (bytes, digest)
+            }),
+        }
+    }
+
+    /// Waits for the digests (`sha2` hashes whatever WebCrypto could not).
+    pub(super) async fn finish(self) -> FinishedHashes {
+        let hex = |digest: Option<js_sys::Promise>| async move {
+            match digest {
+                Some(digest) => crate::worker::fast_hash::sha256_hex_of(digest).await,
+                None => None,
+            }
+        };
+        let log = match self.log {
+            Some((log, digest)) => Some(log.into_hash(hex(digest).await)),
+            None => None,
+        };
+        let stored = match self.stored {
+            Some((bytes, digest)) => Some(DeferredHashes::stored_sha256(&bytes, hex(digest).await)),
+            None => None,
+        };
+        FinishedHashes { log, stored }
+    }
+
+    /// The hashes taken here with `sha2`, not waiting for the browser.
+    pub(super) fn finish_here(self) -> FinishedHashes {
+        FinishedHashes {
+            log: self.log.map(|(log, _)| log.into_hash(None)),
+            stored: self
+                .stored
+                .map(|(bytes, _)| DeferredHashes::stored_sha256(&bytes, None)),
+        }
+    }
+}
+
+impl FinishedHashes {
+    /// Writes the hashes into a file's outcome.
+    pub(super) fn set_on_outcome(self, outcome: &mut FileOutcome) {
+        if self.log.is_some() {
+            outcome.log_hash = self.log;
+        }
+        if self.stored.is_some() {
+            outcome.stored_sha256 = self.stored;
+        }
+    }
+
+    /// Writes the hashes into a file about to be sent.
+    fn set_on(self, file: &mut ParsedFile) {
+        if let Some(log) = &self.log {
+            file.log_hash = Some(log_hash_to_wire(log));
+        }
+        if self.stored.is_some() {
+            file.stored_sha256 = self.stored;
+        }
     }
 }
