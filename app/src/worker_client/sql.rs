@@ -27,6 +27,9 @@ thread_local! {
     static WAITING: RefCell<Option<(SqlRequest, Option<JsValue>)>> = const { RefCell::new(None) };
     /// The Events view's Parquet download in flight.
     static EVENTS_PARQUET: Cell<Option<RequestId>> = const { Cell::new(None) };
+    /// The filter of the selection it writes, as it was when asked for (the file is named after
+    /// it, even if another query runs while the file is written).
+    static EVENTS_PARQUET_FILTER: RefCell<String> = const { RefCell::new(String::new()) };
     /// That download's manifest as the store worker drafted it, and its file as the SQL worker
     /// wrote it: they come from two workers, in either order.
     static PARQUET_MANIFEST: RefCell<ParquetManifestHalves> = const { RefCell::new((None, None)) };
@@ -264,9 +267,7 @@ fn apply_sql(state: AppState, reply: SqlReply, bytes: JsValue) {
             id, size, sha256, ..
         } if EVENTS_PARQUET.with(Cell::get) == Some(id) => {
             EVENTS_PARQUET.with(|p| p.set(None));
-            let filter = state
-                .query
-                .with_untracked(|q| q.as_ref().map(|q| q.filter.clone()).unwrap_or_default());
+            let filter = EVENTS_PARQUET_FILTER.with(|f| f.take());
             let at = trailscope_model::Timestamp::from_unix_millis(js_sys::Date::now() as i64);
             let name = trailscope_query::export_file_name(&filter, at, "parquet");
             match sha256 {
@@ -369,6 +370,11 @@ pub fn download_events_parquet(state: AppState) {
         parquet: true,
     });
     EVENTS_PARQUET.with(|p| p.set(Some(id)));
+    EVENTS_PARQUET_FILTER.with(|f| {
+        *f.borrow_mut() = state
+            .query
+            .with_untracked(|q| q.as_ref().map(|q| q.filter.clone()).unwrap_or_default())
+    });
     // A manifest beside the buttons names the file it came with: never an earlier one.
     PARQUET_MANIFEST.with(|m| *m.borrow_mut() = (None, None));
     state.last_manifest.set(None);

@@ -232,10 +232,12 @@ async fn run(state: Rc<RefCell<ParserState>>, load: RequestId) {
             });
             offset += input.size;
             state.borrow_mut().bytes_done = before + input.size;
+            // Decided once: a send that came due between two looks at the clock would post
+            // before the hashes are settled.
             if out.send_due() {
                 out.settle().await;
+                out.send(true);
             }
-            out.send(false);
             report(&state, load, false);
         }
     }

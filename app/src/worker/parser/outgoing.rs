@@ -188,8 +188,8 @@ impl Outgoing {
         if !self.builder.is_empty() {
             self.seal_batch();
         }
-        // Never reached with hashes under way (every send settles first); if it were, the files
-        // must still go with their hashes, taken here.
+        // Every send of files settles their hashes first; should one not, the files still go
+        // with their hashes, taken here.
         for (index, hashes) in std::mem::take(&mut self.hashing) {
             if let Some(file) = self.files.get_mut(index) {
                 hashes.finish_here().set_on(file);
