@@ -154,11 +154,10 @@ pub fn LoadNote(
             }
             if l.restored {
                 return format!(
-                    "Restored from this browser in {} (the files held {} of JSON). Memory: {} of columns, {} of compressed records.",
+                    "Restored from this browser in {} (the files held {} of JSON). {}",
                     millis(l.elapsed_millis),
                     bytes(t.text_bytes),
-                    bytes(t.store_bytes),
-                    bytes(t.records_bytes)
+                    memory_text(&t)
                 );
             }
             let how = if l.cancelled {
@@ -170,11 +169,10 @@ pub fn LoadNote(
                 String::new()
             };
             format!(
-                "{how}Read {} of JSON in {}. Memory: {} of columns, {} of compressed records.",
+                "{how}Read {} of JSON in {}. {}",
                 bytes(t.text_bytes),
                 millis(l.elapsed_millis),
-                bytes(t.store_bytes),
-                bytes(t.records_bytes)
+                memory_text(&t)
             )
         });
         Some(view! {
@@ -182,6 +180,8 @@ pub fn LoadNote(
                 class="footnote load-note"
                 data-testid="load-note"
                 data-text-bytes=t.text_bytes
+                data-records-bytes=t.records_bytes
+                data-records-outside-wasm-bytes=t.records_spilled_bytes
                 data-elapsed-ms=elapsed
                 title=stages_title
             >
@@ -194,6 +194,24 @@ pub fn LoadNote(
 
 /// Where the workers' time went during the load: what a slow load spent its time on. The figures
 /// are also attributes, in whole milliseconds, for benchmarks and users' own tests.
+/// The store's memory, and where its records are: past a size they are kept outside the store
+/// worker's WebAssembly memory, which is what lets a tab hold more than 4 GiB allows.
+fn memory_text(t: &TotalsView) -> String {
+    let outside = if t.records_spilled_bytes > 0 {
+        format!(
+            " ({} of them outside WebAssembly memory)",
+            bytes(t.records_spilled_bytes)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "Memory: {} of columns, {} of compressed records{outside}.",
+        bytes(t.store_bytes),
+        bytes(t.records_bytes)
+    )
+}
+
 fn stages_view(stages: &trailscope_protocol::LoadStages) -> impl IntoView {
     let ms = |v: f64| v.round() as u64;
     let text = stages_text(stages);

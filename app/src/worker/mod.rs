@@ -9,6 +9,7 @@ pub mod fast_hash;
 mod integrity;
 mod parser;
 mod queries;
+pub mod record_spill;
 mod store_host;
 mod workspace;
 
@@ -101,7 +102,7 @@ pub fn start() {
 }
 
 fn become_store(data: &JsValue) {
-    let host = Rc::new(RefCell::new(store_host::StoreHost::default()));
+    let host = Rc::new(RefCell::new(store_host::StoreHost::new()));
     let ports = Reflect::get(data, &"ports".into())
         .map(|v| Array::from(&v))
         .unwrap_or_default();

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect, Uint8Array};
-use trailscope_protocol::merge::{Merger, TAB_CEILING_MIB};
+use trailscope_protocol::merge::{default_ceiling_mib, Merger, RECORDS_IN_WASM_MIB};
 use trailscope_protocol::workspace::LoadEnd;
 use trailscope_protocol::{
     file_row, FileRow, LoadStages, Parsed, Request, RequestId, Response, TabFull, WorkspaceStatus,
@@ -17,6 +17,7 @@ use web_sys::MessagePort;
 
 use super::integrity::{IntegrityBook, TrustAnchor, VerifyAsk};
 use super::queries::QueryState;
+use super::record_spill::JsBlockSpill;
 use super::workspace::Journal;
 use super::{now_millis, post_json_to_page, post_to_page};
 
@@ -133,6 +134,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             id,
             total_files,
             ceiling_mib,
+            records_in_wasm_mib,
         } => {
             if h.load.is_some() {
                 post_to_page(&Response::Failed {
@@ -149,11 +151,16 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 cancelled: false,
                 started: now_millis(),
                 ceiling_bytes: ceiling_mib
-                    .unwrap_or(TAB_CEILING_MIB)
+                    .unwrap_or_else(|| default_ceiling_mib(device_memory_gib()))
                     .saturating_mul(1 << 20),
                 refused_before: h.merger.refused(),
                 stages: LoadStages::default(),
             });
+            if let Some(mib) = records_in_wasm_mib {
+                h.store.keep_records_here(
+                    usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX),
+                );
+            }
             h.begin_kept_load();
             let early = std::mem::take(&mut h.early);
             drop(h);
@@ -335,7 +342,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 });
                 return;
             }
-            h.store = Store::new();
+            h.store = spilling_store();
             h.merger.clear();
             h.integrity = IntegrityBook::default();
             h.queries.clear();
@@ -444,7 +451,7 @@ fn restore_workspace(h: &mut StoreHost, id: RequestId) {
         refuse("no workspace is kept in this browser");
         return;
     };
-    let (store, restored) = match journal.restore() {
+    let (store, restored) = match journal.restore(spilling_store()) {
         Ok(done) => done,
         Err(e) => {
             let message = e.to_string();
@@ -484,7 +491,7 @@ fn restore_workspace(h: &mut StoreHost, id: RequestId) {
         id,
         cancelled: false,
         not_read: Vec::new(),
-        totals,
+        totals: Box::new(totals),
         elapsed_millis: now_millis() - started,
         tab_full: None,
         stages: LoadStages::default(),
@@ -590,6 +597,14 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
 }
 
 impl StoreHost {
+    /// An empty host.
+    pub(crate) fn new() -> Self {
+        StoreHost {
+            store: spilling_store(),
+            ..StoreHost::default()
+        }
+    }
+
     /// A load begins: a journal kept while the page was empty starts over with it, so it never
     /// restores a mix of two sessions. Into a page that already holds events the journal does
     /// not hold, nothing is recorded: a restore would differ from what is on screen.
@@ -661,7 +676,7 @@ impl StoreHost {
             id: load.id,
             cancelled: load.cancelled,
             not_read: load.not_read,
-            totals,
+            totals: Box::new(totals),
             elapsed_millis: now_millis() - load.started,
             tab_full,
             stages,
@@ -771,6 +786,26 @@ fn export_events(store: &Store, port: &MessagePort) {
     if let Err(e) = port.post_message(&done) {
         web_sys::console::error_2(&"trailscope store: cannot send events to SQL".into(), &e);
     }
+}
+
+/// An empty store that keeps its compressed records past [`RECORDS_IN_WASM_MIB`] in the
+/// worker's JS heap, outside its WebAssembly memory.
+fn spilling_store() -> Store {
+    let mut store = Store::new();
+    store.spill_records_to(
+        Box::new(JsBlockSpill::new()),
+        usize::try_from(RECORDS_IN_WASM_MIB << 20).unwrap_or(usize::MAX),
+    );
+    store
+}
+
+/// The device's memory in GiB as the browser reports it (`navigator.deviceMemory`, rounded and
+/// at most 8 in Chromium; absent in other browsers).
+fn device_memory_gib() -> Option<f64> {
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    Reflect::get(&navigator, &"deviceMemory".into())
+        .ok()?
+        .as_f64()
 }
 
 /// WebAssembly memory past which files are refused whatever the store counts: the store's

@@ -108,9 +108,9 @@ impl Journal {
         self.handle.get_size().map_or(0, |s| s as u64)
     }
 
-    /// Rebuilds a store from the committed loads.
-    pub(crate) fn restore(&mut self) -> Result<(Store, Restored), JournalError> {
-        workspace::restore(&mut HandleSource(&self.handle))
+    /// Rebuilds `store` (empty) from the committed loads.
+    pub(crate) fn restore(&mut self, store: Store) -> Result<(Store, Restored), JournalError> {
+        workspace::restore_into(&mut HandleSource(&self.handle), store)
     }
 
     /// Empties the journal, which then holds no load.

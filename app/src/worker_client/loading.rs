@@ -55,7 +55,8 @@ pub fn load(state: AppState, files: Vec<(String, File)>) {
     send(&Request::BeginLoad {
         id,
         total_files: files.len() as u64,
-        ceiling_mib: ceiling_from_address(),
+        ceiling_mib: mib_from_address("tab-memory-mib").filter(|&mib| mib > 0),
+        records_in_wasm_mib: mib_from_address("records-in-wasm-mib"),
     });
     let files = files
         .into_iter()
@@ -188,15 +189,12 @@ pub(super) fn apply_parse_event(state: AppState, event: ParseEvent) {
     }
 }
 
-/// The tab's memory ceiling from the page's address (`?tab-memory-mib=N`): a host whose
-/// machines have little memory, or a test, lowers it; absent or unreadable, the store worker's
-/// default holds.
-fn ceiling_from_address() -> Option<u64> {
+/// A size in MiB from the page's address: `?tab-memory-mib=N` (the tab's memory ceiling: a
+/// host whose machines have little memory, or a test, lowers it) or `?records-in-wasm-mib=N`
+/// (records kept inside WebAssembly memory; a test sets 0). Absent or unreadable, the store
+/// worker's default holds.
+fn mib_from_address(name: &str) -> Option<u64> {
     let search = web_sys::window()?.location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    params
-        .get("tab-memory-mib")?
-        .parse()
-        .ok()
-        .filter(|&mib: &u64| mib > 0)
+    params.get(name)?.parse().ok()
 }

@@ -74,7 +74,7 @@ pub(super) fn apply(state: AppState, response: Response) {
             // A verify-only load reads no events: its verdict is what there is to see, not an
             // Events view of zeros.
             let verify_only = totals.events == 0 && totals.hashed_only_files > 0;
-            state.totals.set(Some(totals));
+            state.totals.set(Some(*totals));
             if verify_only {
                 state.tab.set(crate::state::Tab::Integrity);
             }

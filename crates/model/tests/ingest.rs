@@ -395,6 +395,19 @@ fn sink_refusal_fails_the_file() {
 fn feed_in_chunks(bytes: &[u8], sizes: &[usize]) -> (FileOutcome, Vec<Seen>) {
     let mut sink = Collect::default();
     let mut ingestor = FileIngestor::new(Limits::default());
+    match feed_chunks(&mut ingestor, bytes, sizes, &mut sink) {
+        Err(e) => (ingestor.fail(e), sink.0),
+        Ok(()) => (ingestor.finish(&mut sink), sink.0),
+    }
+}
+
+/// Feeds `bytes` in chunks of `sizes` (cycled), up to the first error.
+fn feed_chunks(
+    ingestor: &mut FileIngestor,
+    bytes: &[u8],
+    sizes: &[usize],
+    sink: &mut Collect,
+) -> Result<(), trailscope_model::IngestError> {
     let mut rest = bytes;
     let mut i = 0;
     while !rest.is_empty() {
@@ -402,11 +415,9 @@ fn feed_in_chunks(bytes: &[u8], sizes: &[usize]) -> (FileOutcome, Vec<Seen>) {
         i += 1;
         let (chunk, tail) = rest.split_at(n);
         rest = tail;
-        if let Err(e) = ingestor.feed(chunk, &mut sink) {
-            return (ingestor.fail(e), sink.0);
-        }
+        ingestor.feed(chunk, sink)?;
     }
-    (ingestor.finish(&mut sink), sink.0)
+    Ok(())
 }
 
 /// What a read means: its kind, events, the kind of error (the gzip decoder may notice damage a
@@ -537,17 +548,9 @@ fn read_deferring(bytes: &[u8], sizes: &[usize], max: usize) -> (FileOutcome, Ve
     use sha2::{Digest, Sha256};
     let mut sink = Collect::default();
     let mut ingestor = FileIngestor::new(Limits::default()).deferring_hash(max);
-    let mut rest = bytes;
-    let mut i = 0;
-    while !rest.is_empty() {
-        let n = sizes[i % sizes.len()].clamp(1, rest.len());
-        i += 1;
-        let (chunk, tail) = rest.split_at(n);
-        rest = tail;
-        if let Err(e) = ingestor.feed(chunk, &mut sink) {
-            // A failed feed ends with `fail`, which hashes whatever is pending itself.
-            return (ingestor.fail(e), sink.0);
-        }
+    // A failed feed ends with `fail`, which hashes whatever is pending itself.
+    if let Err(e) = feed_chunks(&mut ingestor, bytes, sizes, &mut sink) {
+        return (ingestor.fail(e), sink.0);
     }
     let (mut outcome, deferred) = ingestor.finish_deferring_hash(&mut sink);
     let outside = |b: &[u8]| trailscope_model::hex_lower(&Sha256::digest(b));

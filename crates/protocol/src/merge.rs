@@ -40,16 +40,37 @@ impl<T> Default for Merger<T> {
     }
 }
 
-/// Store memory (columns, indexes, compressed records) a tab may fill before it stops taking
-/// events: wasm32 addresses 4 GiB at most, and the rest is room for the allocator's slack and
-/// what queries, sorts and detections build after the load.
-pub const TAB_CEILING_MIB: u64 = 2560;
+/// Compressed records the store worker keeps in its own WebAssembly memory. Past this, record
+/// blocks go to the browser's memory outside it (one `ArrayBuffer` each): wasm32 addresses 4 GiB
+/// at most, and the records are most of a trail's bytes (407 MB of 612 MB at a million
+/// real-shaped events), so keeping them inside capped a tab near 4 million events.
+pub const RECORDS_IN_WASM_MIB: u64 = 512;
+
+/// The default store memory (columns, indexes and compressed records, inside WebAssembly
+/// memory or not) a tab may fill before it stops taking events, on a device with
+/// `device_memory_gib` of memory (`navigator.deviceMemory`; Chromium reports 8 at most): half
+/// of it, at most 4 GiB. A browser that does not say gets 2.5 GiB, what fitted in WebAssembly
+/// memory alone. Inside WebAssembly memory the worker also stops near its 4 GiB, whatever this
+/// says.
+pub fn default_ceiling_mib(device_memory_gib: Option<f64>) -> u64 {
+    const MOST_MIB: u64 = 4096;
+    const UNKNOWN_DEVICE_MIB: u64 = 2560;
+    const LEAST_MIB: u64 = 256;
+    match device_memory_gib {
+        Some(gib) if gib.is_finite() && gib > 0.0 => {
+            // Whole MiB; the float is at most a few thousand, so the cast is exact enough.
+            let half_mib = (gib * 512.0) as u64;
+            half_mib.clamp(LEAST_MIB, MOST_MIB)
+        }
+        _ => UNKNOWN_DEVICE_MIB,
+    }
+}
 
 /// Why a file was not loaded once the tab was full: how many events fit, and the way on.
 pub fn tab_full_reason(events: u64, ceiling_mib: u64) -> String {
     format!(
         "not loaded: this tab is full. It stopped taking events at {events} events, when its \
-         store reached {ceiling_mib} MiB (a browser tab's WebAssembly holds at most 4 GiB). \
+         store reached {ceiling_mib} MiB (the memory this tab may use). \
          Load fewer files at a time (a region or a day), or use the trailscope CLI, which \
          reads any size: `trailscope export --format parquet --out DIR FILES...` then \
          `trailscope sql DIR`"
@@ -253,6 +274,17 @@ mod tests {
 
     fn batch(ids: std::ops::Range<u32>) -> EventBatch {
         log_batch(ids, "x")
+    }
+
+    #[test]
+    fn the_default_ceiling_is_half_the_device_at_most_four_gib() {
+        assert_eq!(default_ceiling_mib(Some(8.0)), 4096);
+        assert_eq!(default_ceiling_mib(Some(16.0)), 4096);
+        assert_eq!(default_ceiling_mib(Some(4.0)), 2048);
+        assert_eq!(default_ceiling_mib(Some(0.25)), 256);
+        assert_eq!(default_ceiling_mib(None), 2560);
+        assert_eq!(default_ceiling_mib(Some(f64::NAN)), 2560);
+        assert_eq!(default_ceiling_mib(Some(-1.0)), 2560);
     }
 
     fn message(files: Vec<ParsedFile>, chunk_of: Option<FileChunk>) -> Parsed {

@@ -348,6 +348,7 @@ pub fn samples() -> Samples {
             id,
             total_files: 3,
             ceiling_mib: Some(512),
+            records_in_wasm_mib: Some(0),
         },
         Request::Cancel { id, withheld: 1 },
         Request::Record { id, row: 2 },
@@ -437,11 +438,12 @@ pub fn samples() -> Samples {
             id,
             cancelled: false,
             not_read: vec!["big.json.gz".into()],
-            totals: TotalsView {
+            totals: Box::new(TotalsView {
                 events: 3,
                 first_event_time: Some("2024-03-01T08:02:00.500Z".into()),
+                records_spilled_bytes: 1 << 20,
                 ..TotalsView::default()
-            },
+            }),
             elapsed_millis: 12.75,
             tab_full: Some(TabFull {
                 events: 3,

@@ -16,10 +16,15 @@ pub enum Request {
         /// Inputs (files as given) in the load.
         total_files: u64,
         /// The store memory (MiB of columns, indexes and compressed records) past which the tab
-        /// stops taking events; `None` for [`crate::merge::TAB_CEILING_MIB`]. A host with little
+        /// stops taking events; `None` for [`crate::merge::default_ceiling_mib`]. A host with little
         /// memory, or a test, sets a lower one.
         #[serde(default)]
         ceiling_mib: Option<u64>,
+        /// MiB of compressed records the store keeps in its WebAssembly memory before it keeps
+        /// them outside; `None` for [`crate::merge::RECORDS_IN_WASM_MIB`]. Tests set 0 to run
+        /// every record through the browser's memory.
+        #[serde(default)]
+        records_in_wasm_mib: Option<u64>,
     },
     /// The load was cancelled. The parsers report the inputs they skip; `withheld` inputs were
     /// never handed to a parser and will not be reported.
@@ -215,8 +220,8 @@ pub enum Response {
         cancelled: bool,
         /// Inputs the parsers skipped because of the cancel.
         not_read: Vec<String>,
-        /// Totals over everything loaded so far.
-        totals: TotalsView,
+        /// Totals over everything loaded so far (boxed: the largest reply by far otherwise).
+        totals: Box<TotalsView>,
         /// Milliseconds from the load's start to its end, in the store worker.
         elapsed_millis: f64,
         /// Set when the tab filled up during the load and refused the files after that.

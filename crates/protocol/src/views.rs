@@ -291,6 +291,9 @@ pub struct TotalsView {
     pub store_bytes: u64,
     /// Heap bytes of the compressed original records.
     pub records_bytes: u64,
+    /// The part of `records_bytes` kept outside the store worker's WebAssembly memory.
+    #[serde(default)]
+    pub records_spilled_bytes: u64,
     /// What verification has to work with.
     pub integrity: IntegrityInputs,
 }

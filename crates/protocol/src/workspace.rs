@@ -365,13 +365,21 @@ pub struct Restored {
 /// Any damage in the committed part fails the whole restore: a store that silently lacks some of
 /// the saved events would be worse than none.
 pub fn restore<S: JournalSource>(src: &mut S) -> Result<(Store, Restored), JournalError> {
+    restore_into(src, Store::new())
+}
+
+/// [`restore`] into `store`, an empty store its owner prepared (the page's store worker gives
+/// one that keeps its records outside WebAssembly memory past a size).
+pub fn restore_into<S: JournalSource>(
+    src: &mut S,
+    mut store: Store,
+) -> Result<(Store, Restored), JournalError> {
     let summary = summarize(src)?;
     let src = &mut Chunked {
         src,
         start: 0,
         window: Vec::new(),
     };
-    let mut store = Store::new();
     let mut merger: Merger<()> = Merger::default();
     let mut at = HEADER_LEN as u64;
     let mut messages = 0;

@@ -103,14 +103,21 @@ impl RecordTests {
             lower.clear();
             lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
             // Escapes can hide text from the byte pre-check; such records are always parsed.
-            let escaped = memchr::memmem::find(bytes, b"\\u").is_some()
-                || memchr::memmem::find(bytes, b"\\/").is_some();
+            // Looked for only when a path or resource term asks (two more passes over the
+            // record, which free text alone does not need).
+            let mut escaped: Option<bool> = None;
+            let mut is_escaped = || {
+                *escaped.get_or_insert_with(|| {
+                    memchr::memmem::find(bytes, b"\\u").is_some()
+                        || memchr::memmem::find(bytes, b"\\/").is_some()
+                })
+            };
             let mut parsed: Option<Option<Json>> = None;
             for (check, set) in self.checks.iter().zip(out.iter_mut()) {
                 let hit = match check {
                     Check::Text(f, _) => f.find(&lower).is_some(),
                     Check::Path(path, pattern, pre) => {
-                        might_hold(pre, &lower, escaped)
+                        might_hold(pre, &lower, is_escaped())
                             && json(&mut parsed, bytes)
                                 .is_some_and(|v| path_matches(v, path, pattern))
                     }
@@ -119,7 +126,7 @@ impl RecordTests {
                         pattern,
                         pre,
                     } => {
-                        might_hold(pre, &lower, escaped)
+                        might_hold(pre, &lower, is_escaped())
                             && json(&mut parsed, bytes)
                                 .is_some_and(|v| resource_matches(v, *by_type, pattern))
                     }

@@ -47,6 +47,18 @@ impl DictColumn {
         code
     }
 
+    /// The code of `value`, if the dictionary holds it.
+    pub fn code_of(&self, value: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(value);
+        self.index
+            .find(hash, |&code| {
+                self.values
+                    .get(code as usize - 1)
+                    .is_some_and(|v| &**v == value)
+            })
+            .copied()
+    }
+
     /// Appends a row holding `value`.
     pub fn push(&mut self, value: Option<&str>) {
         let code = match value {
@@ -148,5 +160,10 @@ mod tests {
             assert_eq!(col.get(i), Some(format!("v{}", i % 3000).as_str()));
         }
         assert_eq!(col.distinct(), 3000);
+        for i in 0..3000 {
+            assert_eq!(col.code_of(&format!("v{i}")), Some(i + 1));
+        }
+        assert_eq!(col.code_of("v3000"), None);
+        assert_eq!(col.code_of(""), None);
     }
 }

@@ -44,7 +44,7 @@ pub use conflict::{Conflict, EventCopy};
 pub use copy_index::{CopyCollector, CopyIndex, FileConflict};
 pub use dict::{DictColumn, ABSENT};
 pub use field::{Field, FIELD_COUNT};
-pub use raw::RawStore;
+pub use raw::{BlockSpill, RawStore};
 pub use row::Tri;
 pub use rows::{RowView, TimeOrder};
 pub use rowset::RowSet;

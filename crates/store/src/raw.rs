@@ -1,6 +1,12 @@
 //! The original records, kept compactly: concatenated into blocks that are LZ4-compressed once
 //! full. A million CloudTrail records (about 1.4 GB of JSON) take under 300 MB, and one record
 //! comes back in microseconds for the detail view.
+//!
+//! Past a size the owner chooses, sealed blocks can go to a [`BlockSpill`] instead: the page's
+//! store worker keeps them in the browser's memory outside its WebAssembly memory, whose 32-bit
+//! addresses would otherwise cap the tab near 4 GiB with the records taking most of it.
+
+use std::borrow::Cow;
 
 use crate::grams::{gram_set_of_lz4, may_hold, GramSet};
 
@@ -64,15 +70,42 @@ impl BlockWriter {
     }
 }
 
+/// Somewhere outside the store's own memory to keep sealed record blocks (LZ4, as stored).
+/// Blocks are only added, never changed; the spill lives as long as the store that owns it.
+pub trait BlockSpill: Send + Sync {
+    /// Keeps a copy of `block`; returns the index to read it back by, or `None` when there is
+    /// no room (the store then keeps the block itself, and nothing is lost).
+    fn keep(&mut self, block: &[u8]) -> Option<u32>;
+    /// Replaces `out` with block `index`'s bytes; `false` when there is no such block.
+    fn read(&self, index: u32, out: &mut Vec<u8>) -> bool;
+}
+
+/// Where one sealed block is.
+enum Block {
+    /// In the store's own memory.
+    Here(Box<[u8]>),
+    /// In the spill, at this index; `bytes` long.
+    Spilled { index: u32, bytes: u32 },
+}
+
+/// A spill and how many bytes of blocks the store keeps itself before using it.
+struct Spill {
+    to: Box<dyn BlockSpill>,
+    keep_here_bytes: usize,
+}
+
 /// The store's records: blocks from every batch, and one reference per row.
 #[derive(Default)]
 pub struct RawStore {
-    blocks: Vec<Box<[u8]>>,
+    blocks: Vec<Block>,
     /// Per block, its trigram set (empty for none: such a block is always read).
     grams: Vec<GramSet>,
     refs: Vec<RawRef>,
+    /// Bytes of the blocks kept here, and of those in the spill.
     compressed_bytes: usize,
+    spilled_bytes: usize,
     raw_bytes: u64,
+    spill: Option<Spill>,
 }
 
 impl std::fmt::Debug for RawStore {
@@ -80,6 +113,7 @@ impl std::fmt::Debug for RawStore {
         f.debug_struct("RawStore")
             .field("rows", &self.refs.len())
             .field("blocks", &self.blocks.len())
+            .field("spilled_bytes", &self.spilled_bytes)
             .finish()
     }
 }
@@ -95,13 +129,44 @@ impl RawStore {
         self.refs.is_empty()
     }
 
+    /// From now on, blocks past the first `keep_here_bytes` (compressed) go to `spill`. Blocks
+    /// already kept stay where they are.
+    pub(crate) fn spill_to(&mut self, spill: Box<dyn BlockSpill>, keep_here_bytes: usize) {
+        self.spill = Some(Spill {
+            to: spill,
+            keep_here_bytes,
+        });
+    }
+
+    /// Changes the size past which blocks go to the spill, if there is one.
+    pub(crate) fn keep_here(&mut self, bytes: usize) {
+        if let Some(spill) = self.spill.as_mut() {
+            spill.keep_here_bytes = bytes;
+        }
+    }
+
     /// Takes a batch's blocks and their trigram sets; returns the number to add to its block
     /// indexes.
     pub(crate) fn append_blocks(&mut self, blocks: Vec<Box<[u8]>>, grams: Vec<GramSet>) -> u32 {
         let base = u32::try_from(self.blocks.len()).unwrap_or(u32::MAX);
-        self.compressed_bytes += blocks.iter().map(|b| b.len()).sum::<usize>();
         let count = blocks.len();
-        self.blocks.extend(blocks);
+        for block in blocks {
+            let spilled = self
+                .spill
+                .as_mut()
+                .filter(|spill| self.compressed_bytes + block.len() > spill.keep_here_bytes)
+                .and_then(|spill| spill.to.keep(&block));
+            match (spilled, u32::try_from(block.len())) {
+                (Some(index), Ok(bytes)) => {
+                    self.spilled_bytes += block.len();
+                    self.blocks.push(Block::Spilled { index, bytes });
+                }
+                _ => {
+                    self.compressed_bytes += block.len();
+                    self.blocks.push(Block::Here(block));
+                }
+            }
+        }
         // A block without its set (there is none, or too many) is read for every needle.
         let mut grams = grams.into_iter();
         self.grams
@@ -152,9 +217,16 @@ impl RawStore {
         }
     }
 
-    /// A block as stored (LZ4, size prepended).
-    pub(crate) fn compressed_block(&self, index: u32) -> Option<&[u8]> {
-        self.blocks.get(index as usize).map(|b| &b[..])
+    /// A block as stored (LZ4, size prepended): borrowed when kept here, copied from the spill.
+    pub(crate) fn compressed_block(&self, index: u32) -> Option<Cow<'_, [u8]>> {
+        match self.blocks.get(index as usize)? {
+            Block::Here(bytes) => Some(Cow::Borrowed(bytes)),
+            Block::Spilled { index, bytes } => {
+                let mut out = Vec::with_capacity(*bytes as usize);
+                let spill = self.spill.as_ref()?;
+                spill.to.read(*index, &mut out).then_some(Cow::Owned(out))
+            }
+        }
     }
 
     /// A block's trigram set (empty when it has none).
@@ -168,9 +240,8 @@ impl RawStore {
     }
 
     fn block(&self, index: u32) -> Vec<u8> {
-        self.blocks
-            .get(index as usize)
-            .and_then(|b| lz4_flex::block::decompress_size_prepended(b).ok())
+        self.compressed_block(index)
+            .and_then(|b| lz4_flex::block::decompress_size_prepended(&b).ok())
             .unwrap_or_default()
     }
 
@@ -224,12 +295,19 @@ impl RawStore {
         }
     }
 
-    /// Bytes held: compressed blocks, their trigram sets and references.
+    /// Bytes held here: compressed blocks, their trigram sets and references (not the blocks
+    /// in the spill: [`RawStore::spilled_bytes`]).
     pub fn heap_bytes(&self) -> usize {
         self.compressed_bytes
             + self.grams.iter().map(|g| g.len() * 8).sum::<usize>()
             + self.refs.capacity() * 12
-            + (self.blocks.capacity() + self.grams.capacity()) * 16
+            + self.blocks.capacity() * std::mem::size_of::<Block>()
+            + self.grams.capacity() * 16
+    }
+
+    /// Bytes of the blocks in the spill.
+    pub fn spilled_bytes(&self) -> usize {
+        self.spilled_bytes
     }
 
     /// Bytes of the trigram sets alone.

@@ -8,7 +8,7 @@ use crate::batch::{BatchBuilder, EventBatch, PROJECTION};
 use crate::conflict::{PendingCopy, StoredCopy};
 use crate::dict::DictColumn;
 use crate::field::{Field, FIELD_COUNT};
-use crate::raw::{RawRef, RawStore};
+use crate::raw::{BlockSpill, RawRef, RawStore};
 use crate::row::{Tri, INSIGHT_BIT, MANAGEMENT_SHIFT, MFA_SHIFT, NO_TIME, READ_ONLY_SHIFT};
 
 /// Index of a loaded file in [`Store::files`].
@@ -746,6 +746,18 @@ impl Store {
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
+    /// From now on, compressed record blocks past the first `keep_here_bytes` go to `spill`
+    /// (the page keeps them outside its WebAssembly memory). Blocks already kept stay.
+    pub fn spill_records_to(&mut self, spill: Box<dyn BlockSpill>, keep_here_bytes: usize) {
+        self.raw.spill_to(spill, keep_here_bytes);
+    }
+
+    /// Changes how many bytes of compressed records the store keeps itself before its spill
+    /// (none without one); blocks already kept stay where they are.
+    pub fn keep_records_here(&mut self, bytes: usize) {
+        self.raw.keep_here(bytes);
+    }
+
     /// The original records.
     pub fn records(&self) -> &RawStore {
         &self.raw
@@ -769,7 +781,8 @@ impl Store {
                 .sum::<usize>();
         MemoryUse {
             columns_bytes: columns,
-            records_bytes: self.raw.heap_bytes(),
+            records_bytes: self.raw.heap_bytes() + self.raw.spilled_bytes(),
+            records_spilled_bytes: self.raw.spilled_bytes(),
             records_raw_bytes: self.raw.raw_bytes(),
         }
     }
@@ -805,8 +818,10 @@ impl Integrity {
 pub struct MemoryUse {
     /// Columns, dictionaries, dedupe index and sort order.
     pub columns_bytes: usize,
-    /// The compressed original records.
+    /// The compressed original records, wherever they are kept.
     pub records_bytes: usize,
+    /// The part of `records_bytes` in the store's [`BlockSpill`], outside its own memory.
+    pub records_spilled_bytes: usize,
     /// The original records' uncompressed size.
     pub records_raw_bytes: u64,
 }

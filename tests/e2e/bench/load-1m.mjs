@@ -56,12 +56,8 @@ function topFunctions(trace) {
   return out;
 }
 
-/**
- * CPU seconds so far of every thread of Chromium's processes below `rootPid`, by process type and
- * thread name (`/proc/PID/task/TID/stat`, in clock ticks of 1/100 s): the workers' real CPU time,
- * where the page's own stage figures are time on each worker's clock, waiting for a core included.
- */
-function threadCpu(rootPid) {
+/** Every process below `rootPid` (this script: Chromium is its child), from `/proc`. */
+function descendants(rootPid) {
   const children = new Map();
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
@@ -74,6 +70,16 @@ function threadCpu(rootPid) {
   const all = [];
   const walk = (pid) => { for (const c of children.get(pid) ?? []) { all.push(c); walk(c); } };
   walk(rootPid);
+  return all;
+}
+
+/**
+ * CPU seconds so far of every thread of Chromium's processes below `rootPid`, by process type and
+ * thread name (`/proc/PID/task/TID/stat`, in clock ticks of 1/100 s): the workers' real CPU time,
+ * where the page's own stage figures are time on each worker's clock, waiting for a core included.
+ */
+function threadCpu(rootPid) {
+  const all = descendants(rootPid);
   const threads = new Map();
   for (const pid of all) {
     try {
@@ -107,18 +113,7 @@ function cpuBetween(before, after) {
 
 /** Resident memory (KiB) of the renderer processes below `rootPid` (this script: Chromium is its child). */
 function rendererMemory(rootPid) {
-  const children = new Map();
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(pid));
-    } catch { /* the process ended */ }
-  }
-  const all = [];
-  const walk = (pid) => { for (const c of children.get(pid) ?? []) { all.push(c); walk(c); } };
-  walk(rootPid);
+  const all = descendants(rootPid);
   let rss = 0;
   let peak = 0;
   for (const pid of all) {

@@ -333,20 +333,40 @@ pub fn detect_behaviour(store: &Store, options: &BehaviourOptions) -> Vec<Behavi
     let mut firsts = first_uses(store, &rows, options);
     evidence(store, &rows, &mut out);
     evidence(store, &rows, &mut firsts);
-    // A principal's first uses during its own volume burst are one incident: one card.
+    // A principal's first uses during its own volume burst are one incident: one card. The
+    // volume cards of each principal, in order, found by its value: a trail with many first
+    // uses and many bursts would otherwise compare every pair (tens of seconds at millions of
+    // events).
+    let mut volumes_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, a) in out.iter().enumerate() {
+        if a.kind != BehaviourKind::Volume {
+            continue;
+        }
+        let principals: HashSet<&str> = std::iter::once(&a.entity)
+            .chain(&a.also)
+            .filter(|e| e.kind == EntityKind::Principal)
+            .map(|e| e.value.as_str())
+            .collect();
+        for principal in principals {
+            volumes_of
+                .entry(principal.to_string())
+                .or_default()
+                .push(index);
+        }
+    }
     for first in firsts {
-        let principal = |a: &BehaviourAnomaly| {
-            std::iter::once(&a.entity)
-                .chain(&a.also)
-                .any(|e| e.kind == EntityKind::Principal && e.value == first.entity.value)
-        };
         let near = |a: &BehaviourAnomaly| {
             first.start_millis < a.end_millis + HOUR && a.start_millis < first.end_millis + HOUR
         };
-        match out
-            .iter_mut()
-            .find(|a| a.kind == BehaviourKind::Volume && principal(a) && near(a))
-        {
+        let volume = volumes_of
+            .get(first.entity.value.as_str())
+            .and_then(|indexes| {
+                indexes
+                    .iter()
+                    .copied()
+                    .find(|&i| out.get(i).is_some_and(near))
+            });
+        match volume.and_then(|i| out.get_mut(i)) {
             Some(volume) => {
                 volume.score += first.score;
                 let list: Vec<&str> = first.novelties.iter().map(|n| n.value.as_str()).collect();
@@ -1128,7 +1148,7 @@ fn evidence(store: &Store, rows: &[(u32, RowCodes)], anomalies: &mut [BehaviourA
     let mut about: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
     for (i, a) in anomalies.iter().enumerate() {
         let col = store.column(a.entity.kind.field());
-        let code = (1..=col.distinct() as u32).find(|&c| col.value(c) == Some(&a.entity.value));
+        let code = col.code_of(&a.entity.value);
         let k = EntityKind::ALL
             .iter()
             .position(|&x| x == a.entity.kind)

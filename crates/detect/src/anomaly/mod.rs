@@ -488,10 +488,7 @@ pub fn anomaly_series(
     options: &AnomalyOptions,
     padding: i64,
 ) -> Vec<SeriesPoint> {
-    let code = |f: Field, v: &str| -> Option<u32> {
-        let col = store.column(f);
-        (1..=col.distinct() as u32).find(|&c| col.value(c) == Some(v))
-    };
+    let code = |f: Field, v: &str| -> Option<u32> { store.column(f).code_of(v) };
     let key = (|| {
         Some(SeriesKey {
             kind: anomaly.insight_type,
