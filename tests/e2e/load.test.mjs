@@ -294,7 +294,7 @@ test('records kept outside WebAssembly memory read back the same: free text and 
   assert.ok(inside[0] === 1 && inside[2] > 0 && inside[3] > 0 && inside[4] === 0, `${inside}`);
 
   // Every record block kept in the browser's memory outside the WebAssembly memory (a large
-  // trail's records go there past 1 GiB): the same answers.
+  // trail's records go there past 512 MiB): the same answers.
   await page.click('[data-testid=clear-all]');
   await page.evaluate(() => history.replaceState(null, '', `?records-in-wasm-mib=0${location.hash}`));
   await ts.upload(trailFiles);

@@ -192,10 +192,8 @@ pub fn LoadNote(
     }
 }
 
-/// Where the workers' time went during the load: what a slow load spent its time on. The figures
-/// are also attributes, in whole milliseconds, for benchmarks and users' own tests.
 /// The store's memory, and where its records are: past a size they are kept outside the store
-/// worker's WebAssembly memory, which is what lets a tab hold more than 4 GiB allows.
+/// worker's WebAssembly memory, whose 4 GiB would otherwise cap what a tab holds.
 fn memory_text(t: &TotalsView) -> String {
     let outside = if t.records_spilled_bytes > 0 {
         format!(
@@ -212,6 +210,8 @@ fn memory_text(t: &TotalsView) -> String {
     )
 }
 
+/// Where the workers' time went during the load: what a slow load spent its time on. The figures
+/// are also attributes, in whole milliseconds, for benchmarks and users' own tests.
 fn stages_view(stages: &trailscope_protocol::LoadStages) -> impl IntoView {
     let ms = |v: f64| v.round() as u64;
     let text = stages_text(stages);

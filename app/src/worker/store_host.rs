@@ -554,7 +554,8 @@ pub(crate) fn handle_parsed(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             // (the WebAssembly memory never shrinks, so after Clear it would still read full);
             // the memory itself is the backstop, near wasm32's 4 GiB.
             let memory = store.memory();
-            let store_bytes = (memory.columns_bytes + memory.records_bytes) as u64;
+            // In u64: the records kept outside WebAssembly memory pass what wasm32's usize counts.
+            let store_bytes = (memory.columns_bytes as u64).saturating_add(memory.records_bytes);
             let full = store_bytes >= current.ceiling_bytes
                 || wasm_memory_bytes() >= WASM_BACKSTOP_MIB << 20;
             if !merger.is_refusing() && full {

@@ -232,7 +232,9 @@ const PART_BYTES: usize = 384 << 20;
 
 fn memory_of(store: &Store) -> usize {
     let memory = store.memory();
-    memory.columns_bytes + memory.records_bytes
+    memory
+        .columns_bytes
+        .saturating_add(usize::try_from(memory.records_bytes).unwrap_or(usize::MAX))
 }
 
 /// Writes the export's manifest: the files just written are hashed from disk, so the manifest

@@ -59,8 +59,8 @@ pub fn totals(t: &Totals, memory: MemoryUse, integrity: IntegrityInputs) -> Tota
         files_with_warnings: t.files_with_warnings,
         text_bytes: t.text_bytes,
         store_bytes: memory.columns_bytes as u64,
-        records_bytes: memory.records_bytes as u64,
-        records_spilled_bytes: memory.records_spilled_bytes as u64,
+        records_bytes: memory.records_bytes,
+        records_spilled_bytes: memory.records_spilled_bytes,
         integrity,
     }
 }

@@ -374,6 +374,7 @@ pub fn restore_into<S: JournalSource>(
     src: &mut S,
     mut store: Store,
 ) -> Result<(Store, Restored), JournalError> {
+    debug_assert_eq!(store.len(), 0, "a restore fills an empty store");
     let summary = summarize(src)?;
     let src = &mut Chunked {
         src,

@@ -117,7 +117,7 @@ impl RecordTests {
                 let hit = match check {
                     Check::Text(f, _) => f.find(&lower).is_some(),
                     Check::Path(path, pattern, pre) => {
-                        might_hold(pre, &lower, is_escaped())
+                        might_hold(pre, &lower, &mut is_escaped)
                             && json(&mut parsed, bytes)
                                 .is_some_and(|v| path_matches(v, path, pattern))
                     }
@@ -126,7 +126,7 @@ impl RecordTests {
                         pattern,
                         pre,
                     } => {
-                        might_hold(pre, &lower, is_escaped())
+                        might_hold(pre, &lower, &mut is_escaped)
                             && json(&mut parsed, bytes)
                                 .is_some_and(|v| resource_matches(v, *by_type, pattern))
                     }
@@ -159,8 +159,14 @@ fn pre_check(pattern: &Pattern) -> Option<Finder<'static>> {
     (!escaped && !numeric).then(|| finder(literal))
 }
 
-fn might_hold(pre: &Option<Finder<'static>>, lower: &[u8], escaped: bool) -> bool {
-    escaped || pre.as_ref().is_none_or(|f| f.find(lower).is_some())
+/// Whether a record may match: no literal to look for, the literal is in it, or escapes may
+/// hide it (asked last: it scans the record twice).
+fn might_hold(
+    pre: &Option<Finder<'static>>,
+    lower: &[u8],
+    escaped: &mut impl FnMut() -> bool,
+) -> bool {
+    pre.as_ref().is_none_or(|f| f.find(lower).is_some()) || escaped()
 }
 
 fn json<'p>(parsed: &'p mut Option<Option<Json>>, bytes: &[u8]) -> Option<&'p Json> {

@@ -101,9 +101,10 @@ pub struct RawStore {
     /// Per block, its trigram set (empty for none: such a block is always read).
     grams: Vec<GramSet>,
     refs: Vec<RawRef>,
-    /// Bytes of the blocks kept here, and of those in the spill.
+    /// Bytes of the blocks kept here, and of those in the spill (which may pass 4 GiB on
+    /// wasm32, where `usize` would wrap).
     compressed_bytes: usize,
-    spilled_bytes: usize,
+    spilled_bytes: u64,
     raw_bytes: u64,
     spill: Option<Spill>,
 }
@@ -151,17 +152,18 @@ impl RawStore {
         let base = u32::try_from(self.blocks.len()).unwrap_or(u32::MAX);
         let count = blocks.len();
         for block in blocks {
-            let spilled = self
-                .spill
-                .as_mut()
-                .filter(|spill| self.compressed_bytes + block.len() > spill.keep_here_bytes)
-                .and_then(|spill| spill.to.keep(&block));
-            match (spilled, u32::try_from(block.len())) {
-                (Some(index), Ok(bytes)) => {
-                    self.spilled_bytes += block.len();
+            let spilled = u32::try_from(block.len()).ok().and_then(|bytes| {
+                let spill = self.spill.as_mut().filter(|spill| {
+                    self.compressed_bytes.saturating_add(block.len()) > spill.keep_here_bytes
+                })?;
+                Some((spill.to.keep(&block)?, bytes))
+            });
+            match spilled {
+                Some((index, bytes)) => {
+                    self.spilled_bytes = self.spilled_bytes.saturating_add(u64::from(bytes));
                     self.blocks.push(Block::Spilled { index, bytes });
                 }
-                _ => {
+                None => {
                     self.compressed_bytes += block.len();
                     self.blocks.push(Block::Here(block));
                 }
@@ -306,7 +308,7 @@ impl RawStore {
     }
 
     /// Bytes of the blocks in the spill.
-    pub fn spilled_bytes(&self) -> usize {
+    pub fn spilled_bytes(&self) -> u64 {
         self.spilled_bytes
     }
 

@@ -781,7 +781,8 @@ impl Store {
                 .sum::<usize>();
         MemoryUse {
             columns_bytes: columns,
-            records_bytes: self.raw.heap_bytes() + self.raw.spilled_bytes(),
+            // In u64: with records outside a wasm32 store's memory, the sum passes 4 GiB.
+            records_bytes: (self.raw.heap_bytes() as u64).saturating_add(self.raw.spilled_bytes()),
             records_spilled_bytes: self.raw.spilled_bytes(),
             records_raw_bytes: self.raw.raw_bytes(),
         }
@@ -818,10 +819,11 @@ impl Integrity {
 pub struct MemoryUse {
     /// Columns, dictionaries, dedupe index and sort order.
     pub columns_bytes: usize,
-    /// The compressed original records, wherever they are kept.
-    pub records_bytes: usize,
+    /// The compressed original records, wherever they are kept (a `u64`: kept outside, they
+    /// may pass what a 32-bit `usize` counts).
+    pub records_bytes: u64,
     /// The part of `records_bytes` in the store's [`BlockSpill`], outside its own memory.
-    pub records_spilled_bytes: usize,
+    pub records_spilled_bytes: u64,
     /// The original records' uncompressed size.
     pub records_raw_bytes: u64,
 }
