@@ -78,12 +78,21 @@ fn files() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn load_all(store: &mut Store) {
+/// `store` with every file of [`files`] loaded.
+fn loaded(mut store: Store) -> Store {
     for (path, bytes) in files() {
         store.load(&path, |batch| {
             ingest_bytes(&bytes, Limits::default(), batch)
         });
     }
+    store
+}
+
+/// An empty store that keeps `keep_here` bytes of blocks itself, the rest in `spill`.
+fn store_spilling_to(spill: Box<VecSpill>, keep_here: usize) -> Store {
+    let mut store = Store::new();
+    store.spill_records_to(spill, keep_here);
+    store
 }
 
 fn scanned(store: &Store, needle: &str) -> Vec<usize> {
@@ -124,17 +133,17 @@ fn assert_same_records(spilling: &Store, plain: &Store) {
 
 #[test]
 fn records_past_the_size_kept_here_come_back_from_the_spill_unchanged() {
-    let mut plain = Store::new();
-    load_all(&mut plain);
+    let plain = loaded(Store::new());
     let plain_memory = plain.memory();
     assert_eq!(plain_memory.records_spilled_bytes, 0);
 
     let compressed = plain.records().heap_bytes() - plain.records().gram_bytes();
     for keep_here in [0, compressed / 2] {
         let reads = Arc::new(Mutex::new(0));
-        let mut spilling = Store::new();
-        spilling.spill_records_to(VecSpill::boxed(usize::MAX, &reads), keep_here);
-        load_all(&mut spilling);
+        let spilling = loaded(store_spilling_to(
+            VecSpill::boxed(usize::MAX, &reads),
+            keep_here,
+        ));
         assert_same_records(&spilling, &plain);
         assert!(
             *reads.lock().unwrap() > 0,
@@ -157,12 +166,9 @@ fn records_past_the_size_kept_here_come_back_from_the_spill_unchanged() {
 
 #[test]
 fn a_spill_without_room_leaves_the_blocks_here_and_loses_none() {
-    let mut plain = Store::new();
-    load_all(&mut plain);
+    let plain = loaded(Store::new());
     let reads = Arc::new(Mutex::new(0));
-    let mut spilling = Store::new();
-    spilling.spill_records_to(VecSpill::boxed(3, &reads), 0);
-    load_all(&mut spilling);
+    let spilling = loaded(store_spilling_to(VecSpill::boxed(3, &reads), 0));
     assert_same_records(&spilling, &plain);
     let memory = spilling.memory();
     assert!(memory.records_spilled_bytes > 0);
@@ -172,11 +178,9 @@ fn a_spill_without_room_leaves_the_blocks_here_and_loses_none() {
 
 #[test]
 fn the_size_kept_here_can_change_between_loads() {
-    let mut plain = Store::new();
-    load_all(&mut plain);
+    let plain = loaded(Store::new());
     let reads = Arc::new(Mutex::new(0));
-    let mut spilling = Store::new();
-    spilling.spill_records_to(VecSpill::boxed(usize::MAX, &reads), usize::MAX);
+    let mut spilling = store_spilling_to(VecSpill::boxed(usize::MAX, &reads), usize::MAX);
     let mut files = files().into_iter();
     let (path, bytes) = files.next().unwrap();
     spilling.load(&path, |batch| {
