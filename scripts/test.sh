@@ -12,7 +12,7 @@ step() { printf '\n=== %s (disk free: %s)\n' "$*" "$(df -h --output=avail . | ta
 free_disk() { if [[ "${TRAILSCOPE_FREE_DISK:-}" == 1 ]]; then rm -rf "$@"; fi; }
 WASM_CRATES=(-p trailscope-app -p trailscope-model -p trailscope-store -p trailscope-query
   -p trailscope-detect -p trailscope-verify -p trailscope-protocol -p trailscope-sql
-  -p trailscope-sql-worker)
+  -p trailscope-sql-worker -p trailscope-record-spill)
 
 step "format"
 cargo fmt --all -- --check

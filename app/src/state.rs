@@ -252,6 +252,8 @@ pub enum SqlPhase {
         events: u64,
         /// Time from starting the worker (or the hand-over) to ready.
         millis: f64,
+        /// Bytes of compressed records it keeps outside its WebAssembly memory.
+        records_outside_wasm_bytes: u64,
     },
     /// It could not start or take the events.
     Failed(String),

@@ -4,8 +4,8 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use trailscope_app::worker::record_spill::JsBlockSpill;
 use trailscope_model::{ingest_bytes, Limits};
+use trailscope_record_spill::JsBlockSpill;
 use trailscope_store::{BlockSpill, Store};
 use wasm_bindgen_test::*;
 

@@ -40,27 +40,39 @@ async function tabTo(page, selector, { limit = 60, back = false } = {}) {
   assert.fail(`${selector} was not reached with ${limit} presses of Tab (focus on ${at})`);
 }
 
+/**
+ * Loads `files` through "Choose files", reached with Tab and opened with Space, as a button is.
+ * The listener goes on before the first Tab: Playwright turns on Chromium's file chooser
+ * interception asynchronously when a listener is added, and a Space that overtakes it opens a
+ * native dialog that never becomes an event (a CI run timed out here once). The Tabs give it time.
+ */
+async function chooseFilesByKeyboard(page, ts, files) {
+  const choosers = [];
+  const onChooser = (c) => choosers.push(c);
+  page.on('filechooser', onChooser);
+  await tabTo(page, '[data-testid=file-input]');
+  await page.keyboard.press('Space');
+  const deadline = Date.now() + 20_000;
+  while (choosers.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  page.off('filechooser', onChooser);
+  const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 160));
+  assert.equal(choosers.length, 1, `Space on "Choose files" opened ${choosers.length} file choosers (focus on ${focused})`);
+  const loadsBefore = await ts.loadCount();
+  await choosers[0].setFiles(files);
+  await ts.waitForLoad(loadsBefore, 60_000);
+}
+
+/** The data-testid of the focused element. */
+async function focusedTestid(page) {
+  return page.evaluate(() => document.activeElement?.dataset.testid);
+}
+
 test('the page is usable with the keyboard alone: load, filter, open an event, close it, export', async () => {
   const { page, problems } = await openPage(browser, server.url, { width: 1280, height: 720 });
   const ts = new TrailscopePage(page);
   await ts.ready();
 
-  // "Choose files" is reached with Tab and opened with Space, as a button is. The listener goes
-  // on before the first Tab: Playwright turns on Chromium's file chooser interception
-  // asynchronously when a listener is added, and a Space that overtakes it opens a native dialog
-  // that never becomes an event (a CI run timed out here once). The Tabs below give it time.
-  const choosers = [];
-  page.on('filechooser', (c) => choosers.push(c));
-  await tabTo(page, '[data-testid=file-input]');
-  await page.keyboard.press('Space');
-  const deadline = Date.now() + 20_000;
-  while (choosers.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 160));
-  assert.equal(choosers.length, 1, `Space on "Choose files" opened ${choosers.length} file choosers (focus on ${focused})`);
-  const [chooser] = choosers;
-  const loadsBefore = await ts.loadCount();
-  await chooser.setFiles(trailFiles);
-  await ts.waitForLoad(loadsBefore, 60_000);
+  await chooseFilesByKeyboard(page, ts, trailFiles);
   const all = await ts.resultCount();
   assert.ok(all > 10, `${all} events`);
 
@@ -113,6 +125,77 @@ test('the page is usable with the keyboard alone: load, filter, open an event, c
   const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
   assert.equal(csv.length, writes + 1, 'a header and one line per filtered event');
   assert.deepEqual(problems, []);
+});
+
+test('the workspace and the resources facet by keyboard alone: keep, filter on a resource, restore, clear', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(`exception: ${e}`));
+  await page.goto(server.url);
+  const ts = new TrailscopePage(page);
+  await ts.ready();
+  const bar = '[data-testid=workspace-bar]';
+
+  // Keeping is a checkbox: Space ticks it.
+  await tabTo(page, '[data-testid=workspace-keep]');
+  await page.keyboard.press('Space');
+  await page.locator(`${bar}[data-keeping=true]`).waitFor({ state: 'attached' });
+  await chooseFilesByKeyboard(page, ts, trailFiles);
+  const events = await ts.eventCount();
+  await page.locator(`${bar}[data-kept-events="${events}"]`).waitFor({ state: 'attached' });
+
+  // The resources facet: its count button, then its most common value, each with Enter.
+  await tabTo(page, '[data-testid=resources-facet-count]');
+  await page.keyboard.press('Enter');
+  const value = page.locator('[data-testid=resources-facet] [data-testid=facet][data-field=resource] [data-testid=facet-value]').first();
+  await value.waitFor();
+  const n = Number(await value.getAttribute('data-count'));
+  const resource = await value.getAttribute('data-value');
+  await tabTo(page, '[data-testid=resources-facet] [data-testid=facet-value] button');
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.closest('[data-testid=facet-value]')?.dataset.value),
+    resource,
+    'Tab reaches the most common value first',
+  );
+  await page.keyboard.press('Enter');
+  await ts.waitForCount(n);
+  const filter = await page.locator('[data-testid=filter-input]').inputValue();
+  assert.match(filter, /^resource:/);
+  await page.close();
+
+  // A new tab offers the restore; Tab reaches it and Enter restores the events and the filter.
+  const second = await context.newPage();
+  second.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  second.on('pageerror', (e) => problems.push(`exception: ${e}`));
+  await second.goto(server.url);
+  const restored = new TrailscopePage(second);
+  await restored.ready();
+  await second.locator('[data-testid=workspace-restore-banner]').waitFor();
+  await tabTo(second, '[data-testid=workspace-restore]');
+  await second.keyboard.press('Enter');
+  await restored.waitForLoad(0, 60_000);
+  assert.equal(await restored.eventCount(), events);
+  assert.equal(await second.locator('[data-testid=filter-input]').inputValue(), filter);
+  await restored.waitForCount(n);
+
+  // Deleting asks first, and the question is answered by keyboard: "Keep it", then "Delete".
+  await tabTo(second, '[data-testid=workspace-clear]');
+  await second.keyboard.press('Enter');
+  await second.locator('[data-testid=workspace-confirm]').waitFor();
+  await tabTo(second, '[data-testid=workspace-clear-cancel]');
+  await second.keyboard.press('Enter');
+  await second.locator('[data-testid=workspace-confirm]').waitFor({ state: 'detached' });
+  assert.equal(await second.locator(bar).getAttribute('data-kept-events'), String(events));
+  await tabTo(second, '[data-testid=workspace-clear]', { back: true });
+  await second.keyboard.press('Enter');
+  await tabTo(second, '[data-testid=workspace-clear-confirm]');
+  assert.equal(await focusedTestid(second), 'workspace-clear-confirm');
+  await second.keyboard.press('Enter');
+  await second.locator(`${bar}[data-kept-events="0"][data-keeping=true]`).waitFor({ state: 'attached' });
+  assert.deepEqual(problems, []);
+  await context.close();
 });
 
 /** axe-core's serious and critical violations on the page as it is now. */

@@ -144,6 +144,28 @@ test('the SQL tab answers Lake queries as the CLI does, and its engine loads onl
   assert.deepEqual(problems, []);
 });
 
+test('records the SQL worker keeps outside its WebAssembly memory answer as the CLI does', async () => {
+  // With ?records-in-wasm-mib=0 both workers keep every record block in their JS heap (a
+  // large trail's go there past 512 MiB); eventJson reads each row's original record back.
+  const { page, problems } = await openPage(browser, `${server.url}?records-in-wasm-mib=0`);
+  const ts = new TrailscopePage(page);
+  await ts.ready();
+  await ts.upload(trailFiles);
+  await page.click('[data-testid=tab-sql]');
+  await page.waitForFunction(() => /ready to query/.test(document.querySelector('[data-testid=sql-status]')?.textContent ?? ''), null, { timeout: 120_000 });
+  const outside = Number(await page.getAttribute('[data-testid=sql-status]', 'data-records-outside-wasm-bytes'));
+  assert.ok(outside > 0, `${outside} bytes of records outside the SQL worker's WebAssembly memory`);
+  const sql = "SELECT eventID, json_extract_scalar(eventJson, '$.sourceIPAddress') AS ip, "
+    + "json_extract_scalar(eventJson, '$.userIdentity.arn') AS arn FROM $EDS_ID ORDER BY eventID";
+  await run(page, sql);
+  const expected = cli(['sql', '--format', 'csv', '--query', sql, trailDir]).trim().split('\n').slice(1);
+  assert.ok(expected.length > 100, `${expected.length} rows`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=sql-download-csv]')]);
+  assert.deepEqual(fs.readFileSync(await download.path(), 'utf8').trim().split('\n').slice(1), expected);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a runaway query is cancelled, and the engine answers the next one', async () => {
   const { page, problems } = await openPage(browser, server.url);
   const ts = new TrailscopePage(page);

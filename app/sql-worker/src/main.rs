@@ -10,11 +10,13 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use js_sys::Reflect;
+use trailscope_protocol::merge::RECORDS_IN_WASM_MIB;
 use trailscope_protocol::{
     RequestId, SqlColumn, SqlFileFormat, SqlReply, SqlRequest, SqlSample, SqlTable, SQL_EVENT_IDS,
     SQL_ROWS_SHOWN,
 };
 use trailscope_query::manifest::HashingWriter;
+use trailscope_record_spill::spilling_store;
 use trailscope_sql::{EngineOptions, SqlAnswer, SqlEngine, SqlError};
 use trailscope_store::{EventBatch, FileSummary, Store};
 use wasm_bindgen::prelude::*;
@@ -25,12 +27,22 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 /// worker has 4 GiB in all, and the events of a large load already hold a good part of it.
 const ENGINE_MEMORY: usize = 1 << 30;
 
+/// What the events may take of this worker's WebAssembly memory (columns, and the records kept
+/// inside): with the engine's [`ENGINE_MEMORY`] and the module itself it stays under wasm32's
+/// 4 GiB. Past it the hand-over stops with a message rather than the worker dying unannounced.
+const EVENTS_IN_WASM_LIMIT: u64 = 2560 << 20;
+
+/// Events between two looks at the arriving store's size (a look walks every dictionary).
+const CHECK_SIZE_EVERY_EVENTS: u64 = 250_000;
+
 /// Events being handed over by the store worker.
 struct Arriving {
     snapshot: u32,
     store: Store,
     started: f64,
     failed: Option<String>,
+    /// Events in the store at the last look at its size.
+    checked_at_events: u64,
     /// Keeps the port's message handler alive while events arrive.
     _on_batch: Closure<dyn Fn(MessageEvent)>,
 }
@@ -120,12 +132,19 @@ fn handle_request(data: &JsValue) {
         }
     };
     match request {
-        SqlRequest::Attach { snapshot } => {
+        SqlRequest::Attach {
+            snapshot,
+            records_in_wasm_mib,
+        } => {
             let port = Reflect::get(data, &"port".into())
                 .ok()
                 .and_then(|p| p.dyn_into::<MessagePort>().ok());
             match port {
-                Some(port) => attach(snapshot, &port),
+                Some(port) => attach(
+                    snapshot,
+                    records_in_wasm_mib.unwrap_or(RECORDS_IN_WASM_MIB),
+                    &port,
+                ),
                 None => post(&SqlReply::LoadFailed {
                     snapshot,
                     message: "no port to receive the events from".into(),
@@ -295,8 +314,9 @@ fn selected_events_parquet(data: &JsValue) -> Result<(Vec<u8>, String), SqlError
 }
 
 /// Starts receiving snapshot `snapshot` over `port`; the engine answers over the old events
-/// until the new ones are all in.
-fn attach(snapshot: u32, port: &MessagePort) {
+/// until the new ones are all in. Compressed records past `records_in_wasm_mib` are kept in
+/// the worker's JS heap, as the store worker keeps them.
+fn attach(snapshot: u32, records_in_wasm_mib: u64, port: &MessagePort) {
     let on_batch = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         receive(snapshot, &event.data());
     });
@@ -304,12 +324,25 @@ fn attach(snapshot: u32, port: &MessagePort) {
     WORKER.with(|w| {
         w.borrow_mut().arriving = Some(Arriving {
             snapshot,
-            store: Store::new(),
+            store: spilling_store(records_in_wasm_mib),
             started: now_millis(),
             failed: None,
+            checked_at_events: 0,
             _on_batch: on_batch,
         });
     });
+}
+
+/// Why the events stopped arriving at `events` events taking `in_wasm` bytes.
+fn too_large(events: u64, in_wasm: u64) -> String {
+    format!(
+        "the events do not fit in the SQL engine's memory: {events} events already took \
+         {} MiB of its {} MiB for events. Run SQL on this trail with the command line, which \
+         streams Parquet: trailscope export --format parquet --out DIR PATH..., then \
+         trailscope sql DIR -q '...'",
+        in_wasm >> 20,
+        EVENTS_IN_WASM_LIMIT >> 20
+    )
 }
 
 /// One message of the hand-over: a batch (a `Uint8Array`), or `{done: true, events}`.
@@ -335,6 +368,18 @@ fn receive(snapshot: u32, data: &JsValue) {
                     );
                 }
                 Err(e) => arriving.failed = Some(e.to_string()),
+            }
+            let events = arriving.store.len() as u64;
+            if events >= arriving.checked_at_events + CHECK_SIZE_EVERY_EVENTS {
+                arriving.checked_at_events = events;
+                let memory = arriving.store.memory();
+                let in_wasm = (memory.columns_bytes as u64)
+                    .saturating_add(memory.records_bytes - memory.records_spilled_bytes);
+                if in_wasm > EVENTS_IN_WASM_LIMIT {
+                    arriving.failed = Some(too_large(events, in_wasm));
+                    // Let the events go now: the rest of the hand-over is only drained.
+                    arriving.store = Store::new();
+                }
             }
             return;
         }
@@ -364,6 +409,7 @@ fn receive(snapshot: u32, data: &JsValue) {
             memory_limit_bytes: ENGINE_MEMORY,
             partitions: 1,
         };
+        let records_outside_wasm_bytes = arriving.store.memory().records_spilled_bytes;
         let store = Arc::new(arriving.store);
         match SqlEngine::over_store(store.clone(), options) {
             Ok(engine) => {
@@ -373,6 +419,7 @@ fn receive(snapshot: u32, data: &JsValue) {
                     snapshot,
                     events,
                     millis: now_millis() - arriving.started,
+                    records_outside_wasm_bytes,
                 });
             }
             Err(e) => {

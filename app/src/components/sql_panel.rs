@@ -78,6 +78,17 @@ pub fn SqlPanel(
         sql.view.with(|view| {
             if let Some(status) = part("status") {
                 status.set_text_content(Some(&status_text(&view.phase)));
+                if let SqlPhase::Ready {
+                    records_outside_wasm_bytes,
+                    ..
+                } = view.phase
+                {
+                    attr(
+                        &status,
+                        "data-records-outside-wasm-bytes",
+                        &records_outside_wasm_bytes.to_string(),
+                    );
+                }
             }
             if let Some(run) = part("run") {
                 toggle(&run, "disabled", view.running.is_some());
@@ -254,7 +265,9 @@ fn status_text(phase: &SqlPhase) -> String {
     match phase {
         SqlPhase::Idle | SqlPhase::Starting => "Loading the SQL engine…".to_string(),
         SqlPhase::HandingOver => "Handing the events to the SQL engine…".to_string(),
-        SqlPhase::Ready { events, millis: ms } => format!(
+        SqlPhase::Ready {
+            events, millis: ms, ..
+        } => format!(
             "{} ready to query (SQL engine ready in {}). One table: any name in FROM means the loaded events.",
             plural(*events, "event", "events"),
             millis(*ms)

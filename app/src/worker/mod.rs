@@ -9,7 +9,6 @@ pub mod fast_hash;
 mod integrity;
 mod parser;
 mod queries;
-pub mod record_spill;
 mod store_host;
 mod workspace;
 

@@ -17,7 +17,6 @@ use web_sys::MessagePort;
 
 use super::integrity::{IntegrityBook, TrustAnchor, VerifyAsk};
 use super::queries::QueryState;
-use super::record_spill::JsBlockSpill;
 use super::workspace::Journal;
 use super::{now_millis, post_json_to_page, post_to_page};
 
@@ -792,12 +791,7 @@ fn export_events(store: &Store, port: &MessagePort) {
 /// An empty store that keeps its compressed records past [`RECORDS_IN_WASM_MIB`] in the
 /// worker's JS heap, outside its WebAssembly memory.
 fn spilling_store() -> Store {
-    let mut store = Store::new();
-    store.spill_records_to(
-        Box::new(JsBlockSpill::new()),
-        usize::try_from(RECORDS_IN_WASM_MIB << 20).unwrap_or(usize::MAX),
-    );
-    store
+    trailscope_record_spill::spilling_store(RECORDS_IN_WASM_MIB)
 }
 
 /// The device's memory in GiB as the browser reports it (`navigator.deviceMemory`, rounded and

@@ -193,7 +193,7 @@ pub(super) fn apply_parse_event(state: AppState, event: ParseEvent) {
 /// host whose machines have little memory, or a test, lowers it) or `?records-in-wasm-mib=N`
 /// (records kept inside WebAssembly memory; a test sets 0). Absent or unreadable, the store
 /// worker's default holds.
-fn mib_from_address(name: &str) -> Option<u64> {
+pub(super) fn mib_from_address(name: &str) -> Option<u64> {
     let search = web_sys::window()?.location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
     params.get(name)?.parse().ok()

@@ -181,7 +181,10 @@ fn hand_over(state: AppState) {
     STARTED.with(|s| s.set(now_millis()));
     set_phase(state, SqlPhase::HandingOver);
     post_sql(
-        &SqlRequest::Attach { snapshot },
+        &SqlRequest::Attach {
+            snapshot,
+            records_in_wasm_mib: super::loading::mib_from_address("records-in-wasm-mib"),
+        },
         Some(&channel.port2().into()),
     );
     post_store_with_port(
@@ -202,11 +205,21 @@ fn apply_sql(state: AppState, reply: SqlReply, bytes: JsValue) {
             hand_over(state);
         }
         SqlReply::Loaded {
-            snapshot, events, ..
+            snapshot,
+            events,
+            records_outside_wasm_bytes,
+            ..
         } => {
             if SNAPSHOT.with(Cell::get).0 == snapshot {
                 let millis = now_millis() - STARTED.with(Cell::get);
-                set_phase(state, SqlPhase::Ready { events, millis });
+                set_phase(
+                    state,
+                    SqlPhase::Ready {
+                        events,
+                        millis,
+                        records_outside_wasm_bytes,
+                    },
+                );
                 if let Some((request, port)) = WAITING.with(|w| w.borrow_mut().take()) {
                     post_sql(&request, port.as_ref());
                 }

@@ -222,7 +222,7 @@ pub fn run(args: &DetectArgs, budget: MemoryBudget) -> anyhow::Result<ExitCode> 
         );
     }
     let (inputs, _) = collect_inputs(&args.paths)?;
-    let mut store = Store::new();
+    let mut store = budget.new_store();
     load_all(
         &mut store,
         &inputs,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 use trailscope_model::Limits;
-use trailscope_store::{FileEntry, Store, Totals};
+use trailscope_store::{FileEntry, Totals};
 
 use crate::load::{collect_inputs, load_all, MemoryBudget};
 
@@ -70,7 +70,7 @@ impl<'a> FileReport<'a> {
 
 pub fn run(paths: &[PathBuf], json: bool, budget: MemoryBudget) -> anyhow::Result<ExitCode> {
     let (inputs, skipped_system_files) = collect_inputs(paths)?;
-    let mut store = Store::new();
+    let mut store = budget.new_store();
     load_all(
         &mut store,
         &inputs,

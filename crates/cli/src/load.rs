@@ -13,6 +13,8 @@ use trailscope_model::{
 use trailscope_model::{ArchiveStep, ArchiveTree};
 use trailscope_store::{FileSummary, Store};
 
+use crate::spill::FileSpill;
+
 /// A file found under the given paths.
 pub struct Input {
     /// Where it is on disk.
@@ -153,7 +155,7 @@ pub fn load_paths(
     budget: MemoryBudget,
 ) -> anyhow::Result<(Store, bool)> {
     let (inputs, _) = collect_inputs(paths)?;
-    let mut store = Store::new();
+    let mut store = budget.new_store();
     load_all(
         &mut store,
         &inputs,
@@ -306,7 +308,14 @@ pub struct MemoryBudget {
     limit: Option<u64>,
     /// Whether the limit was given (`--memory-limit`) rather than taken from the system.
     given: bool,
+    /// Bytes of compressed records a store keeps in memory; the rest go to a temporary file
+    /// (`--records-in-memory`).
+    records_in_memory: u64,
 }
+
+/// Compressed records kept in memory by default before the rest go to a temporary file: a
+/// small trail never touches the disk, and a large one keeps only its columns in memory.
+pub const RECORDS_IN_MEMORY_MIB: u64 = 256;
 
 /// The share of the memory available at the start that loading may take by default: the
 /// rest is the margin for the file being read when the limit is found passed, and for the
@@ -320,11 +329,15 @@ const DEFAULT_FLOOR: u64 = 512 << 20;
 impl MemoryBudget {
     /// `--memory-limit MIB` when given; else 80% of the memory available now (the kernel's
     /// `MemAvailable`, or the cgroup's limit if lower) on top of what the process holds.
-    pub fn new(limit_mib: Option<u64>) -> Self {
+    /// `records_in_memory_mib` of compressed records stay in memory, the rest go to a
+    /// temporary file.
+    pub fn new(limit_mib: Option<u64>, records_in_memory_mib: u64) -> Self {
+        let records_in_memory = records_in_memory_mib.saturating_mul(1 << 20);
         match limit_mib {
             Some(mib) => MemoryBudget {
                 limit: Some(mib.saturating_mul(1 << 20)),
                 given: true,
+                records_in_memory,
             },
             None => MemoryBudget {
                 limit: available_bytes().map(|available| {
@@ -332,8 +345,27 @@ impl MemoryBudget {
                         .max(DEFAULT_FLOOR)
                 }),
                 given: false,
+                records_in_memory,
             },
         }
+    }
+
+    /// An empty store for a command that holds every event: its compressed records past
+    /// `--records-in-memory` go to a temporary file. Where no temporary file can be made, the
+    /// store keeps them all, said once on stderr; the memory limit still watches it.
+    pub fn new_store(&self) -> Store {
+        let mut store = Store::new();
+        match FileSpill::new() {
+            Ok(spill) => store.spill_records_to(
+                Box::new(spill),
+                usize::try_from(self.records_in_memory).unwrap_or(usize::MAX),
+            ),
+            Err(e) => eprintln!(
+                "trailscope: no temporary file for the records ({e}; TMPDIR sets where): \
+                 every record stays in memory"
+            ),
+        }
+        store
     }
 
     /// The process's resident bytes, when they are past the limit.
@@ -390,7 +422,7 @@ impl std::fmt::Display for TooLarge {
             ),
             None => write!(
                 f,
-                "\nThis command holds every event in memory, and printed nothing, so no partial \
+                "\nThis command holds every event's columns in memory, and printed nothing, so no partial \
                  answer passes for a whole one. A trail this large goes through Parquet, which \
                  streams: `trailscope export --format parquet --out DIR PATH...` reads it a \
                  part at a time, then `trailscope sql DIR -q '...'` queries the folder in \

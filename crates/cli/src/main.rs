@@ -11,6 +11,7 @@ mod export;
 mod inspect;
 mod load;
 mod query;
+mod spill;
 mod sql;
 mod verify;
 
@@ -29,6 +30,11 @@ struct Cli {
     /// being killed by the system. Default: 80% of the memory available at the start.
     #[arg(long, global = true, value_name = "MIB")]
     memory_limit: Option<u64>,
+    /// Keep this many MiB of compressed original records in memory; the rest go to an
+    /// unnamed temporary file (in TMPDIR), removed when the command ends. Filters, detections
+    /// and SQL read the columns, which stay in memory.
+    #[arg(long, global = true, value_name = "MIB", default_value_t = load::RECORDS_IN_MEMORY_MIB)]
+    records_in_memory: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -81,7 +87,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let budget = load::MemoryBudget::new(cli.memory_limit);
+    let budget = load::MemoryBudget::new(cli.memory_limit, cli.records_in_memory);
     let result = match cli.command {
         Command::Query(args) => query::run(&args, budget),
         Command::Detect(args) => detect::run(&args, budget),
@@ -106,7 +112,18 @@ fn main() -> ExitCode {
             aws_cli_compat,
         }),
     };
+    let lost = spill::read_failures();
     match result {
+        // A record that could not be read back from the temporary file is missing from the
+        // answer: never a success, whatever the command found.
+        Ok(_) if lost > 0 => {
+            eprintln!(
+                "trailscope: {lost} blocks of records could not be read back from the \
+                 temporary file, so the output may miss events; rerun with a larger \
+                 --records-in-memory or another TMPDIR"
+            );
+            ExitCode::from(1)
+        }
         Ok(code) => code,
         // The reader of the output went away (`| head`): what it read is all it wanted, as
         // with any Unix filter; nothing to report.

@@ -232,3 +232,94 @@ fn past_the_memory_limit_a_command_stops_with_a_way_forward_and_prints_no_partia
     let report: Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(report["events"], 24_001);
 }
+
+/// Thirty log files of 400 events with long, varied object keys: about 40 blocks of
+/// compressed records, so a spill of them is exercised block by block.
+fn wide_trail(dir: &Path) -> PathBuf {
+    let root = dir.join("wide");
+    std::fs::create_dir_all(&root).unwrap();
+    for file in 0..30u32 {
+        let records: Vec<String> = (0..400u32)
+            .map(|i| {
+                let n = file * 400 + i;
+                format!(
+                    r#"{{"eventVersion":"1.08","eventID":"w-{n}","eventTime":"2024-03-0{}T{:02}:{:02}:00Z","eventName":"{}","eventSource":"s3.amazonaws.com","awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.{}","userIdentity":{{"type":"IAMUser","userName":"u{}"}},"requestParameters":{{"bucketName":"b{}","key":"data/{n:x}/{}.parquet"}}{}}}"#,
+                    1 + n % 7,
+                    n % 24,
+                    n % 60,
+                    if n % 97 == 0 { "DeleteObject" } else { "GetObject" },
+                    n % 200,
+                    n % 13,
+                    n % 5,
+                    format!("{:x}", u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15)).repeat(4),
+                    if n % 50 == 0 { r#","errorCode":"AccessDenied""# } else { "" },
+                )
+            })
+            .collect();
+        std::fs::write(
+            root.join(format!("w{file}.json")),
+            format!(r#"{{"Records":[{}]}}"#, records.join(",")),
+        )
+        .unwrap();
+    }
+    root
+}
+
+fn stdout_of(args: &[&str], trail: &Path) -> String {
+    let run = trailscope(args, &[trail]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout).unwrap()
+}
+
+#[test]
+fn records_kept_in_a_temporary_file_answer_as_records_kept_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = wide_trail(dir.path());
+    let questions: [&[&str]; 5] = [
+        // Every original record, read back.
+        &["query", "--format", "ndjson"],
+        // Free text reads the records; an address, a word and a piece of a key.
+        &["query", "--format", "csv", "--filter", "198.51.100.7"],
+        &["query", "--format", "csv", "--filter", "AccessDenied"],
+        &["query", "--format", "json", "--filter", "DeleteObject 3e"],
+        // eventJson is the original record, read back for each row.
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "-q",
+            "SELECT eventID, element_at(requestParameters, 'key'), \
+             json_extract_scalar(eventJson, '$.sourceIPAddress') FROM $EDS_ID \
+             WHERE errorCode = 'AccessDenied' ORDER BY eventID",
+        ],
+    ];
+    for question in questions {
+        let in_memory = stdout_of(question, &trail);
+        let mut spilled_args = question.to_vec();
+        spilled_args.extend(["--records-in-memory", "0"]);
+        let spilled = stdout_of(&spilled_args, &trail);
+        assert!(
+            in_memory.matches("w-").count() > 1,
+            "{question:?} found events: {in_memory}"
+        );
+        assert_eq!(spilled, in_memory, "{question:?}");
+    }
+    assert_eq!(
+        stdout_of(&["query", "--format", "ndjson"], &trail)
+            .lines()
+            .count(),
+        12_000
+    );
+    let detect = |extra: &[&str]| {
+        let mut args = vec!["detect", "--json"];
+        args.extend(extra);
+        let report: Value = serde_json::from_str(&stdout_of(&args, &trail)).unwrap();
+        report
+    };
+    assert_eq!(detect(&["--records-in-memory", "0"]), detect(&[]));
+}

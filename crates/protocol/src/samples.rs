@@ -627,7 +627,10 @@ pub fn samples() -> Samples {
         ],
         parsed,
         sql_requests: vec![
-            SqlRequest::Attach { snapshot: 2 },
+            SqlRequest::Attach {
+                snapshot: 2,
+                records_in_wasm_mib: Some(0),
+            },
             SqlRequest::Run {
                 id,
                 sql: "SELECT eventName, count(*) FROM $EDS_ID GROUP BY 1".into(),
@@ -658,6 +661,7 @@ pub fn samples() -> Samples {
                 snapshot: 2,
                 events: store.len() as u64,
                 millis: 12.5,
+                records_outside_wasm_bytes: 4096,
             },
             SqlReply::LoadFailed {
                 snapshot: 2,

@@ -32,6 +32,11 @@ pub enum SqlRequest {
     Attach {
         /// Which snapshot (the page's count; replies name it).
         snapshot: u32,
+        /// MiB of compressed records the worker keeps in its WebAssembly memory before the
+        /// rest go to its JS heap (`?records-in-wasm-mib=N`, as for the store worker);
+        /// `None` for [`crate::merge::RECORDS_IN_WASM_MIB`].
+        #[serde(default)]
+        records_in_wasm_mib: Option<u64>,
     },
     /// Runs `sql` and answers with [`SqlReply::Rows`] or [`SqlReply::Failed`].
     Run {
@@ -121,6 +126,9 @@ pub enum SqlReply {
         events: u64,
         /// Time from the first batch to the engine being ready.
         millis: f64,
+        /// Bytes of compressed records the worker keeps outside its WebAssembly memory.
+        #[serde(default)]
+        records_outside_wasm_bytes: u64,
     },
     /// Loading the events failed (a damaged batch, say); queries would run over nothing.
     LoadFailed {

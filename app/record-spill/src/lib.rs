@@ -1,8 +1,9 @@
-//! The store worker's compressed record blocks, kept outside its WebAssembly memory.
+//! A worker's compressed record blocks, kept outside its WebAssembly memory: the store
+//! worker's store, and the SQL worker's copy of the same events.
 //!
 //! wasm32 addresses 4 GiB, and the compressed records are most of what a store holds (407 MB
-//! of 612 MB at a million real-shaped events), so past
-//! [`trailscope_protocol::merge::RECORDS_IN_WASM_MIB`] the store hands its sealed blocks here:
+//! of 612 MB at a million real-shaped events), so past a size (the page uses
+//! `trailscope_protocol::merge::RECORDS_IN_WASM_MIB`) a store hands its sealed blocks here:
 //! each becomes its own `Uint8Array` in the worker's JS heap, which the browser allocates
 //! outside the WebAssembly memory. A block is copied back into WebAssembly memory only while it
 //! is read (a detail view, free text, an export).
@@ -14,8 +15,19 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use js_sys::{Array, Function, Reflect, Uint8Array};
-use trailscope_store::BlockSpill;
+use trailscope_store::{BlockSpill, Store};
 use wasm_bindgen::JsCast;
+
+/// An empty store that keeps its compressed records past `keep_here_mib` MiB in the worker's
+/// JS heap, outside its WebAssembly memory.
+pub fn spilling_store(keep_here_mib: u64) -> Store {
+    let mut store = Store::new();
+    store.spill_records_to(
+        Box::new(JsBlockSpill::new()),
+        usize::try_from(keep_here_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX),
+    );
+    store
+}
 
 thread_local! {
     /// Each live spill's blocks, by the spill's key. The `Uint8Array`s cannot live in the spill
