@@ -10,7 +10,7 @@ import path from 'node:path';
 import { launch } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 import { DIST, fixtures, filesUnder } from './lib/fixtures.mjs';
-import { TrailscopePage } from './lib/trailscope-page.mjs';
+import { openIn } from './lib/trailscope-page.mjs';
 
 let server;
 let browser;
@@ -28,17 +28,7 @@ after(async () => {
   await server?.close();
 });
 
-/** A page in `context` whose console errors and uncaught exceptions are collected. */
-async function open(context, url = server.url) {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(`exception: ${e}`));
-  await page.goto(url);
-  const ts = new TrailscopePage(page);
-  await ts.ready();
-  return { page, ts, problems };
-}
+const open = (context, url = server.url) => openIn(context, url);
 
 const bar = '[data-testid=workspace-bar]';
 

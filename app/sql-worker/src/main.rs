@@ -313,16 +313,20 @@ fn selected_events_parquet(data: &JsValue) -> Result<(Vec<u8>, String), SqlError
     Ok((bytes, sha256))
 }
 
-/// Starts receiving snapshot `snapshot` over `port`; the engine answers over the old events
-/// until the new ones are all in. Compressed records past `records_in_wasm_mib` are kept in
-/// the worker's JS heap, as the store worker keeps them.
+/// Starts receiving snapshot `snapshot` over `port`. The old events and their engine go first:
+/// the page holds its requests until the new events are in, and two copies of a large trail
+/// would not fit in the worker's memory. Compressed records past `records_in_wasm_mib` are kept
+/// in the worker's JS heap, as the store worker keeps them.
 fn attach(snapshot: u32, records_in_wasm_mib: u64, port: &MessagePort) {
     let on_batch = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         receive(snapshot, &event.data());
     });
     port.set_onmessage(Some(on_batch.as_ref().unchecked_ref()));
     WORKER.with(|w| {
-        w.borrow_mut().arriving = Some(Arriving {
+        let mut worker = w.borrow_mut();
+        worker.engine = None;
+        worker.events = None;
+        worker.arriving = Some(Arriving {
             snapshot,
             store: spilling_store(records_in_wasm_mib),
             started: now_millis(),
@@ -370,11 +374,12 @@ fn receive(snapshot: u32, data: &JsValue) {
                 Err(e) => arriving.failed = Some(e.to_string()),
             }
             let events = arriving.store.len() as u64;
-            if events >= arriving.checked_at_events + CHECK_SIZE_EVERY_EVENTS {
+            if arriving.failed.is_none()
+                && events >= arriving.checked_at_events + CHECK_SIZE_EVERY_EVENTS
+            {
                 arriving.checked_at_events = events;
-                let memory = arriving.store.memory();
-                let in_wasm = (memory.columns_bytes as u64)
-                    .saturating_add(memory.records_bytes - memory.records_spilled_bytes);
+                let in_wasm = (arriving.store.memory().columns_bytes as u64)
+                    .saturating_add(arriving.store.records().heap_bytes() as u64);
                 if in_wasm > EVENTS_IN_WASM_LIMIT {
                     arriving.failed = Some(too_large(events, in_wasm));
                     // Let the events go now: the rest of the hand-over is only drained.

@@ -78,16 +78,18 @@ pub fn SqlPanel(
         sql.view.with(|view| {
             if let Some(status) = part("status") {
                 status.set_text_content(Some(&status_text(&view.phase)));
-                if let SqlPhase::Ready {
-                    records_outside_wasm_bytes,
-                    ..
-                } = view.phase
-                {
-                    attr(
+                match view.phase {
+                    SqlPhase::Ready {
+                        records_outside_wasm_bytes,
+                        ..
+                    } => attr(
                         &status,
                         "data-records-outside-wasm-bytes",
                         &records_outside_wasm_bytes.to_string(),
-                    );
+                    ),
+                    _ => {
+                        let _ = status.remove_attribute("data-records-outside-wasm-bytes");
+                    }
                 }
             }
             if let Some(run) = part("run") {

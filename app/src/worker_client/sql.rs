@@ -22,6 +22,9 @@ thread_local! {
     static SNAPSHOT: Cell<(u32, Option<(u32, u64)>)> = const { Cell::new((0, None)) };
     /// When the worker (or the last hand-over) started, for the ready time.
     static STARTED: Cell<f64> = const { Cell::new(0.0) };
+    /// The loads count and event total of events the worker could not take (too large, or
+    /// damaged): the same events are not handed over again, other events are, to a new worker.
+    static LOAD_FAILED_AT: Cell<Option<(u32, u64)>> = const { Cell::new(None) };
     /// A request asked for before the events were in (with the port that travels beside it),
     /// sent once they are.
     static WAITING: RefCell<Option<(SqlRequest, Option<JsValue>)>> = const { RefCell::new(None) };
@@ -83,6 +86,17 @@ fn store_version(state: AppState) -> (u32, u64) {
 pub fn open_sql(state: AppState) {
     if state.loading.get_untracked().is_some() {
         return; // the events are handed over once the load ends
+    }
+    if let Some(failed_at) = LOAD_FAILED_AT.with(Cell::get) {
+        if failed_at == store_version(state) {
+            return; // they would fail again: the tab says why
+        }
+        LOAD_FAILED_AT.with(|f| f.set(None));
+        SQL.with(|s| {
+            if let Some(worker) = s.borrow_mut().take() {
+                worker.terminate();
+            }
+        });
     }
     let started = SQL.with(|s| s.borrow().is_some());
     if !started {
@@ -226,9 +240,17 @@ fn apply_sql(state: AppState, reply: SqlReply, bytes: JsValue) {
             }
         }
         SqlReply::LoadFailed { snapshot, message } => {
-            if SNAPSHOT.with(Cell::get).0 == snapshot {
+            let (current, taken_at) = SNAPSHOT.with(Cell::get);
+            if current == snapshot {
                 let message = format!("the events could not be handed to SQL: {message}");
                 events_parquet_failed(state, &message);
+                LOAD_FAILED_AT.with(|f| f.set(taken_at));
+                // What waited for these events will not run over them.
+                WAITING.with(|w| w.borrow_mut().take());
+                state.sql.view.update(|v| {
+                    v.running = None;
+                    v.downloading = None;
+                });
                 set_phase(state, SqlPhase::Failed(message));
             }
         }
@@ -456,6 +478,8 @@ pub fn cancel_sql(state: AppState) {
         }
     });
     WAITING.with(|w| w.borrow_mut().take());
+    // Asked for again: a new worker takes the events, even those that failed before.
+    LOAD_FAILED_AT.with(|f| f.set(None));
     events_parquet_failed(state, "cancelled (the SQL worker was stopped)");
     state.sql.view.update(|v| {
         v.running = None;

@@ -30,6 +30,17 @@ struct Report<'a> {
     skipped_system_files: u64,
     /// Events whose copies in different files disagree.
     conflicts: Vec<crate::conflicts::ConflictReport>,
+    /// What the loaded events take (the store's own count, not the process's).
+    memory: MemoryReport,
+}
+
+/// The store's memory: its columns and indexes, and its compressed records, part of which may
+/// be in the temporary file (`--records-in-memory`).
+#[derive(Serialize)]
+struct MemoryReport {
+    columns_bytes: u64,
+    records_bytes: u64,
+    records_in_temporary_file_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -92,6 +103,14 @@ pub fn run(paths: &[PathBuf], json: bool, budget: MemoryBudget) -> anyhow::Resul
         not_cloudtrail_files: totals.not_cloudtrail_files,
         skipped_system_files,
         conflicts: crate::conflicts::from_store(&store),
+        memory: {
+            let memory = store.memory();
+            MemoryReport {
+                columns_bytes: memory.columns_bytes as u64,
+                records_bytes: memory.records_bytes,
+                records_in_temporary_file_bytes: memory.records_spilled_bytes,
+            }
+        },
     };
     let mut out = std::io::stdout().lock();
     if json {

@@ -13,7 +13,7 @@ use trailscope_model::{
 use trailscope_model::{ArchiveStep, ArchiveTree};
 use trailscope_store::{FileSummary, Store};
 
-use crate::spill::FileSpill;
+use crate::spill::{temporary_files_in_memory, FileSpill};
 
 /// A file found under the given paths.
 pub struct Input {
@@ -264,7 +264,7 @@ impl<'a> InputReader<'a> {
         {
             self.read_since_check = 0;
             self.files_since_check = 0;
-            if let Some(resident) = self.budget.exceeded() {
+            if let Some(resident) = self.budget.exceeded(store) {
                 self.bar.finish_and_clear();
                 return Err(TooLarge {
                     files_read: self.next,
@@ -311,6 +311,9 @@ pub struct MemoryBudget {
     /// Bytes of compressed records a store keeps in memory; the rest go to a temporary file
     /// (`--records-in-memory`).
     records_in_memory: u64,
+    /// Whether that file is in memory too (`TMPDIR` on a tmpfs): then its bytes count
+    /// against the limit, as the system counts them.
+    spill_in_memory: bool,
 }
 
 /// Compressed records kept in memory by default before the rest go to a temporary file: a
@@ -333,11 +336,13 @@ impl MemoryBudget {
     /// temporary file.
     pub fn new(limit_mib: Option<u64>, records_in_memory_mib: u64) -> Self {
         let records_in_memory = records_in_memory_mib.saturating_mul(1 << 20);
+        let spill_in_memory = temporary_files_in_memory();
         match limit_mib {
             Some(mib) => MemoryBudget {
                 limit: Some(mib.saturating_mul(1 << 20)),
                 given: true,
                 records_in_memory,
+                spill_in_memory,
             },
             None => MemoryBudget {
                 limit: available_bytes().map(|available| {
@@ -346,32 +351,35 @@ impl MemoryBudget {
                 }),
                 given: false,
                 records_in_memory,
+                spill_in_memory,
             },
         }
     }
 
-    /// An empty store for a command that holds every event: its compressed records past
-    /// `--records-in-memory` go to a temporary file. Where no temporary file can be made, the
-    /// store keeps them all, said once on stderr; the memory limit still watches it.
+    /// An empty store whose compressed records past `--records-in-memory` go to a temporary
+    /// file. Where that file cannot be made or written, the store keeps the rest itself (said
+    /// once on stderr), and the memory limit still watches it.
     pub fn new_store(&self) -> Store {
         let mut store = Store::new();
-        match FileSpill::new() {
-            Ok(spill) => store.spill_records_to(
-                Box::new(spill),
-                usize::try_from(self.records_in_memory).unwrap_or(usize::MAX),
-            ),
-            Err(e) => eprintln!(
-                "trailscope: no temporary file for the records ({e}; TMPDIR sets where): \
-                 every record stays in memory"
-            ),
-        }
+        store.spill_records_to(
+            Box::new(FileSpill::new()),
+            usize::try_from(self.records_in_memory).unwrap_or(usize::MAX),
+        );
         store
     }
 
-    /// The process's resident bytes, when they are past the limit.
-    fn exceeded(&self) -> Option<u64> {
+    /// The process's resident bytes (with `store`'s temporary file when that is in memory),
+    /// when they are past the limit.
+    fn exceeded(&self, store: &Store) -> Option<u64> {
         let limit = self.limit?;
-        resident_bytes().filter(|&resident| resident > limit)
+        let spilled = if self.spill_in_memory {
+            store.records().spilled_bytes()
+        } else {
+            0
+        };
+        resident_bytes()
+            .map(|resident| resident.saturating_add(spilled))
+            .filter(|&held| held > limit)
     }
 }
 

@@ -30,9 +30,11 @@ struct Cli {
     /// being killed by the system. Default: 80% of the memory available at the start.
     #[arg(long, global = true, value_name = "MIB")]
     memory_limit: Option<u64>,
-    /// Keep this many MiB of compressed original records in memory; the rest go to an
-    /// unnamed temporary file (in TMPDIR), removed when the command ends. Filters, detections
-    /// and SQL read the columns, which stay in memory.
+    /// inspect, query, detect and sql: keep this many MiB of compressed original records in
+    /// memory; the rest go to an unnamed temporary file (in TMPDIR), removed when the command
+    /// ends. The columns stay in memory; free text, printed records and SQL's eventJson and
+    /// requestParameters read the records back. On a tmpfs TMPDIR the file counts against
+    /// --memory-limit.
     #[arg(long, global = true, value_name = "MIB", default_value_t = load::RECORDS_IN_MEMORY_MIB)]
     records_in_memory: u64,
 }
@@ -112,18 +114,18 @@ fn main() -> ExitCode {
             aws_cli_compat,
         }),
     };
+    // A record that could not be read back from the temporary file may be missing from what
+    // was printed: said whatever happened next, and never a success.
     let lost = spill::read_failures();
+    if lost > 0 {
+        eprintln!(
+            "trailscope: {lost} blocks of records could not be read back from the temporary \
+             file, so the output may miss events; rerun with a larger --records-in-memory or \
+             another TMPDIR"
+        );
+    }
     match result {
-        // A record that could not be read back from the temporary file is missing from the
-        // answer: never a success, whatever the command found.
-        Ok(_) if lost > 0 => {
-            eprintln!(
-                "trailscope: {lost} blocks of records could not be read back from the \
-                 temporary file, so the output may miss events; rerun with a larger \
-                 --records-in-memory or another TMPDIR"
-            );
-            ExitCode::from(1)
-        }
+        Ok(code) if lost > 0 && code == ExitCode::SUCCESS => ExitCode::from(1),
         Ok(code) => code,
         // The reader of the output went away (`| head`): what it read is all it wanted, as
         // with any Unix filter; nothing to report.

@@ -80,7 +80,7 @@ fn export(trail: &Path, out: &Path, extra: &[&str]) -> Value {
 }
 
 fn rows_of(parquet: &Path) -> String {
-    let run = trailscope(
+    stdout_of(
         &[
             "sql",
             "--format",
@@ -88,15 +88,8 @@ fn rows_of(parquet: &Path) -> String {
             "-q",
             "SELECT eventID, eventTime, awsRegion, sourceIPAddress, userIdentity.userName FROM events ORDER BY eventID",
         ],
-        &[parquet],
-    );
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    String::from_utf8(run.stdout).unwrap()
+        parquet,
+    )
 }
 
 #[test]
@@ -265,8 +258,9 @@ fn wide_trail(dir: &Path) -> PathBuf {
     root
 }
 
-fn stdout_of(args: &[&str], trail: &Path) -> String {
-    let run = trailscope(args, &[trail]);
+/// What `trailscope ARGS PATH` prints; it must succeed.
+fn stdout_of(args: &[&str], path: &Path) -> String {
+    let run = trailscope(args, &[path]);
     assert_eq!(
         run.status.code(),
         Some(0),
@@ -322,4 +316,23 @@ fn records_kept_in_a_temporary_file_answer_as_records_kept_in_memory() {
         report
     };
     assert_eq!(detect(&["--records-in-memory", "0"]), detect(&[]));
+    // The records really went to the file, and by default (256 MiB) none of this trail's do.
+    let memory = |extra: &[&str]| {
+        let mut args = vec!["inspect", "--json"];
+        args.extend(extra);
+        let report: Value = serde_json::from_str(&stdout_of(&args, &trail)).unwrap();
+        report["memory"].clone()
+    };
+    let spilled = memory(&["--records-in-memory", "0"]);
+    assert!(
+        spilled["records_bytes"].as_u64().unwrap() > 100_000,
+        "{spilled}"
+    );
+    // Every block went; what stays is each block's trigram set and each row's reference.
+    let in_file = spilled["records_in_temporary_file_bytes"].as_u64().unwrap();
+    assert!(
+        in_file * 2 > spilled["records_bytes"].as_u64().unwrap(),
+        "{spilled}"
+    );
+    assert_eq!(memory(&[])["records_in_temporary_file_bytes"], 0);
 }

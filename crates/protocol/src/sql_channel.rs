@@ -211,3 +211,34 @@ pub struct SqlSample {
     /// The query.
     pub sql: String,
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A page and a SQL worker of different builds (a cached module) still understand each
+    /// other: the fields added later have defaults.
+    #[test]
+    fn messages_without_the_later_fields_still_read() {
+        let attach: SqlRequest = serde_json::from_str(r#"{"kind":"attach","snapshot":3}"#).unwrap();
+        assert_eq!(
+            attach,
+            SqlRequest::Attach {
+                snapshot: 3,
+                records_in_wasm_mib: None
+            }
+        );
+        let loaded: SqlReply =
+            serde_json::from_str(r#"{"loaded":{"snapshot":3,"events":10,"millis":1.5}}"#).unwrap();
+        assert_eq!(
+            loaded,
+            SqlReply::Loaded {
+                snapshot: 3,
+                events: 10,
+                millis: 1.5,
+                records_outside_wasm_bytes: 0
+            }
+        );
+    }
+}

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { launch } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 import { DIST, ROOT, trail } from '../lib/fixtures.mjs';
-import { TrailscopePage } from '../lib/trailscope-page.mjs';
+import { openIn } from '../lib/trailscope-page.mjs';
 
 const events = Number(process.argv[3] ?? 1_000_000);
 const dir = process.argv[2] ?? path.join(ROOT, `bench-data/trail-${events}`);
@@ -24,16 +24,7 @@ const server = await startServer({ root: DIST });
 const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
 
-async function open() {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(`exception: ${e}`));
-  await page.goto(server.url);
-  const ts = new TrailscopePage(page);
-  await ts.ready();
-  return { page, ts, problems };
-}
+const open = () => openIn(context, server.url);
 
 const first = await open();
 await first.page.click('[data-testid=workspace-keep]');

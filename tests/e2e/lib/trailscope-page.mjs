@@ -149,3 +149,19 @@ export class TrailscopePage {
     }, before);
   }
 }
+
+/**
+ * Opens `url` in a new page of `context` (whose storage, the kept workspace included, its pages
+ * share) and waits for the page to be ready; console errors and uncaught exceptions are
+ * collected in `problems`.
+ */
+export async function openIn(context, url) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(`exception: ${e}`));
+  await page.goto(url);
+  const ts = new TrailscopePage(page);
+  await ts.ready();
+  return { page, ts, problems };
+}
