@@ -1,7 +1,10 @@
 //! The store worker's detections: the built-in rules and the user's (Trailscope rules or Sigma)
 //! over every loaded event, the anomaly model, and the Insights events found in the files.
 
-use trailscope_detect::anomaly::behaviour::{detect_behaviour, BehaviourOptions};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use trailscope_detect::anomaly::behaviour::{BehaviourOptions, BehaviourRun};
 use trailscope_detect::anomaly::{anomaly_series, detect_anomalies, Anomaly, AnomalyOptions};
 use trailscope_detect::{
     findings_csv, findings_json, insight_events, parse_rules, sigma::parse_sigma, ClockOffset,
@@ -14,6 +17,7 @@ use trailscope_query::RowSet;
 use trailscope_store::Store;
 
 use super::queries::QueryState;
+use super::store_host::StoreHost;
 use super::{now_millis, post_json_or_objects};
 
 /// Minutes of series shown either side of an anomaly window.
@@ -21,14 +25,109 @@ const CHART_PADDING_MINUTES: i64 = 90;
 /// Anomalies sent to the page (most unusual first).
 const MAX_ANOMALIES: usize = 200;
 
-/// Runs every rule and the anomaly model, keeps each rule's rows for `finding:` filter terms,
-/// and posts the results.
-pub(crate) fn detect(
+/// A detection run between its rules and its last anomaly model. The models take seconds at
+/// millions of events; run in one task they kept the user's queries waiting (13.5 s for the
+/// first filter after a 5,000,000-event load). The run goes on in steps of one pass each, and
+/// the worker answers what the page asked in between.
+pub(crate) struct DetectJob {
+    id: RequestId,
+    /// The rules' results, ready to post.
+    view: DetectView,
+    /// The rate model's anomalies, once it ran.
+    rate: Option<(Vec<Anomaly>, Vec<AnomalyView>)>,
+    behaviour: BehaviourRun,
+    /// Time spent in the anomaly models' steps (not in the queries between them).
+    anomalies_millis: f64,
+    /// The store the run started on; anything else means it changed under the run.
+    events: usize,
+}
+
+/// Runs the rules at once (a `finding:` filter term needs their rows), and starts the anomaly
+/// models, which [`continue_detection`] steps through.
+pub(crate) fn start_detection(
+    host: &Rc<RefCell<StoreHost>>,
+    id: RequestId,
+    options: &DetectOptions,
+) {
+    {
+        let mut h = host.borrow_mut();
+        let (store, queries, job) = h.detection_parts();
+        *job = Some(rules(store, queries, id, options));
+    }
+    schedule_step(host.clone(), id);
+}
+
+/// The next step of run `id` in a task of its own, after what the page has asked meanwhile.
+fn schedule_step(host: Rc<RefCell<StoreHost>>, id: RequestId) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        let more = continue_detection(&host, id);
+        if more {
+            schedule_step(host, id);
+        }
+    })
+    .forget();
+}
+
+/// Does one step of run `id`; posts the results after the last. Returns whether steps are
+/// left. A newer run, a load, a verification or a clear (which drop the job) end it.
+fn continue_detection(host: &Rc<RefCell<StoreHost>>, id: RequestId) -> bool {
+    let mut h = host.borrow_mut();
+    let (store, _, slot) = h.detection_parts();
+    let Some(job) = slot.as_mut().filter(|job| job.id == id) else {
+        return false;
+    };
+    if job.events != store.len() {
+        *slot = None;
+        return false;
+    }
+    let started = now_millis();
+    let anomaly_options = AnomalyOptions::default();
+    let Some(rate) = &job.rate else {
+        let mut anomalies = detect_anomalies(store, &anomaly_options);
+        anomalies.sort_by(|a, b| b.score.total_cmp(&a.score));
+        anomalies.truncate(MAX_ANOMALIES);
+        let views = anomalies
+            .iter()
+            .map(|a| anomaly_view(store, a, &anomaly_options))
+            .collect();
+        job.rate = Some((anomalies, views));
+        job.anomalies_millis += now_millis() - started;
+        return true;
+    };
+    let Some(mut behaviour) = job.behaviour.step(store) else {
+        job.anomalies_millis += now_millis() - started;
+        return true;
+    };
+    behaviour.truncate(MAX_ANOMALIES);
+    let anomalies_json = serde_json::to_string_pretty(&serde_json::json!({
+        "anomalies": rate.0,
+        "behaviour": behaviour,
+    }))
+    .unwrap_or_default();
+    job.anomalies_millis += now_millis() - started;
+    let Some(job) = slot.take() else {
+        return false;
+    };
+    let mut view = job.view;
+    view.anomalies = job.rate.map(|(_, views)| views).unwrap_or_default();
+    view.behaviour = behaviour;
+    view.anomalies_json = anomalies_json;
+    view.anomalies_millis = job.anomalies_millis;
+    post_json_or_objects(&Response::Detected {
+        id,
+        view: Box::new(view),
+    });
+    false
+}
+
+/// Runs every rule, keeps each rule's rows for `finding:` filter terms, and returns the run
+/// with the rules' results, the anomaly models still to run.
+fn rules(
     store: &Store,
     queries: &mut QueryState,
     id: RequestId,
     options: &DetectOptions,
-) {
+) -> DetectJob {
     let mut set = RuleSet::builtin();
     let mut origins: Vec<String> = vec!["built-in".into(); set.rules().len()];
     let mut rule_errors = Vec::new();
@@ -127,42 +226,26 @@ pub(crate) fn detect(
     let findings: Vec<FindingView> = findings.into_iter().map(|(_, f)| f).collect();
     let exported = trailscope_detect::findings(&set, &matches, store);
 
-    let started = now_millis();
-    let anomaly_options = AnomalyOptions::default();
-    let mut anomalies = detect_anomalies(store, &anomaly_options);
-    anomalies.sort_by(|a, b| b.score.total_cmp(&a.score));
-    anomalies.truncate(MAX_ANOMALIES);
-    let mut behaviour = detect_behaviour(store, &BehaviourOptions::default());
-    behaviour.truncate(MAX_ANOMALIES);
-    let anomalies_json = serde_json::to_string_pretty(&serde_json::json!({
-        "anomalies": anomalies,
-        "behaviour": behaviour,
-    }))
-    .unwrap_or_default();
-    let anomalies: Vec<AnomalyView> = anomalies
-        .iter()
-        .map(|a| anomaly_view(store, a, &anomaly_options))
-        .collect();
-    let anomalies_millis = now_millis() - started;
-
-    let insights = insight_events(store);
-
-    post_json_or_objects(&Response::Detected {
+    DetectJob {
         id,
-        view: Box::new(DetectView {
+        view: DetectView {
             findings,
-            anomalies,
-            behaviour,
-            insights,
+            anomalies: Vec::new(),
+            behaviour: Vec::new(),
+            insights: insight_events(store),
             rule_errors,
             findings_json: findings_json(&exported),
             findings_csv: findings_csv(&exported),
-            anomalies_json,
+            anomalies_json: String::new(),
             rules_millis,
-            anomalies_millis,
+            anomalies_millis: 0.0,
             events: store.len() as u64,
-        }),
-    });
+        },
+        rate: None,
+        behaviour: BehaviourRun::new(BehaviourOptions::default()),
+        anomalies_millis: 0.0,
+        events: store.len(),
+    }
 }
 
 /// Sigma rules have a `detection` map and a `logsource`; Trailscope rules have neither.

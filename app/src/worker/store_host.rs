@@ -15,6 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MessagePort;
 
+use super::detections::DetectJob;
 use super::integrity::{IntegrityBook, TrustAnchor, VerifyAsk};
 use super::queries::QueryState;
 use super::workspace::Journal;
@@ -60,6 +61,8 @@ pub(crate) struct StoreHost {
     queries: QueryState,
     /// The kept workspace, while the user keeps one.
     kept: Kept,
+    /// The detection run whose anomaly models are still running, between queries.
+    detect_job: Option<DetectJob>,
 }
 
 /// The kept workspace's state beside the store.
@@ -117,6 +120,13 @@ impl Kept {
     }
 }
 
+impl StoreHost {
+    /// What a detection run reads and writes.
+    pub(crate) fn detection_parts(&mut self) -> (&Store, &mut QueryState, &mut Option<DetectJob>) {
+        (&self.store, &mut self.queries, &mut self.detect_job)
+    }
+}
+
 /// Handles a request from the page.
 pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
     let message = Reflect::get(data, &"request".into()).unwrap_or(JsValue::UNDEFINED);
@@ -142,6 +152,8 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 });
                 return;
             }
+            // The store changes under a detection run: the page asks again after the load.
+            h.detect_job = None;
             h.load = Some(Load {
                 id,
                 expected: total_files,
@@ -258,6 +270,8 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 case,
                 analyst,
             };
+            // Verification may show other copies of events; the page runs detection again.
+            h.detect_job = None;
             let StoreHost {
                 integrity,
                 anchor,
@@ -330,8 +344,8 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             }
         }
         Request::Detect { id, options } => {
-            let StoreHost { store, queries, .. } = &mut *h;
-            super::detections::detect(store, queries, id, &options);
+            drop(h);
+            super::detections::start_detection(host, id, &options);
         }
         Request::Reset { id } => {
             if h.load.is_some() {
@@ -341,6 +355,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 });
                 return;
             }
+            h.detect_job = None;
             h.store = spilling_store();
             h.merger.clear();
             h.integrity = IntegrityBook::default();
@@ -459,6 +474,7 @@ fn restore_workspace(h: &mut StoreHost, id: RequestId) {
             return;
         }
     };
+    h.detect_job = None;
     h.store = store;
     h.merger.clear();
     h.integrity = IntegrityBook::default();

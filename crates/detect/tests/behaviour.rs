@@ -155,3 +155,57 @@ fn the_periodic_failing_process_is_not_an_error_rate_anomaly_per_period() {
         shipper.len()
     );
 }
+
+/// The page runs the model in small steps between queries; the steps' sizes must not change
+/// what it finds. Tiny steps make every stepped pass (principals, evidence rows, filling the
+/// anomalies) take many steps over the planted week.
+#[test]
+fn small_steps_find_what_one_pass_finds() {
+    use trailscope_detect::anomaly::behaviour::{BehaviourRun, RunStep};
+    let scenario = attack_scenario(1);
+    let store = store_of(&scenario.records);
+    let whole = detect_behaviour(&store, &BehaviourOptions::default());
+    assert!(whole.len() >= 3, "the planted attacks are found");
+    let mut run = BehaviourRun::with_step_sizes(BehaviourOptions::default(), 97, 2);
+    let mut steps = 0usize;
+    let mut first_use_steps = 0usize;
+    let stepped = loop {
+        if run.next_step() == RunStep::FirstUses {
+            first_use_steps += 1;
+        }
+        steps += 1;
+        if let Some(found) = run.step(&store) {
+            break found;
+        }
+        assert_ne!(
+            run.next_step(),
+            RunStep::Done,
+            "the run ended without a result"
+        );
+        assert!(steps < 1_000_000, "the run does not end");
+    };
+    assert_eq!(run.next_step(), RunStep::Done);
+    assert!(
+        run.step(&store).is_none(),
+        "a finished run returns nothing more"
+    );
+    assert!(
+        first_use_steps > 1 && steps > store.len() / 97,
+        "the passes took many steps ({first_use_steps} for first uses, {steps} in all)"
+    );
+    let (stepped, whole) = (
+        serde_json::to_string(&stepped).unwrap(),
+        serde_json::to_string(&whole).unwrap(),
+    );
+    let differ = stepped
+        .bytes()
+        .zip(whole.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(stepped.len().min(whole.len()));
+    assert!(
+        stepped == whole,
+        "the stepped run differs from byte {differ}: {:?} against {:?}",
+        stepped.get(differ.saturating_sub(80)..(differ + 80).min(stepped.len())),
+        whole.get(differ.saturating_sub(80)..(differ + 80).min(whole.len()))
+    );
+}

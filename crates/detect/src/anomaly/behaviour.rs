@@ -328,11 +328,163 @@ fn row_codes(store: &Store) -> Vec<(u32, RowCodes)> {
 
 /// Finds behaviour anomalies, highest score first.
 pub fn detect_behaviour(store: &Store, options: &BehaviourOptions) -> Vec<BehaviourAnomaly> {
-    let rows = row_codes(store);
-    let mut out = volumes(store, &rows, options);
-    let mut firsts = first_uses(store, &rows, options);
-    evidence(store, &rows, &mut out);
-    evidence(store, &rows, &mut firsts);
+    let mut run = BehaviourRun::new(options.clone());
+    loop {
+        if let Some(found) = run.step(store) {
+            return found;
+        }
+    }
+}
+
+/// Rows a step of a [`BehaviourRun`] goes through at most (where it goes through rows): about
+/// 0.1 s natively, so a query waits about that long for the step under way.
+const ROWS_PER_STEP: usize = 100_000;
+
+/// Anomalies a step fills from their evidence at most: about as long as [`ROWS_PER_STEP`] rows.
+const ANOMALIES_PER_STEP: usize = 10_000;
+
+/// The behaviour model one step at a time. The page's store worker answers the user's queries
+/// between steps: run in one go, the model kept a filter typed after a 5,000,000-event load
+/// waiting for seconds. A step goes through at most [`ROWS_PER_STEP`] rows, or one pass over
+/// rows and anomalies that takes about as long. The result equals [`detect_behaviour`]'s, which
+/// runs the same steps in a loop.
+pub struct BehaviourRun {
+    options: BehaviourOptions,
+    rows: Vec<(u32, RowCodes)>,
+    volumes: Vec<BehaviourAnomaly>,
+    first_uses: Option<FirstUses>,
+    firsts: Vec<BehaviourAnomaly>,
+    evidence: Option<Evidence>,
+    next: RunStep,
+    rows_per_step: usize,
+    anomalies_per_step: usize,
+}
+
+/// What a [`BehaviourRun`] does next, in order (a step that goes through rows repeats).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStep {
+    /// Reads every row's codes.
+    Rows,
+    /// Hourly volumes per entity and API.
+    Volumes,
+    /// Groups rows by principal, then reads the resources of sensitive calls, the calls among
+    /// some rows per step.
+    FirstUseResources,
+    /// A principal's first uses, some principals per step.
+    FirstUses,
+    /// Top values and history of the volume anomalies, some rows per step.
+    VolumeEvidence,
+    /// Top values of the first uses, some rows per step.
+    FirstUseEvidence,
+    /// Folds first uses into the volume bursts they belong to, and sorts.
+    Fold,
+    /// Nothing left: the anomalies were returned.
+    Done,
+}
+
+impl BehaviourRun {
+    /// A run that has done no step yet.
+    pub fn new(options: BehaviourOptions) -> BehaviourRun {
+        BehaviourRun::with_step_sizes(options, ROWS_PER_STEP, ANOMALIES_PER_STEP)
+    }
+
+    /// A run whose steps go through at most `rows` rows or fill `anomalies` anomalies (at
+    /// least one each).
+    pub fn with_step_sizes(
+        options: BehaviourOptions,
+        rows: usize,
+        anomalies: usize,
+    ) -> BehaviourRun {
+        BehaviourRun {
+            rows_per_step: rows.max(1),
+            anomalies_per_step: anomalies.max(1),
+            options,
+            rows: Vec::new(),
+            volumes: Vec::new(),
+            first_uses: None,
+            firsts: Vec::new(),
+            evidence: None,
+            next: RunStep::Rows,
+        }
+    }
+
+    /// The step the next [`BehaviourRun::step`] does (for time accounting).
+    pub fn next_step(&self) -> RunStep {
+        self.next
+    }
+
+    /// Does the next step over `store`, which must be the store every earlier step saw; returns
+    /// the anomalies, highest score first, after the last step (and nothing on later calls).
+    pub fn step(&mut self, store: &Store) -> Option<Vec<BehaviourAnomaly>> {
+        let o = &self.options;
+        match self.next {
+            RunStep::Rows => {
+                self.rows = row_codes(store);
+                self.next = RunStep::Volumes;
+            }
+            RunStep::Volumes => {
+                self.volumes = volumes(store, &self.rows, o);
+                self.next = RunStep::FirstUseResources;
+            }
+            RunStep::FirstUseResources => {
+                let pass = self
+                    .first_uses
+                    .get_or_insert_with(|| FirstUses::new(store, &self.rows));
+                if pass.read_resources(store, o, self.rows_per_step) {
+                    self.next = RunStep::FirstUses;
+                }
+            }
+            RunStep::FirstUses => {
+                let pass = self
+                    .first_uses
+                    .get_or_insert_with(|| FirstUses::new(store, &self.rows));
+                if pass.advance(store, &self.rows, o, self.rows_per_step) {
+                    self.firsts = self.first_uses.take().map(|f| f.out).unwrap_or_default();
+                    self.next = RunStep::VolumeEvidence;
+                }
+            }
+            RunStep::VolumeEvidence | RunStep::FirstUseEvidence => {
+                let volume = self.next == RunStep::VolumeEvidence;
+                let anomalies = if volume {
+                    &mut self.volumes
+                } else {
+                    &mut self.firsts
+                };
+                let pass = self
+                    .evidence
+                    .get_or_insert_with(|| Evidence::new(store, anomalies));
+                let done = if pass.next_row >= self.rows.len() {
+                    pass.fill(store, anomalies, self.anomalies_per_step)
+                } else {
+                    pass.advance(store, &self.rows, anomalies, self.rows_per_step);
+                    false
+                };
+                if done {
+                    self.evidence = None;
+                    if volume {
+                        self.next = RunStep::FirstUseEvidence;
+                    } else {
+                        self.rows = Vec::new();
+                        self.next = RunStep::Fold;
+                    }
+                }
+            }
+            RunStep::Fold => {
+                self.next = RunStep::Done;
+                return Some(fold(
+                    std::mem::take(&mut self.volumes),
+                    std::mem::take(&mut self.firsts),
+                ));
+            }
+            RunStep::Done => {}
+        }
+        None
+    }
+}
+
+/// The volume anomalies with each first use folded into its principal's burst in the same
+/// hours, or added; highest score first.
+fn fold(mut out: Vec<BehaviourAnomaly>, firsts: Vec<BehaviourAnomaly>) -> Vec<BehaviourAnomaly> {
     // A principal's first uses during its own volume burst are one incident: one card. The
     // volume cards of each principal, in order, found by its value: a trail with many first
     // uses and many bursts would otherwise compare every pair (tens of seconds at millions of
@@ -798,90 +950,159 @@ impl Churn {
     }
 }
 
-fn first_uses(
-    store: &Store,
-    rows: &[(u32, RowCodes)],
-    o: &BehaviourOptions,
-) -> Vec<BehaviourAnomaly> {
-    let mut by_principal: HashMap<u32, Vec<usize>> = HashMap::new();
-    for (i, (_, c)) in rows.iter().enumerate() {
-        if c.entity[0] != 0 {
-            by_principal.entry(c.entity[0]).or_default().push(i);
-        }
-    }
-    let agents = store.column(Field::UserAgent);
-    let products_of: Vec<&str> = (0..=agents.distinct() as u32)
-        .map(|c| agents.value(c).map(agent_product).unwrap_or(""))
-        .collect();
+/// A principal's first uses, found principal by principal in steps of about
+/// [`ROWS_PER_STEP`] rows.
+struct FirstUses {
+    by_principal: HashMap<u32, Vec<usize>>,
+    /// The rounds reading the resources of sensitive calls.
+    resources: ResourceRounds,
+    /// The resource of each sensitive call read from its record.
+    resource_at: HashMap<u32, String>,
+    /// The principals in order; those from `next` on are still to go through.
+    principals: Vec<u32>,
+    next: usize,
+    out: Vec<BehaviourAnomaly>,
+}
+
+/// The sensitive calls whose resources are read, round by round.
+struct ResourceRounds {
+    /// Per principal and API: its calls' rows in time order, whether it is the root user's
+    /// (all read), the resources seen, and how many calls are read.
+    pending: Vec<(Vec<u32>, bool, HashSet<String>, usize)>,
+    /// Calls of each pair the next round reads.
+    chunk: usize,
+    /// The round under way: its rows in order, how many are read, what they held.
+    wanted: Vec<usize>,
+    read_upto: usize,
+    read: HashMap<u32, String>,
+}
+
+/// Of an API (source and name codes), how sensitive it is; computed once per API.
+fn sensitivity_by_api(store: &Store) -> impl FnMut(&RowCodes) -> f64 + '_ {
     let sources = store.column(Field::EventSource);
     let names = store.column(Field::EventName);
-    let types = store.column(Field::IdentityType);
     let mut sensitivity: HashMap<(u32, u32), f64> = HashMap::new();
-    let mut sensitive_of = |c: &RowCodes| {
+    move |c: &RowCodes| {
         *sensitivity.entry((c.source, c.name)).or_insert_with(|| {
             api_sensitivity(
                 sources.value(c.source).unwrap_or(""),
                 names.value(c.name).unwrap_or(""),
             )
         })
-    };
-    // The resources of sensitive calls (identity, logging, key and policy changes), from their
-    // records. Per principal and API only the first calls matter: once it has used the API on
-    // more than `max_known_resources` resources, no further one is rare. So records are read in
-    // rounds, each pair's next calls until it has that many, each round one pass over the
-    // blocks it needs; the root user's calls are all read (every one matters).
-    let mut pairs: HashMap<(u32, u32, u32), Vec<(i64, u32)>> = HashMap::new();
-    for (row, c) in rows {
-        if c.entity[0] != 0 && sensitive_of(c) >= 3.0 {
-            pairs
-                .entry((c.entity[0], c.source, c.name))
-                .or_default()
-                .push((c.millis, *row));
-        }
     }
-    let root_codes: HashSet<u32> = pairs
-        .keys()
-        .map(|k| k.0)
-        .filter(|&p| {
-            store
-                .column(Field::PrincipalArn)
-                .value(p)
-                .is_some_and(|a| a.ends_with(":root"))
-        })
-        .collect();
-    let mut pending: Vec<(Vec<u32>, bool, HashSet<String>, usize)> = pairs
-        .into_iter()
-        .map(|(key, mut calls)| {
-            calls.sort_unstable();
-            let root = root_codes.contains(&key.0);
-            (
-                calls.into_iter().map(|c| c.1).collect(),
-                root,
-                HashSet::new(),
-                0,
-            )
-        })
-        .collect();
-    let mut resource_at: HashMap<u32, String> = HashMap::new();
-    let mut chunk = 8usize;
-    while !pending.is_empty() && resource_at.len() < o.max_records_read {
-        let wanted: Vec<usize> = pending
-            .iter()
-            .flat_map(|(calls, root, _, at)| {
-                let take = if *root { calls.len() } else { chunk };
-                calls.iter().skip(*at).take(take).map(|&r| r as usize)
+}
+
+impl FirstUses {
+    /// Groups the rows by principal and lists the sensitive calls whose resources are read.
+    fn new(store: &Store, rows: &[(u32, RowCodes)]) -> FirstUses {
+        let mut by_principal: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, (_, c)) in rows.iter().enumerate() {
+            if c.entity[0] != 0 {
+                by_principal.entry(c.entity[0]).or_default().push(i);
+            }
+        }
+        let mut sensitive_of = sensitivity_by_api(store);
+        // The resources of sensitive calls (identity, logging, key and policy changes), from their
+        // records. Per principal and API only the first calls matter: once it has used the API on
+        // more than `max_known_resources` resources, no further one is rare. So records are read in
+        // rounds, each pair's next calls until it has that many, each round one pass over the
+        // blocks it needs; the root user's calls are all read (every one matters).
+        let mut pairs: HashMap<(u32, u32, u32), Vec<(i64, u32)>> = HashMap::new();
+        for (row, c) in rows {
+            if c.entity[0] != 0 && sensitive_of(c) >= 3.0 {
+                pairs
+                    .entry((c.entity[0], c.source, c.name))
+                    .or_default()
+                    .push((c.millis, *row));
+            }
+        }
+        let root_codes: HashSet<u32> = pairs
+            .keys()
+            .map(|k| k.0)
+            .filter(|&p| {
+                store
+                    .column(Field::PrincipalArn)
+                    .value(p)
+                    .is_some_and(|a| a.ends_with(":root"))
             })
             .collect();
-        if wanted.is_empty() {
-            break;
+        let pending: Vec<(Vec<u32>, bool, HashSet<String>, usize)> = pairs
+            .into_iter()
+            .map(|(key, mut calls)| {
+                calls.sort_unstable();
+                let root = root_codes.contains(&key.0);
+                (
+                    calls.into_iter().map(|c| c.1).collect(),
+                    root,
+                    HashSet::new(),
+                    0,
+                )
+            })
+            .collect();
+        let mut principals: Vec<u32> = by_principal.keys().copied().collect();
+        principals.sort_unstable();
+        FirstUses {
+            by_principal,
+            resources: ResourceRounds {
+                pending,
+                chunk: 8,
+                wanted: Vec::new(),
+                read_upto: 0,
+                read: HashMap::new(),
+            },
+            resource_at: HashMap::new(),
+            principals,
+            next: 0,
+            out: Vec::new(),
         }
-        let read = resources_of(store, &wanted);
-        for (calls, root, distinct, at) in &mut pending {
+    }
+
+    /// Reads the resources of the sensitive calls in rounds: each pair's next calls until it
+    /// has more than `max_known_resources`, each round one pass over the blocks it needs. A step
+    /// reads the round's calls among at most `max_rows` rows (the blocks holding them); returns
+    /// whether every round is done.
+    fn read_resources(&mut self, store: &Store, o: &BehaviourOptions, max_rows: usize) -> bool {
+        let rounds = &mut self.resources;
+        if rounds.wanted.is_empty() {
+            if rounds.pending.is_empty() || self.resource_at.len() >= o.max_records_read {
+                return true;
+            }
+            let chunk = rounds.chunk;
+            rounds.wanted = rounds
+                .pending
+                .iter()
+                .flat_map(|(calls, root, _, at)| {
+                    let take = if *root { calls.len() } else { chunk };
+                    calls.iter().skip(*at).take(take).map(|&r| r as usize)
+                })
+                .collect();
+            if rounds.wanted.is_empty() {
+                return true;
+            }
+            rounds.wanted.sort_unstable();
+            rounds.read_upto = 0;
+            rounds.read.clear();
+        }
+        let left = rounds.wanted.get(rounds.read_upto..).unwrap_or_default();
+        let window_end = left.first().map_or(0, |&r| r.saturating_add(max_rows));
+        let upto = rounds.read_upto + left.partition_point(|&r| r < window_end);
+        let batch = rounds
+            .wanted
+            .get(rounds.read_upto..upto)
+            .unwrap_or_default();
+        rounds.read.extend(resources_of(store, batch));
+        rounds.read_upto = upto;
+        if rounds.read_upto < rounds.wanted.len() {
+            return false;
+        }
+        // The round is read: each pair takes what its calls held.
+        let (chunk, read) = (rounds.chunk, &rounds.read);
+        for (calls, root, distinct, at) in &mut rounds.pending {
             let take = if *root { calls.len() } else { chunk };
             for row in calls.iter().skip(*at).take(take) {
                 if let Some(r) = read.get(row) {
                     distinct.insert(r.clone());
-                    resource_at.insert(*row, r.clone());
+                    self.resource_at.insert(*row, r.clone());
                 }
             }
             *at = if *root || distinct.len() > o.max_known_resources {
@@ -890,176 +1111,203 @@ fn first_uses(
                 *at + take
             };
         }
-        pending.retain(|(calls, _, _, at)| *at < calls.len());
-        chunk *= 2;
+        rounds.pending.retain(|(calls, _, _, at)| *at < calls.len());
+        rounds.chunk *= 2;
+        rounds.wanted.clear();
+        false
     }
-    let mut principals: Vec<u32> = by_principal.keys().copied().collect();
-    principals.sort_unstable();
-    let mut out = Vec::new();
-    for principal in principals {
-        let Some(mut list) = by_principal.remove(&principal) else {
-            continue;
-        };
-        list.sort_by_key(|&i| rows.get(i).map_or(0, |r| r.1.millis));
-        let arn = text(store, Field::PrincipalArn, principal);
-        let Some(&(first_row, first)) = list.first().and_then(|&i| rows.get(i)) else {
-            continue;
-        };
-        let identity_type = types
-            .codes()
-            .get(first_row as usize)
-            .and_then(|&c| types.value(c))
-            .unwrap_or("")
-            .to_string();
-        let rank = privilege(&identity_type, &arn);
-        let root = rank >= 3.0;
-        let t0 = first.millis;
-        let mut apis: HashSet<(u32, u32)> = HashSet::new();
-        let mut services: HashSet<u32> = HashSet::new();
-        let mut regions: HashSet<u32> = HashSet::new();
-        let mut products: HashSet<&str> = HashSet::new();
-        let mut ips: HashSet<u32> = HashSet::new();
-        let mut resources: HashMap<(u32, u32), HashSet<String>> = HashMap::new();
-        let mut churn = Churn::default();
-        let mut window: Option<Window> = None;
-        let mut hours_seen: HashSet<i64> = HashSet::new();
-        let flush = |window: Option<Window>, out: &mut Vec<BehaviourAnomaly>| {
-            let Some(w) = window else { return };
-            let novelty: f64 = w.items.iter().map(|s| s.weight).sum::<f64>().min(12.0);
-            let depth = 1.0 + (w.history.0.max(1) as f64).log10() / 4.0;
-            let score = novelty * rank * depth;
-            if score >= o.min_first_use_score {
-                out.push(first_use_anomaly(&arn, &identity_type, score, w));
-            }
-        };
-        for (n, &i) in list.iter().enumerate() {
-            let Some(&(row, c)) = rows.get(i) else {
+
+    /// Goes through the next principals, about `max_rows` of their rows; returns whether every
+    /// principal is done.
+    fn advance(
+        &mut self,
+        store: &Store,
+        rows: &[(u32, RowCodes)],
+        o: &BehaviourOptions,
+        max_rows: usize,
+    ) -> bool {
+        let agents = store.column(Field::UserAgent);
+        let products_of: Vec<&str> = (0..=agents.distinct() as u32)
+            .map(|c| agents.value(c).map(agent_product).unwrap_or(""))
+            .collect();
+        let sources = store.column(Field::EventSource);
+        let names = store.column(Field::EventName);
+        let types = store.column(Field::IdentityType);
+        let mut sensitive_of = sensitivity_by_api(store);
+        let mut rows_done = 0usize;
+        while rows_done < max_rows {
+            let Some(&principal) = self.principals.get(self.next) else {
+                break;
+            };
+            self.next += 1;
+            let Some(mut list) = self.by_principal.remove(&principal) else {
                 continue;
             };
-            let product = products_of.get(c.agent as usize).copied().unwrap_or("");
-            let mature =
-                c.millis - t0 >= o.min_history_span_millis && n as u64 >= o.min_history_events;
-            let sensitive = sensitive_of(&c);
-            let api_text = || {
-                format!(
-                    "{}:{}",
-                    sources
-                        .value(c.source)
-                        .unwrap_or("")
-                        .trim_end_matches(".amazonaws.com"),
-                    names.value(c.name).unwrap_or("")
-                )
+            rows_done += list.len();
+            list.sort_by_key(|&i| rows.get(i).map_or(0, |r| r.1.millis));
+            let arn = text(store, Field::PrincipalArn, principal);
+            let Some(&(first_row, first)) = list.first().and_then(|&i| rows.get(i)) else {
+                continue;
             };
-            let new_api = apis.insert((c.source, c.name));
-            let new_service = services.insert(c.source);
-            let new_region = c.region != 0 && regions.insert(c.region);
-            let new_product = !product.is_empty() && products.insert(product);
-            let new_ip = c.entity[2] != 0 && ips.insert(c.entity[2]);
-            // A sensitive call's resource, read from the record, while it can still be rare.
-            let mut resource_note = None;
-            if let Some(resource) = (sensitive >= 3.0).then(|| resource_at.get(&row)).flatten() {
-                let known = resources.entry((c.source, c.name)).or_default();
-                if !known.contains(resource) && (mature || root) {
-                    resource_note = Some((resource.clone(), known.len()));
+            let identity_type = types
+                .codes()
+                .get(first_row as usize)
+                .and_then(|&c| types.value(c))
+                .unwrap_or("")
+                .to_string();
+            let rank = privilege(&identity_type, &arn);
+            let root = rank >= 3.0;
+            let t0 = first.millis;
+            let mut apis: HashSet<(u32, u32)> = HashSet::new();
+            let mut services: HashSet<u32> = HashSet::new();
+            let mut regions: HashSet<u32> = HashSet::new();
+            let mut products: HashSet<&str> = HashSet::new();
+            let mut ips: HashSet<u32> = HashSet::new();
+            let mut resources: HashMap<(u32, u32), HashSet<String>> = HashMap::new();
+            let mut churn = Churn::default();
+            let mut window: Option<Window> = None;
+            let mut hours_seen: HashSet<i64> = HashSet::new();
+            let flush = |window: Option<Window>, out: &mut Vec<BehaviourAnomaly>| {
+                let Some(w) = window else { return };
+                let novelty: f64 = w.items.iter().map(|s| s.weight).sum::<f64>().min(12.0);
+                let depth = 1.0 + (w.history.0.max(1) as f64).log10() / 4.0;
+                let score = novelty * rank * depth;
+                if score >= o.min_first_use_score {
+                    out.push(first_use_anomaly(&arn, &identity_type, score, w));
                 }
-                if known.len() <= o.max_known_resources {
-                    known.insert(resource.clone());
-                }
-            }
-            let mut found: Vec<Seen> = Vec::new();
-            let mut kind = BehaviourKind::FirstUse;
-            if mature || (root && sensitive >= 3.0) {
-                let mut push = |dimension: Dimension, value: String, weight: f64| {
-                    found.push(Seen {
-                        dimension,
-                        value,
-                        first_millis: c.millis,
-                        events: 1,
-                        weight: weight * churn.factor(dimension),
-                    })
+            };
+            for (n, &i) in list.iter().enumerate() {
+                let Some(&(row, c)) = rows.get(i) else {
+                    continue;
                 };
-                if new_api {
-                    push(Dimension::Api, api_text(), sensitive);
+                let product = products_of.get(c.agent as usize).copied().unwrap_or("");
+                let mature =
+                    c.millis - t0 >= o.min_history_span_millis && n as u64 >= o.min_history_events;
+                let sensitive = sensitive_of(&c);
+                let api_text = || {
+                    format!(
+                        "{}:{}",
+                        sources
+                            .value(c.source)
+                            .unwrap_or("")
+                            .trim_end_matches(".amazonaws.com"),
+                        names.value(c.name).unwrap_or("")
+                    )
+                };
+                let new_api = apis.insert((c.source, c.name));
+                let new_service = services.insert(c.source);
+                let new_region = c.region != 0 && regions.insert(c.region);
+                let new_product = !product.is_empty() && products.insert(product);
+                let new_ip = c.entity[2] != 0 && ips.insert(c.entity[2]);
+                // A sensitive call's resource, read from the record, while it can still be rare.
+                let mut resource_note = None;
+                if let Some(resource) = (sensitive >= 3.0)
+                    .then(|| self.resource_at.get(&row))
+                    .flatten()
+                {
+                    let known = resources.entry((c.source, c.name)).or_default();
+                    if !known.contains(resource) && (mature || root) {
+                        resource_note = Some((resource.clone(), known.len()));
+                    }
+                    if known.len() <= o.max_known_resources {
+                        known.insert(resource.clone());
+                    }
                 }
-                if mature {
-                    if new_service {
-                        push(
-                            Dimension::Service,
-                            text(store, Field::EventSource, c.source),
-                            1.0,
-                        );
+                let mut found: Vec<Seen> = Vec::new();
+                let mut kind = BehaviourKind::FirstUse;
+                if mature || (root && sensitive >= 3.0) {
+                    let mut push = |dimension: Dimension, value: String, weight: f64| {
+                        found.push(Seen {
+                            dimension,
+                            value,
+                            first_millis: c.millis,
+                            events: 1,
+                            weight: weight * churn.factor(dimension),
+                        })
+                    };
+                    if new_api {
+                        push(Dimension::Api, api_text(), sensitive);
                     }
-                    if new_region {
-                        push(
-                            Dimension::Region,
-                            text(store, Field::AwsRegion, c.region),
-                            2.0,
-                        );
+                    if mature {
+                        if new_service {
+                            push(
+                                Dimension::Service,
+                                text(store, Field::EventSource, c.source),
+                                1.0,
+                            );
+                        }
+                        if new_region {
+                            push(
+                                Dimension::Region,
+                                text(store, Field::AwsRegion, c.region),
+                                2.0,
+                            );
+                        }
+                        if new_product {
+                            push(Dimension::UserAgent, product.to_string(), 0.7);
+                        }
+                        if new_ip {
+                            push(
+                                Dimension::SourceIp,
+                                text(store, Field::SourceIp, c.entity[2]),
+                                0.5,
+                            );
+                        }
                     }
-                    if new_product {
-                        push(Dimension::UserAgent, product.to_string(), 0.7);
-                    }
-                    if new_ip {
-                        push(
-                            Dimension::SourceIp,
-                            text(store, Field::SourceIp, c.entity[2]),
-                            0.5,
-                        );
+                    if let Some((resource, known)) = resource_note {
+                        let value = format!("{} on {resource}", api_text());
+                        if new_api || root {
+                            push(Dimension::Resource, value, 0.5 * sensitive);
+                        } else if (1..=o.max_known_resources).contains(&known) {
+                            kind = BehaviourKind::RareResource;
+                            push(Dimension::Resource, value, sensitive);
+                        }
                     }
                 }
-                if let Some((resource, known)) = resource_note {
-                    let value = format!("{} on {resource}", api_text());
-                    if new_api || root {
-                        push(Dimension::Resource, value, 0.5 * sensitive);
-                    } else if (1..=o.max_known_resources).contains(&known) {
-                        kind = BehaviourKind::RareResource;
-                        push(Dimension::Resource, value, sensitive);
+                churn.events += 1;
+                for (new, dimension) in [
+                    (new_api, Dimension::Api),
+                    (new_service, Dimension::Service),
+                    (new_region, Dimension::Region),
+                    (new_product, Dimension::UserAgent),
+                    (new_ip, Dimension::SourceIp),
+                ] {
+                    if new {
+                        churn.count(dimension);
+                    }
+                }
+                let history = (n as u64, hours_seen.len() as u64);
+                hours_seen.insert(c.hour);
+                let open = window.as_ref().is_some_and(|w| c.millis - w.span.1 <= HOUR);
+                if found.is_empty() {
+                    if let (true, Some(w)) = (open, window.as_mut()) {
+                        // Repeats of an API new in the open window count as its events.
+                        let key = (Dimension::Api, api_text());
+                        if let Some(s) = w.index.get(&key).and_then(|&i| w.items.get_mut(i)) {
+                            s.events += 1;
+                        }
+                    }
+                    continue;
+                }
+                let joins = open
+                    && window
+                        .as_ref()
+                        .is_some_and(|w| kind == w.kind || kind == BehaviourKind::FirstUse);
+                if !joins {
+                    flush(window.take(), &mut self.out);
+                    window = Some(Window::new(c.millis, kind, history));
+                }
+                if let Some(w) = window.as_mut() {
+                    w.span.1 = c.millis;
+                    for f in found {
+                        w.add(f);
                     }
                 }
             }
-            churn.events += 1;
-            for (new, dimension) in [
-                (new_api, Dimension::Api),
-                (new_service, Dimension::Service),
-                (new_region, Dimension::Region),
-                (new_product, Dimension::UserAgent),
-                (new_ip, Dimension::SourceIp),
-            ] {
-                if new {
-                    churn.count(dimension);
-                }
-            }
-            let history = (n as u64, hours_seen.len() as u64);
-            hours_seen.insert(c.hour);
-            let open = window.as_ref().is_some_and(|w| c.millis - w.span.1 <= HOUR);
-            if found.is_empty() {
-                if let (true, Some(w)) = (open, window.as_mut()) {
-                    // Repeats of an API new in the open window count as its events.
-                    let key = (Dimension::Api, api_text());
-                    if let Some(s) = w.index.get(&key).and_then(|&i| w.items.get_mut(i)) {
-                        s.events += 1;
-                    }
-                }
-                continue;
-            }
-            let joins = open
-                && window
-                    .as_ref()
-                    .is_some_and(|w| kind == w.kind || kind == BehaviourKind::FirstUse);
-            if !joins {
-                flush(window.take(), &mut out);
-                window = Some(Window::new(c.millis, kind, history));
-            }
-            if let Some(w) = window.as_mut() {
-                w.span.1 = c.millis;
-                for f in found {
-                    w.add(f);
-                }
-            }
+            flush(window.take(), &mut self.out);
         }
-        flush(window.take(), &mut out);
+        self.next >= self.principals.len()
     }
-    out
 }
 
 fn first_use_anomaly(arn: &str, identity_type: &str, score: f64, w: Window) -> BehaviourAnomaly {
@@ -1141,98 +1389,154 @@ struct Tally {
     hours: HashSet<i64>,
 }
 
-/// Fills each anomaly's top values in its window, the principal's type and, for volume
-/// anomalies, the history and the privilege-weighted score: one pass over the rows for all.
-fn evidence(store: &Store, rows: &[(u32, RowCodes)], anomalies: &mut [BehaviourAnomaly]) {
-    // (entity kind, code) → the anomalies about it.
-    let mut about: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
-    for (i, a) in anomalies.iter().enumerate() {
-        let col = store.column(a.entity.kind.field());
-        let code = col.code_of(&a.entity.value);
-        let k = EntityKind::ALL
-            .iter()
-            .position(|&x| x == a.entity.kind)
-            .unwrap_or(0);
-        if let Some(code) = code {
-            about.entry((k, code)).or_default().push(i);
+/// Each anomaly's top values in its window, the principal's type and, for volume anomalies,
+/// the history and the privilege-weighted score: one pass over the rows for all anomalies, in
+/// steps of rows.
+struct Evidence {
+    /// (entity kind, code) → the anomalies about it.
+    about: HashMap<(usize, u32), Vec<usize>>,
+    tallies: Vec<Tally>,
+    /// The rows before it are counted.
+    next_row: usize,
+    /// The anomalies before it are filled from the counts.
+    filled: usize,
+}
+
+impl Evidence {
+    fn new(store: &Store, anomalies: &[BehaviourAnomaly]) -> Evidence {
+        let mut about: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
+        for (i, a) in anomalies.iter().enumerate() {
+            let col = store.column(a.entity.kind.field());
+            let code = col.code_of(&a.entity.value);
+            let k = EntityKind::ALL
+                .iter()
+                .position(|&x| x == a.entity.kind)
+                .unwrap_or(0);
+            if let Some(code) = code {
+                about.entry((k, code)).or_default().push(i);
+            }
+        }
+        Evidence {
+            about,
+            tallies: anomalies.iter().map(|_| Tally::default()).collect(),
+            next_row: 0,
+            filled: 0,
         }
     }
-    if about.is_empty() {
-        return;
-    }
-    let mut tallies: Vec<Tally> = anomalies.iter().map(|_| Tally::default()).collect();
-    let type_codes = store.column(Field::IdentityType).codes();
-    for &(row, c) in rows {
-        for (k, &code) in c.entity.iter().enumerate() {
-            let Some(list) = (code != 0).then(|| about.get(&(k, code))).flatten() else {
-                continue;
-            };
-            for &i in list {
-                let (Some(a), Some(t)) = (anomalies.get(i), tallies.get_mut(i)) else {
+
+    /// Counts the next `max_rows` rows; returns whether every row is counted.
+    fn advance(
+        &mut self,
+        store: &Store,
+        rows: &[(u32, RowCodes)],
+        anomalies: &[BehaviourAnomaly],
+        max_rows: usize,
+    ) -> bool {
+        let start = self.next_row.min(rows.len());
+        let end = start.saturating_add(max_rows).min(rows.len());
+        self.next_row = end;
+        if self.about.is_empty() {
+            self.next_row = rows.len();
+            return true;
+        }
+        let type_codes = store.column(Field::IdentityType).codes();
+        for &(row, c) in rows.get(start..end).unwrap_or_default() {
+            for (k, &code) in c.entity.iter().enumerate() {
+                let Some(list) = (code != 0).then(|| self.about.get(&(k, code))).flatten() else {
                     continue;
                 };
-                if c.millis < a.start_millis {
-                    t.before += 1;
-                    t.hours.insert(c.hour);
-                } else if c.millis < a.end_millis {
-                    *t.ips.entry(c.entity[2]).or_default() += 1;
-                    *t.agents.entry(c.agent).or_default() += 1;
-                    *t.apis.entry((c.source, c.name)).or_default() += 1;
-                    *t.arns.entry(c.entity[0]).or_default() += 1;
-                    let ty = type_codes.get(row as usize).copied().unwrap_or(0);
-                    *t.types.entry(ty).or_default() += 1;
+                for &i in list {
+                    let (Some(a), Some(t)) = (anomalies.get(i), self.tallies.get_mut(i)) else {
+                        continue;
+                    };
+                    if c.millis < a.start_millis {
+                        t.before += 1;
+                        t.hours.insert(c.hour);
+                    } else if c.millis < a.end_millis {
+                        *t.ips.entry(c.entity[2]).or_default() += 1;
+                        *t.agents.entry(c.agent).or_default() += 1;
+                        *t.apis.entry((c.source, c.name)).or_default() += 1;
+                        *t.arns.entry(c.entity[0]).or_default() += 1;
+                        let ty = type_codes.get(row as usize).copied().unwrap_or(0);
+                        *t.types.entry(ty).or_default() += 1;
+                    }
                 }
             }
         }
+        self.next_row >= rows.len()
     }
-    for (a, t) in anomalies.iter_mut().zip(tallies) {
-        let top = |m: HashMap<u32, u64>, f: Field| -> Vec<TopValue> {
-            let mut v: Vec<(u32, u64)> = m.into_iter().filter(|e| e.0 != 0).collect();
-            v.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-            v.into_iter()
+
+    /// Fills the anomalies from the counts (after every row is counted).
+    /// Fills the next `max` anomalies from the counts, once every row is counted; returns
+    /// whether every anomaly is filled.
+    fn fill(&mut self, store: &Store, anomalies: &mut [BehaviourAnomaly], max: usize) -> bool {
+        if self.about.is_empty() {
+            return true;
+        }
+        let start = self.filled.min(anomalies.len());
+        let end = start.saturating_add(max).min(anomalies.len());
+        self.filled = end;
+        let tallies = self
+            .tallies
+            .get_mut(start..end)
+            .unwrap_or_default()
+            .iter_mut()
+            .map(std::mem::take);
+        for (a, t) in anomalies
+            .get_mut(start..end)
+            .unwrap_or_default()
+            .iter_mut()
+            .zip(tallies)
+        {
+            let top = |m: HashMap<u32, u64>, f: Field| -> Vec<TopValue> {
+                let mut v: Vec<(u32, u64)> = m.into_iter().filter(|e| e.0 != 0).collect();
+                v.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+                v.into_iter()
+                    .take(5)
+                    .map(|(c, count)| TopValue {
+                        value: text(store, f, c),
+                        count,
+                    })
+                    .collect()
+            };
+            let window_events: u64 = t.apis.values().sum();
+            let mut api_list: Vec<((u32, u32), u64)> = t.apis.into_iter().collect();
+            api_list.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            a.top_apis = api_list
+                .into_iter()
                 .take(5)
-                .map(|(c, count)| TopValue {
-                    value: text(store, f, c),
+                .map(|((s, n), count)| TopValue {
+                    value: format!(
+                        "{}:{}",
+                        text(store, Field::EventSource, s).trim_end_matches(".amazonaws.com"),
+                        text(store, Field::EventName, n)
+                    ),
                     count,
                 })
-                .collect()
-        };
-        let window_events: u64 = t.apis.values().sum();
-        let mut api_list: Vec<((u32, u32), u64)> = t.apis.into_iter().collect();
-        api_list.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-        a.top_apis = api_list
-            .into_iter()
-            .take(5)
-            .map(|((s, n), count)| TopValue {
-                value: format!(
-                    "{}:{}",
-                    text(store, Field::EventSource, s).trim_end_matches(".amazonaws.com"),
-                    text(store, Field::EventName, n)
-                ),
-                count,
-            })
-            .collect();
-        a.top_source_ips = top(t.ips, Field::SourceIp);
-        a.top_user_agents = top(t.agents, Field::UserAgent);
-        let main_arn = top(t.arns, Field::PrincipalArn)
-            .first()
-            .map(|v| v.value.clone())
-            .unwrap_or_default();
-        if a.identity_type.is_empty() {
-            a.identity_type = top(t.types, Field::IdentityType)
+                .collect();
+            a.top_source_ips = top(t.ips, Field::SourceIp);
+            a.top_user_agents = top(t.agents, Field::UserAgent);
+            let main_arn = top(t.arns, Field::PrincipalArn)
                 .first()
                 .map(|v| v.value.clone())
                 .unwrap_or_default();
+            if a.identity_type.is_empty() {
+                a.identity_type = top(t.types, Field::IdentityType)
+                    .first()
+                    .map(|v| v.value.clone())
+                    .unwrap_or_default();
+            }
+            if a.kind != BehaviourKind::Volume {
+                // The principal's events in the window, not only the new ones.
+                a.events = window_events.max(a.events);
+            }
+            if a.kind == BehaviourKind::Volume {
+                a.history_events = t.before;
+                a.history_hours = t.hours.len() as u64;
+                a.score *= privilege(&a.identity_type, &main_arn);
+            }
         }
-        if a.kind != BehaviourKind::Volume {
-            // The principal's events in the window, not only the new ones.
-            a.events = window_events.max(a.events);
-        }
-        if a.kind == BehaviourKind::Volume {
-            a.history_events = t.before;
-            a.history_hours = t.hours.len() as u64;
-            a.score *= privilege(&a.identity_type, &main_arn);
-        }
+        self.filled >= anomalies.len()
     }
 }
 
