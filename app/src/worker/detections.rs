@@ -4,6 +4,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
 use trailscope_detect::anomaly::behaviour::{BehaviourOptions, BehaviourRun};
 use trailscope_detect::anomaly::{anomaly_series, detect_anomalies, Anomaly, AnomalyOptions};
 use trailscope_detect::{
@@ -54,18 +57,41 @@ pub(crate) fn start_detection(
         let (store, queries, job) = h.detection_parts();
         *job = Some(rules(store, queries, id, options));
     }
-    schedule_step(host.clone(), id);
+    schedule_steps(host.clone(), id);
 }
 
-/// The next step of run `id` in a task of its own, after what the page has asked meanwhile.
-fn schedule_step(host: Rc<RefCell<StoreHost>>, id: RequestId) {
-    gloo_timers::callback::Timeout::new(0, move || {
-        let more = continue_detection(&host, id);
-        if more {
-            schedule_step(host, id);
+/// Runs the steps of run `id`, each in a task of its own, through a channel to this worker: a
+/// message to itself queues each step behind the page's messages already waiting (a zero
+/// timeout's task may be taken before them).
+fn schedule_steps(host: Rc<RefCell<StoreHost>>, id: RequestId) {
+    let Ok(channel) = web_sys::MessageChannel::new() else {
+        // No channel: the rest runs at once, as before steps existed.
+        while continue_detection(&host, id) {}
+        return;
+    };
+    let (steps, next) = (channel.port1(), channel.port2());
+    let host_if_unsent = host.clone();
+    let next_for_step = next.clone();
+    let steps_for_step = steps.clone();
+    let step = Closure::<dyn FnMut()>::new(move || {
+        if continue_detection(&host, id) {
+            if next_for_step.post_message(&JsValue::NULL).is_err() {
+                while continue_detection(&host, id) {}
+            }
+        } else {
+            steps_for_step.set_onmessage(None);
+            steps_for_step.close();
+            next_for_step.close();
         }
-    })
-    .forget();
+    });
+    steps.set_onmessage(Some(step.as_ref().unchecked_ref()));
+    // One small closure per run, kept for the worker's life: dropping it from inside its own
+    // call is not allowed, and a run ends there.
+    step.forget();
+    if next.post_message(&JsValue::NULL).is_err() {
+        steps.set_onmessage(None);
+        while continue_detection(&host_if_unsent, id) {}
+    }
 }
 
 /// Does one step of run `id`; posts the results after the last. Returns whether steps are

@@ -270,16 +270,20 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 case,
                 analyst,
             };
-            // Verification may show other copies of events; the page runs detection again.
-            h.detect_job = None;
             let StoreHost {
                 integrity,
                 anchor,
                 store,
+                detect_job,
                 ..
             } = &mut *h;
             match integrity.verify(&ask, anchor, store) {
                 Ok((report, run, rows_changed)) => {
+                    if rows_changed > 0 {
+                        // Rows now show their verified copies: a run under way read the
+                        // others. The page runs detection again.
+                        *detect_job = None;
+                    }
                     let mut view = trailscope_protocol::verify_view(&report, &run);
                     view.rows_changed = rows_changed;
                     post_json_to_page(&Response::Verified {

@@ -96,8 +96,11 @@ pub(super) fn apply(state: AppState, response: Response) {
                 state.verify.set(Some(std::sync::Arc::new(*view)));
                 // Rows now carry their integrity.
                 run_query(state);
-                // Events now show their verified copy: findings were made on the others.
-                if rows_changed > 0 && state.detect.with_untracked(|d| d.is_some()) {
+                // Events now show their verified copy: findings were made (or were being
+                // made, a run the worker has dropped) on the others.
+                let detected_or_detecting = state.detect.with_untracked(|d| d.is_some())
+                    || state.detecting.get_untracked().is_some();
+                if rows_changed > 0 && detected_or_detecting {
                     request_detect(state);
                 }
             }

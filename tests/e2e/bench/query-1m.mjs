@@ -88,6 +88,8 @@ const freeTextSummary = Object.fromEntries(Object.entries(freeText).map(([t, r])
 }]));
 await ts.filter('');
 await page.locator('[data-testid=tab-findings]').click();
+// The anomaly models may still be running at millions of events: wait for their figure.
+await page.waitForFunction(() => (document.querySelector('[data-testid=detect-time]')?.textContent ?? '').trim().length > 0, null, { timeout: 600_000 });
 const detect = (await page.locator('[data-testid=detect-time]').textContent()).trim();
 const note = (await page.locator('[data-testid=load-note]').textContent()).trim();
 const result = {

@@ -351,6 +351,7 @@ const ANOMALIES_PER_STEP: usize = 10_000;
 pub struct BehaviourRun {
     options: BehaviourOptions,
     rows: Vec<(u32, RowCodes)>,
+    volume_counts: Option<VolumeCounts>,
     volumes: Vec<BehaviourAnomaly>,
     first_uses: Option<FirstUses>,
     firsts: Vec<BehaviourAnomaly>,
@@ -365,7 +366,7 @@ pub struct BehaviourRun {
 pub enum RunStep {
     /// Reads every row's codes.
     Rows,
-    /// Hourly volumes per entity and API.
+    /// Hourly volumes per entity and API: counts some rows per step, then finds the windows.
     Volumes,
     /// Groups rows by principal, then reads the resources of sensitive calls, the calls among
     /// some rows per step.
@@ -400,6 +401,7 @@ impl BehaviourRun {
             anomalies_per_step: anomalies.max(1),
             options,
             rows: Vec::new(),
+            volume_counts: None,
             volumes: Vec::new(),
             first_uses: None,
             firsts: Vec::new(),
@@ -423,8 +425,15 @@ impl BehaviourRun {
                 self.next = RunStep::Volumes;
             }
             RunStep::Volumes => {
-                self.volumes = volumes(store, &self.rows, o);
-                self.next = RunStep::FirstUseResources;
+                let counts = self
+                    .volume_counts
+                    .get_or_insert_with(|| VolumeCounts::new(store, &self.rows));
+                if counts.advance(&self.rows, o, self.rows_per_step) {
+                    if let Some(counts) = self.volume_counts.take() {
+                        self.volumes = volumes(store, counts, o);
+                    }
+                    self.next = RunStep::FirstUseResources;
+                }
             }
             RunStep::FirstUseResources => {
                 let pass = self
@@ -562,44 +571,96 @@ struct VolumeWindow {
     probability: f64,
 }
 
-fn volumes(store: &Store, rows: &[(u32, RowCodes)], o: &BehaviourOptions) -> Vec<BehaviourAnomaly> {
-    // Calls per (kind, entity, api, hour), and hours per (kind, entity).
-    type Key = (u8, u32, u32, u32);
-    // Only entities with enough events in all can have a volume anomaly: count them in dense
-    // arrays (dictionary codes are 0..distinct) before hashing anything, so a trail of a
-    // million one-off addresses costs three array passes, not a million hash entries.
-    let mut totals: [Vec<u32>; 3] =
-        EntityKind::ALL.map(|k| vec![0u32; store.column(k.field()).distinct() + 1]);
-    for (_, c) in rows {
-        for (k, &e) in c.entity.iter().enumerate() {
-            if let Some(n) = totals.get_mut(k).and_then(|t| t.get_mut(e as usize)) {
-                *n += 1;
+/// Calls per (kind, entity, api): the volume model's series key.
+type VolumeKey = (u8, u32, u32, u32);
+
+/// The volume model's counts, in steps of rows: at millions of events over months nearly every
+/// (entity, API, hour) is its own entry, and counting them took seconds in one go.
+struct VolumeCounts {
+    /// Events per entity code, per entity kind.
+    totals: [Vec<u32>; 3],
+    /// Calls per (kind, entity, api) and hour, of entities with enough events in all.
+    per_hour: HashMap<(VolumeKey, i64), u32>,
+    /// The rows before it are counted.
+    next_row: usize,
+    /// Once every row is counted: the hours not yet moved to `series` and `active`.
+    grouping: Option<hashbrown::hash_map::IntoIter<(VolumeKey, i64), u32>>,
+    /// Each key's (hour, calls), and each entity's active hours (unsorted until the end).
+    series: HashMap<VolumeKey, Vec<(i64, u32)>>,
+    active: HashMap<(u8, u32), Vec<i64>>,
+}
+
+impl VolumeCounts {
+    /// Counts each entity's events. Only entities with enough events in all can have a volume
+    /// anomaly: they are counted in dense arrays (dictionary codes are 0..distinct) before
+    /// hashing anything, so a trail of a million one-off addresses costs three array passes,
+    /// not a million hash entries.
+    fn new(store: &Store, rows: &[(u32, RowCodes)]) -> VolumeCounts {
+        let mut totals: [Vec<u32>; 3] =
+            EntityKind::ALL.map(|k| vec![0u32; store.column(k.field()).distinct() + 1]);
+        for (_, c) in rows {
+            for (k, &e) in c.entity.iter().enumerate() {
+                if let Some(n) = totals.get_mut(k).and_then(|t| t.get_mut(e as usize)) {
+                    *n += 1;
+                }
             }
         }
-    }
-    let busy = |k: usize, e: u32| {
-        e != 0
-            && totals
-                .get(k)
-                .and_then(|t| t.get(e as usize))
-                .is_some_and(|&n| u64::from(n) >= o.min_volume)
-    };
-    let mut per_hour: HashMap<(Key, i64), u32> = HashMap::new();
-    for (_, c) in rows {
-        for (k, &e) in c.entity.iter().enumerate() {
-            if busy(k, e) {
-                *per_hour
-                    .entry(((k as u8, e, c.source, c.name), c.hour))
-                    .or_default() += 1;
-            }
+        VolumeCounts {
+            totals,
+            per_hour: HashMap::new(),
+            next_row: 0,
+            grouping: None,
+            series: HashMap::new(),
+            active: HashMap::new(),
         }
     }
-    let mut series: HashMap<Key, Vec<(i64, u32)>> = HashMap::new();
-    let mut active: HashMap<(u8, u32), Vec<i64>> = HashMap::new();
-    for (&(key, hour), &n) in &per_hour {
-        series.entry(key).or_default().push((hour, n));
-        active.entry((key.0, key.1)).or_default().push(hour);
+
+    /// Counts the next `max_rows` rows' calls per hour, then groups as many hours by key;
+    /// returns whether every hour is grouped.
+    fn advance(&mut self, rows: &[(u32, RowCodes)], o: &BehaviourOptions, max_rows: usize) -> bool {
+        if self.next_row >= rows.len() {
+            let grouping = self
+                .grouping
+                .get_or_insert_with(|| std::mem::take(&mut self.per_hour).into_iter());
+            for ((key, hour), n) in grouping.by_ref().take(max_rows) {
+                self.series.entry(key).or_default().push((hour, n));
+                self.active.entry((key.0, key.1)).or_default().push(hour);
+            }
+            return grouping.len() == 0;
+        }
+        let start = self.next_row.min(rows.len());
+        let end = start.saturating_add(max_rows).min(rows.len());
+        self.next_row = end;
+        let totals = &self.totals;
+        let busy = |k: usize, e: u32| {
+            e != 0
+                && totals
+                    .get(k)
+                    .and_then(|t| t.get(e as usize))
+                    .is_some_and(|&n| u64::from(n) >= o.min_volume)
+        };
+        for (_, c) in rows.get(start..end).unwrap_or_default() {
+            for (k, &e) in c.entity.iter().enumerate() {
+                if busy(k, e) {
+                    *self
+                        .per_hour
+                        .entry(((k as u8, e, c.source, c.name), c.hour))
+                        .or_default() += 1;
+                }
+            }
+        }
+        false
     }
+}
+
+/// The volume anomalies from the counts of every row.
+fn volumes(store: &Store, counts: VolumeCounts, o: &BehaviourOptions) -> Vec<BehaviourAnomaly> {
+    type Key = VolumeKey;
+    let VolumeCounts {
+        mut series,
+        mut active,
+        ..
+    } = counts;
     for hours in active.values_mut() {
         hours.sort_unstable();
         hours.dedup();
