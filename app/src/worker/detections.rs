@@ -34,6 +34,8 @@ const MAX_ANOMALIES: usize = 200;
 /// the worker answers what the page asked in between.
 pub(crate) struct DetectJob {
     id: RequestId,
+    /// What the run was asked with (to start it again).
+    options: DetectOptions,
     /// The rules' results, ready to post.
     view: DetectView,
     /// The rate model's anomalies, once it ran.
@@ -43,6 +45,13 @@ pub(crate) struct DetectJob {
     anomalies_millis: f64,
     /// The store the run started on; anything else means it changed under the run.
     events: usize,
+}
+
+impl DetectJob {
+    /// The request this run answers.
+    pub(crate) fn into_request(self) -> (RequestId, DetectOptions) {
+        (self.id, self.options)
+    }
 }
 
 /// Runs the rules at once (a `finding:` filter term needs their rows), and starts the anomaly
@@ -95,7 +104,9 @@ fn schedule_steps(host: Rc<RefCell<StoreHost>>, id: RequestId) {
 }
 
 /// Does one step of run `id`; posts the results after the last. Returns whether steps are
-/// left. A newer run, a load, a verification or a clear (which drop the job) end it.
+/// left. A newer run, a load, a restore or a clear (which drop the job) end it; a verification
+/// that changes rows starts the job again with the same id, which the steps already scheduled
+/// for it then carry on too.
 fn continue_detection(host: &Rc<RefCell<StoreHost>>, id: RequestId) -> bool {
     let mut h = host.borrow_mut();
     let (store, _, slot) = h.detection_parts();
@@ -254,6 +265,7 @@ fn rules(
 
     DetectJob {
         id,
+        options: options.clone(),
         view: DetectView {
             findings,
             anomalies: Vec::new(),

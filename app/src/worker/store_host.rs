@@ -279,17 +279,21 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             } = &mut *h;
             match integrity.verify(&ask, anchor, store) {
                 Ok((report, run, rows_changed)) => {
-                    if rows_changed > 0 {
-                        // Rows now show their verified copies: a run under way read the
-                        // others. The page runs detection again.
-                        *detect_job = None;
-                    }
+                    // Rows now show their verified copies: a run under way read the others,
+                    // so it starts again, answering the same request.
+                    let restart = detect_job
+                        .take_if(|_| rows_changed > 0)
+                        .map(DetectJob::into_request);
                     let mut view = trailscope_protocol::verify_view(&report, &run);
                     view.rows_changed = rows_changed;
                     post_json_to_page(&Response::Verified {
                         id,
                         view: Box::new(view),
-                    })
+                    });
+                    if let Some((detect_id, options)) = restart {
+                        drop(h);
+                        super::detections::start_detection(host, detect_id, &options);
+                    }
                 }
                 Err(message) => post_to_page(&Response::Failed { id, message }),
             }

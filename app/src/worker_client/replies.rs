@@ -79,6 +79,8 @@ pub(super) fn apply(state: AppState, response: Response) {
                 state.tab.set(crate::state::Tab::Integrity);
             }
             state.detect.set(None);
+            // A run under way when the load began ended unanswered; the load's own comes next.
+            state.detecting.set(None);
             run_query(state);
             if totals_have_events(state) {
                 // Detection waits until the first rows are on screen: on a two-core machine
@@ -96,11 +98,9 @@ pub(super) fn apply(state: AppState, response: Response) {
                 state.verify.set(Some(std::sync::Arc::new(*view)));
                 // Rows now carry their integrity.
                 run_query(state);
-                // Events now show their verified copy: findings were made (or were being
-                // made, a run the worker has dropped) on the others.
-                let detected_or_detecting = state.detect.with_untracked(|d| d.is_some())
-                    || state.detecting.get_untracked().is_some();
-                if rows_changed > 0 && detected_or_detecting {
+                // Events now show their verified copy: findings were made on the others (a
+                // run still under way starts again in the worker by itself).
+                if rows_changed > 0 && state.detect.with_untracked(|d| d.is_some()) {
                     request_detect(state);
                 }
             }
@@ -251,6 +251,8 @@ pub(super) fn apply(state: AppState, response: Response) {
         }
         Response::ResetDone { .. } => {
             DETECT_PENDING.with(|p| p.set(false));
+            // A run under way ended unanswered with what it ran on.
+            state.detecting.set(None);
             state.files.set(Vec::new());
             state.totals.set(None);
             state.last_load.set(None);

@@ -136,7 +136,11 @@ pub enum Request {
         #[serde(default)]
         columns: Vec<String>,
     },
-    /// Run the detection rules (built-in and the user's) and the anomaly model.
+    /// Run the detection rules (built-in and the user's) and the anomaly models. The rules run
+    /// at once; the models run in steps, the worker answering other requests between them, and
+    /// `Detected` comes after the last. A newer `Detect` replaces a run under way (only the
+    /// newer one is answered); a load, a clear or a restore ends it unanswered; a verification
+    /// that changes rows starts it again.
     Detect {
         /// Request id.
         id: RequestId,
