@@ -344,8 +344,8 @@ const ANOMALIES_PER_STEP: usize = 10_000;
 
 /// The behaviour model one step at a time. The page's store worker answers the user's queries
 /// between steps: run in one go, the model kept a filter typed after a 5,000,000-event load
-/// waiting for seconds. The passes whose cost grows fastest go [`ROWS_PER_STEP`] rows (or
-/// [`ANOMALIES_PER_STEP`] anomalies) a step. Some steps are still one pass over every row: reading
+/// waiting for seconds. The passes whose cost grows fastest go 100,000 rows (or 10,000
+/// anomalies) a step. Some steps are still one pass over every row: reading
 /// the rows' codes, grouping them by entity or principal, the volume windows and the fold, each
 /// under 0.7 s natively at 5,000,000 events. The result equals [`detect_behaviour`]'s, which
 /// runs the same steps in a loop.
