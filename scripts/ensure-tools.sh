@@ -5,12 +5,34 @@
 #
 #   scripts/ensure-tools.sh build   # wasm32 target, trunk, wasm-bindgen-cli, npm's binaryen
 #   scripts/ensure-tools.sh test    # the above, plus Chromium, chromedriver and playwright-core
+#   scripts/ensure-tools.sh fuzz    # only the nightly toolchain and cargo-fuzz (scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE="${1:-test}"
 
 TRUNK_VERSION=0.21.14
-log() { printf '[ensure-tools] %s\n' "$*" >&2; }
+log() { printf '[ensure-tools %s] %s\n' "$(date +%T)" "$*" >&2; }
+# The tools are built on every fresh machine (CI's included), so for build time rather than peak
+# speed: without LTO, in parallel codegen units, at opt-level 1. Measured on this 2-core machine
+# in the README ("Building the tools"). Config in the environment overrides a package's own
+# release profile, for `cargo install` as for a build.
+install_tool() {
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_STRIP=true cargo install "$@"
+}
+
+if [ "$MODE" = fuzz ]; then
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    log "installing the nightly toolchain (for fuzzing only)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    log "installing cargo-fuzz"
+    install_tool cargo-fuzz --locked
+  fi
+  exit 0
+fi
 
 need_apt=()
 # The SQL worker's engine (DataFusion) compiles zstd's C code for wasm32, which needs clang.
@@ -36,21 +58,21 @@ fi
 
 if ! trunk --version 2>/dev/null | grep -q " ${TRUNK_VERSION}\$"; then
   # trunk 0.22 needs a newer rustc than 1.95; 0.21.14 is the last 0.21.
-  log "installing trunk ${TRUNK_VERSION} (about 10 minutes the first time)"
-  cargo install trunk --version "${TRUNK_VERSION}" --locked --force
+  log "installing trunk ${TRUNK_VERSION} (about 4 minutes the first time)"
+  install_tool trunk --version "${TRUNK_VERSION}" --locked --force
 fi
 
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 WB_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
 if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WB_VERSION}\$"; then
   # No --locked: the registry mirror lacks one of the versions its lock file names.
-  log "installing wasm-bindgen-cli ${WB_VERSION} (about 5 minutes the first time)"
-  cargo install wasm-bindgen-cli --version "${WB_VERSION}" --force
+  log "installing wasm-bindgen-cli ${WB_VERSION} (about 2 minutes the first time)"
+  install_tool wasm-bindgen-cli --version "${WB_VERSION}" --force
 fi
 
 if [ "$MODE" = test ] && ! cargo deny --version >/dev/null 2>&1; then
-  log "installing cargo-deny (about 2 minutes the first time)"
-  cargo install cargo-deny --locked
+  log "installing cargo-deny (about a minute and a half the first time)"
+  install_tool cargo-deny --locked
 fi
 
 if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ] \

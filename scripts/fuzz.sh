@@ -12,14 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-10}"
 log() { printf '[fuzz] %s\n' "$*" >&2; }
 
-if ! rustup toolchain list | grep -q '^nightly'; then
-  log "installing the nightly toolchain (for fuzzing only)"
-  rustup toolchain install nightly --profile minimal
-fi
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  log "installing cargo-fuzz"
-  cargo install cargo-fuzz --locked
-fi
+scripts/ensure-tools.sh fuzz
 
 FUZZ_DIR=crates/fuzz/fuzz
 SEEDS="$(mktemp -d)"

@@ -30,8 +30,9 @@ const MAX_ANOMALIES: usize = 200;
 
 /// A detection run between its rules and its last anomaly model. The models take seconds at
 /// millions of events; run in one task they kept the user's queries waiting (13.5 s for the
-/// first filter after a 5,000,000-event load). The run goes on in steps of one pass each, and
-/// the worker answers what the page asked in between.
+/// first filter after a 5,000,000-event load). The rate model runs as one step, the behaviour
+/// model as the steps of a [`BehaviourRun`], and the worker answers what the page asked in
+/// between.
 pub(crate) struct DetectJob {
     id: RequestId,
     /// What the run was asked with (to start it again).
@@ -69,38 +70,61 @@ pub(crate) fn start_detection(
     schedule_steps(host.clone(), id);
 }
 
+/// The channel a worker posts its detection steps through: `next` takes a run's id, the other
+/// port does that run's step. Both ports are held here for the worker's life (a port nothing
+/// holds may be collected, and the steps would then stop without a word).
+struct StepChannel {
+    _steps: web_sys::MessagePort,
+    next: web_sys::MessagePort,
+}
+
+thread_local! {
+    /// Made on the first run, then kept: one channel and one closure, never one per run.
+    /// `None` where this worker could not make a channel.
+    static STEP_CHANNEL: std::cell::OnceCell<Option<StepChannel>> =
+        const { std::cell::OnceCell::new() };
+}
+
 /// Runs the steps of run `id`, each in a task of its own, through a channel to this worker: a
 /// message to itself queues each step behind the page's messages already waiting (a zero
-/// timeout's task may be taken before them).
+/// timeout's task may be taken before them). A message names its run, so one left over from a
+/// run that a newer one replaced does nothing.
 fn schedule_steps(host: Rc<RefCell<StoreHost>>, id: RequestId) {
-    let Ok(channel) = web_sys::MessageChannel::new() else {
+    let posted = STEP_CHANNEL.with(|channel| {
+        channel
+            .get_or_init(|| step_channel(host.clone()))
+            .as_ref()
+            .is_some_and(|channel| channel.next.post_message(&JsValue::from(id.0)).is_ok())
+    });
+    if !posted {
         // No channel: the rest runs at once, as before steps existed.
         while continue_detection(&host, id) {}
-        return;
-    };
+    }
+}
+
+/// The worker's step channel: a message carrying a run's id does that run's next step, then
+/// posts itself again while steps are left.
+fn step_channel(host: Rc<RefCell<StoreHost>>) -> Option<StepChannel> {
+    let channel = web_sys::MessageChannel::new().ok()?;
     let (steps, next) = (channel.port1(), channel.port2());
-    let host_if_unsent = host.clone();
     let next_for_step = next.clone();
-    let steps_for_step = steps.clone();
-    let step = Closure::<dyn FnMut()>::new(move || {
-        if continue_detection(&host, id) {
-            if next_for_step.post_message(&JsValue::NULL).is_err() {
+    let step =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+            let Some(id) = message.data().as_f64().map(|id| RequestId(id as u32)) else {
+                return;
+            };
+            if continue_detection(&host, id) && next_for_step.post_message(&message.data()).is_err()
+            {
                 while continue_detection(&host, id) {}
             }
-        } else {
-            steps_for_step.set_onmessage(None);
-            steps_for_step.close();
-            next_for_step.close();
-        }
-    });
+        });
     steps.set_onmessage(Some(step.as_ref().unchecked_ref()));
-    // One small closure per run, kept for the worker's life: dropping it from inside its own
-    // call is not allowed, and a run ends there.
+    // Kept for the worker's life, as the channel is.
     step.forget();
-    if next.post_message(&JsValue::NULL).is_err() {
-        steps.set_onmessage(None);
-        while continue_detection(&host_if_unsent, id) {}
-    }
+    Some(StepChannel {
+        _steps: steps,
+        next,
+    })
 }
 
 /// Does one step of run `id`; posts the results after the last. Returns whether steps are

@@ -707,11 +707,7 @@ impl StoreHost {
         });
         if self.kept.journal.is_some() {
             if self.kept.mirrors_store {
-                let end = LoadEnd {
-                    events: self.store.len() as u64,
-                    files: self.store.files().len() as u64,
-                    saved_at_millis: js_sys::Date::now(),
-                };
+                let end = LoadEnd::of(&self.store, js_sys::Date::now());
                 if let Some(Err(problem)) = self.kept.journal.as_mut().map(|j| j.commit(&end)) {
                     self.kept.fail(problem);
                 }

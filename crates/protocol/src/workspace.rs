@@ -65,6 +65,26 @@ pub struct LoadEnd {
     pub files: u64,
     /// When the load ended, in milliseconds since the Unix epoch.
     pub saved_at_millis: f64,
+    /// Distinct values of each column once this load was merged, in `Field` order: a restore
+    /// makes room for them at once. Empty in journals written before it was kept.
+    #[serde(default)]
+    pub distinct_values: Vec<u64>,
+}
+
+impl LoadEnd {
+    /// The commit of a load that left `store` as it is.
+    pub fn of(store: &Store, saved_at_millis: f64) -> LoadEnd {
+        LoadEnd {
+            events: store.len() as u64,
+            files: store.files().len() as u64,
+            saved_at_millis,
+            distinct_values: store
+                .distinct_values()
+                .into_iter()
+                .map(|n| n as u64)
+                .collect(),
+        }
+    }
 }
 
 /// Why a journal cannot be read.
@@ -376,6 +396,10 @@ pub fn restore_into<S: JournalSource>(
 ) -> Result<(Store, Restored), JournalError> {
     debug_assert_eq!(store.len(), 0, "a restore fills an empty store");
     let summary = summarize(src)?;
+    if let Some(last) = &summary.last {
+        let (rows, distinct_values) = room_to_make(last, summary.committed_bytes);
+        store.reserve(rows, &distinct_values);
+    }
     let src = &mut Chunked {
         src,
         start: 0,
@@ -440,6 +464,32 @@ pub fn restore_into<S: JournalSource>(
         messages += 1;
     }
     Ok((store, Restored { summary, messages }))
+}
+
+/// The rows and distinct values a restore makes room for at once: what the last commit says the
+/// store held. A damaged or hostile journal may claim any number, so the claims are capped by
+/// the journal's bytes (a claim past them is false, and none is made): a batch row takes over
+/// 100 (its dedupe key, hashes, time, codes and record reference), a distinct value at least 5
+/// (its length and a byte).
+fn room_to_make(last: &LoadEnd, committed_bytes: u64) -> (usize, Vec<usize>) {
+    const BATCH_BYTES_PER_ROW_AT_LEAST: u64 = 100;
+    const BYTES_PER_DISTINCT_VALUE_AT_LEAST: u64 = 5;
+    let rows = last
+        .events
+        .min(committed_bytes / BATCH_BYTES_PER_ROW_AT_LEAST);
+    let values: u64 = last
+        .distinct_values
+        .iter()
+        .fold(0u64, |sum, &n| sum.saturating_add(n));
+    let distinct_values = if values <= committed_bytes / BYTES_PER_DISTINCT_VALUE_AT_LEAST {
+        last.distinct_values
+            .iter()
+            .map(|&n| usize::try_from(n).unwrap_or(0))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (usize::try_from(rows).unwrap_or(0), distinct_values)
 }
 
 /// The batch frame at `*at`, which must lie in the committed part; moves `*at` past it.
@@ -514,15 +564,7 @@ mod tests {
         }
         for (commits, load) in (0u32..).zip(loads) {
             write(&mut journal, &mut store, &mut merger, load);
-            let done = commit(
-                &LoadEnd {
-                    events: store.len() as u64,
-                    files: store.files().len() as u64,
-                    saved_at_millis: 1.7e12,
-                },
-                journal.len() as u64,
-                commits,
-            );
+            let done = commit(&LoadEnd::of(&store, 1.7e12), journal.len() as u64, commits);
             journal.extend_from_slice(&done.frame);
             journal[..HEADER_LEN].copy_from_slice(&done.header);
             assert_eq!(done.committed, journal.len() as u64);
@@ -600,6 +642,42 @@ mod tests {
         assert_eq!(report.summary.last.as_ref().unwrap().events, 76);
         assert_eq!(report.summary.uncommitted_bytes, 0);
         assert_eq!(report.messages, 5);
+    }
+
+    #[test]
+    fn a_commit_carries_the_room_a_restore_makes() {
+        let (original, journal) = build(two_loads(), None);
+        let last = summarize(&mut journal.as_slice()).unwrap().last.unwrap();
+        let distinct: Vec<u64> = original
+            .distinct_values()
+            .into_iter()
+            .map(|n| n as u64)
+            .collect();
+        assert_eq!(last.distinct_values, distinct);
+        assert!(distinct.iter().any(|&n| n > 1));
+        let (rows, values) = room_to_make(&last, journal.len() as u64);
+        assert_eq!(rows, 76);
+        assert_eq!(values, original.distinct_values());
+    }
+
+    /// A hostile or damaged commit claiming more than its journal can hold makes no room beyond
+    /// what the bytes allow, so it cannot make a restore allocate without bound.
+    #[test]
+    fn claims_past_the_journals_bytes_make_no_room() {
+        let claim = LoadEnd {
+            events: u64::MAX,
+            files: 1,
+            saved_at_millis: 0.0,
+            distinct_values: vec![u64::MAX / 2; 3],
+        };
+        let (rows, values) = room_to_make(&claim, 10_000);
+        assert_eq!(rows, 100);
+        assert!(values.is_empty());
+        // A commit from before commits carried distinct values still reads.
+        let old: LoadEnd =
+            serde_json::from_str(r#"{"events":5,"files":1,"saved_at_millis":1.0}"#).unwrap();
+        assert!(old.distinct_values.is_empty());
+        assert_eq!(room_to_make(&old, 10_000), (5, Vec::new()));
     }
 
     #[test]

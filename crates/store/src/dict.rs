@@ -68,6 +68,19 @@ impl DictColumn {
         self.codes.push(code);
     }
 
+    /// Makes room for `rows` more rows and `values` more distinct values, if memory allows
+    /// ([`crate::Store::reserve`]).
+    pub(crate) fn reserve(&mut self, rows: usize, values: usize) {
+        let _ = self.codes.try_reserve_exact(rows);
+        let _ = self.values.try_reserve_exact(values);
+        let (stored, hasher) = (&self.values, &self.hasher);
+        let _ = self.index.try_reserve(values, |&c| {
+            stored
+                .get(c as usize - 1)
+                .map_or(0, |v| hasher.hash_one(&**v))
+        });
+    }
+
     /// Appends a row by code (which must come from [`DictColumn::intern`]).
     pub(crate) fn push_code(&mut self, code: u32) {
         self.codes.push(code);

@@ -120,6 +120,11 @@ impl std::fmt::Debug for RawStore {
 }
 
 impl RawStore {
+    /// Makes room for `rows` more records' references, if memory allows.
+    pub(crate) fn reserve_rows(&mut self, rows: usize) {
+        let _ = self.refs.try_reserve_exact(rows);
+    }
+
     /// Number of records.
     pub fn len(&self) -> usize {
         self.refs.len()

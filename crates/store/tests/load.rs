@@ -323,3 +323,48 @@ fn a_file_that_fails_late_leaves_nothing_behind() {
     assert_eq!(store.event_id(0), Some("keep"));
     assert_eq!(store.totals().duplicates, 0);
 }
+
+/// Room made beforehand (a workspace restore makes it) changes nothing that is stored, and a
+/// reservation no memory could hold is only a hint that fails quietly, never an abort.
+#[test]
+fn room_made_beforehand_changes_nothing_stored() {
+    let events: Vec<String> = (0..300)
+        .map(|i| {
+            event(
+                &format!("e{i}"),
+                i % 60,
+                &format!("Call{}", i % 17),
+                &format!("{}", 100 + i % 5),
+                "eu-west-1",
+            )
+        })
+        .collect();
+    let bytes = log(&events);
+    let mut plain = Store::new();
+    let mut reserved = Store::new();
+    reserved.reserve(300, &[40; Field::ALL.len()]);
+    let mut beyond_memory = Store::new();
+    beyond_memory.reserve(usize::MAX, &[usize::MAX; Field::ALL.len()]);
+    for store in [&mut plain, &mut reserved, &mut beyond_memory] {
+        load(store, "a.json", &bytes);
+        load(store, "again.json", &bytes);
+    }
+    for store in [&reserved, &beyond_memory] {
+        assert_eq!(store.len(), plain.len());
+        assert_eq!(store.distinct_values(), plain.distinct_values());
+        assert_eq!(store.totals().duplicates, 300);
+        for row in 0..plain.len() {
+            assert_eq!(store.event_id(row), plain.event_id(row));
+            for field in Field::ALL {
+                assert_eq!(store.value(field, row), plain.value(field, row));
+            }
+        }
+    }
+    assert_eq!(
+        plain.distinct_values()[Field::ALL
+            .iter()
+            .position(|f| *f == Field::EventName)
+            .unwrap()],
+        17
+    );
+}
