@@ -13,9 +13,9 @@ MODE="${1:-test}"
 TRUNK_VERSION=0.21.14
 log() { printf '[ensure-tools %s] %s\n' "$(date +%T)" "$*" >&2; }
 # The tools are built on every fresh machine (CI's included), so for build time rather than peak
-# speed: without LTO, in parallel codegen units, at opt-level 1. Measured on this 2-core machine
-# in the README ("Building the tools"). Config in the environment overrides a package's own
-# release profile, for `cargo install` as for a build.
+# speed: without LTO, in parallel codegen units, at opt-level 1 (the README's "The two commands"
+# has the times). Config in the environment overrides a package's own release profile, for
+# `cargo install` as for a build.
 install_tool() {
   CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
     CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false \
@@ -23,7 +23,8 @@ install_tool() {
 }
 
 if [ "$MODE" = fuzz ]; then
-  if ! rustup toolchain list | grep -q '^nightly'; then
+  # grep reads all of the list (-q could stop early and fail the pipe under pipefail).
+  if ! rustup toolchain list | grep '^nightly' >/dev/null; then
     log "installing the nightly toolchain (for fuzzing only)"
     rustup toolchain install nightly --profile minimal
   fi

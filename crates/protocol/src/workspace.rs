@@ -467,21 +467,26 @@ pub fn restore_into<S: JournalSource>(
 }
 
 /// The rows and distinct values a restore makes room for at once: what the last commit says the
-/// store held. A damaged or hostile journal may claim any number, so the claims are capped by
-/// the journal's bytes (a claim past them is false, and none is made): a batch row takes over
-/// 100 (its dedupe key, hashes, time, codes and record reference), a distinct value at least 5
-/// (its length and a byte).
+/// store held. A damaged journal may claim any number, so a claim its bytes could not hold is
+/// false and gets no room: a batch row takes at least 125 bytes (its dedupe key, hashes, time,
+/// codes and record reference), and honest journals hold far fewer distinct values than one per
+/// 50 bytes (a value takes at least 5, and rows repeat values). Room for a claim that passes
+/// costs at most about the journal's size again, and is only a hint ([`Store::reserve`]).
 fn room_to_make(last: &LoadEnd, committed_bytes: u64) -> (usize, Vec<usize>) {
-    const BATCH_BYTES_PER_ROW_AT_LEAST: u64 = 100;
-    const BYTES_PER_DISTINCT_VALUE_AT_LEAST: u64 = 5;
-    let rows = last
-        .events
-        .min(committed_bytes / BATCH_BYTES_PER_ROW_AT_LEAST);
+    const BATCH_BYTES_PER_ROW_AT_LEAST: u64 = 125;
+    const BYTES_PER_DISTINCT_VALUE_CLAIMED: u64 = 50;
+    let rows = if last.events <= committed_bytes / BATCH_BYTES_PER_ROW_AT_LEAST {
+        usize::try_from(last.events).unwrap_or(0)
+    } else {
+        0
+    };
     let values: u64 = last
         .distinct_values
         .iter()
         .fold(0u64, |sum, &n| sum.saturating_add(n));
-    let distinct_values = if values <= committed_bytes / BYTES_PER_DISTINCT_VALUE_AT_LEAST {
+    let distinct_values = if last.distinct_values.len() == trailscope_store::Field::ALL.len()
+        && values <= committed_bytes / BYTES_PER_DISTINCT_VALUE_CLAIMED
+    {
         last.distinct_values
             .iter()
             .map(|&n| usize::try_from(n).unwrap_or(0))
@@ -489,7 +494,7 @@ fn room_to_make(last: &LoadEnd, committed_bytes: u64) -> (usize, Vec<usize>) {
     } else {
         Vec::new()
     };
-    (usize::try_from(rows).unwrap_or(0), distinct_values)
+    (rows, distinct_values)
 }
 
 /// The batch frame at `*at`, which must lie in the committed part; moves `*at` past it.
@@ -670,9 +675,31 @@ mod tests {
             saved_at_millis: 0.0,
             distinct_values: vec![u64::MAX / 2; 3],
         };
-        let (rows, values) = room_to_make(&claim, 10_000);
-        assert_eq!(rows, 100);
-        assert!(values.is_empty());
+        assert_eq!(room_to_make(&claim, 10_000), (0, Vec::new()));
+        // Claims just within the bytes pass; values for another number of columns do not.
+        // 10,000 bytes hold at most 80 rows and 200 distinct values.
+        let columns = Field::ALL.len();
+        let each = 200 / columns as u64;
+        let within = LoadEnd {
+            events: 80,
+            distinct_values: vec![each; columns],
+            ..claim.clone()
+        };
+        assert_eq!(
+            room_to_make(&within, 10_000),
+            (80, vec![each as usize; columns])
+        );
+        let past = LoadEnd {
+            events: 81,
+            distinct_values: vec![each + 1; columns],
+            ..claim.clone()
+        };
+        assert_eq!(room_to_make(&past, 10_000), (0, Vec::new()));
+        let other_columns = LoadEnd {
+            distinct_values: vec![1; columns + 1],
+            ..within
+        };
+        assert_eq!(room_to_make(&other_columns, 10_000).1, Vec::<usize>::new());
         // A commit from before commits carried distinct values still reads.
         let old: LoadEnd =
             serde_json::from_str(r#"{"events":5,"files":1,"saved_at_millis":1.0}"#).unwrap();
