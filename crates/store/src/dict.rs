@@ -26,6 +26,18 @@ impl std::fmt::Debug for DictColumn {
     }
 }
 
+/// The hash of the value a code stands for, as the index rehashes its entries when it grows.
+fn hash_of_code<'a>(
+    values: &'a [Box<str>],
+    hasher: &'a DefaultHashBuilder,
+) -> impl Fn(&u32) -> u64 + 'a {
+    move |&code| {
+        values
+            .get(code as usize - 1)
+            .map_or(0, |v| hasher.hash_one(&**v))
+    }
+}
+
 impl DictColumn {
     /// The code for `value`, adding it to the dictionary if new.
     pub fn intern(&mut self, value: &str) -> u32 {
@@ -38,12 +50,8 @@ impl DictColumn {
         }
         self.values.push(value.into());
         let code = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
-        let (values, hasher) = (&self.values, &self.hasher);
-        self.index.insert_unique(hash, code, |&c| {
-            values
-                .get(c as usize - 1)
-                .map_or(0, |v| hasher.hash_one(&**v))
-        });
+        self.index
+            .insert_unique(hash, code, hash_of_code(&self.values, &self.hasher));
         code
     }
 
@@ -73,12 +81,9 @@ impl DictColumn {
     pub(crate) fn reserve(&mut self, rows: usize, values: usize) {
         let _ = self.codes.try_reserve_exact(rows);
         let _ = self.values.try_reserve_exact(values);
-        let (stored, hasher) = (&self.values, &self.hasher);
-        let _ = self.index.try_reserve(values, |&c| {
-            stored
-                .get(c as usize - 1)
-                .map_or(0, |v| hasher.hash_one(&**v))
-        });
+        let _ = self
+            .index
+            .try_reserve(values, hash_of_code(&self.values, &self.hasher));
     }
 
     /// Appends a row by code (which must come from [`DictColumn::intern`]).
