@@ -178,12 +178,15 @@ pub fn integrity_label(raw: &str) -> &'static str {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    // The app builds for wasm32 only, so its unit tests run in the browser (the wasm tests of
+    // scripts/test.sh), where a plain #[test] would not run.
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn ids(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
     }
 
-    #[test]
+    #[wasm_bindgen_test]
     fn kept_widths_read_back_and_stay_in_bounds() {
         let widths = vec![("time".to_string(), 180), ("path:a.b".to_string(), 75)];
         let text = serde_json::to_string(&widths).unwrap();
@@ -199,7 +202,7 @@ mod tests {
         assert!(widths_from_json(r#"{"time": 100}"#).is_empty());
     }
 
-    #[test]
+    #[wasm_bindgen_test]
     fn a_column_moves_to_its_new_place_and_nothing_else_changes() {
         let cols = ids(&["time", "event-name", "user", "source-ip"]);
         assert_eq!(
@@ -218,7 +221,7 @@ mod tests {
         assert_eq!(moved(&cols, "nope", 0), cols);
     }
 
-    #[test]
+    #[wasm_bindgen_test]
     fn only_a_column_given_a_width_is_held_at_it() {
         let widths = vec![("user".to_string(), 240)];
         assert_eq!(

@@ -138,8 +138,11 @@ pub fn time_ticks(first: i64, last: i64, most: usize) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The app builds for wasm32 only, so its unit tests run in the browser (the wasm tests of
+    // scripts/test.sh), where a plain #[test] would not run.
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test]
     fn a_time_span_names_the_day_once_when_it_is_one() {
         assert_eq!(
             time_span("2024-02-29T00:00:00Z", "2024-02-29T00:00:37.250Z"),
@@ -155,7 +158,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test]
     fn time_ticks_are_round_and_few() {
         // An hour: every 10 minutes.
         let h = 3_600_000;
@@ -173,7 +176,7 @@ mod tests {
         assert_eq!(t, vec![5_000, 6_000]);
     }
 
-    #[test]
+    #[wasm_bindgen_test]
     fn formats() {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");

@@ -15,6 +15,11 @@ pub mod url_state;
 pub mod worker;
 pub mod worker_client;
 
+// The modules' unit tests run in headless Chromium (wasm-bindgen-test), as the app's other
+// tests do: the app is built for wasm32 only.
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 use leptos::prelude::*;
 
 use crate::components::{

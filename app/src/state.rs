@@ -56,6 +56,10 @@ pub struct QueryView {
     pub histogram: trailscope_query::Histogram,
     /// Time the worker took.
     pub elapsed_ms: f64,
+    /// Rows the free-text index covered then (of `events`).
+    pub text_indexed: u64,
+    /// Whether the index stopped there for want of memory.
+    pub text_index_halted: bool,
     /// The filter it answers (facets' "show more" counts under the same one).
     pub filter: String,
     /// A filter to try when this one matched nothing.

@@ -96,6 +96,38 @@ test('typed filters, facets, cells and the timeline narrow the events, as the CL
   await page.close();
 });
 
+test('free text answers through the index as the CLI reads the records', async () => {
+  const { page, ts, problems } = await open();
+  await ts.upload(trailFiles);
+  const events = await ts.eventCount();
+  // The index is built in steps after the load; each answer says how far it got.
+  const indexed = () => page.locator('[data-testid=query-time]').getAttribute('data-text-indexed').then(Number);
+  const deadline = Date.now() + 30_000;
+  for (let asked = 0; asked === 0 || (await indexed()) < events; asked += 1) {
+    assert.ok(Date.now() < deadline, `the index covers ${await indexed()} of ${events} events after 30 s`);
+    if (asked > 0) await page.waitForTimeout(200);
+    await ts.filter(asked % 2 ? 'amazonaws' : 'AccessDenied');
+  }
+  assert.equal(await page.locator('[data-testid=text-index-progress]').count(), 0);
+
+  // Needles of each kind the index answers differently, and those it leaves to the records.
+  const records = cli(['query', '--format', 'ndjson', trailDir]).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const address = records.map((r) => r.sourceIPAddress).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a ?? ''));
+  const id = records[Math.floor(records.length / 2)].eventID;
+  assert.ok(address && id, 'the fixture has addresses and ids');
+  const needles = [
+    'AccessDenied', 'accessdenied', `"${address}"`, `"${address.split('.').slice(1).join('.')}"`,
+    id.slice(4, 20).toUpperCase(), 'amazonaws', 'us-east', 'Get', '"arn:aws:iam"', 'no-such-needle-anywhere',
+  ];
+  for (const needle of needles) {
+    await ts.filter(needle);
+    const expected = cli(['query', `--filter=${needle}`, '--format', 'ndjson', trailDir]).split('\n').filter(Boolean).length;
+    assert.equal(await ts.resultCount(), expected, `${needle}: the page's count is the CLI's`);
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a bad filter points at the offending term and keeps the last result', async () => {
   const { page, ts } = await open();
   await ts.upload(trailFiles);

@@ -347,9 +347,36 @@ pub fn FilterBar(
                     class="muted query-time"
                     data-testid="query-time"
                     data-generation=move || state.query.with(|q| q.as_ref().map(|q| q.generation))
+                    data-text-indexed=move || state.query.with(|q| q.as_ref().map(|q| q.text_indexed))
                 >
                     {move || state.query.with(|q| q.as_ref().map(|q| format!("{} in the worker", millis(q.elapsed_ms))))}
                 </span>
+                // Free text reads the records of rows the index does not cover yet: said, so a
+                // slow first search right after a load is not a mystery.
+                {move || state.query.with(|q| q.as_ref().filter(|q| q.text_indexed < q.events).map(|q| {
+                    let percent = q.text_indexed.saturating_mul(100) / q.events.max(1);
+                    let (text, title) = if q.text_index_halted {
+                        (
+                            format!("· text index stopped at {percent}% (memory)"),
+                            "The tab's memory has no room to index the rest: free text reads those events' records, which is slower",
+                        )
+                    } else {
+                        (
+                            format!("· indexing text {percent}%"),
+                            "Free text is indexed in the background after a load; until it is done, free text also reads the records not yet indexed, which is slower",
+                        )
+                    };
+                    view! {
+                        <span
+                            class="muted"
+                            data-testid="text-index-progress"
+                            data-halted=q.text_index_halted.to_string()
+                            title=title
+                        >
+                            {text}
+                        </span>
+                    }
+                }))}
             </form>
             <Show when=move || help_open.get()>
                 <SyntaxSheet />

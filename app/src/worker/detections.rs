@@ -85,6 +85,47 @@ thread_local! {
         const { std::cell::OnceCell::new() };
 }
 
+/// What the step channel carries to ask for a step of the free-text index (detection runs'
+/// ids are never negative).
+const TEXT_INDEX_STEP: f64 = -1.0;
+/// Rows the free-text index takes per step (tens of milliseconds in the page).
+const TEXT_INDEX_ROWS_PER_STEP: usize = 16_384;
+
+thread_local! {
+    /// Whether a step of the free-text index is posted (one at a time).
+    static TEXT_INDEX_POSTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Builds the free-text index ([`trailscope_store::text`]) over rows not yet in it, in steps
+/// through the step channel, so the page's requests are answered in between. Called after
+/// each message the worker handles; does nothing while a step is posted, while a load merges,
+/// or when every row is indexed. Until it is done, free text reads the rows past the index.
+pub(crate) fn schedule_text_index(host: &Rc<RefCell<StoreHost>>) {
+    if TEXT_INDEX_POSTED.get() || host.borrow_mut().store_to_index().is_none() {
+        return;
+    }
+    let posted = STEP_CHANNEL.with(|channel| {
+        channel
+            .get_or_init(|| step_channel(host.clone()))
+            .as_ref()
+            .is_some_and(|channel| {
+                channel
+                    .next
+                    .post_message(&JsValue::from(TEXT_INDEX_STEP))
+                    .is_ok()
+            })
+    });
+    // Without a channel the index is not built: free text reads the records, as before it.
+    TEXT_INDEX_POSTED.set(posted);
+}
+
+/// Does one step of the free-text index; returns whether rows are left.
+fn continue_text_index(host: &Rc<RefCell<StoreHost>>) -> bool {
+    let mut h = host.borrow_mut();
+    h.store_to_index()
+        .is_some_and(|store| !store.index_text(TEXT_INDEX_ROWS_PER_STEP))
+}
+
 /// Runs the steps of run `id`, each in a task of its own, through a channel to this worker: a
 /// message to itself queues each step behind the page's messages already waiting (a zero
 /// timeout's task may be taken before them). A message names its run, so one left over from a
@@ -110,9 +151,16 @@ fn step_channel(host: Rc<RefCell<StoreHost>>) -> Option<StepChannel> {
     let next_for_step = next.clone();
     let step =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
-            let Some(id) = message.data().as_f64().map(|id| RequestId(id as u32)) else {
+            let Some(number) = message.data().as_f64() else {
                 return;
             };
+            if number < 0.0 {
+                let more = continue_text_index(&host)
+                    && next_for_step.post_message(&message.data()).is_ok();
+                TEXT_INDEX_POSTED.set(more);
+                return;
+            }
+            let id = RequestId(number as u32);
             if continue_detection(&host, id) && next_for_step.post_message(&message.data()).is_err()
             {
                 while continue_detection(&host, id) {}

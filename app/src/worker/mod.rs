@@ -112,12 +112,14 @@ fn become_store(data: &JsValue) {
         let host = host.clone();
         let on_parsed = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
             store_host::handle_parsed(&host, &e.data());
+            detections::schedule_text_index(&host);
         });
         port.set_onmessage(Some(on_parsed.as_ref().unchecked_ref()));
         on_parsed.forget(); // lives as long as the worker
     }
     let on_request = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
         store_host::handle_request(&host, &e.data());
+        detections::schedule_text_index(&host);
     });
     scope().set_onmessage(Some(on_request.as_ref().unchecked_ref()));
     on_request.forget();

@@ -65,7 +65,14 @@ impl QueryState {
     }
 
     /// Runs a query and posts its result (or where its filter is wrong).
-    pub(crate) fn query(&mut self, store: &mut Store, id: RequestId, mut query: QueryRequest) {
+    /// `text_index_halted`: the free-text index stopped for want of memory (said on screen).
+    pub(crate) fn query(
+        &mut self,
+        store: &mut Store,
+        text_index_halted: bool,
+        id: RequestId,
+        mut query: QueryRequest,
+    ) {
         let started = now_millis();
         let (rest, within) = match self.take_finding_terms(&query.filter, store.len()) {
             Ok(split) => split,
@@ -96,6 +103,8 @@ impl QueryState {
                     id,
                     result: Box::new(result),
                     elapsed_millis: now_millis() - started,
+                    text_indexed: store.text_index().rows() as u64,
+                    text_index_halted,
                 });
             }
             // Offsets in the rest are offsets in what was typed (taken terms became spaces).

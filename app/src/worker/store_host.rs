@@ -46,6 +46,11 @@ struct Load {
 pub(crate) struct StoreHost {
     store: Store,
     load: Option<Load>,
+    /// The memory the store may fill: the last load's ceiling (the device's share before one).
+    ceiling_bytes: u64,
+    /// Set when the free-text index found no room for its next step; no step is tried again
+    /// (nor the store's memory counted after every message) until the store changes.
+    text_index_halted: bool,
     reported_files: usize,
     last_progress: f64,
     /// Parser messages that overtook their load's `BeginLoad` (the page posts that first, but
@@ -121,6 +126,25 @@ impl Kept {
 }
 
 impl StoreHost {
+    /// The store, when its free-text index has rows left to index, no load is merging (a
+    /// step between a load's batches would only slow the load), and the store is under the
+    /// last load's memory ceiling. The index counts in the store's memory; past the ceiling
+    /// it stops, and free text reads the rows past it, as before the index.
+    pub(crate) fn store_to_index(&mut self) -> Option<&mut Store> {
+        if self.load.is_some()
+            || self.text_index_halted
+            || self.store.text_index().rows() >= self.store.len()
+        {
+            return None;
+        }
+        let memory = self.store.memory();
+        let store_bytes = (memory.columns_bytes as u64).saturating_add(memory.records_bytes);
+        let room = store_bytes < self.ceiling_bytes
+            && wasm_memory_bytes() < (WASM_BACKSTOP_MIB - INDEX_MARGIN_MIB) << 20;
+        self.text_index_halted = !room;
+        room.then_some(&mut self.store)
+    }
+
     /// What a detection run reads and writes.
     pub(crate) fn detection_parts(&mut self) -> (&Store, &mut QueryState, &mut Option<DetectJob>) {
         (&self.store, &mut self.queries, &mut self.detect_job)
@@ -154,6 +178,10 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             }
             // The store changes under a detection run: the page asks again after the load.
             h.detect_job = None;
+            h.text_index_halted = false;
+            h.ceiling_bytes = ceiling_mib
+                .unwrap_or_else(|| default_ceiling_mib(device_memory_gib()))
+                .saturating_mul(1 << 20);
             h.load = Some(Load {
                 id,
                 expected: total_files,
@@ -161,9 +189,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 not_read: Vec::new(),
                 cancelled: false,
                 started: now_millis(),
-                ceiling_bytes: ceiling_mib
-                    .unwrap_or_else(|| default_ceiling_mib(device_memory_gib()))
-                    .saturating_mul(1 << 20),
+                ceiling_bytes: h.ceiling_bytes,
                 refused_before: h.merger.refused(),
                 stages: LoadStages::default(),
             });
@@ -303,8 +329,13 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
             post_to_page(&Response::TrustedKeysSet { id, keys, problems });
         }
         Request::Query { id, query } => {
-            let StoreHost { store, queries, .. } = &mut *h;
-            queries.query(store, id, query);
+            let StoreHost {
+                store,
+                queries,
+                text_index_halted,
+                ..
+            } = &mut *h;
+            queries.query(store, *text_index_halted, id, query);
         }
         Request::FacetValues {
             id,
@@ -364,6 +395,7 @@ pub(crate) fn handle_request(host: &Rc<RefCell<StoreHost>>, data: &JsValue) {
                 return;
             }
             h.detect_job = None;
+            h.text_index_halted = false;
             h.store = spilling_store();
             h.merger.clear();
             h.integrity = IntegrityBook::default();
@@ -483,6 +515,7 @@ fn restore_workspace(h: &mut StoreHost, id: RequestId) {
         }
     };
     h.detect_job = None;
+    h.text_index_halted = false;
     h.store = store;
     h.merger.clear();
     h.integrity = IntegrityBook::default();
@@ -625,6 +658,7 @@ impl StoreHost {
     pub(crate) fn new() -> Self {
         StoreHost {
             store: spilling_store(),
+            ceiling_bytes: default_ceiling_mib(device_memory_gib()).saturating_mul(1 << 20),
             ..StoreHost::default()
         }
     }
@@ -810,8 +844,17 @@ fn export_events(store: &Store, port: &MessagePort) {
 
 /// An empty store that keeps its compressed records past [`RECORDS_IN_WASM_MIB`] in the
 /// worker's JS heap, outside its WebAssembly memory.
+/// A seed for the free-text index's hash from the browser's randomness (WebAssembly has no
+/// other): 52 random bits of each of two draws.
+fn text_index_seed() -> u64 {
+    let draw = || (js_sys::Math::random() * (1u64 << 52) as f64) as u64;
+    draw() << 12 ^ draw()
+}
+
 fn spilling_store() -> Store {
-    trailscope_record_spill::spilling_store(RECORDS_IN_WASM_MIB)
+    let mut store = trailscope_record_spill::spilling_store(RECORDS_IN_WASM_MIB);
+    store.seed_text_index(text_index_seed());
+    store
 }
 
 /// The device's memory in GiB as the browser reports it (`navigator.deviceMemory`, rounded and
@@ -826,6 +869,9 @@ fn device_memory_gib() -> Option<f64> {
 /// WebAssembly memory past which files are refused whatever the store counts: the store's
 /// count leaves out the allocator's slack and what queries built, and wasm32 stops at 4 GiB.
 const WASM_BACKSTOP_MIB: u64 = 3584;
+/// Room the free-text index leaves under [`WASM_BACKSTOP_MIB`] for the next load's first
+/// messages and the queries' sets.
+const INDEX_MARGIN_MIB: u64 = 256;
 
 /// The store worker's WebAssembly memory: what the 4 GiB of wasm32 is counted against. It
 /// never shrinks, so it is also the high-water mark.

@@ -109,6 +109,8 @@ pub(super) fn apply(state: AppState, response: Response) {
             id,
             result,
             elapsed_millis,
+            text_indexed,
+            text_index_halted,
         } => {
             if state.query_request.get_untracked() == Some(id) {
                 let generation = u64::from(id.0);
@@ -123,6 +125,8 @@ pub(super) fn apply(state: AppState, response: Response) {
                     facets: result.facets,
                     histogram: result.histogram,
                     elapsed_ms: elapsed_millis,
+                    text_indexed,
+                    text_index_halted,
                     filter: result.filter,
                     suggestion: result.suggestion,
                 }));

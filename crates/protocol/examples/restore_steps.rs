@@ -13,73 +13,23 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use trailscope_model::{ingest_bytes, Limits};
 use trailscope_protocol::merge::Merger;
 use trailscope_protocol::workspace::{self, LoadEnd};
-use trailscope_protocol::{summary_to_wire, ParsedFile};
-use trailscope_store::{BatchBuilder, EventBatch, FileSummary, Store};
+use trailscope_store::Store;
 
-/// What a parser worker puts in one message (its `EVENTS_PER_BATCH`).
-const EVENTS_PER_MESSAGE: usize = 50_000;
-
-fn files_in(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("a readable folder")
-        .map(|e| e.expect("a readable entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files_in(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
+mod common;
 
 fn write_journal(dir: &Path) -> Vec<u8> {
-    let mut paths = Vec::new();
-    files_in(dir, &mut paths);
     let mut journal = workspace::journal_start();
-    let mut builder = BatchBuilder::new();
-    let mut files: Vec<ParsedFile> = Vec::new();
     let mut store = Store::new();
     let mut merger: Merger<()> = Merger::default();
-    let mut flush = |journal: &mut Vec<u8>, files: &mut Vec<ParsedFile>, batch: EventBatch| {
-        journal.extend(workspace::parsed_frame(files, None, 1));
+    common::parse_in_messages(dir, |files, batch| {
+        journal.extend(workspace::parsed_frame(&files, None, 1));
         let bytes = batch.to_bytes();
         journal.extend(workspace::batch_frame_header(bytes.len()).expect("a batch that fits"));
         journal.extend(bytes);
-        merger.merge(
-            &mut store,
-            std::mem::take(files),
-            None,
-            std::iter::once(batch),
-        );
-    };
-    for (input, path) in (0u32..).zip(&paths) {
-        let bytes = std::fs::read(path).expect("a readable file");
-        let before = builder.len();
-        let outcome = ingest_bytes(&bytes, Limits::default(), &mut builder);
-        let rows = (builder.len() - before) as u64;
-        files.push(ParsedFile {
-            input,
-            path: path.display().to_string(),
-            summary: summary_to_wire(&FileSummary::from(&outcome)),
-            rows,
-            discard: false,
-            streamed: false,
-            log_hash: None,
-            kept: None,
-            stored_sha256: None,
-        });
-        if builder.len() >= EVENTS_PER_MESSAGE {
-            flush(&mut journal, &mut files, builder.take());
-        }
-    }
-    if !files.is_empty() {
-        flush(&mut journal, &mut files, builder.take());
-    }
+        merger.merge(&mut store, files, None, std::iter::once(batch));
+    });
     let at = journal.len() as u64;
     let done = workspace::commit(&LoadEnd::of(&store, 0.0), at, 0);
     journal.extend_from_slice(&done.frame);

@@ -486,6 +486,8 @@ pub fn samples() -> Samples {
             id,
             result: Box::new(result.clone()),
             elapsed_millis: 2.5,
+            text_indexed: 3,
+            text_index_halted: false,
         },
         Response::FacetValues {
             id,

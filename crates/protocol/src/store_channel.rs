@@ -280,6 +280,14 @@ pub enum Response {
         result: Box<trailscope_query::QueryResponse>,
         /// Time the worker took.
         elapsed_millis: f64,
+        /// Rows the free-text index covers so far (it is built in steps after a load; free
+        /// text reads the records of the rows past it).
+        #[serde(default)]
+        text_indexed: u64,
+        /// Whether building the index stopped short of the rows for want of memory (it goes
+        /// on after a load that leaves room; until then free text reads the other rows).
+        #[serde(default)]
+        text_index_halted: bool,
     },
     /// One facet's values, as asked for by [`Request::FacetValues`].
     FacetValues {

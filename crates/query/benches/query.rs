@@ -132,6 +132,39 @@ fn bench(c: &mut Criterion) {
         slow.bench_function(name, |b| b.iter(|| matches(&store, &filter).len()));
     }
     slow.finish();
+
+    // The same free text once the free-text index is built (the page builds it in steps after
+    // a load): most needles then read few records or none.
+    let started = std::time::Instant::now();
+    while !store.index_text(usize::MAX) {}
+    let index_bytes = store.text_index().heap_bytes();
+    eprintln!(
+        "free-text index over {} events built in {:?}: {index_bytes} bytes ({} per event), {} entries; trigram sets now {} bytes",
+        store.len(),
+        started.elapsed(),
+        index_bytes / store.len(),
+        store.text_index().entries(),
+        store.records().gram_bytes()
+    );
+    let mut indexed = c.benchmark_group("query_1m_text_index");
+    indexed.sample_size(20);
+    for (name, text) in [
+        ("one_event_id", format!("\"{one_id}\"")),
+        ("one_address", format!("\"{one_ip}\"")),
+        ("access_denied", "AccessDenied".to_string()),
+        ("deploy_bot", "deploy-bot".to_string()),
+        ("terraform", "terraform".to_string()),
+        (
+            "after_3_terms",
+            "eventSource:s3.amazonaws.com readOnly:false awsRegion:us-east-1 deploy-bot"
+                .to_string(),
+        ),
+    ] {
+        let filter = Filter::parse(&text).unwrap();
+        eprintln!("{name}: {text} matches {}", matches(&store, &filter).len());
+        indexed.bench_function(name, |b| b.iter(|| matches(&store, &filter).len()));
+    }
+    indexed.finish();
 }
 
 criterion_group!(benches, bench);

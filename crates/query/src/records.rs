@@ -62,42 +62,13 @@ impl RecordTests {
 
     /// For each term, the rows of `candidates` whose record it matches (before negation).
     pub(crate) fn run(&self, store: &Store, candidates: &RowSet) -> Vec<RowSet> {
+        if let Some(out) = self.run_text(store, candidates) {
+            return out;
+        }
         let universe = store.len();
         let mut out = vec![RowSet::empty(universe); self.checks.len()];
         let raw = store.records();
-        // Free text alone: only rows in blocks that may hold one of the needles are read (a
-        // row left out matches none of them, which is also right for a negated term).
-        let text_slots: Option<Vec<&Vec<usize>>> = self
-            .checks
-            .iter()
-            .filter(|c| !matches!(c, Check::Never))
-            .map(|c| match c {
-                Check::Text(_, Some(slots)) => Some(slots),
-                _ => None,
-            })
-            .collect();
-        let rows: Vec<usize> = match text_slots {
-            Some(needles) => {
-                let mut last: Option<(u32, bool)> = None;
-                candidates
-                    .iter()
-                    .filter(|&row| {
-                        let Some(block) = raw.block_of(row) else {
-                            return false;
-                        };
-                        match last {
-                            Some((b, pass)) if b == block => pass,
-                            _ => {
-                                let pass = needles.iter().any(|s| raw.block_may_hold(block, s));
-                                last = Some((block, pass));
-                                pass
-                            }
-                        }
-                    })
-                    .collect()
-            }
-            None => candidates.iter().collect(),
-        };
+        let rows: Vec<usize> = candidates.iter().collect();
         let mut lower = Vec::new();
         raw.with_records(&rows, |row, bytes| {
             lower.clear();
@@ -138,6 +109,81 @@ impl RecordTests {
             }
         });
         out
+    }
+}
+
+impl RecordTests {
+    /// Free text alone: the free-text index ([`trailscope_store::text`]) gives each needle's
+    /// certain rows and the rows it cannot rule out; only those, and the rows past the index
+    /// whose block may hold a needle, are read. `None` when another kind of term needs every
+    /// candidate's record anyway.
+    fn run_text(&self, store: &Store, candidates: &RowSet) -> Option<Vec<RowSet>> {
+        let universe = store.len();
+        let raw = store.records();
+        let index = store.text_index();
+        let mut out = Vec::with_capacity(self.checks.len());
+        let mut read = RowSet::empty(universe);
+        let mut past_index: Vec<&Vec<usize>> = Vec::new();
+        let mut read_all_past = false;
+        let mut covered = universe;
+        for check in &self.checks {
+            match check {
+                Check::Never => out.push(RowSet::empty(universe)),
+                Check::Text(finder, slots) => {
+                    let mut hits = RowSet::empty(universe);
+                    match index.lookup(finder.needle(), universe) {
+                        Some(lookup) => {
+                            hits = lookup.hits;
+                            hits.and(candidates);
+                            read.or(&lookup.read);
+                            covered = covered.min(lookup.covered);
+                        }
+                        // The index cannot say: every row is read, as without one.
+                        None => covered = 0,
+                    }
+                    match slots {
+                        Some(slots) => past_index.push(slots),
+                        None => read_all_past = true,
+                    }
+                    out.push(hits);
+                }
+                Check::Path(..) | Check::Resource { .. } => return None,
+            }
+        }
+        // Rows past the index: read unless their block's trigram set rules out every needle.
+        let mut last: Option<(u32, bool)> = None;
+        for row in candidates.iter().skip_while(|&row| row < covered) {
+            let Some(block) = raw.block_of(row) else {
+                continue;
+            };
+            let pass = match last {
+                Some((b, pass)) if b == block => pass,
+                _ => {
+                    let pass =
+                        read_all_past || past_index.iter().any(|s| raw.block_may_hold(block, s));
+                    last = Some((block, pass));
+                    pass
+                }
+            };
+            if pass {
+                read.insert(row);
+            }
+        }
+        read.and(candidates);
+        let rows: Vec<usize> = read.iter().collect();
+        let mut lower = Vec::new();
+        raw.with_records(&rows, |row, bytes| {
+            lower.clear();
+            lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
+            for (check, set) in self.checks.iter().zip(out.iter_mut()) {
+                if let Check::Text(finder, _) = check {
+                    if finder.find(&lower).is_some() {
+                        set.insert(row);
+                    }
+                }
+            }
+        });
+        Some(out)
     }
 }
 

@@ -955,3 +955,84 @@ fn the_resources_facet_refuses_a_selection_too_large_to_read() {
         resource_facet(&store, &Filter::parse("eventID:7").unwrap(), None, "", 5).unwrap();
     assert_eq!(narrowed.absent, 1);
 }
+
+/// Free text answered through the free-text index (part built, then whole) equals a naive
+/// scan: needles cut from the records at random places and lengths, in any case, addresses and
+/// pieces of them, and text with separators the index leaves to the records.
+#[test]
+fn free_text_through_the_index_equals_a_naive_scan() {
+    let mut generator = EventGenerator::new(&TrailSpec {
+        seed: 11,
+        mean_gap_millis: 500,
+        ..TrailSpec::default()
+    });
+    let mut store = Store::new();
+    for name in ["a.json", "b.json", "c.json"] {
+        let log = log_file_json(&mut generator, 700);
+        store.load(name, |b| ingest_bytes(log.as_bytes(), Limits::default(), b));
+    }
+    // Dotted runs inside longer tokens, and an address only once.
+    let odd = r#"{"Records":[{"eventID":"dot-1","eventTime":"2024-02-29T00:01:00Z","eventName":"X","userAgent":"ip-10.20.30.40x agent/9.8.7.6.5"},{"eventID":"dot-2","eventTime":"2024-02-29T00:02:00Z","eventName":"Y","sourceIPAddress":"203.0.113.77"}]}"#;
+    store.load("odd.json", |b| {
+        ingest_bytes(odd.as_bytes(), Limits::default(), b)
+    });
+    let rows = rows(&store);
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |below: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % below as u64) as usize
+    };
+    let mut needles: Vec<String> = [
+        "10.20.30.40",
+        "0.20.30.4",
+        "9.8.7.6.5",
+        "203.0.113.77",
+        "203.0.113.7",
+        "AccessDenied",
+        "accessdenied",
+        "deploy",
+        "GetObject",
+        "s3.amazonaws.com",
+        "arn:aws:iam::",
+        "x",
+        "zz",
+        "\"eventName\":\"X\"",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    for _ in 0..400 {
+        let raw = &rows[next(rows.len())].raw;
+        let start = next(raw.len());
+        let len = 1 + next(24);
+        let Some(piece) = raw.get(start..(start + len).min(raw.len())) else {
+            continue;
+        };
+        needles.push(if next(3) == 0 {
+            piece.to_uppercase()
+        } else {
+            piece.to_string()
+        });
+    }
+    let quoted = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let check = |store: &Store, stage: &str| {
+        for needle in &needles {
+            let Ok(filter) = Filter::parse(&quoted(needle)) else {
+                continue;
+            };
+            assert_eq!(
+                matches(store, &filter).to_vec(),
+                oracle(&rows, &filter, None),
+                "{stage}: {needle:?}"
+            );
+        }
+    };
+    check(&store, "no index");
+    assert!(!store.index_text(1_000));
+    assert_eq!(store.text_index().rows(), 1_000);
+    check(&store, "index over the first 1,000 rows");
+    while !store.index_text(300) {}
+    assert!(store.text_index().entries() > 0);
+    check(&store, "whole index");
+}

@@ -217,6 +217,10 @@ impl Store {
                 *f = file;
             }
             self.raw.replace(row, raw);
+            if !self.text.record_changed(row) {
+                // Too many rows changed to read each at every lookup: built again from the start.
+                self.restart_text_index();
+            }
         }
         done
     }

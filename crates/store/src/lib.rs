@@ -38,6 +38,7 @@ mod rowset;
 mod seen;
 mod store;
 mod summary;
+pub mod text;
 
 pub use batch::{BatchBuilder, BatchError, EventBatch};
 pub use conflict::{Conflict, EventCopy};

@@ -285,9 +285,34 @@ impl RawStore {
 
     /// Calls `f(row, bytes)` for every record in row order. Rows of one batch share blocks in
     /// order, so each block is decompressed about once.
-    pub fn scan(&self, mut f: impl FnMut(usize, &[u8])) {
+    pub fn scan(&self, f: impl FnMut(usize, &[u8])) {
+        self.scan_range(0, self.refs.len(), f);
+    }
+
+    /// The end of the rows from `start` on, at most `max_rows` of them, whose records come to
+    /// at most `max_bytes` (always at least one row when one is left).
+    pub(crate) fn rows_within(&self, start: usize, max_rows: usize, max_bytes: usize) -> usize {
+        let refs = self.refs.get(start..).unwrap_or_default();
+        let mut bytes = 0usize;
+        let mut end = start;
+        for at in refs.iter().take(max_rows) {
+            bytes = bytes.saturating_add(at.end.saturating_sub(at.start) as usize);
+            if bytes > max_bytes && end > start {
+                break;
+            }
+            end += 1;
+        }
+        end
+    }
+
+    /// [`RawStore::scan`] over rows `start..end`.
+    pub fn scan_range(&self, start: usize, end: usize, mut f: impl FnMut(usize, &[u8])) {
         let mut cached: Option<(u32, Vec<u8>)> = None;
-        for (row, at) in self.refs.iter().enumerate() {
+        let refs = self
+            .refs
+            .get(start..end.min(self.refs.len()))
+            .unwrap_or_default();
+        for (row, at) in (start..).zip(refs) {
             if cached.as_ref().map(|(b, _)| *b) != Some(at.block) {
                 cached = Some((at.block, self.block(at.block)));
             }
@@ -315,6 +340,19 @@ impl RawStore {
     /// Bytes of the blocks in the spill.
     pub fn spilled_bytes(&self) -> u64 {
         self.spilled_bytes
+    }
+
+    /// Drops the trigram sets of blocks `0..blocks` (the free-text index answers for their rows
+    /// now); such a block is read for every needle, as one without a set always was.
+    pub(crate) fn drop_gram_sets(&mut self, blocks: usize) {
+        for set in self.grams.iter_mut().take(blocks) {
+            *set = GramSet::default();
+        }
+    }
+
+    /// Number of blocks.
+    pub(crate) fn block_count(&self) -> usize {
+        self.blocks.len()
     }
 
     /// Bytes of the trigram sets alone.

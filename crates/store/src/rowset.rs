@@ -100,6 +100,41 @@ impl RowSet {
         }
     }
 
+    /// Takes `row` out (ignored outside the universe).
+    pub fn remove(&mut self, row: usize) {
+        if let Some(w) = self.words.get_mut(row / 64) {
+            *w &= !(1 << (row % 64));
+        }
+    }
+
+    /// Adds the rows `start..end` (clipped to the universe).
+    pub fn insert_range(&mut self, start: usize, end: usize) {
+        let end = end.min(self.universe);
+        let mut row = start;
+        while row < end {
+            let bit = row % 64;
+            let take = (64 - bit).min(end - row);
+            let mask = if take == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << take) - 1) << bit
+            };
+            if let Some(w) = self.words.get_mut(row / 64) {
+                *w |= mask;
+            }
+            row += take;
+        }
+    }
+
+    /// Adds the rows whose bits are set in `words` (row `64 * i + b` is bit `b` of word `i`;
+    /// bits past the universe are ignored).
+    pub fn or_words(&mut self, words: &[u64]) {
+        for (a, b) in self.words.iter_mut().zip(words) {
+            *a |= b;
+        }
+        self.clear_tail();
+    }
+
     /// Keeps the rows also in `other`.
     pub fn and(&mut self, other: &RowSet) {
         for (a, b) in self.words.iter_mut().zip(&other.words) {
@@ -191,6 +226,14 @@ mod tests {
             RowSet::from_codes(&codes, &[false, false, true]).to_vec(),
             [1, 3]
         );
+        let mut range = RowSet::empty(200);
+        range.insert_range(3, 131);
+        assert_eq!(range.to_vec(), (3..131).collect::<Vec<u32>>());
+        range.insert_range(190, 300);
+        assert_eq!(range.len(), 128 + 10);
+        let mut or = RowSet::empty(70);
+        or.or_words(&[1, u64::MAX, 7]);
+        assert_eq!(or.to_vec(), [0u32, 64, 65, 66, 67, 68, 69]);
         let mut s = RowSet::empty(3);
         s.insert(2);
         s.insert(3);

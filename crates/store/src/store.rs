@@ -10,6 +10,7 @@ use crate::dict::DictColumn;
 use crate::field::{Field, FIELD_COUNT};
 use crate::raw::{BlockSpill, RawRef, RawStore};
 use crate::row::{Tri, INSIGHT_BIT, MANAGEMENT_SHIFT, MFA_SHIFT, NO_TIME, READ_ONLY_SHIFT};
+use crate::text::TextIndex;
 
 /// Index of a loaded file in [`Store::files`].
 pub type FileId = u32;
@@ -248,6 +249,10 @@ pub struct Store {
     /// Rows sorted by a column's value, built when a table is first sorted by it and dropped
     /// when a load changes the store (see [`Store::column_order`]).
     column_orders: HashMap<Field, ColumnOrder>,
+    /// The free-text index over the first rows ([`Store::index_text`]).
+    pub(crate) text: TextIndex,
+    /// The seed given to it (0: its own).
+    text_seed: u64,
 }
 
 /// The rows sorted by one column: rows with a value first, by value then time, then the rows
@@ -277,6 +282,8 @@ impl Default for Store {
             integrity: Vec::new(),
             order: Vec::new(),
             column_orders: HashMap::new(),
+            text: TextIndex::default(),
+            text_seed: 0,
         }
     }
 }
@@ -538,6 +545,10 @@ impl Store {
         }
         self.event_id.truncate(rows);
         self.raw.truncate(rows);
+        if self.text.rows() > rows {
+            // Rows it lists are gone; it is built again from the start.
+            self.restart_text_index();
+        }
         let limit = u32::try_from(rows).unwrap_or(u32::MAX);
         self.seen.retain(|_, row| *row < limit);
         self.copies.truncate(checkpoint.copies);
@@ -800,9 +811,42 @@ impl Store {
         &self.raw
     }
 
+    /// Indexes up to `max_rows` more rows for free text ([`crate::text`]); returns whether
+    /// every row is indexed. The page calls it in steps after a load; until it is done, the
+    /// rows past the index are read as before.
+    pub fn index_text(&mut self, max_rows: usize) -> bool {
+        let done = self.text.index_rows(&self.raw, max_rows);
+        if done {
+            // The index answers for every block's rows now.
+            self.raw.drop_gram_sets(self.raw.block_count());
+        }
+        done
+    }
+
+    /// Seeds the free-text index's hash (see [`crate::text`]); the page, which has no system
+    /// randomness in WebAssembly, calls it with the browser's. A reset index keeps the seed.
+    pub fn seed_text_index(&mut self, seed: u64) {
+        self.text_seed = seed;
+        self.text.seed(seed);
+    }
+
+    /// Drops the free-text index, to build it again from the first row (same seed).
+    pub(crate) fn restart_text_index(&mut self) {
+        self.text = TextIndex::default();
+        if self.text_seed != 0 {
+            self.text.seed(self.text_seed);
+        }
+    }
+
+    /// The free-text index (over rows `0..text_index().rows()`).
+    pub fn text_index(&self) -> &TextIndex {
+        &self.text
+    }
+
     /// Approximate heap bytes: the columns and indexes, and separately the compressed records.
     pub fn memory(&self) -> MemoryUse {
         let columns = self.time.capacity() * 8
+            + self.text.heap_bytes()
             + self.flags.capacity()
             + self.file.capacity() * 4
             + self.columns.iter().map(|c| c.heap_bytes()).sum::<usize>()

@@ -7,21 +7,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { launch, openPage } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
-import { DIST, ROOT } from '../lib/fixtures.mjs';
-import { TrailscopePage } from '../lib/trailscope-page.mjs';
+import { ROOT } from '../lib/fixtures.mjs';
+import { openBenchPage } from './common.mjs';
 
 const dir = process.argv[2] ?? path.join(ROOT, 'bench-data/trail-1000000');
 if (!fs.existsSync(dir)) {
   console.error(`${dir} is missing: node tests/e2e/bench/load-1m.mjs generates it`);
   process.exit(2);
 }
-const server = await startServer({ root: DIST });
-const browser = await launch();
-const { page, problems } = await openPage(browser, server.url);
-const ts = new TrailscopePage(page);
-await ts.ready();
+const { page, problems, ts, close } = await openBenchPage();
 const before = await ts.loadCount();
 await page.setInputFiles('[data-testid=folder-input]', dir);
 await ts.waitForLoad(before, 600_000);
@@ -44,5 +38,4 @@ const result = {
 console.log(JSON.stringify(result, null, 2));
 fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'bench-results/detect-1m.json'), JSON.stringify(result, null, 2));
-await browser.close();
-await server.close();
+await close();

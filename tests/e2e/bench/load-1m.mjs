@@ -7,18 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { launch, openPage } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
-import { DIST, ROOT, trail } from '../lib/fixtures.mjs';
-import { TrailscopePage } from '../lib/trailscope-page.mjs';
+import { ROOT } from '../lib/fixtures.mjs';
+import { openBenchPage, trailDir } from './common.mjs';
 
 const events = Number(process.argv[3] ?? 1_000_000);
-const dir = process.argv[2] ?? path.join(ROOT, `bench-data/trail-${events}`);
-if (!fs.existsSync(dir)) {
-  console.error(`generating ${events} events into ${dir} ...`);
-  fs.mkdirSync(dir, { recursive: true });
-  trail(events, dir, 6);
-}
+const dir = trailDir(process.argv[2], events);
 
 /**
  * Self time per function and thread from a Chromium trace's CPU profile samples: the twelve
@@ -127,11 +120,7 @@ function rendererMemory(rootPid) {
   return { rss, peak };
 }
 
-const server = await startServer({ root: DIST });
-const browser = await launch();
-const { page, problems } = await openPage(browser, server.url);
-const ts = new TrailscopePage(page);
-await ts.ready();
+const { browser, page, problems, ts, close } = await openBenchPage();
 await page.evaluate(() => {
   window.__bench = { longTasks: [] };
   new PerformanceObserver((list) => {
@@ -184,5 +173,4 @@ const result = {
 console.log(JSON.stringify(result, null, 2));
 fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, `bench-results/browser-load-${events}.json`), JSON.stringify(result, null, 2));
-await browser.close();
-await server.close();
+await close();

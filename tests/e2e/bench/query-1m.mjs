@@ -8,16 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { launch, openPage } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
-import { DIST, ROOT, trail } from '../lib/fixtures.mjs';
-import { TrailscopePage } from '../lib/trailscope-page.mjs';
+import { ROOT } from '../lib/fixtures.mjs';
+import { openBenchPage, trailDir } from './common.mjs';
 
-const dir = process.argv[2] ?? path.join(ROOT, 'bench-data/trail-1000000');
-if (!fs.existsSync(dir)) {
-  fs.mkdirSync(dir, { recursive: true });
-  trail(1_000_000, dir, 6);
-}
+const dir = trailDir(process.argv[2]);
 const FILTERS = [
   'eventSource:s3.amazonaws.com readOnly:false awsRegion:us-east-1',
   'errorCode:AccessDenied*',
@@ -29,11 +23,7 @@ const FILTERS = [
 ];
 const ROUNDS = 5;
 
-const server = await startServer({ root: DIST });
-const browser = await launch();
-const { page, problems } = await openPage(browser, server.url);
-const ts = new TrailscopePage(page);
-await ts.ready();
+const { page, problems, ts, close } = await openBenchPage();
 const before = await ts.loadCount();
 await page.setInputFiles('[data-testid=folder-input]', dir);
 await ts.waitForLoad(before, 600_000);
@@ -84,7 +74,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const freeTextSummary = Object.fromEntries(Object.entries(freeText).map(([t, r]) => [t, {
-  matched: r.matched, worker_ms_median: pct(r.worker_ms, 0.5), round_trip_ms_median: pct(r.round_trip_ms, 0.5),
+  matched: r.matched, worker_ms_median: pct(r.worker_ms, 0.5), round_trip_ms_median: pct(r.round_trip_ms, 0.5), worker_ms_each: r.worker_ms,
 }]));
 await ts.filter('');
 await page.locator('[data-testid=tab-findings]').click();
@@ -107,5 +97,4 @@ const result = {
 console.log(JSON.stringify(result, null, 2));
 fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'bench-results/browser-query-1m.json'), JSON.stringify(result, null, 2));
-await browser.close();
-await server.close();
+await close();

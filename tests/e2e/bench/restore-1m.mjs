@@ -9,16 +9,12 @@ import path from 'node:path';
 
 import { launch } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
-import { DIST, ROOT, trail } from '../lib/fixtures.mjs';
+import { DIST, ROOT } from '../lib/fixtures.mjs';
 import { openIn } from '../lib/trailscope-page.mjs';
+import { trailDir } from './common.mjs';
 
 const events = Number(process.argv[3] ?? 1_000_000);
-const dir = process.argv[2] ?? path.join(ROOT, `bench-data/trail-${events}`);
-if (!fs.existsSync(dir)) {
-  console.error(`generating ${events} events into ${dir} ...`);
-  fs.mkdirSync(dir, { recursive: true });
-  trail(events, dir, 6);
-}
+const dir = trailDir(process.argv[2], events);
 
 const server = await startServer({ root: DIST });
 const browser = await launch();

@@ -7,27 +7,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { launch, openPage } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
-import { DIST, ROOT, trail } from '../lib/fixtures.mjs';
-import { TrailscopePage } from '../lib/trailscope-page.mjs';
+import { ROOT } from '../lib/fixtures.mjs';
+import { openBenchPage, trailDir } from './common.mjs';
 
-const dir = process.argv[2] ?? path.join(ROOT, 'bench-data/trail-1000000');
-if (!fs.existsSync(dir)) {
-  fs.mkdirSync(dir, { recursive: true });
-  trail(1_000_000, dir, 6);
-}
+const dir = trailDir(process.argv[2]);
 const QUERIES = {
   group_by_event_name: 'SELECT eventName, count(*) FROM $EDS_ID GROUP BY 1 ORDER BY 2 DESC',
   records_bucket_reads: "SELECT element_at(requestParameters, 'bucketName') AS bucket, count(*) FROM $EDS_ID WHERE eventName = 'GetObject' GROUP BY 1 ORDER BY 2 DESC",
 };
 const ROUNDS = 5;
 
-const server = await startServer({ root: DIST });
-const browser = await launch();
-const { page, problems } = await openPage(browser, server.url);
-const ts = new TrailscopePage(page);
-await ts.ready();
+const { page, problems, ts, close } = await openBenchPage();
 const before = await ts.loadCount();
 await page.setInputFiles('[data-testid=folder-input]', dir);
 await ts.waitForLoad(before, 600_000);
@@ -74,5 +64,4 @@ const result = { events, sql_tab_ready_ms: readyMs, status, queries: results, co
 console.log(JSON.stringify(result, null, 2));
 fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'bench-results/browser-sql-1m.json'), JSON.stringify(result, null, 2));
-await browser.close();
-await server.close();
+await close();

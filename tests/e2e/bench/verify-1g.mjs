@@ -10,10 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { launch, openPage } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
-import { DIST, ROOT, signedTrail } from '../lib/fixtures.mjs';
-import { TrailscopePage } from '../lib/trailscope-page.mjs';
+import { ROOT, signedTrail } from '../lib/fixtures.mjs';
+import { openBenchPage } from './common.mjs';
 
 const args = process.argv.slice(2);
 const loadEvents = args.includes('--load-events');
@@ -24,11 +22,7 @@ if (!fs.existsSync(dir)) {
   signedTrail({ hours: 60, logsPerHour: 12, eventsPerLog: 1000 }, dir);
 }
 
-const server = await startServer({ root: DIST });
-const browser = await launch();
-const { page, problems } = await openPage(browser, server.url);
-const ts = new TrailscopePage(page);
-await ts.ready();
+const { page, problems, ts, close } = await openBenchPage();
 await page.evaluate(() => {
   window.__bench = { longTasks: [] };
   new PerformanceObserver((list) => {
@@ -70,5 +64,4 @@ if (summary.overall !== 'intact') {
 }
 fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, `bench-results/browser-verify-${loadEvents ? 'load' : 'hash-only'}.json`), JSON.stringify(result, null, 2));
-await browser.close();
-await server.close();
+await close();
