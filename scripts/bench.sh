@@ -14,8 +14,9 @@ SMOKE="${TRAILSCOPE_BENCH_SMOKE:-0}"
 CRATES=(-p trailscope-model -p trailscope-store -p trailscope-query -p trailscope-detect)
 
 if [ "$SMOKE" = 1 ]; then
-  # Criterion under `cargo test` runs each benchmark once.
-  cargo test --benches "${CRATES[@]}" --quiet
+  # Criterion under `cargo test` runs each benchmark once. In the release profile, the one the
+  # test command's native tests and the CLI below are built with, so the smoke run builds little.
+  cargo test --release --benches "${CRATES[@]}" --quiet
 else
   cargo bench "${CRATES[@]}"
 fi

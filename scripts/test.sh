@@ -8,17 +8,22 @@ cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh test
 source scripts/env.sh
 # The test command checks behaviour; speed and size as shipped are scripts/bench.sh's to measure
-# (README, "Performance"). So the release builds whose speed and size no test reads are made
-# for build time here, which on a 2-core machine decides whether CI ends within its 90 minutes:
+# (README, "Performance"). So the builds whose speed and size no test reads are made for build
+# time here, which on a 2-core machine decides whether CI ends within its 90 minutes:
 # - `release` (the CLI and the test generator, which the end-to-end tests and the README's
-#   commands run): opt-level 1, no LTO, 16 codegen units;
-# - the page's SQL module (`release-sql`): no LTO, 16 codegen units. Fat LTO in one unit made
-#   it the run's longest build (22 minutes); the README's size is the shipped build's.
+#   commands run): opt-level 1, no LTO, 16 codegen units, with debug assertions and overflow
+#   checks on. The native tests build with this same profile (`cargo test --release`), so the
+#   dependencies (DataFusion, Arrow and Parquet among them) are compiled once for both, where a
+#   test-profile build and a release build compiled each twice (measured: 19.5 and 11 minutes);
+# - the page's SQL module (`release-sql`): opt-level 1, no LTO, 16 codegen units. Fat LTO in one
+#   unit made it the run's longest build (22 minutes); the README's size is the shipped build's.
 # The page's first-load modules (`release-page`) are built as shipped: their size is checked.
 # A later `cargo build --release` or scripts/serve.sh, without these, builds as shipped again.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
-export CARGO_PROFILE_RELEASE_SQL_LTO=false CARGO_PROFILE_RELEASE_SQL_CODEGEN_UNITS=16
+  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
+  CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true
+export CARGO_PROFILE_RELEASE_SQL_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_SQL_LTO=false \
+  CARGO_PROFILE_RELEASE_SQL_CODEGEN_UNITS=16
 # Each step's heading says when the run reached it, so a slow CI run shows where its time went.
 step() {
   printf '\n=== %s (at %dm%02ds; disk free: %s)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)) \
@@ -45,10 +50,14 @@ RUSTDOCFLAGS="-D warnings" cargo doc -p trailscope-app --target wasm32-unknown-u
 step "dependencies: licences, duplicate versions, sources (deny.toml)"
 cargo deny check bans licenses sources
 
-step "native tests (unit, property, conformance, fuzz regressions, CLI)"
-cargo test --workspace --exclude trailscope-app --quiet
-# target/debug stays: the end-to-end step runs the README's benchmark command at smoke scale,
-# whose `cargo test --benches` builds on these dependencies instead of building them again.
+# The release page builds in the background from here on: its fat-LTO links run on one core for
+# minutes, and the native tests' build fills the other. Its output is shown if it fails.
+step "release page (in the background) and native tests (unit, property, conformance, fuzz regressions, CLI)"
+PAGE_LOG="$(mktemp)"
+trunk build --release --offline > "$PAGE_LOG" 2>&1 &
+PAGE_BUILD=$!
+trap 'kill "$PAGE_BUILD" 2>/dev/null || true' EXIT
+cargo test --release --workspace --exclude trailscope-app --quiet
 
 step "wasm tests in headless Chromium"
 # Built for wasm32: the test files that hold browser tests (wasm-bindgen-test), found here so a
@@ -66,8 +75,14 @@ cargo test --target wasm32-unknown-unknown -p trailscope-model -p trailscope-sto
   --lib "${WASM_TEST_TARGETS[@]}"
 free_disk target/wasm32-unknown-unknown/debug
 
-step "release page, and its first load against the README's figure"
-trunk build --release --offline
+step "release page: waiting for its build, and its first load against the README's figure"
+if ! wait "$PAGE_BUILD"; then
+  cat "$PAGE_LOG"
+  echo "the release page's build failed (its output is above)" >&2
+  exit 1
+fi
+trap - EXIT
+tail -n 3 "$PAGE_LOG"
 node scripts/wasm-size.mjs
 
 # Fuzzing is a long run of its own (scripts/fuzz.sh SECONDS): a few seconds a target found
@@ -76,7 +91,7 @@ node scripts/wasm-size.mjs
 
 step "end-to-end tests of the page in Chromium"
 # The release build the README's CLI commands make (its test runs them as written, and finds
-# this build done).
+# this build done): the native tests built it, so little is left to do.
 cargo build --release --quiet -p trailscope-testgen -p trailscope-cli
 node --test --test-concurrency=1 tests/e2e/
 
