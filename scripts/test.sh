@@ -10,18 +10,13 @@ source scripts/env.sh
 # The test command checks behaviour; speed and size as shipped are scripts/bench.sh's to measure
 # (README, "Performance"). So the builds whose speed and size no test reads are made for build
 # time here, which on a 2-core machine decides whether CI ends within its 90 minutes:
-# - `release` (the CLI and the test generator, which the end-to-end tests and the README's
-#   commands run): opt-level 1, no LTO, 16 codegen units, with debug assertions and overflow
-#   checks on. The native tests build with this same profile (`cargo test --release`), so the
-#   dependencies (DataFusion, Arrow and Parquet among them) are compiled once for both, where a
-#   test-profile build and a release build compiled each twice (measured: 19.5 and 11 minutes);
+# - the CLI and the test generator, which the end-to-end tests, the README's CLI commands and the
+#   benchmark smoke run, are the native tests' own build (test profile, `target/debug`): a
+#   release build compiled DataFusion, Arrow and Parquet once more (11 minutes at opt-level 1);
 # - the page's SQL module (`release-sql`): opt-level 1, no LTO, 16 codegen units. Fat LTO in one
 #   unit made it the run's longest build (22 minutes); the README's size is the shipped build's.
 # The page's first-load modules (`release-page`) are built as shipped: their size is checked.
-# A later `cargo build --release` or scripts/serve.sh, without these, builds as shipped again.
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
-  CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true
+# scripts/serve.sh, without these, builds as shipped.
 export CARGO_PROFILE_RELEASE_SQL_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_SQL_LTO=false \
   CARGO_PROFILE_RELEASE_SQL_CODEGEN_UNITS=16
 # Each step's heading says when the run reached it, so a slow CI run shows where its time went.
@@ -57,16 +52,20 @@ PAGE_LOG="$(mktemp)"
 trunk build --release --offline > "$PAGE_LOG" 2>&1 &
 PAGE_BUILD=$!
 trap 'kill "$PAGE_BUILD" 2>/dev/null || true' EXIT
-cargo test --release --workspace --exclude trailscope-app --quiet
+cargo test --workspace --exclude trailscope-app --quiet
+# target/debug stays: the end-to-end step runs its CLI and test generator, and the README's
+# benchmark command at smoke scale builds on these dependencies.
 
 step "wasm tests in headless Chromium"
-# Built for wasm32: the test files that hold browser tests (wasm-bindgen-test), found here so a
-# new one runs without being listed, and the app's unit tests, which run only here (`--lib`
-# builds model's and store's too; theirs are native and find nothing to run). The other test
-# files of model and store are native tests, run above: built for wasm32 they found nothing to
-# run and cost minutes.
+# Built for wasm32: the test files of model and store that hold browser tests (wasm-bindgen-test),
+# found here so a new one runs without being listed, and the libraries' unit tests, the app's
+# among them, which run only here (`--lib` builds model's and store's too; theirs are native and
+# find nothing to run). The app keeps its browser tests in the library (app/src/browser_tests):
+# an integration test would make cargo build its two binaries as well. The other test files of
+# model and store are native tests, run above: built for wasm32 they found nothing to run and
+# cost minutes.
 WASM_TEST_TARGETS=()
-for file in crates/model/tests/*.rs crates/store/tests/*.rs app/tests/*.rs; do
+for file in crates/model/tests/*.rs crates/store/tests/*.rs; do
   if grep -q 'wasm_bindgen_test' "$file"; then
     WASM_TEST_TARGETS+=(--test "$(basename "$file" .rs)")
   fi
@@ -90,9 +89,13 @@ node scripts/wasm-size.mjs
 # checks behind the targets, their samples and every kept crash run in the native tests above.
 
 step "end-to-end tests of the page in Chromium"
-# The release build the README's CLI commands make (its test runs them as written, and finds
-# this build done): the native tests built it, so little is left to do.
-cargo build --release --quiet -p trailscope-testgen -p trailscope-cli
+# The CLI and the test generator of the native tests' build (the bins are linked if the tests
+# did not need them). The end-to-end tests, the README's CLI commands (whose `cargo build
+# --release` line is then the one not run as written: tests/e2e/readme.test.mjs) and the
+# benchmark smoke run these.
+cargo build --profile test --quiet -p trailscope-testgen -p trailscope-cli
+export TRAILSCOPE_BIN_DIR="$PWD/target/debug"
+export TRAILSCOPE_CLI="$TRAILSCOPE_BIN_DIR/trailscope" TRAILSCOPE_GEN="$TRAILSCOPE_BIN_DIR/trailscope-gen"
 node --test --test-concurrency=1 tests/e2e/
 
 echo

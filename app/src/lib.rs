@@ -19,6 +19,8 @@ pub mod worker_client;
 // tests do: the app is built for wasm32 only.
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+#[cfg(test)]
+mod browser_tests;
 
 use leptos::prelude::*;
 

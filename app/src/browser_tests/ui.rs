@@ -8,14 +8,12 @@
     clippy::indexing_slicing
 )]
 
+use crate::components::{FileList, Summary};
+use crate::state::{AppState, LoadSummary};
 use leptos::prelude::*;
-use trailscope_app::components::{FileList, Summary};
-use trailscope_app::state::{AppState, LoadSummary};
 use trailscope_protocol::{FileRow, FileStatus, TotalsView};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn container() -> web_sys::HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();
@@ -161,7 +159,7 @@ async fn webcrypto_and_sha2_agree() {
     use sha2::Digest;
     for len in [0usize, 1, 55, 56, 64, 1000, 3 << 20] {
         let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
-        let fast = trailscope_app::worker::fast_hash::sha256_hex(&bytes)
+        let fast = crate::worker::fast_hash::sha256_hex(&bytes)
             .await
             .expect("WebCrypto is available in the test page");
         assert_eq!(

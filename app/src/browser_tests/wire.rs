@@ -13,8 +13,6 @@ use trailscope_protocol::samples::{
 };
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
-
 fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
     let js = serde_wasm_bindgen::to_value(value).expect("to a JS value");
     let back: T = serde_wasm_bindgen::from_value(js).expect("from a JS value");

@@ -9,8 +9,6 @@ use trailscope_record_spill::JsBlockSpill;
 use trailscope_store::{BlockSpill, Store};
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
-
 #[wasm_bindgen_test]
 fn blocks_come_back_byte_for_byte() {
     let mut spill = JsBlockSpill::new();
