@@ -1,6 +1,8 @@
 //! The `trailscope-gen` binary as the end-to-end tests and the README's commands run it. This
 //! test also makes `cargo test` link the binary (`CARGO_BIN_EXE_...`), which CI's end-to-end
 //! step then runs instead of building it again (scripts/test.sh).
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::collections::HashSet;
 use std::io::Read;
