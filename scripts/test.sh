@@ -13,12 +13,11 @@ source scripts/env.sh
 # - the CLI and the test generator, which the end-to-end tests, the README's CLI commands and the
 #   benchmark smoke run, are the native tests' own build (test profile, `target/debug`): a
 #   release build compiled DataFusion, Arrow and Parquet once more (11 minutes at opt-level 1);
-# - the page's SQL module (`release-sql`): opt-level 1, no LTO, 16 codegen units. Fat LTO in one
-#   unit made it the run's longest build (22 minutes); the README's size is the shipped build's.
+# - the page's SQL module (`release-sql`): no LTO, 16 codegen units. Fat LTO in one unit made it
+#   the run's longest build (22 minutes); the README's size is the shipped build's.
 # The page's first-load modules (`release-page`) are built as shipped: their size is checked.
 # scripts/serve.sh, without these, builds as shipped.
-export CARGO_PROFILE_RELEASE_SQL_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_SQL_LTO=false \
-  CARGO_PROFILE_RELEASE_SQL_CODEGEN_UNITS=16
+export CARGO_PROFILE_RELEASE_SQL_LTO=false CARGO_PROFILE_RELEASE_SQL_CODEGEN_UNITS=16
 # Each step's heading says when the run reached it, so a slow CI run shows where its time went.
 step() {
   printf '\n=== %s (at %dm%02ds; disk free: %s)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)) \
@@ -89,11 +88,13 @@ node scripts/wasm-size.mjs
 # checks behind the targets, their samples and every kept crash run in the native tests above.
 
 step "end-to-end tests of the page in Chromium"
-# The CLI and the test generator of the native tests' build (the bins are linked if the tests
-# did not need them). The end-to-end tests, the README's CLI commands (whose `cargo build
-# --release` line is then the one not run as written: tests/e2e/readme.test.mjs) and the
+# The CLI and the test generator of the native tests' build: their own tests link both
+# (CARGO_BIN_EXE), so they are built only if missing. The end-to-end tests, the README's CLI
+# commands (whose build and PATH lines are then swapped: tests/e2e/readme.test.mjs) and the
 # benchmark smoke run these.
-cargo build --profile test --quiet -p trailscope-testgen -p trailscope-cli
+if [ ! -x target/debug/trailscope ] || [ ! -x target/debug/trailscope-gen ]; then
+  cargo build --profile test --quiet -p trailscope-testgen -p trailscope-cli
+fi
 export TRAILSCOPE_BIN_DIR="$PWD/target/debug"
 export TRAILSCOPE_CLI="$TRAILSCOPE_BIN_DIR/trailscope" TRAILSCOPE_GEN="$TRAILSCOPE_BIN_DIR/trailscope-gen"
 node --test --test-concurrency=1 tests/e2e/
