@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the dependency tree against the RustSec advisory database (cargo-deny), besides the
-# licence, duplicate and source rules CI checks (scripts/test.sh). Needs to reach GitHub for the
+# licence, duplicate and source rules scripts/lint.sh checks. Needs to reach GitHub for the
 # database, which the CI machine cannot, hence a command of its own. Exceptions, each with its
 # reason, are in deny.toml.
 set -euo pipefail

@@ -5,6 +5,7 @@
 #
 #   scripts/ensure-tools.sh build   # wasm32 target, trunk, wasm-bindgen-cli, npm's binaryen
 #   scripts/ensure-tools.sh test    # the above, plus Chromium, chromedriver and playwright-core
+#   scripts/ensure-tools.sh lint    # the wasm32 target and cargo-deny (scripts/lint.sh)
 #   scripts/ensure-tools.sh fuzz    # only the nightly toolchain and cargo-fuzz (scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,26 @@ if [ "$MODE" = fuzz ]; then
   if ! cargo fuzz --version >/dev/null 2>&1; then
     log "installing cargo-fuzz"
     install_tool cargo-fuzz --locked
+  fi
+  exit 0
+fi
+
+if [ "$MODE" = lint ]; then
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  # The SQL engine's zstd C code is compiled for wasm32 by clang, also when only checked.
+  if ! command -v clang >/dev/null 2>&1; then
+    log "installing clang from apt"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang >/dev/null
+  fi
+  if ! cargo deny --version >/dev/null 2>&1; then
+    log "installing cargo-deny (about two minutes the first time)"
+    install_tool cargo-deny --locked
   fi
   exit 0
 fi
@@ -69,11 +90,6 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WB_VERSION}\$"; then
   # No --locked: the registry mirror lacks one of the versions its lock file names.
   log "installing wasm-bindgen-cli ${WB_VERSION} (about 2 minutes the first time)"
   install_tool wasm-bindgen-cli --version "${WB_VERSION}" --force
-fi
-
-if [ "$MODE" = test ] && ! cargo deny --version >/dev/null 2>&1; then
-  log "installing cargo-deny (about a minute and a half the first time)"
-  install_tool cargo-deny --locked
 fi
 
 if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ] \

@@ -3,12 +3,18 @@
 // Fails when it grew more than 5% over the figure recorded in the README: a change that makes
 // the first load heavier must say so there.
 //
-//   node scripts/wasm-size.mjs [DIST=dist]
+// With --not-as-shipped (the test command's page, built without LTO for build time) the sizes are
+// printed but not held to the README's figure; the SQL module must still stay out of the first
+// load.
+//
+//   node scripts/wasm-size.mjs [--not-as-shipped] [DIST=dist]
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-const dist = process.argv[2] ?? 'dist';
+const args = process.argv.slice(2);
+const asShipped = !args.includes('--not-as-shipped');
+const dist = args.find((a) => !a.startsWith('--')) ?? 'dist';
 const readme = fs.readFileSync('README.md', 'utf8');
 const recorded = readme.match(/First load \(gzip\): \*\*([\d,]+) bytes\*\*/);
 if (!recorded) {
@@ -31,7 +37,7 @@ for (const name of [...fetched].sort()) {
 }
 for (const [name, raw, gz] of rows) console.log(`${name.padEnd(44)} ${String(raw).padStart(10)} B  ${String(gz).padStart(9)} B gzip`);
 console.log(`${'first load'.padEnd(44)} ${''.padStart(12)}  ${String(total).padStart(9)} B gzip (README: ${baseline})`);
-if (total > baseline * 1.05) {
+if (asShipped && total > baseline * 1.05) {
   console.error(`wasm-size: the first load grew from ${baseline} to ${total} bytes gzip (over 5%): say why in the README and record the new figure there`);
   process.exit(1);
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { launch, openPage } from './lib/browser.mjs';
+import { launch, mainThreadSlowdown, openPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 import { DIST, ROOT, fixtures, trail, filesUnder, hasShared, SHARED } from './lib/fixtures.mjs';
 import { TrailscopePage } from './lib/trailscope-page.mjs';
@@ -133,14 +133,15 @@ test('a long load shows progress, keeps the page responsive, and can be cancelle
   const files = filesUnder(big);
   const { page, ts, problems } = await open();
   const before = await ts.loadCount();
+  const machine = await mainThreadSlowdown(page);
   await page.setInputFiles('[data-testid=file-input]', files);
   // Observed from here on: Chromium's own handling of a 1,500-file selection (building the
   // FileList) is one long task of its own that no page code runs in. Long animation frames
   // attribute time to the scripts that ran in them. A script of the page over 50 ms (a long
-  // task) is reported; one over 100 ms fails. The entries time the wall clock, and on a 2-core
-  // machine with the workers busy the system preempts the main thread (CI once failed a run on
-  // one 51 ms message handler). 100 ms is the most an input may wait to feel instant
-  // (RAIL).
+  // task) is reported; one over 100 ms (scaled by the machine's speed: mainThreadSlowdown) fails.
+  // The entries time the wall clock, and on a 2-core machine with the workers busy the system
+  // preempts the main thread (CI once failed a run on one 51 ms message handler). 100 ms is the
+  // most an input may wait to feel instant (RAIL).
   await page.evaluate(() => {
     window.__longScripts = [];
     window.__longFrames = [];
@@ -181,8 +182,10 @@ test('a long load shows progress, keeps the page responsive, and can be cancelle
   if (frames.length) console.log(`long animation frames: ${frames.join(', ')}`);
   const longScripts = (await page.evaluate(() => window.__longScripts)).map((s) => ({ ...s, text: `${s.ms} ms in ${s.invoker}` }));
   if (longScripts.length) console.log(`main-thread scripts over 50 ms: ${longScripts.map((s) => s.text).join(', ')}`);
-  const tooLong = longScripts.filter((s) => s.ms > 100).map((s) => s.text);
-  assert.deepEqual(tooLong, [], `main-thread scripts over 100 ms: ${tooLong}`);
+  const budget = 100 * machine.factor;
+  console.log(`main-thread budget ${budget.toFixed(0)} ms (this machine's calibration ${machine.ms.toFixed(1)} ms)`);
+  const tooLong = longScripts.filter((s) => s.ms > budget).map((s) => s.text);
+  assert.deepEqual(tooLong, [], `main-thread scripts over ${budget.toFixed(0)} ms: ${tooLong}`);
   assert.deepEqual(problems, []);
   await page.close();
   fs.rmSync(big, { recursive: true, force: true });
