@@ -36,26 +36,6 @@ if [ "$MODE" = fuzz ]; then
   exit 0
 fi
 
-if [ "$MODE" = lint ]; then
-  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-    log "adding the wasm32-unknown-unknown target"
-    rustup target add wasm32-unknown-unknown
-  fi
-  # The SQL engine's zstd C code is compiled for wasm32 by clang, also when only checked.
-  if ! command -v clang >/dev/null 2>&1; then
-    log "installing clang from apt"
-    SUDO=""
-    [ "$(id -u)" = 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang >/dev/null
-  fi
-  if ! cargo deny --version >/dev/null 2>&1; then
-    log "installing cargo-deny (about two minutes the first time)"
-    install_tool cargo-deny --locked
-  fi
-  exit 0
-fi
-
 need_apt=()
 # The SQL worker's engine (DataFusion) compiles zstd's C code for wasm32, which needs clang.
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
@@ -78,9 +58,18 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The static checks (scripts/lint.sh) need only clang and the wasm32 target, above, and cargo-deny.
+if [ "$MODE" = lint ]; then
+  if ! cargo deny --version >/dev/null 2>&1; then
+    log "installing cargo-deny (about two minutes the first time)"
+    install_tool cargo-deny --locked
+  fi
+  exit 0
+fi
+
 if ! trunk --version 2>/dev/null | grep -q " ${TRUNK_VERSION}\$"; then
   # trunk 0.22 needs a newer rustc than 1.95; 0.21.14 is the last 0.21.
-  log "installing trunk ${TRUNK_VERSION} (about 4 minutes the first time)"
+  log "installing trunk ${TRUNK_VERSION} (about 7 minutes the first time)"
   install_tool trunk --version "${TRUNK_VERSION}" --locked --force
 fi
 
@@ -88,7 +77,7 @@ fi
 WB_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
 if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WB_VERSION}\$"; then
   # No --locked: the registry mirror lacks one of the versions its lock file names.
-  log "installing wasm-bindgen-cli ${WB_VERSION} (about 2 minutes the first time)"
+  log "installing wasm-bindgen-cli ${WB_VERSION} (about 3 minutes the first time)"
   install_tool wasm-bindgen-cli --version "${WB_VERSION}" --force
 fi
 

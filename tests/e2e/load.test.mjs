@@ -141,7 +141,7 @@ test('a long load shows progress, keeps the page responsive, and can be cancelle
   // task) is reported; one over 150 ms (scaled by the machine's speed: mainThreadSlowdown) fails.
   // The entries time the wall clock, and on a 2-core machine with the parsers and the store worker
   // busy the system preempts the main thread: the same handlers measured 53 to 81 ms here and
-  // 104 ms on CI, where an idle page runs them in a fraction of that. 100 ms is the most an input
+  // 104 ms on CI. 100 ms is the most an input
   // may wait to feel instant (RAIL); the half more is for the preemption, which the calibration
   // (taken before the load, on an idle machine) does not see.
   await page.evaluate(() => {

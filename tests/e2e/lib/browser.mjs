@@ -40,8 +40,8 @@ export async function openPage(browser, url, { width = 1440, height = 1000 } = {
  * 2-core development machine; CI's machines are of the same kind but have run slower (a CI run
  * failed on a 67 ms task where the same test here saw none over 50). A budget is scaled by how
  * much slower than that machine this page's main thread runs a fixed piece of work, never below
- * 1, so a slower machine does not fail the test and a regression still does: the same work
- * taking twice as long on the same machine fails it.
+ * 1, so a slower machine does not fail the test and a regression still does: on the same machine
+ * the budget is the same figure.
  *
  * The work is plain JavaScript arithmetic and typed-array writes; the fastest of several runs is
  * kept, so a run the system preempted does not count as slowness.
